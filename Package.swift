@@ -1,0 +1,133 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module map (one job each):
+//   VenueBridgeCore     normalized event model v1, exact decimals, JSON codec. No I/O.
+//   CRdKafka, CHiredis  system libraries (Debian librdkafka-dev, libhiredis-dev).
+//   KafkaBus            librdkafka producer / consumer / mock cluster, Swift-safe.
+//   RedisBus            hiredis connection and the pipelined, bounded stream writer.
+//   EventBus            routes normalized events to Kafka topics and Redis streams.
+//   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
+//   venue-bridge        the executable: service + CLI.
+//   venue-bench         benchmarks (Benchmarks/VenueBench).
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "VenueBridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "venue-bridge", targets: ["venue-bridge"]),
+        .executable(name: "venue-bench", targets: ["VenueBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // traits: [] keeps the -D flags stable so swift build / swift test do not recompile it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // No pkgConfig: hiredis' .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+
+        .target(name: "VenueBridgeCore", swiftSettings: strictSwift),
+        .target(
+            name: "KafkaBus",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "RedisBus",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "EventBus",
+            dependencies: [
+                "VenueBridgeCore", "KafkaBus", "RedisBus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "VenueBridgeService",
+            dependencies: [
+                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "venue-bridge",
+            dependencies: [
+                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "VenueBench",
+            dependencies: [
+                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueBridgeService", "CRdKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/VenueBench",
+            swiftSettings: strictSwift
+        ),
+
+        .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "KafkaBusTests",
+            dependencies: ["KafkaBus", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "RedisBusTests",
+            dependencies: ["RedisBus", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "EventBusTests",
+            dependencies: [
+                "EventBus", "VenueBridgeCore", "KafkaBus", "RedisBus",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VenueBridgeServiceTests",
+            dependencies: ["VenueBridgeService", "VenueBridgeCore"],
+            swiftSettings: strictSwift
+        ),
+    ]
+)

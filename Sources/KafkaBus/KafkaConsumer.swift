@@ -1,0 +1,174 @@
+public import Logging
+public import Metrics
+import CRdKafka
+import NIOPosix
+
+/// One consumed message, copied out of librdkafka (so it can cross threads freely).
+public struct KafkaMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [KafkaHeader]
+    /// Milliseconds since epoch, when the broker reports one.
+    public var timestampMs: Int64?
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+}
+
+/// A consumer-group member with manual offset management.
+///
+/// `enable.auto.offset.store` is off: an offset becomes committable only when the application
+/// calls `storeOffset(of:)` after it has fully handled the message (at-least-once). Commits happen
+/// on `commit()`, or periodically if the caller sets `enable.auto.commit=true`.
+/// Every blocking librdkafka call runs on this consumer's own thread.
+public final class KafkaConsumer: @unchecked Sendable {
+    // @unchecked: librdkafka consumer handles are thread-safe; Swift state is immutable.
+    public struct Configuration: Sendable {
+        public var properties: KafkaProperties
+        public var topics: [String]
+
+        public static let defaultProperties: KafkaProperties = [
+            "enable.auto.offset.store": "false",
+            "enable.auto.commit": "false",
+            "auto.offset.reset": "earliest",
+            "enable.partition.eof": "false",
+        ]
+
+        /// `properties` must include `bootstrap.servers` and `group.id`; they override our defaults.
+        public init(properties: KafkaProperties, topics: [String]) {
+            self.properties = Self.defaultProperties.merging(properties) { _, override in override }
+            self.topics = topics
+        }
+    }
+
+    private let client: OpaquePointer
+    private let thread: NIOThreadPool
+    private let logger: Logger
+    private let consumed: Counter
+    private let errors: Counter
+
+    public init(configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws(KafkaError) {
+        let conf = try KafkaConf(configuration.properties)
+        let client = try conf.makeClient(RD_KAFKA_CONSUMER)
+        self.client = client
+        self.logger = logger
+        self.consumed = Counter(label: "vb_kafka_consumed_total", factory: metricsFactory)
+        self.errors = Counter(label: "vb_kafka_consume_errors_total", factory: metricsFactory)
+        // Route every event (rebalances, errors) to the consumer queue served by consumer_poll.
+        rd_kafka_poll_set_consumer(client)
+        let list = rd_kafka_topic_partition_list_new(Int32(configuration.topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in configuration.topics {
+            rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+        }
+        let code = rd_kafka_subscribe(client, list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_destroy(client)
+            throw .subscribeFailed(topics: configuration.topics, reason: KafkaError.describe(code))
+        }
+        thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+    }
+
+    deinit {
+        rd_kafka_destroy(client)
+    }
+
+    /// The next message, or nil when none arrived within `timeout`. Transient errors (broker
+    /// unreachable, …) are logged, counted and reported as nil: librdkafka keeps retrying.
+    public func poll(timeout: Duration) async throws(KafkaError) -> KafkaMessage? {
+        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let handle = SendableHandle(client)
+        let result: Result<KafkaMessage?, KafkaError>
+        do {
+            result = try await thread.runIfActive { () -> Result<KafkaMessage?, KafkaError> in
+                guard let raw = rd_kafka_consumer_poll(handle.pointer, ms) else { return .success(nil) }
+                defer { rd_kafka_message_destroy(raw) }
+                let message = raw.pointee
+                if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) }
+                    return .failure(.consumeFailed(topic: topic, code: message.err.rawValue, reason: KafkaError.describe(message.err)))
+                }
+                return .success(KafkaMessage(copying: raw))
+            }
+        } catch {
+            throw .closed
+        }
+        switch result {
+        case .success(let message):
+            if message != nil { consumed.increment() }
+            return message
+        case .failure(let error):
+            errors.increment()
+            if case .consumeFailed(_, let code, _) = error, code == RD_KAFKA_RESP_ERR__FATAL.rawValue { throw error }
+            logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Marks `message` handled: its offset + 1 becomes the group's committed position at the next commit.
+    public func storeOffset(of message: KafkaMessage) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let entry = rd_kafka_topic_partition_list_add(list, message.topic, message.partition)
+        entry?.pointee.offset = message.offset + 1
+        let code = rd_kafka_offsets_store(client, list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .commitFailed(reason: "store offset \(message.topic)[\(message.partition)]@\(message.offset): \(KafkaError.describe(code))")
+        }
+    }
+
+    /// Commits stored offsets synchronously (on the consumer thread).
+    public func commit() async throws(KafkaError) {
+        let handle = SendableHandle(client)
+        let code: rd_kafka_resp_err_t
+        do {
+            code = try await thread.runIfActive { rd_kafka_commit(handle.pointer, nil, 0) }
+        } catch {
+            throw .closed
+        }
+        // _NO_OFFSET: nothing new was stored since the last commit; not an error.
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR || code == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw .commitFailed(reason: KafkaError.describe(code))
+        }
+    }
+
+    /// Leaves the group (committing nothing further) and stops the consumer thread.
+    public func close() async {
+        let handle = SendableHandle(client)
+        _ = try? await thread.runIfActive { rd_kafka_consumer_close(handle.pointer) }
+        try? await thread.shutdownGracefully()
+    }
+}
+
+extension KafkaMessage {
+    init(copying raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let m = raw.pointee
+        topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        partition = m.partition
+        offset = m.offset
+        value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer?
+        if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+                headers.append(KafkaHeader(name.map { String(cString: $0) } ?? "", bytes: bytes))
+                index += 1
+            }
+        }
+        self.headers = headers
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(raw, &type)
+        timestampMs = type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts
+    }
+}

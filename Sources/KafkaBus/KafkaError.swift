@@ -1,0 +1,35 @@
+import CRdKafka
+
+/// What went wrong talking to Kafka, with the context needed to act on it.
+public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A librdkafka property was rejected (unknown name or invalid value).
+    case invalidProperty(name: String, reason: String)
+    /// The client could not be created (e.g. conflicting properties).
+    case clientCreation(reason: String)
+    /// librdkafka refused a message at enqueue time (not queue-full: that is a `ProduceOutcome`).
+    case produceFailed(topic: String, code: Int32, reason: String)
+    /// The broker did not take a message (delivery report with an error).
+    case deliveryFailed(topic: String, code: Int32, reason: String)
+    case subscribeFailed(topics: [String], reason: String)
+    case commitFailed(reason: String)
+    case consumeFailed(topic: String?, code: Int32, reason: String)
+    /// The client is shutting down or closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .invalidProperty(let name, let reason): "Kafka property '\(name)': \(reason)"
+        case .clientCreation(let reason): "cannot create Kafka client: \(reason)"
+        case .produceFailed(let topic, let code, let reason): "produce to '\(topic)' failed (\(code)): \(reason)"
+        case .deliveryFailed(let topic, let code, let reason): "delivery to '\(topic)' failed (\(code)): \(reason)"
+        case .subscribeFailed(let topics, let reason): "subscribe to \(topics) failed: \(reason)"
+        case .commitFailed(let reason): "offset commit failed: \(reason)"
+        case .consumeFailed(let topic, let code, let reason): "consume\(topic.map { " from '\($0)'" } ?? "") failed (\(code)): \(reason)"
+        case .closed: "Kafka client is closed"
+        }
+    }
+
+    static func describe(_ code: rd_kafka_resp_err_t) -> String {
+        String(cString: rd_kafka_err2str(code))
+    }
+}
