@@ -1,0 +1,282 @@
+import DequeModule
+public import KafkaBus
+public import Logging
+public import Metrics
+public import RedisBus
+import Synchronization
+public import VenueBridgeCore
+
+/// Where connectors hand their normalized events.
+public protocol EventSink: Sendable {
+    /// Publishes one event. Calls for one stream (see `EventStream`) must come from one task, one
+    /// at a time: that is what makes `seq` order equal Kafka order.
+    func publish(_ event: NormalizedEvent) async throws(PublishError)
+}
+
+public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
+    case kafka(KafkaError)
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .kafka(let error): "publish failed: \(error)"
+        case .shuttingDown: "publisher is shutting down"
+        }
+    }
+}
+
+/// What to do when librdkafka's local queue stays full for longer than `queueFullTimeout`.
+public enum BackpressurePolicy: String, Sendable, CaseIterable, Codable {
+    /// Every publisher waits until there is room: nothing is dropped, venue reading slows down.
+    case block
+    /// Market data never waits: it goes to a bounded backlog where the oldest entries are dropped
+    /// (when the backlog is full or an entry waited longer than `queueFullTimeout`). Account
+    /// events (execution reports, positions, balances) and venue status still block: never dropped.
+    case dropOldestMarketData = "drop_oldest_md"
+}
+
+/// Assigns `seq`, encodes each event once and sends the same bytes to Kafka and Redis.
+///
+/// Kafka is the system of record: its failures reach the caller. Redis is best-effort and can
+/// never stall this path (see `RedisStreamWriter`).
+public final class EventPublisher: EventSink {
+    public struct Configuration: Sendable {
+        public var routing: EventRouting
+        public var policy: BackpressurePolicy
+        public var queueFullTimeout: Duration
+        /// Market-data backlog bound under `drop_oldest_md`.
+        public var marketDataBacklogCapacity: Int
+        /// How often the `vb:venue:<venue>` hash's `last_msg_ts` is refreshed at most.
+        public var venueHeartbeatInterval: Duration
+
+        public init(
+            routing: EventRouting = EventRouting(), policy: BackpressurePolicy = .block,
+            queueFullTimeout: Duration = .milliseconds(500), marketDataBacklogCapacity: Int = 50_000,
+            venueHeartbeatInterval: Duration = .seconds(1)
+        ) {
+            self.routing = routing
+            self.policy = policy
+            self.queueFullTimeout = queueFullTimeout
+            self.marketDataBacklogCapacity = max(1, marketDataBacklogCapacity)
+            self.venueHeartbeatInterval = venueHeartbeatInterval
+        }
+    }
+
+    private struct PendingRecord {
+        var record: KafkaRecord
+        var since: ContinuousClock.Instant
+        var venue: VenueID
+        var type: EventType
+    }
+
+    private let configuration: Configuration
+    private let kafka: KafkaProducer
+    private let redis: RedisStreamWriter?
+    private let logger: Logger
+    private let metrics: PublisherMetrics
+    private let sequences = Mutex<[StreamIdentity: UInt64]>([:])
+    private let backlog = Mutex<Deque<PendingRecord>>([])
+    private let lastVenueHeartbeat = Mutex<[VenueID: ContinuousClock.Instant]>([:])
+    private let stopping = Atomic<Bool>(false)
+
+    public init(configuration: Configuration, kafka: KafkaProducer, redis: RedisStreamWriter?, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+        self.configuration = configuration
+        self.kafka = kafka
+        self.redis = redis
+        self.logger = logger
+        self.metrics = PublisherMetrics(factory: metricsFactory)
+    }
+
+    public func publish(_ event: NormalizedEvent) async throws(PublishError) {
+        guard !stopping.load(ordering: .relaxed) else { throw .shuttingDown }
+        var event = event
+        let identity = StreamIdentity(of: event)
+        event.seq = sequences.withLock { seqs in
+            let next = (seqs[identity] ?? 0) + 1
+            seqs[identity] = next
+            return next
+        }
+        let json = EventCodec.encode(event)
+        let record = configuration.routing.kafkaRecord(event, json: json)
+        if event.stream.isMarketData && configuration.policy == .dropOldestMarketData {
+            try enqueueMarketDataWithoutWaiting(record, event: event)
+        } else {
+            try await enqueueWaiting(record, event: event)
+        }
+        if let redis {
+            var commands = configuration.routing.redisCommands(event, json: json)
+            if let heartbeat = venueHeartbeat(event) { commands.append(heartbeat) }
+            redis.enqueue(commands)
+        }
+    }
+
+    /// Stops intake. Market data still in the backlog gets up to `timeout` to reach librdkafka.
+    public func stop(timeout: Duration) async {
+        stopping.store(true, ordering: .relaxed)
+        let deadline = ContinuousClock.now + timeout
+        while !backlog.withLock(\.isEmpty), ContinuousClock.now < deadline {
+            drainBacklog()
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let abandoned = backlog.withLock { backlog in
+            defer { backlog.removeAll() }
+            return backlog.count
+        }
+        if abandoned > 0 {
+            metrics.dropped(reason: "shutdown", count: abandoned)
+            logger.warning("market data abandoned at shutdown", metadata: ["count": "\(abandoned)"])
+        }
+    }
+
+    /// Moves the market-data backlog into librdkafka while it has room. Runs from `run()`.
+    public func run() async {
+        while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+            let moved = drainBacklog()
+            try? await Task.sleep(for: moved ? .milliseconds(1) : .milliseconds(5))
+        }
+    }
+
+    public var backlogDepth: Int { backlog.withLock(\.count) }
+
+    // MARK: - Kafka enqueue under backpressure
+
+    private func enqueueWaiting(_ record: KafkaRecord, event: NormalizedEvent) async throws(PublishError) {
+        var waitStarted: ContinuousClock.Instant?
+        var warned = false
+        while true {
+            let outcome: ProduceOutcome
+            do {
+                outcome = try kafka.produce(record)
+            } catch {
+                metrics.publishError(topic: record.topic)
+                throw .kafka(error)
+            }
+            if outcome == .enqueued {
+                metrics.published(topic: record.topic, venue: event.venue, type: event.type)
+                if let waitStarted { metrics.blockedTime.recordNanoseconds((ContinuousClock.now - waitStarted).nanoseconds) }
+                return
+            }
+            let started = waitStarted ?? .now
+            waitStarted = started
+            if !warned && ContinuousClock.now - started > configuration.queueFullTimeout {
+                warned = true
+                logger.warning("Kafka queue full beyond timeout; blocking publisher", metadata: [
+                    "topic": "\(record.topic)", "venue": "\(event.venue)", "type": "\(event.type.rawValue)",
+                ])
+            }
+            do { try await Task.sleep(for: .milliseconds(1)) } catch { throw .shuttingDown }
+        }
+    }
+
+    private func enqueueMarketDataWithoutWaiting(_ record: KafkaRecord, event: NormalizedEvent) throws(PublishError) {
+        // Once anything waits in the backlog, later market data queues behind it to keep order.
+        if backlog.withLock(\.isEmpty) {
+            do {
+                if try kafka.produce(record) == .enqueued {
+                    metrics.published(topic: record.topic, venue: event.venue, type: event.type)
+                    return
+                }
+            } catch {
+                metrics.publishError(topic: record.topic)
+                throw .kafka(error)
+            }
+        }
+        let dropped = backlog.withLock { backlog -> [PendingRecord] in
+            backlog.append(PendingRecord(record: record, since: .now, venue: event.venue, type: event.type))
+            var dropped: [PendingRecord] = []
+            while backlog.count > configuration.marketDataBacklogCapacity {
+                dropped.append(backlog.removeFirst())
+            }
+            return dropped
+        }
+        for entry in dropped { metrics.dropped(reason: "backlog_full", venue: entry.venue, type: entry.type) }
+        metrics.backlogDepth.record(backlogDepth)
+    }
+
+    /// Returns whether anything moved.
+    @discardableResult
+    private func drainBacklog() -> Bool {
+        var moved = false
+        while let head = backlog.withLock({ $0.first }) {
+            if ContinuousClock.now - head.since > configuration.queueFullTimeout {
+                backlog.withLock { _ = $0.popFirst() }
+                metrics.dropped(reason: "stale", venue: head.venue, type: head.type)
+                continue
+            }
+            let outcome: ProduceOutcome
+            do {
+                outcome = try kafka.produce(head.record)
+            } catch {
+                backlog.withLock { _ = $0.popFirst() }
+                metrics.publishError(topic: head.record.topic)
+                logger.error("market data rejected by Kafka client", metadata: ["error": "\(error)", "topic": "\(head.record.topic)"])
+                continue
+            }
+            guard outcome == .enqueued else { break }
+            backlog.withLock { _ = $0.popFirst() }
+            metrics.published(topic: head.record.topic, venue: head.venue, type: head.type)
+            moved = true
+        }
+        metrics.backlogDepth.record(backlogDepth)
+        return moved
+    }
+
+    /// At most once per interval per venue: refresh `last_msg_ts` so dashboards can show message age.
+    private func venueHeartbeat(_ event: NormalizedEvent) -> RedisCommand? {
+        let now = ContinuousClock.now
+        let due = lastVenueHeartbeat.withLock { last -> Bool in
+            if let previous = last[event.venue], now - previous < configuration.venueHeartbeatInterval { return false }
+            last[event.venue] = now
+            return true
+        }
+        guard due else { return nil }
+        return .hset(key: EventRouting.venueKey(event.venue), fields: [("last_msg_ts", String(event.tsRecv))])
+    }
+}
+
+/// Publisher metrics. Labels are bounded: topic (6), venue (5), type (10), reason (3).
+final class PublisherMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[String: Counter]>([:])
+    let backlogDepth: Gauge
+    let blockedTime: Timer
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        backlogDepth = Gauge(label: "vb_md_backlog_depth", factory: factory)
+        blockedTime = Timer(label: "vb_publish_blocked_seconds", preferredDisplayUnit: .seconds, factory: factory)
+    }
+
+    func published(topic: String, venue: VenueID, type: EventType) {
+        counter(label: "vb_events_published_total", dimensions: [("topic", topic), ("venue", venue.rawValue), ("type", type.rawValue)]).increment()
+    }
+
+    func dropped(reason: String, venue: VenueID, type: EventType) {
+        counter(label: "vb_events_dropped_total", dimensions: [("reason", reason), ("venue", venue.rawValue), ("type", type.rawValue)]).increment()
+    }
+
+    func dropped(reason: String, count: Int) {
+        counter(label: "vb_events_dropped_total", dimensions: [("reason", reason), ("venue", "all"), ("type", "all")]).increment(by: Int64(count))
+    }
+
+    func publishError(topic: String) {
+        counter(label: "vb_publish_errors_total", dimensions: [("topic", topic)]).increment()
+    }
+
+    private func counter(label: String, dimensions: [(String, String)]) -> Counter {
+        let key = ([label] + dimensions.map(\.1)).joined(separator: "\u{1F}")
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = counter
+            return counter
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
