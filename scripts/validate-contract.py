@@ -12,7 +12,7 @@ Each sample is validated against docs/schema/<type>.schema.json. The run fails (
     from that prefix, or it does not validate;
   - a negative self-test (a hand-written invalid event) is accepted, or a positive control is
     rejected: that means the schemas have become too loose or too tight;
-  - a JSON example in docs/events.md does not validate;
+  - a JSON example in docs/events.md does not validate, or a type has no example there;
   - (unless --skip-model-check) the schemas disagree with the Swift model: enum raw values in
     Identifiers.swift, payload fields in Payloads.swift / NormalizedEvent.swift, and the keys
     EventCodec.encode writes (w.key = required, w.field = optional).
@@ -302,6 +302,7 @@ def check_doc_examples(contract: Contract, problems: list[str]) -> int:
         return 0
     text = EVENTS_DOC.read_text(encoding="utf-8")
     count = 0
+    seen: set[str] = set()
     for index, block in enumerate(re.findall(r"```json\n(.*?)```", text, flags=re.S), start=1):
         try:
             event = json.loads(block)
@@ -315,8 +316,12 @@ def check_doc_examples(contract: Contract, problems: list[str]) -> int:
         if event_type not in EVENT_TYPES:
             problems.append(f"docs/events.md json block {index}: unknown type {event_type!r}")
             continue
+        seen.add(event_type)
         for error in contract.errors(f"{event_type}.schema.json", event)[:3]:
             problems.append(f"docs/events.md json block {index} ({event_type}): {error}")
+    for event_type in EVENT_TYPES:
+        if event_type not in seen:
+            problems.append(f"docs/events.md has no JSON example of {event_type}")
     return count
 
 

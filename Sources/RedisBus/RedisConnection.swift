@@ -44,13 +44,16 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var password: String?
     public var database: Int
     public var timeout: Duration
+    /// Shown by `CLIENT LIST`, so operators can tell the bridge's connections apart.
+    public var clientName: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, database: Int = 0, timeout: Duration = .seconds(2)) {
+    public init(host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, database: Int = 0, timeout: Duration = .seconds(2), clientName: String? = nil) {
         self.host = host
         self.port = port
         self.password = password
         self.database = database
         self.timeout = timeout
+        self.clientName = clientName
     }
 
     public var description: String { "\(host):\(port)/\(database)" }
@@ -79,6 +82,9 @@ public final class RedisConnection {
         do {
             if let password = endpoint.password {
                 try expectOK(try command(["AUTH", password]), command: "AUTH")
+            }
+            if let name = endpoint.clientName {
+                try expectOK(try command(["CLIENT", "SETNAME", name]), command: "CLIENT SETNAME")
             }
             if endpoint.database != 0 {
                 try expectOK(try command(["SELECT", String(endpoint.database)]), command: "SELECT")
