@@ -1,0 +1,97 @@
+public import EventBus
+public import KafkaBus
+public import Logging
+public import RedisBus
+public import VenueBridgeCore
+
+/// The whole service configuration, after YAML, environment overrides and secrets were applied
+/// and validated. Defaults here are the documented defaults (README "Configuration").
+public struct BridgeConfig: Sendable {
+    public struct Log: Sendable, Equatable {
+        public enum Format: String, Sendable, CaseIterable { case text, json }
+        public var level: Logger.Level = .info
+        public var format: Format = .text
+    }
+
+    public struct HTTP: Sendable, Equatable {
+        public var host: String = "0.0.0.0"
+        public var port: Int = 8080
+    }
+
+    public struct Kafka: Sendable, Equatable {
+        public var brokers: String = "localhost:9092"
+        public var topicPrefix: String = "vb"
+        public var backpressure: BackpressurePolicy = .block
+        public var queueFullTimeoutMs: Int = 500
+        public var marketDataBacklogCapacity: Int = 50_000
+        public var flushTimeoutMs: Int = 10_000
+        /// librdkafka properties passed through verbatim (secrets merged in from the environment).
+        public var properties: KafkaProperties = [:]
+
+        public var producerProperties: KafkaProperties {
+            properties.merging(["bootstrap.servers": brokers]) { configured, _ in configured }
+        }
+    }
+
+    public struct Redis: Sendable, Equatable {
+        public var enabled: Bool = true
+        public var host: String = "127.0.0.1"
+        public var port: Int = 6379
+        public var database: Int = 0
+        /// From `VB_REDIS_PASSWORD` or the file named by `password_file` / `VB_REDIS_PASSWORD_FILE`.
+        public var password: String?
+        public var bufferCapacity: Int = 100_000
+        public var batchSize: Int = 256
+        public var streamMaxLength: [EventStream: Int] = EventRouting.defaultStreamMaxLength
+
+        public var endpoint: RedisEndpoint {
+            RedisEndpoint(host: host, port: port, password: password, database: database, clientName: "venue-bridge")
+        }
+    }
+
+    /// A generated market-data feed for the demo until venue connectors exist.
+    public struct Synthetic: Sendable, Equatable {
+        public var enabled: Bool = false
+        public var venue: VenueID = .finery
+        public var instruments: [String] = ["BTC-USD", "ETH-USD"]
+        public var updatesPerSecond: Int = 20
+        public var seed: UInt64 = 42
+    }
+
+    public var log = Log()
+    public var http = HTTP()
+    public var kafka = Kafka()
+    public var redis = Redis()
+    public var synthetic = Synthetic()
+
+    public init() {}
+
+    /// The config as safe to print: secrets replaced.
+    public var redactedSummary: [String: String] {
+        var summary: [String: String] = [
+            "log.level": log.level.rawValue, "log.format": log.format.rawValue,
+            "http": "\(http.host):\(http.port)",
+            "kafka.brokers": kafka.brokers, "kafka.topic_prefix": kafka.topicPrefix,
+            "kafka.backpressure": kafka.backpressure.rawValue,
+            "redis": redis.enabled ? "\(redis.host):\(redis.port)/\(redis.database)" : "disabled",
+            "redis.password": redis.password == nil ? "(none)" : "(set)",
+            "synthetic": synthetic.enabled ? "\(synthetic.venue) \(synthetic.instruments)" : "disabled",
+        ]
+        for (name, value) in kafka.properties {
+            summary["kafka.properties.\(name)"] = SecretPolicy.isSecretKafkaProperty(name) ? "(set)" : value
+        }
+        return summary
+    }
+}
+
+/// Which settings are secrets: they may only come from the environment or secret files.
+public enum SecretPolicy {
+    public static let secretKafkaProperties: Set<String> = [
+        "sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret",
+        "ssl.key.pem", "ssl_key",
+    ]
+
+    public static func isSecretKafkaProperty(_ name: String) -> Bool {
+        secretKafkaProperties.contains(name) || name.hasSuffix(".password") || name.hasSuffix(".secret")
+    }
+}

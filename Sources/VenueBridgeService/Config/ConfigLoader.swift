@@ -1,0 +1,346 @@
+import EventBus
+import Foundation
+import Logging
+import VenueBridgeCore
+import Yams
+
+/// One problem with the configuration, naming where it is.
+public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `kafka.brokers`, `env VB_HTTP_PORT`, …
+    public var key: String
+    public var problem: String
+
+    public var description: String { "\(key): \(problem)" }
+}
+
+/// Every problem found, so an operator fixes them in one go.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var issues: [ConfigIssue]
+
+    public var description: String {
+        "invalid configuration:\n" + issues.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Builds a `BridgeConfig` from: defaults ← YAML file ← `VB_…` environment ← secrets.
+///
+/// Unknown keys are errors (a typo must not silently fall back to a default). Secrets in the
+/// YAML file are errors too: they come only from the environment or from files.
+public struct ConfigLoader {
+    public var environment: [String: String]
+    public var readFile: (String) throws -> String
+
+    /// Reads the process environment and real files.
+    public init() {
+        self.init(environment: ProcessInfo.processInfo.environment, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+    }
+
+    public init(environment: [String: String], readFile: @escaping (String) throws -> String) {
+        self.environment = environment
+        self.readFile = readFile
+    }
+
+    public func load(path: String?) throws(ConfigError) -> BridgeConfig {
+        var issues: [ConfigIssue] = []
+        var config = BridgeConfig()
+        if let path {
+            do {
+                let text = try readFile(path)
+                try apply(yaml: text, to: &config, issues: &issues)
+            } catch let error as ConfigError {
+                issues += error.issues
+            } catch {
+                issues.append(ConfigIssue(key: "config file \(path)", problem: "cannot read: \(error)"))
+            }
+        }
+        applyEnvironment(to: &config, issues: &issues)
+        validate(config, issues: &issues)
+        guard issues.isEmpty else { throw ConfigError(issues: issues) }
+        return config
+    }
+
+    // MARK: YAML
+
+    func apply(yaml text: String, to config: inout BridgeConfig, issues: inout [ConfigIssue]) throws {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(issues: [ConfigIssue(key: "config file", problem: "not valid YAML: \(error)")])
+        }
+        guard let root else { return }  // empty file: defaults
+        var reader = ConfigReader(node: root, path: "", issues: [])
+        reader.section("log") { r in
+            r.enumValue("level", into: &config.log.level)
+            r.enumValue("format", into: &config.log.format)
+        }
+        reader.section("http") { r in
+            r.string("host", into: &config.http.host)
+            r.int("port", in: 0...65535, into: &config.http.port)
+        }
+        reader.section("kafka") { r in
+            r.string("brokers", into: &config.kafka.brokers)
+            r.string("topic_prefix", into: &config.kafka.topicPrefix)
+            r.enumValue("backpressure", into: &config.kafka.backpressure)
+            r.int("queue_full_timeout_ms", in: 1...600_000, into: &config.kafka.queueFullTimeoutMs)
+            r.int("md_backlog_capacity", in: 1...10_000_000, into: &config.kafka.marketDataBacklogCapacity)
+            r.int("flush_timeout_ms", in: 0...600_000, into: &config.kafka.flushTimeoutMs)
+            for (name, value, key) in r.stringMap("properties") {
+                if SecretPolicy.isSecretKafkaProperty(name) {
+                    r.issues.append(ConfigIssue(key: key, problem: "is a secret: set it with VB_KAFKA_PROP_\(Self.envName(forProperty: name)) or a _FILE variant, not in the config file"))
+                } else {
+                    config.kafka.properties[name] = value
+                }
+            }
+        }
+        reader.section("redis") { r in
+            r.bool("enabled", into: &config.redis.enabled)
+            r.string("host", into: &config.redis.host)
+            r.int("port", in: 1...65535, into: &config.redis.port)
+            r.int("database", in: 0...15, into: &config.redis.database)
+            if r.has("password") {
+                r.issues.append(ConfigIssue(key: r.keyPath("password"), problem: "is a secret: use VB_REDIS_PASSWORD or password_file"))
+                r.markUsed("password")
+            }
+            var passwordFile: String?
+            r.optionalString("password_file", into: &passwordFile)
+            if let passwordFile { config.redis.password = readSecret(file: passwordFile, key: r.keyPath("password_file"), issues: &r.issues) }
+            r.int("buffer_capacity", in: 1...10_000_000, into: &config.redis.bufferCapacity)
+            r.int("batch_size", in: 1...10_000, into: &config.redis.batchSize)
+            r.section("stream_maxlen") { m in
+                for stream in EventStream.allCases {
+                    var value = config.redis.streamMaxLength[stream] ?? 10_000
+                    m.int(stream.rawValue, in: 1...100_000_000, into: &value)
+                    config.redis.streamMaxLength[stream] = value
+                }
+            }
+        }
+        reader.section("synthetic") { r in
+            r.bool("enabled", into: &config.synthetic.enabled)
+            r.enumValue("venue", into: &config.synthetic.venue)
+            r.stringList("instruments", into: &config.synthetic.instruments)
+            r.int("updates_per_second", in: 1...1_000_000, into: &config.synthetic.updatesPerSecond)
+            var seed = Int(config.synthetic.seed)
+            r.int("seed", in: 0...Int.max, into: &seed)
+            config.synthetic.seed = UInt64(seed)
+        }
+        reader.rejectUnknownKeys()
+        issues += reader.issues
+    }
+
+    // MARK: Environment
+
+    /// The environment variables we read, for docs and `check-config`.
+    public static let environmentVariables: [(name: String, meaning: String)] = [
+        ("VB_CONFIG", "path of the YAML config file (same as --config)"),
+        ("VB_LOG_LEVEL", "log.level"), ("VB_LOG_FORMAT", "log.format"),
+        ("VB_HTTP_HOST", "http.host"), ("VB_HTTP_PORT", "http.port"),
+        ("VB_KAFKA_BROKERS", "kafka.brokers"), ("VB_KAFKA_TOPIC_PREFIX", "kafka.topic_prefix"),
+        ("VB_KAFKA_BACKPRESSURE", "kafka.backpressure"),
+        ("VB_KAFKA_PROP_<NAME>", "librdkafka property <name> (NAME upper-case, '.' as '_'), e.g. VB_KAFKA_PROP_SASL_USERNAME"),
+        ("VB_KAFKA_PROP_<NAME>_FILE", "the same, read from a file (secrets)"),
+        ("VB_REDIS_ENABLED", "redis.enabled"), ("VB_REDIS_HOST", "redis.host"), ("VB_REDIS_PORT", "redis.port"),
+        ("VB_REDIS_PASSWORD", "Redis password (secret)"), ("VB_REDIS_PASSWORD_FILE", "file holding the Redis password"),
+    ]
+
+    func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
+        func env(_ name: String, _ apply: (String) -> String?) {
+            guard let value = environment[name] else { return }
+            if let problem = apply(value) { issues.append(ConfigIssue(key: "env \(name)", problem: problem)) }
+        }
+        env("VB_LOG_LEVEL") { v in Logger.Level(rawValue: v).map { config.log.level = $0; return nil } ?? "must be one of \(Logger.Level.allCases.map(\.rawValue))" }
+        env("VB_LOG_FORMAT") { v in BridgeConfig.Log.Format(rawValue: v).map { config.log.format = $0; return nil } ?? "must be text or json" }
+        env("VB_HTTP_HOST") { v in config.http.host = v; return nil }
+        env("VB_HTTP_PORT") { v in Int(v).flatMap { (0...65535).contains($0) ? $0 : nil }.map { config.http.port = $0; return nil } ?? "must be a port number" }
+        env("VB_KAFKA_BROKERS") { v in config.kafka.brokers = v; return nil }
+        env("VB_KAFKA_TOPIC_PREFIX") { v in config.kafka.topicPrefix = v; return nil }
+        env("VB_KAFKA_BACKPRESSURE") { v in BackpressurePolicy(rawValue: v).map { config.kafka.backpressure = $0; return nil } ?? "must be block or drop_oldest_md" }
+        env("VB_REDIS_ENABLED") { v in Self.parseBool(v).map { config.redis.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_REDIS_HOST") { v in config.redis.host = v; return nil }
+        env("VB_REDIS_PORT") { v in Int(v).flatMap { (1...65535).contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
+        env("VB_REDIS_PASSWORD") { v in config.redis.password = v; return nil }
+        env("VB_REDIS_PASSWORD_FILE") { v in config.redis.password = readSecret(file: v, key: "env VB_REDIS_PASSWORD_FILE", issues: &issues); return nil }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
+            var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
+            var value: String? = value
+            if suffix.hasSuffix("_FILE") {
+                suffix = String(suffix.dropLast("_FILE".count))
+                value = readSecret(file: value!, key: "env \(name)", issues: &issues)
+            }
+            guard !suffix.isEmpty, let value else { continue }
+            config.kafka.properties[suffix.lowercased().replacingOccurrences(of: "_", with: ".")] = value
+        }
+    }
+
+    static func envName(forProperty name: String) -> String {
+        name.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    static func parseBool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": true
+        case "false", "0", "no", "off": false
+        default: nil
+        }
+    }
+
+    private func readSecret(file: String, key: String, issues: inout [ConfigIssue]) -> String? {
+        do {
+            // Trailing newlines are an artefact of `echo > file` and Kubernetes secret mounts.
+            let text = try readFile(file)
+            return String(text.reversed().drop { $0 == "\n" || $0 == "\r" }.reversed())
+        } catch {
+            issues.append(ConfigIssue(key: key, problem: "cannot read secret file \(file)"))
+            return nil
+        }
+    }
+
+    // MARK: Cross-field validation
+
+    func validate(_ config: BridgeConfig, issues: inout [ConfigIssue]) {
+        if config.kafka.brokers.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ConfigIssue(key: "kafka.brokers", problem: "must not be empty"))
+        }
+        for broker in config.kafka.brokers.split(separator: ",") {
+            let hostPort = broker.split(separator: "://").last ?? broker
+            guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(port) else {
+                issues.append(ConfigIssue(key: "kafka.brokers", problem: "'\(broker)' is not host:port"))
+                continue
+            }
+        }
+        let prefix = config.kafka.topicPrefix
+        if prefix.isEmpty || prefix.count > 200 || !prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            issues.append(ConfigIssue(key: "kafka.topic_prefix", problem: "must be 1–200 characters of [a-zA-Z0-9._-]"))
+        }
+        if config.synthetic.enabled && config.synthetic.instruments.isEmpty {
+            issues.append(ConfigIssue(key: "synthetic.instruments", problem: "must list at least one instrument"))
+        }
+    }
+}
+
+/// Reads one YAML mapping, remembering which keys were used and collecting issues with full paths.
+struct ConfigReader {
+    let node: Node
+    let path: String
+    var issues: [ConfigIssue]
+    private var used: Set<String> = []
+
+    init(node: Node, path: String, issues: [ConfigIssue]) {
+        self.node = node
+        self.path = path
+        self.issues = issues
+        if node.mapping == nil {
+            self.issues.append(ConfigIssue(key: path.isEmpty ? "config file" : path, problem: "must be a mapping"))
+        }
+    }
+
+    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func has(_ key: String) -> Bool { node.mapping?[key] != nil }
+
+    mutating func markUsed(_ key: String) { used.insert(key) }
+
+    private mutating func scalar(_ key: String) -> String? {
+        guard let value = node.mapping?[key] else { return nil }
+        used.insert(key)
+        guard let scalar = value.scalar else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "must be a single value"))
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func string(_ key: String, into target: inout String) {
+        if let value = scalar(key) { target = value }
+    }
+
+    mutating func optionalString(_ key: String, into target: inout String?) {
+        if let value = scalar(key) { target = value }
+    }
+
+    mutating func int(_ key: String, in range: ClosedRange<Int>, into target: inout Int) {
+        guard let text = scalar(key) else { return }
+        guard let value = Int(text), range.contains(value) else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "'\(text)' must be an integer in \(range.lowerBound)…\(range.upperBound)"))
+            return
+        }
+        target = value
+    }
+
+    mutating func bool(_ key: String, into target: inout Bool) {
+        guard let text = scalar(key) else { return }
+        guard let value = ConfigLoader.parseBool(text) else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "'\(text)' must be true or false"))
+            return
+        }
+        target = value
+    }
+
+    mutating func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, into target: inout E) where E.RawValue == String {
+        guard let text = scalar(key) else { return }
+        guard let value = E(rawValue: text) else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "'\(text)' must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))"))
+            return
+        }
+        target = value
+    }
+
+    mutating func stringList(_ key: String, into target: inout [String]) {
+        guard let value = node.mapping?[key] else { return }
+        used.insert(key)
+        guard let sequence = value.sequence else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "must be a list"))
+            return
+        }
+        var result: [String] = []
+        for (i, item) in sequence.enumerated() {
+            guard let text = item.scalar?.string, !text.isEmpty else {
+                issues.append(ConfigIssue(key: "\(keyPath(key))[\(i)]", problem: "must be a non-empty string"))
+                continue
+            }
+            result.append(text)
+        }
+        target = result
+    }
+
+    /// A mapping of free-form string values (librdkafka properties).
+    /// Entries as (name, value, full key path).
+    mutating func stringMap(_ key: String) -> [(String, String, String)] {
+        guard let value = node.mapping?[key] else { return [] }
+        used.insert(key)
+        guard let mapping = value.mapping else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "must be a mapping"))
+            return []
+        }
+        var entries: [(String, String, String)] = []
+        for (k, v) in mapping {
+            guard let name = k.scalar?.string, let text = v.scalar?.string else {
+                issues.append(ConfigIssue(key: keyPath(key), problem: "entries must be name: value"))
+                continue
+            }
+            entries.append((name, text, "\(keyPath(key)).\(name)"))
+        }
+        return entries
+    }
+
+    mutating func section(_ key: String, _ body: (inout ConfigReader) -> Void) {
+        guard let value = node.mapping?[key] else { return }
+        used.insert(key)
+        var child = ConfigReader(node: value, path: keyPath(key), issues: [])
+        if value.mapping != nil {
+            body(&child)
+            child.rejectUnknownKeys()
+        }
+        issues += child.issues
+    }
+
+    mutating func rejectUnknownKeys() {
+        guard let mapping = node.mapping else { return }
+        for key in mapping.keys {
+            let name = key.scalar?.string ?? "?"
+            if !used.contains(name) {
+                issues.append(ConfigIssue(key: keyPath(name), problem: "unknown key"))
+            }
+        }
+    }
+}
