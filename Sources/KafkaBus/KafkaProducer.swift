@@ -205,6 +205,21 @@ public final class KafkaProducer: @unchecked Sendable {
         pollLoop.stopAndJoin()
     }
 
+    /// Whether a broker answers a metadata request within `timeout` (readiness probes).
+    /// The blocking request runs on a thread of its own.
+    public func brokersReachable(timeout: Duration) async -> Bool {
+        let handle = SendableHandle(client)
+        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let code = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, ms)
+                if let metadata { rd_kafka_metadata_destroy(metadata) }
+                continuation.resume(returning: code == RD_KAFKA_RESP_ERR_NO_ERROR)
+            }
+        }
+    }
+
     /// librdkafka's own name for this client (useful in logs).
     public var name: String { String(cString: rd_kafka_name(client)) }
 

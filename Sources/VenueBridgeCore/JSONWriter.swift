@@ -45,6 +45,13 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A key only known at run time (e.g. log metadata); escaped like any string.
+    public mutating func key(_ key: String) {
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))

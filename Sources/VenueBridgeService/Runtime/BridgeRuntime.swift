@@ -1,0 +1,98 @@
+public import EventBus
+public import KafkaBus
+public import Logging
+public import Prometheus
+public import RedisBus
+import ServiceLifecycle
+
+/// Builds the bridge from a validated config and runs it until SIGTERM/SIGINT.
+///
+/// Shutdown order (ServiceGroup stops services in reverse order): sources stop first (no new
+/// events), then HTTP, then the publisher stops intake, drains its backlog, flushes Kafka within
+/// `kafka.flush_timeout_ms` and drains Redis. Exit code 0 when that completes.
+public struct BridgeRuntime {
+    public let config: BridgeConfig
+    public let logger: Logger
+    public let producer: KafkaProducer
+    public let redis: RedisStreamWriter?
+    public let publisher: EventPublisher
+    public let readiness: Readiness
+    /// What sources publish into: the publisher, with venue status tracked for readiness.
+    public let sink: any EventSink
+    private let registry: PrometheusCollectorRegistry
+
+    public init(config: BridgeConfig, registry: PrometheusCollectorRegistry, logger: Logger) throws(KafkaError) {
+        self.config = config
+        self.logger = logger
+        self.registry = registry
+        producer = try KafkaProducer(configuration: .init(properties: config.kafka.producerProperties), logger: logger)
+        redis = config.redis.enabled
+            ? RedisStreamWriter(
+                configuration: .init(endpoint: config.redis.endpoint, bufferCapacity: config.redis.bufferCapacity, batchSize: config.redis.batchSize),
+                logger: logger
+            )
+            : nil
+        publisher = EventPublisher(
+            configuration: .init(
+                routing: EventRouting(topics: TopicNames(prefix: config.kafka.topicPrefix), streamMaxLength: config.redis.streamMaxLength),
+                policy: config.kafka.backpressure,
+                queueFullTimeout: .milliseconds(config.kafka.queueFullTimeoutMs),
+                marketDataBacklogCapacity: config.kafka.marketDataBacklogCapacity
+            ),
+            kafka: producer, redis: redis, logger: logger
+        )
+        let venues = VenueStateBoard(expected: config.synthetic.enabled ? [config.synthetic.venue] : [])
+        readiness = Readiness(venues: venues)
+        sink = StatusTrackingSink(inner: publisher, board: venues)
+    }
+
+    /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
+    public func run(onHTTPRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        logger.info("venue-bridge starting", metadata: config.redactedSummary.mapValues { .string($0) })
+        let publisherService = PublisherService(publisher: publisher, producer: producer, redis: redis, readiness: readiness,
+                                                flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
+        let http = HTTPEndpoints.application(host: config.http.host, port: config.http.port, registry: registry, readiness: readiness, logger: logger, onRunning: onHTTPRunning)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: publisherService),
+            .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if config.synthetic.enabled {
+            services.append(.init(service: SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("venue-bridge stopped")
+    }
+}
+
+/// Owns the publish path's lifecycle: the market-data backlog drain, the Kafka readiness probe,
+/// and the ordered flush at shutdown.
+struct PublisherService: Service {
+    let publisher: EventPublisher
+    let producer: KafkaProducer
+    let redis: RedisStreamWriter?
+    let readiness: Readiness
+    let flushTimeout: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await publisher.run() }
+            group.addTask {
+                while !Task.isCancelled {
+                    readiness.setKafkaReachable(await producer.brokersReachable(timeout: .seconds(2)))
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+            try? await gracefulShutdown()
+            logger.info("stopping intake and flushing Kafka", metadata: ["timeout": "\(flushTimeout)"])
+            await publisher.stop(timeout: flushTimeout)
+            group.cancelAll()
+        }
+        let undelivered = await producer.flush(timeout: flushTimeout)
+        producer.close(flushTimeout: .zero)
+        if undelivered > 0 { logger.error("Kafka messages undelivered at shutdown", metadata: ["count": "\(undelivered)"]) }
+        await redis?.close(drainTimeout: .seconds(2))
+    }
+}
