@@ -1,0 +1,143 @@
+import Testing
+import VenueBridgeCore
+@testable import VenueBridgeService
+
+@Suite("ConfigLoader")
+struct ConfigLoaderTests {
+    /// A loader over an in-memory file system and environment.
+    func loader(files: [String: String] = [:], env: [String: String] = [:]) -> ConfigLoader {
+        ConfigLoader(environment: env, readFile: { path in
+            guard let text = files[path] else { throw CocoaLikeError.missing(path) }
+            return text
+        })
+    }
+
+    enum CocoaLikeError: Error { case missing(String) }
+
+    func issues(_ body: () throws -> Void) -> [ConfigIssue] {
+        do {
+            try body()
+            return []
+        } catch let error as ConfigError {
+            return error.issues
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return []
+        }
+    }
+
+    @Test("no file and no environment gives the documented defaults")
+    func defaults() throws {
+        let config = try loader().load(path: nil)
+        #expect(config.kafka.brokers == "localhost:9092")
+        #expect(config.kafka.topicPrefix == "vb")
+        #expect(config.kafka.backpressure == .block)
+        #expect(config.http.port == 8080)
+        #expect(config.redis.enabled && config.redis.port == 6379)
+        #expect(config.kafka.producerProperties["bootstrap.servers"] == "localhost:9092")
+    }
+
+    @Test("environment overrides the file, which overrides the defaults")
+    func precedence() throws {
+        let yaml = """
+        http: { port: 9000 }
+        kafka:
+          brokers: "k1:9092,k2:9092"
+          topic_prefix: prod
+          backpressure: drop_oldest_md
+          properties:
+            linger.ms: "20"
+        redis:
+          stream_maxlen: { trade: 500 }
+        """
+        let config = try loader(files: ["c.yaml": yaml], env: ["VB_KAFKA_BROKERS": "env:9092", "VB_KAFKA_PROP_LINGER_MS": "1", "VB_LOG_FORMAT": "json"]).load(path: "c.yaml")
+        #expect(config.http.port == 9000)
+        #expect(config.kafka.brokers == "env:9092")
+        #expect(config.kafka.topicPrefix == "prod")
+        #expect(config.kafka.backpressure == .dropOldestMarketData)
+        #expect(config.kafka.properties["linger.ms"] == "1")
+        #expect(config.log.format == .json)
+        #expect(config.redis.streamMaxLength[.trade] == 500)
+        #expect(config.redis.streamMaxLength[.book] == 10_000)
+    }
+
+    @Test("every problem is reported at once, each naming its key")
+    func namedIssues() {
+        let yaml = """
+        http: { port: 70000 }
+        kafka:
+          brokers: "no-port"
+          backpresure: block
+          backpressure: sometimes
+        redis: { enabled: maybe }
+        typo_section: 1
+        """
+        let found = issues { _ = try loader(files: ["c.yaml": yaml], env: ["VB_REDIS_PORT": "abc"]).load(path: "c.yaml") }
+        let keys = Set(found.map(\.key))
+        #expect(keys == ["http.port", "kafka.backpresure", "kafka.backpressure", "redis.enabled", "typo_section", "env VB_REDIS_PORT", "kafka.brokers"])
+        #expect(found.first { $0.key == "kafka.backpresure" }?.problem == "unknown key")
+        #expect(found.first { $0.key == "kafka.backpressure" }?.problem.contains("block, drop_oldest_md") == true)
+    }
+
+    @Test("secrets in the config file are refused; from env and files they are accepted")
+    func secrets() throws {
+        let yaml = """
+        kafka:
+          properties:
+            sasl.password: hunter2
+        redis:
+          password: hunter2
+        """
+        let found = issues { _ = try loader(files: ["c.yaml": yaml]).load(path: "c.yaml") }
+        #expect(Set(found.map(\.key)) == ["kafka.properties.sasl.password", "redis.password"])
+        #expect(found.allSatisfy { !$0.description.contains("hunter2") })
+
+        let config = try loader(
+            files: ["c.yaml": "redis: { password_file: /run/secrets/redis }", "/run/secrets/redis": "s3cret\n", "/run/secrets/sasl": "sasl-pw\n"],
+            env: ["VB_KAFKA_PROP_SASL_PASSWORD_FILE": "/run/secrets/sasl", "VB_KAFKA_PROP_SASL_USERNAME": "bridge"]
+        ).load(path: "c.yaml")
+        #expect(config.redis.password == "s3cret")
+        #expect(config.kafka.properties["sasl.password"] == "sasl-pw")
+        #expect(config.kafka.properties["sasl.username"] == "bridge")
+        let printed = config.redactedSummary.values.joined(separator: " ")
+        #expect(!printed.contains("s3cret") && !printed.contains("sasl-pw"))
+        #expect(printed.contains("bridge"))
+    }
+
+    @Test("a missing secret file is an error naming the variable")
+    func missingSecretFile() {
+        let found = issues { _ = try loader(env: ["VB_REDIS_PASSWORD_FILE": "/nope"]).load(path: nil) }
+        #expect(found.map(\.key) == ["env VB_REDIS_PASSWORD_FILE"])
+    }
+
+    @Test("a file that is not YAML, or not a mapping, is reported clearly")
+    func badFile() {
+        #expect(issues { _ = try loader(files: ["c.yaml": "kafka: [unclosed"]).load(path: "c.yaml") }.first?.key == "config file")
+        #expect(issues { _ = try loader(files: ["c.yaml": "- a\n- b\n"]).load(path: "c.yaml") }.first?.problem == "must be a mapping")
+        #expect(issues { _ = try loader().load(path: "missing.yaml") }.first?.key == "config file missing.yaml")
+    }
+
+    @Test("the topic prefix must be a valid Kafka topic name part")
+    func topicPrefix() {
+        #expect(issues { _ = try loader(env: ["VB_KAFKA_TOPIC_PREFIX": "bad prefix!"]).load(path: nil) }.map(\.key) == ["kafka.topic_prefix"])
+    }
+}
+
+@Suite("Readiness")
+struct ReadinessTests {
+    @Test("ready only when Kafka is reachable and every expected venue is ready")
+    func readiness() {
+        let board = VenueStateBoard(expected: [.finery, .sfox])
+        let readiness = Readiness(venues: board)
+        #expect(!readiness.report().ready)
+        readiness.setKafkaReachable(true)
+        board.update(.finery, .ready)
+        #expect(!readiness.report().ready)
+        board.update(.sfox, .ready)
+        #expect(readiness.report().ready)
+        board.update(.sfox, .degraded)
+        let report = readiness.report()
+        #expect(!report.ready)
+        #expect(String(decoding: report.json, as: UTF8.self) == #"{"ready":false,"kafka":"reachable","venues":{"finery":"ready","sfox":"degraded"}}"# + "\n")
+    }
+}
