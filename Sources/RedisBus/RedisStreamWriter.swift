@@ -208,11 +208,12 @@ public final class RedisStreamWriter: Sendable {
         exited.signal()
     }
 
-    /// Sleeps for `duration`, returning early once `close` was called.
+    /// Sleeps for `duration`, or until the drain deadline of `close` if that comes first.
     private func sleepInterruptibly(_ duration: Duration) {
         let end = ContinuousClock.now + duration
-        while ContinuousClock.now < end {
-            if buffer.withLock({ $0.stopDeadline != nil }) { return }
+        while true {
+            let deadline = buffer.withLock(\.stopDeadline).map { min($0, end) } ?? end
+            guard ContinuousClock.now < deadline else { return }
             _ = wakeUp.wait(timeout: .now() + .milliseconds(50))
         }
     }
