@@ -48,9 +48,24 @@ public struct EventRouting: Sendable {
         .exec: 1_000_000, .position: 100_000, .balance: 100_000, .status: 10_000,
     ]
 
+    /// The four headers depend only on (venue, type): built once, shared by every record.
+    private let headers: [VenueID: [EventType: [KafkaHeader]]]
+
     public init(topics: TopicNames = TopicNames(), streamMaxLength: [EventStream: Int] = defaultStreamMaxLength) {
         self.topics = topics
         self.streamMaxLength = Self.defaultStreamMaxLength.merging(streamMaxLength) { _, override in override }
+        var headers: [VenueID: [EventType: [KafkaHeader]]] = [:]
+        for venue in VenueID.allCases {
+            for type in EventType.allCases {
+                headers[venue, default: [:]][type] = [
+                    KafkaHeader("schema", NormalizedEvent.schemaID),
+                    KafkaHeader("type", type.rawValue),
+                    KafkaHeader("venue", venue.rawValue),
+                    KafkaHeader("content-type", "application/json"),
+                ]
+            }
+        }
+        self.headers = headers
     }
 
     /// `venue:instrument` for market data, `venue:account` for account events, `venue` for status.
@@ -63,12 +78,7 @@ public struct EventRouting: Sendable {
             topic: topics.topic(for: event.stream),
             key: Array(Self.kafkaKey(event).utf8),
             value: json,
-            headers: [
-                KafkaHeader("schema", NormalizedEvent.schemaID),
-                KafkaHeader("type", event.type.rawValue),
-                KafkaHeader("venue", event.venue.rawValue),
-                KafkaHeader("content-type", "application/json"),
-            ]
+            headers: headers[event.venue]![event.type]!
         )
     }
 
