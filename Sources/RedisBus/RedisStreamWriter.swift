@@ -74,6 +74,9 @@ public final class RedisStreamWriter: Sendable {
 
     private struct Buffer {
         var commands: Deque<RedisCommand> = []
+        /// Taken by the writer thread and not yet confirmed. Out of `commands`, so that overflow
+        /// drops never touch a batch on the wire.
+        var inFlight = 0
         var stopDeadline: ContinuousClock.Instant?
     }
 
@@ -97,8 +100,8 @@ public final class RedisStreamWriter: Sendable {
     /// Whether the writer currently holds a working connection.
     public var isConnected: Bool { connected.load(ordering: .relaxed) }
 
-    /// Commands waiting to be written.
-    public var bufferedCount: Int { buffer.withLock { $0.commands.count } }
+    /// Commands not yet confirmed by Redis (waiting or in flight).
+    public var bufferedCount: Int { buffer.withLock { $0.commands.count + $0.inFlight } }
 
     /// Adds commands to the buffer; never blocks. Returns how many older commands were dropped to make room.
     @discardableResult
@@ -148,10 +151,8 @@ public final class RedisStreamWriter: Sendable {
         var backoff = configuration.reconnectInitialDelay
         var everConnected = false
         while true {
-            let (batch, deadline) = buffer.withLock { state in
-                (Array(state.commands.prefix(configuration.batchSize)), state.stopDeadline)
-            }
-            if let deadline, batch.isEmpty || ContinuousClock.now >= deadline {
+            let (waiting, deadline) = buffer.withLock { ($0.commands.isEmpty, $0.stopDeadline) }
+            if let deadline, waiting || ContinuousClock.now >= deadline {
                 let abandoned = buffer.withLock { state in
                     defer { state.commands.removeAll() }
                     return state.commands.count
@@ -162,7 +163,7 @@ public final class RedisStreamWriter: Sendable {
                 }
                 break
             }
-            if batch.isEmpty {
+            if waiting {
                 _ = wakeUp.wait(timeout: .now() + .milliseconds(200))
                 continue
             }
@@ -183,9 +184,15 @@ public final class RedisStreamWriter: Sendable {
                     continue
                 }
             }
+            let batch = buffer.withLock { state in
+                let batch = Array(state.commands.prefix(configuration.batchSize))
+                state.commands.removeFirst(batch.count)
+                state.inFlight = batch.count
+                return batch
+            }
             do {
                 let replies = try connection!.pipeline(batch.map(\.args))
-                buffer.withLock { state in state.commands.removeFirst(min(batch.count, state.commands.count)) }
+                buffer.withLock { $0.inFlight = 0 }
                 metrics.written.increment(by: Int64(batch.count))
                 for (command, reply) in zip(batch, replies) {
                     if case .error(let message) = reply {
@@ -196,7 +203,19 @@ public final class RedisStreamWriter: Sendable {
                 }
                 metrics.bufferDepth.record(bufferedCount)
             } catch {
-                // The batch stays at the head of the buffer and is written again after reconnecting.
+                // Back to the head of the buffer, to be written again after reconnecting; if that
+                // overflows the bound, the oldest go, counted like any other overflow.
+                let dropped = buffer.withLock { state -> Int in
+                    state.inFlight = 0
+                    state.commands.insert(contentsOf: batch, at: 0)
+                    var dropped = 0
+                    while state.commands.count > configuration.bufferCapacity {
+                        state.commands.removeFirst()
+                        dropped += 1
+                    }
+                    return dropped
+                }
+                if dropped > 0 { metrics.dropped.increment(by: Int64(dropped)) }
                 metrics.errors.increment()
                 logger.warning("Redis connection lost", metadata: ["error": "\(error)"])
                 connection = nil

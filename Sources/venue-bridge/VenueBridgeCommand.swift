@@ -142,8 +142,7 @@ struct Tail: AsyncParsableCommand {
         Observability.bootstrap(level: .warning, format: config.log.format)
         let consumer = try KafkaConsumer(
             configuration: .init(
-                properties: config.kafka.properties.merging([
-                    "bootstrap.servers": config.kafka.brokers,
+                properties: config.kafka.producerProperties.merging([
                     "group.id": "venue-bridge-tail-\(UUID().uuidString.prefix(8))",
                     "auto.offset.reset": fromBeginning ? "earliest" : "latest",
                 ]) { _, new in new },

@@ -40,6 +40,25 @@ struct RedisStreamWriterTests {
         #expect(fields.map(\.string) == ["n", "4999"])
     }
 
+    @Test("under overflow every command is accounted for: written + dropped = enqueued")
+    func accounting() async throws {
+        let metrics = TestMetrics()
+        let writer = RedisStreamWriter(configuration: .init(endpoint: endpoint, bufferCapacity: 300, batchSize: 100), logger: logger, metricsFactory: metrics)
+        let stream = uniqueKey("accounting")
+        var droppedAtEnqueue = 0
+        for i in 0..<20_000 {
+            droppedAtEnqueue += writer.enqueue(.xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))]))
+        }
+        try await waitUntil { writer.bufferedCount == 0 }
+        await writer.close(drainTimeout: .seconds(5))
+        let written = try metrics.expectCounter("vb_redis_commands_written_total").totalValue
+        let dropped = try metrics.expectCounter("vb_redis_dropped_total").totalValue
+        #expect(written + dropped == 20_000)
+        #expect(dropped == droppedAtEnqueue)
+        guard case .integer(let length) = try RedisConnection(endpoint).command(["XLEN", stream]) else { Issue.record("XLEN"); return }
+        #expect(Int64(length) == written)
+    }
+
     @Test("a dropped connection is re-established and nothing is lost")
     func reconnects() async throws {
         let metrics = TestMetrics()

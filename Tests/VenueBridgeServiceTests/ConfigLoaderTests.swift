@@ -104,6 +104,14 @@ struct ConfigLoaderTests {
         #expect(printed.contains("bridge"))
     }
 
+    @Test("brokers are set in one place: bootstrap.servers among the properties is refused")
+    func bootstrapServersProperty() throws {
+        let found = issues { _ = try loader(files: ["c.yaml": "kafka: { properties: { bootstrap.servers: 'x:1' } }"]).load(path: "c.yaml") }
+        #expect(found.map(\.key) == ["kafka.properties.bootstrap.servers"])
+        let config = try loader(env: ["VB_KAFKA_BROKERS": "a:1"]).load(path: nil)
+        #expect(config.kafka.producerProperties["bootstrap.servers"] == "a:1")
+    }
+
     @Test("a missing secret file is an error naming the variable")
     func missingSecretFile() {
         let found = issues { _ = try loader(env: ["VB_REDIS_PASSWORD_FILE": "/nope"]).load(path: nil) }

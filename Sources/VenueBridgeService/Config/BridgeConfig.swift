@@ -28,8 +28,10 @@ public struct BridgeConfig: Sendable {
         /// librdkafka properties passed through verbatim (secrets merged in from the environment).
         public var properties: KafkaProperties = [:]
 
+        /// `kafka.brokers` is the one place bootstrap servers are set (the loader refuses
+        /// `bootstrap.servers` among the properties), so the service and the CLI agree.
         public var producerProperties: KafkaProperties {
-            properties.merging(["bootstrap.servers": brokers]) { configured, _ in configured }
+            properties.merging(["bootstrap.servers": brokers]) { _, brokers in brokers }
         }
     }
 

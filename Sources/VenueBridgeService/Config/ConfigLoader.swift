@@ -86,7 +86,9 @@ public struct ConfigLoader {
             r.int("md_backlog_capacity", in: 1...10_000_000, into: &config.kafka.marketDataBacklogCapacity)
             r.int("flush_timeout_ms", in: 0...600_000, into: &config.kafka.flushTimeoutMs)
             for (name, value, key) in r.stringMap("properties") {
-                if SecretPolicy.isSecretKafkaProperty(name) {
+                if name == "bootstrap.servers" || name == "metadata.broker.list" {
+                    r.issues.append(ConfigIssue(key: key, problem: "set brokers with kafka.brokers (or VB_KAFKA_BROKERS)"))
+                } else if SecretPolicy.isSecretKafkaProperty(name) {
                     r.issues.append(ConfigIssue(key: key, problem: "is a secret: set it with VB_KAFKA_PROP_\(Self.envName(forProperty: name)) or a _FILE variant, not in the config file"))
                 } else {
                     config.kafka.properties[name] = value

@@ -86,11 +86,13 @@ struct PublisherService: Service {
                 }
             }
             try? await gracefulShutdown()
-            logger.info("stopping intake and flushing Kafka", metadata: ["timeout": "\(flushTimeout)"])
-            await publisher.stop(timeout: flushTimeout)
             group.cancelAll()
         }
-        let undelivered = await producer.flush(timeout: flushTimeout)
+        // One budget for the whole flush: backlog into librdkafka, then librdkafka to the brokers.
+        let deadline = ContinuousClock.now + flushTimeout
+        logger.info("stopping intake and flushing Kafka", metadata: ["timeout": "\(flushTimeout)"])
+        await publisher.stop(timeout: flushTimeout)
+        let undelivered = await producer.flush(timeout: max(.zero, deadline - .now))
         producer.close(flushTimeout: .zero)
         if undelivered > 0 { logger.error("Kafka messages undelivered at shutdown", metadata: ["count": "\(undelivered)"]) }
         await redis?.close(drainTimeout: .seconds(2))
