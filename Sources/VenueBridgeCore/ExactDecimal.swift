@@ -235,10 +235,16 @@ extension ExactDecimal {
     /// Appends the canonical text (plain notation, no exponent, no trailing zeros) to `out`.
     public func write(to out: inout [UInt8]) {
         if significand < 0 { out.append(UInt8(ascii: "-")) }
-        // Digits of |significand|, most significant first. Int128.min cannot occur: parse caps digits at 38.
-        var magnitude = significand.magnitude
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes of scratch
-        let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
+        // Digits of |significand| into a 40-byte scratch, least significant last. Int128.min cannot
+        // occur: parsing caps significands at 38 digits.
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &scratch) { raw in
+            // Prices and sizes fit in 64 bits; Int128 division is a slow library call, so only
+            // the rare wide value takes that path.
+            if let small = UInt64(exactly: significand.magnitude) {
+                return Self.writeDigits(small, into: raw)
+            }
+            var magnitude = significand.magnitude
             var c = 0
             repeat {
                 raw[39 - c] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
@@ -247,7 +253,7 @@ extension ExactDecimal {
             } while magnitude != 0
             return c
         }
-        withUnsafeBytes(of: &digits) { raw in
+        withUnsafeBytes(of: &scratch) { raw in
             let digitBytes = raw[(40 - count)...]
             if exponent >= 0 {
                 out.append(contentsOf: digitBytes)
@@ -267,6 +273,18 @@ extension ExactDecimal {
                 }
             }
         }
+    }
+
+    /// Writes the decimal digits of `value` right-aligned at the end of `raw`; returns how many.
+    static func writeDigits(_ value: UInt64, into raw: UnsafeMutableRawBufferPointer) -> Int {
+        var v = value
+        var c = 0
+        repeat {
+            raw[raw.count - 1 - c] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+            c += 1
+        } while v != 0
+        return c
     }
 }
 

@@ -82,8 +82,17 @@ public struct JSONWriter: Sendable {
 
     public mutating func integer(_ value: some BinaryInteger) {
         separate()
-        // String(describing:) on an integer is a fast path in the stdlib; no Double involved.
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if let magnitude = UInt64(exactly: value.magnitude) {
+            // No String allocation on the hot path: digits straight into a stack scratch.
+            var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &scratch) { raw in
+                let count = ExactDecimal.writeDigits(magnitude, into: raw)
+                bytes.append(contentsOf: raw[(raw.count - count)...])
+            }
+        } else {
+            bytes.append(contentsOf: String(value.magnitude).utf8)
+        }
         needsComma = true
     }
 
