@@ -81,7 +81,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The next message, or nil when none arrived within `timeout`. Transient errors (broker
     /// unreachable, …) are logged, counted and reported as nil: librdkafka keeps retrying.
     public func poll(timeout: Duration) async throws(KafkaError) -> KafkaMessage? {
-        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let ms = timeout.librdkafkaMilliseconds
         let handle = SendableHandle(client)
         let result: Result<KafkaMessage?, KafkaError>
         do {

@@ -84,8 +84,7 @@ public final class KafkaProducer: @unchecked Sendable {
         var conf = try KafkaConf(configuration.properties)
         self.logger = logger
         self.metrics = KafkaProducerMetrics(factory: metricsFactory)
-        self.pollTimeoutMs = Int32(configuration.pollInterval.components.seconds * 1000
-            + configuration.pollInterval.components.attoseconds / 1_000_000_000_000_000)
+        self.pollTimeoutMs = configuration.pollInterval.librdkafkaMilliseconds
         // The callbacks find their way back to this object through the conf opaque. The reference
         // is unretained: the poll thread that serves callbacks is joined before `self` goes away.
         let context = DeliveryContext(logger: logger, metrics: metrics)
@@ -178,19 +177,14 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Blocking: call from a thread you own, or through `flush(timeout:) async`.
     @discardableResult
     public func flushBlocking(timeout: Duration) -> Int {
-        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        _ = rd_kafka_flush(client, ms)
+        _ = rd_kafka_flush(client, timeout.librdkafkaMilliseconds)
         return outstandingMessages
     }
 
     /// Flushes without blocking the cooperative pool.
     @discardableResult
     public func flush(timeout: Duration) async -> Int {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { [self] in
-                continuation.resume(returning: flushBlocking(timeout: timeout))
-            }
-        }
+        await onDedicatedThread { [self] in flushBlocking(timeout: timeout) }
     }
 
     /// Stops intake, flushes for up to `flushTimeout`, stops the poll thread. Idempotent.
@@ -209,14 +203,12 @@ public final class KafkaProducer: @unchecked Sendable {
     /// The blocking request runs on a thread of its own.
     public func brokersReachable(timeout: Duration) async -> Bool {
         let handle = SendableHandle(client)
-        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var metadata: UnsafePointer<rd_kafka_metadata>?
-                let code = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, ms)
-                if let metadata { rd_kafka_metadata_destroy(metadata) }
-                continuation.resume(returning: code == RD_KAFKA_RESP_ERR_NO_ERROR)
-            }
+        let ms = timeout.librdkafkaMilliseconds
+        return await onDedicatedThread {
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let code = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, ms)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return code == RD_KAFKA_RESP_ERR_NO_ERROR
         }
     }
 
@@ -420,5 +412,21 @@ final class PollLoopControl: Sendable {
     func stopAndJoin() {
         stop.store(true, ordering: .releasing)
         exited.wait()
+    }
+}
+
+/// Runs a blocking librdkafka call on a thread of its own and awaits its result, so the
+/// cooperative pool is never blocked.
+func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
+extension Duration {
+    /// The `timeout_ms` argument librdkafka calls take (clamped to Int32).
+    var librdkafkaMilliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -20,6 +20,14 @@ func sampleFill(account: String) -> NormalizedEvent {
                                                               lastQty: ExactDecimal("0.1"), lastPx: ExactDecimal("3000.01"), cumQty: ExactDecimal("0.1")!)))
 }
 
+/// A mock cluster with every bridge topic created under `prefix`.
+func mockCluster(prefix: String, partitions: Int = 1) throws -> (KafkaMockCluster, TopicNames) {
+    let cluster = try KafkaMockCluster()
+    let topics = TopicNames(prefix: prefix)
+    for topic in topics.all { try cluster.createTopic(topic, partitions: partitions) }
+    return (cluster, topics)
+}
+
 func consumeAll(bootstrap: String, topic: String, count: Int) async throws -> [KafkaMessage] {
     let consumer = try KafkaConsumer(
         configuration: .init(properties: ["bootstrap.servers": bootstrap, "group.id": "t-\(UUID().uuidString)"], topics: [topic]),
@@ -40,9 +48,7 @@ struct EventPublisherKafkaTests {
 
     @Test("events arrive on the right topic with key, headers, seq and exact payload")
     func publishesToKafka() async throws {
-        let cluster = try KafkaMockCluster()
-        let topics = TopicNames(prefix: "t1")
-        for topic in topics.all { try cluster.createTopic(topic, partitions: 2) }
+        let (cluster, topics) = try mockCluster(prefix: "t1", partitions: 2)
         let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
         let metrics = TestMetrics()
         let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger, metricsFactory: metrics)
@@ -76,9 +82,7 @@ struct EventPublisherKafkaTests {
 
     @Test("drop_oldest_md: a full queue drops the oldest market data, never execution reports")
     func dropOldestMarketData() async throws {
-        let cluster = try KafkaMockCluster()
-        let topics = TopicNames(prefix: "t2")
-        for topic in topics.all { try cluster.createTopic(topic) }
+        let (cluster, topics) = try mockCluster(prefix: "t2")
         // A tiny librdkafka queue and a broker that is down: the queue fills at once.
         cluster.setBroker(1, up: false)
         let producer = try KafkaProducer(
@@ -122,9 +126,7 @@ struct EventPublisherRedisTests {
 
     @Test("the same JSON lands in the Redis stream and latest-state hashes are updated")
     func publishesToRedis() async throws {
-        let cluster = try KafkaMockCluster()
-        let topics = TopicNames(prefix: "t3")
-        for topic in topics.all { try cluster.createTopic(topic) }
+        let (cluster, topics) = try mockCluster(prefix: "t3")
         let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
         let endpoint = RedisEndpoint(port: testRedisPort!)
         let redis = RedisStreamWriter(configuration: .init(endpoint: endpoint), logger: logger)

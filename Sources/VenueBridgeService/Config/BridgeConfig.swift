@@ -13,6 +13,10 @@ public struct BridgeConfig: Sendable {
         public var format: Format = .text
     }
 
+    /// 0 lets the kernel choose (useful for tests and the demo).
+    public static let httpPortRange = 0...65535
+    public static let portRange = 1...65535
+
     public struct HTTP: Sendable, Equatable {
         public var host: String = "0.0.0.0"
         public var port: Int = 8080

@@ -76,7 +76,7 @@ public struct ConfigLoader {
         }
         reader.section("http") { r in
             r.string("host", into: &config.http.host)
-            r.int("port", in: 0...65535, into: &config.http.port)
+            r.int("port", in: BridgeConfig.httpPortRange, into: &config.http.port)
         }
         reader.section("kafka") { r in
             r.string("brokers", into: &config.kafka.brokers)
@@ -98,7 +98,7 @@ public struct ConfigLoader {
         reader.section("redis") { r in
             r.bool("enabled", into: &config.redis.enabled)
             r.string("host", into: &config.redis.host)
-            r.int("port", in: 1...65535, into: &config.redis.port)
+            r.int("port", in: BridgeConfig.portRange, into: &config.redis.port)
             r.int("database", in: 0...15, into: &config.redis.database)
             if r.has("password") {
                 r.issues.append(ConfigIssue(key: r.keyPath("password"), problem: "is a secret: use VB_REDIS_PASSWORD or password_file"))
@@ -153,13 +153,13 @@ public struct ConfigLoader {
         env("VB_LOG_LEVEL") { v in Logger.Level(rawValue: v).map { config.log.level = $0; return nil } ?? "must be one of \(Logger.Level.allCases.map(\.rawValue))" }
         env("VB_LOG_FORMAT") { v in BridgeConfig.Log.Format(rawValue: v).map { config.log.format = $0; return nil } ?? "must be text or json" }
         env("VB_HTTP_HOST") { v in config.http.host = v; return nil }
-        env("VB_HTTP_PORT") { v in Int(v).flatMap { (0...65535).contains($0) ? $0 : nil }.map { config.http.port = $0; return nil } ?? "must be a port number" }
+        env("VB_HTTP_PORT") { v in Int(v).flatMap { BridgeConfig.httpPortRange.contains($0) ? $0 : nil }.map { config.http.port = $0; return nil } ?? "must be a port number" }
         env("VB_KAFKA_BROKERS") { v in config.kafka.brokers = v; return nil }
         env("VB_KAFKA_TOPIC_PREFIX") { v in config.kafka.topicPrefix = v; return nil }
         env("VB_KAFKA_BACKPRESSURE") { v in BackpressurePolicy(rawValue: v).map { config.kafka.backpressure = $0; return nil } ?? "must be block or drop_oldest_md" }
         env("VB_REDIS_ENABLED") { v in Self.parseBool(v).map { config.redis.enabled = $0; return nil } ?? "must be true or false" }
         env("VB_REDIS_HOST") { v in config.redis.host = v; return nil }
-        env("VB_REDIS_PORT") { v in Int(v).flatMap { (1...65535).contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
+        env("VB_REDIS_PORT") { v in Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
         env("VB_REDIS_PASSWORD") { v in config.redis.password = v; return nil }
         env("VB_REDIS_PASSWORD_FILE") { v in config.redis.password = readSecret(file: v, key: "env VB_REDIS_PASSWORD_FILE", issues: &issues); return nil }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
@@ -205,7 +205,7 @@ public struct ConfigLoader {
         }
         for broker in config.kafka.brokers.split(separator: ",") {
             let hostPort = broker.split(separator: "://").last ?? broker
-            guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(port) else {
+            guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]), BridgeConfig.portRange.contains(port) else {
                 issues.append(ConfigIssue(key: "kafka.brokers", problem: "'\(broker)' is not host:port"))
                 continue
             }
