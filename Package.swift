@@ -7,8 +7,14 @@ import PackageDescription
 //   KafkaBus            librdkafka producer / consumer / mock cluster, Swift-safe.
 //   RedisBus            hiredis connection and the pipelined, bounded stream writer.
 //   EventBus            routes normalized events to Kafka topics and Redis streams.
+//   VenueConnector      shared venue runtime: WebSocket link, session states, reconnect,
+//                       request correlation, local books, order-entry interface, metrics.
+//   FineryWire          Finery Markets protocol: codec, HMAC auth, house rules. Pure.
+//   FineryConnector     Finery session + normalizer + order entry (client side).
+//   FinerySimulator     a Finery venue server for tests, benchmarks and the demo.
 //   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
 //   venue-bridge        the executable: service + CLI.
+//   venue-sim           runs a venue simulator standalone.
 //   venue-bench         benchmarks (Benchmarks/VenueBench).
 
 let strictSwift: [SwiftSetting] = [
@@ -22,6 +28,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "venue-bridge", targets: ["venue-bridge"]),
+        .executable(name: "venue-sim", targets: ["venue-sim"]),
         .executable(name: "venue-bench", targets: ["VenueBench"]),
     ],
     dependencies: [
@@ -35,6 +42,9 @@ let package = Package(
         // traits: [] keeps the -D flags stable so swift build / swift test do not recompile it.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
@@ -73,9 +83,45 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "VenueConnector",
+            dependencies: [
+                "VenueBridgeCore", "EventBus",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FineryWire",
+            dependencies: ["VenueBridgeCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FineryConnector",
+            dependencies: [
+                "FineryWire", "VenueConnector", "VenueBridgeCore", "EventBus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FinerySimulator",
+            dependencies: [
+                "FineryWire", "VenueBridgeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "VenueBridgeService",
             dependencies: [
-                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus",
+                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryConnector", "FinerySimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -95,9 +141,19 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .executableTarget(
+            name: "venue-sim",
+            dependencies: [
+                "FinerySimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
             name: "VenueBench",
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueBridgeService", "CRdKafka",
+                "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -121,6 +177,27 @@ let package = Package(
             dependencies: [
                 "EventBus", "VenueBridgeCore", "KafkaBus", "RedisBus",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VenueConnectorTests",
+            dependencies: ["VenueConnector", "VenueBridgeCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FinerySimulatorTests",
+            dependencies: [
+                "FinerySimulator", "FineryWire", "VenueBridgeCore",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FineryTests",
+            dependencies: [
+                "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector", "VenueBridgeCore",
+                "EventBus", "KafkaBus", "RedisBus",
             ],
             swiftSettings: strictSwift
         ),
