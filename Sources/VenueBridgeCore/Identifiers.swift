@@ -125,8 +125,12 @@ public enum Liquidity: String, Sendable, Codable, Hashable, CaseIterable {
     case taker
 }
 
+/// A venue session's state: `disconnected → connecting → authenticating → ready`, and from
+/// `ready` to `degraded` (socket up, venue not usable) or back to `disconnected`.
 public enum VenueConnectionState: String, Sendable, Codable, Hashable, CaseIterable {
     case connecting
+    /// Socket up; login or the venue's go-ahead still pending.
+    case authenticating
     case ready
     case degraded
     case disconnected

@@ -1,0 +1,120 @@
+public import VenueBridgeCore
+
+public enum BookSide: Sendable, Hashable {
+    case bid
+    case ask
+}
+
+/// A price-level book kept from a venue's snapshot and updates: bids best (highest) first, asks
+/// best (lowest) first. Exact decimals throughout.
+///
+/// Every mutation returns the levels it changed (size 0 = removed), which is exactly the body of
+/// the `book_delta` the connector publishes, so the published deltas and this book cannot drift.
+public struct LocalOrderBook: Sendable, Equatable {
+    public private(set) var bids: [PriceLevel] = []
+    public private(set) var asks: [PriceLevel] = []
+
+    public init() {}
+
+    public init(bids: [PriceLevel], asks: [PriceLevel]) {
+        replace(bids: bids, asks: asks)
+    }
+
+    public var isEmpty: Bool { bids.isEmpty && asks.isEmpty }
+    public var bestBid: PriceLevel? { bids.first }
+    public var bestAsk: PriceLevel? { asks.first }
+    /// A crossed or locked book means the local copy is wrong (or the venue is): resync.
+    public var isCrossed: Bool {
+        guard let bid = bestBid, let ask = bestAsk else { return false }
+        return bid.price >= ask.price
+    }
+
+    public func levels(depth: Int? = nil) -> BookLevels {
+        guard let depth else { return BookLevels(bids: bids, asks: asks) }
+        return BookLevels(bids: Array(bids.prefix(depth)), asks: Array(asks.prefix(depth)), depth: depth)
+    }
+
+    /// Replaces the whole book (a snapshot). Levels are sorted; zero-size levels are dropped.
+    public mutating func replace(bids: [PriceLevel], asks: [PriceLevel]) {
+        self.bids = bids.filter { !$0.size.isZero }.sorted { $0.price > $1.price }
+        self.asks = asks.filter { !$0.size.isZero }.sorted { $0.price < $1.price }
+    }
+
+    /// Sets a level's size; size 0 removes it. Returns the change, or nil when nothing changed.
+    @discardableResult
+    public mutating func set(_ side: BookSide, price: ExactDecimal, size: ExactDecimal) -> PriceLevel? {
+        switch side {
+        case .bid: Self.set(&bids, price: price, size: size, better: >)
+        case .ask: Self.set(&asks, price: price, size: size, better: <)
+        }
+    }
+
+    /// Removes every level better than `price` and sets `price` to `size` as the new top (Finery
+    /// `~`). Returns every changed level.
+    public mutating func truncate(_ side: BookSide, newTop price: ExactDecimal, size: ExactDecimal) -> [PriceLevel] {
+        var changes: [PriceLevel] = []
+        switch side {
+        case .bid:
+            while let top = bids.first, top.price > price {
+                changes.append(PriceLevel(price: top.price, size: .zero))
+                bids.removeFirst()
+            }
+        case .ask:
+            while let top = asks.first, top.price < price {
+                changes.append(PriceLevel(price: top.price, size: .zero))
+                asks.removeFirst()
+            }
+        }
+        if let change = set(side, price: price, size: size) { changes.append(change) }
+        return changes
+    }
+
+    /// Empties one side; returns the removed levels (size 0).
+    public mutating func clear(_ side: BookSide) -> [PriceLevel] {
+        let removed: [PriceLevel]
+        switch side {
+        case .bid: removed = bids; bids = []
+        case .ask: removed = asks; asks = []
+        }
+        return removed.map { PriceLevel(price: $0.price, size: .zero) }
+    }
+
+    /// The levels that differ between two books, for venues that only send full snapshots.
+    public static func changes(from old: LocalOrderBook, to new: LocalOrderBook) -> BookLevels {
+        BookLevels(bids: diff(old.bids, new.bids), asks: diff(old.asks, new.asks))
+    }
+
+    private static func diff(_ old: [PriceLevel], _ new: [PriceLevel]) -> [PriceLevel] {
+        var oldSizes: [ExactDecimal: ExactDecimal] = [:]
+        for level in old { oldSizes[level.price] = level.size }
+        var changes: [PriceLevel] = []
+        for level in new {
+            if oldSizes.removeValue(forKey: level.price) != level.size { changes.append(level) }
+        }
+        for price in oldSizes.keys.sorted() { changes.append(PriceLevel(price: price, size: .zero)) }
+        return changes
+    }
+
+    private static func set(
+        _ levels: inout [PriceLevel], price: ExactDecimal, size: ExactDecimal, better: (ExactDecimal, ExactDecimal) -> Bool
+    ) -> PriceLevel? {
+        // Binary search for the first level not better than `price`.
+        var low = 0
+        var high = levels.count
+        while low < high {
+            let mid = (low + high) / 2
+            if better(levels[mid].price, price) { low = mid + 1 } else { high = mid }
+        }
+        let exists = low < levels.count && levels[low].price == price
+        if size.isZero {
+            guard exists else { return nil }
+            levels.remove(at: low)
+        } else if exists {
+            guard levels[low].size != size else { return nil }
+            levels[low].size = size
+        } else {
+            levels.insert(PriceLevel(price: price, size: size), at: low)
+        }
+        return PriceLevel(price: price, size: size)
+    }
+}

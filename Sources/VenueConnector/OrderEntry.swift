@@ -1,0 +1,100 @@
+public import VenueBridgeCore
+
+/// One order to place, in normalized terms. The connector converts it to the venue's units and
+/// names, exactly or not at all.
+public struct OrderRequest: Sendable, Hashable {
+    public var account: String
+    /// Normalized symbol.
+    public var instrument: String
+    /// The venue-format client order id (derived from the idempotency key by the command path).
+    public var clientOrderId: String
+    public var idempotencyKey: String?
+    public var side: Side
+    public var orderType: OrderType
+    public var timeInForce: TimeInForce
+    public var quantity: ExactDecimal
+    public var price: ExactDecimal?
+    /// Maker-only: refuse instead of matching.
+    public var postOnly: Bool
+    /// Ask the venue to cancel the order if this connection drops (where the venue supports it).
+    public var cancelOnDisconnect: Bool
+
+    public init(
+        account: String, instrument: String, clientOrderId: String, idempotencyKey: String? = nil, side: Side, orderType: OrderType,
+        timeInForce: TimeInForce, quantity: ExactDecimal, price: ExactDecimal? = nil, postOnly: Bool = false, cancelOnDisconnect: Bool = true
+    ) {
+        self.account = account
+        self.instrument = instrument
+        self.clientOrderId = clientOrderId
+        self.idempotencyKey = idempotencyKey
+        self.side = side
+        self.orderType = orderType
+        self.timeInForce = timeInForce
+        self.quantity = quantity
+        self.price = price
+        self.postOnly = postOnly
+        self.cancelOnDisconnect = cancelOnDisconnect
+    }
+}
+
+/// Which order to cancel: by client id (preferred: it is ours and survives restarts) or venue id.
+public struct CancelRequest: Sendable, Hashable {
+    public var account: String
+    public var instrument: String?
+    public var clientOrderId: String?
+    public var venueOrderId: String?
+    public var idempotencyKey: String?
+
+    public init(account: String, instrument: String? = nil, clientOrderId: String? = nil, venueOrderId: String? = nil, idempotencyKey: String? = nil) {
+        self.account = account
+        self.instrument = instrument
+        self.clientOrderId = clientOrderId
+        self.venueOrderId = venueOrderId
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The request cannot be expressed for this venue (unknown instrument, too many decimals,
+    /// unsupported type). Nothing was sent.
+    case invalid(String)
+    /// The venue session is not ready. Nothing was sent.
+    case unavailable(VenueConnectionState)
+    /// Sent (or possibly sent) without a reply: resolve with `query`, never by resending.
+    case ambiguous(RequestFailure)
+    /// Too many requests in flight. Nothing was sent.
+    case overloaded
+
+    public var description: String {
+        switch self {
+        case .invalid(let detail): "invalid order: \(detail)"
+        case .unavailable(let state): "venue session not ready (\(state.rawValue))"
+        case .ambiguous(let failure): "outcome unknown: \(failure)"
+        case .overloaded: "too many requests in flight"
+        }
+    }
+
+    /// True when nothing reached the venue, so the command can be answered without a query.
+    public var nothingSent: Bool {
+        switch self {
+        case .invalid, .unavailable, .overloaded: true
+        case .ambiguous(let failure): !failure.isAmbiguous
+        }
+    }
+}
+
+/// What the command path calls. Each answer is the order's state as an execution report (the same
+/// report the connector publishes), so the caller can store it as the command's outcome.
+public protocol OrderEntry: Sendable {
+    var venue: VenueID { get }
+
+    /// Places an order. A venue refusal is a `rejected` report, not an error; an error means the
+    /// venue's answer is unknown (see `OrderEntryError`).
+    func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport
+
+    /// Cancels an order. "Not found" is a `rejected` report with the venue's code.
+    func cancel(_ request: CancelRequest) async throws(OrderEntryError) -> ExecutionReport
+
+    /// The venue's view of an order by client id; nil when the venue does not know it.
+    func query(clientOrderId: String, account: String) async throws(OrderEntryError) -> ExecutionReport?
+}

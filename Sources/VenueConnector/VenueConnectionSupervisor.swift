@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+public import EventBus
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+public import VenueBridgeCore
+
+/// A protocol error the session detected (as opposed to a link failure): the venue refused
+/// authentication, answered out of protocol, etc. The supervisor reconnects after it.
+public struct VenueSessionError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// One venue's protocol, plugged into the shared runtime.
+public protocol VenueSessionDriver: Sendable {
+    var venue: VenueID { get }
+    /// Upgrade headers for the next connection attempt (fresh nonce/signature each time).
+    func upgradeHeaders() throws -> [(name: String, value: String)]
+    /// Runs one connected session until the link ends: authenticate, subscribe, process frames.
+    /// Reports `ready` / `degraded` through `control`.
+    func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws
+    /// The link is gone: fail requests in flight, mark state stale.
+    func sessionEnded(reason: String) async
+}
+
+/// The session's state as the rest of the bridge sees it. Each transition is published as a
+/// `venue_status` event and recorded in metrics.
+public final class VenueSessionControl: Sendable {
+    public let venue: VenueID
+    private let machine = Mutex(VenueSessionStateMachine())
+    private let sink: any EventSink
+    private let metrics: VenueConnectorMetrics
+    private let logger: Logger
+
+    public init(venue: VenueID, sink: any EventSink, metrics: VenueConnectorMetrics, logger: Logger) {
+        self.venue = venue
+        self.sink = sink
+        self.metrics = metrics
+        self.logger = logger
+        metrics.record(state: .disconnected)
+    }
+
+    public var state: VenueConnectionState { machine.withLock { $0.state } }
+
+    private let readyAt = Mutex<ContinuousClock.Instant?>(nil)
+    /// When the current session became ready (nil if it did not).
+    public var readySince: ContinuousClock.Instant? { readyAt.withLock { $0 } }
+
+    /// Moves the session to `state`. An invalid transition is a bug in a driver: logged, not fatal.
+    public func transition(to state: VenueConnectionState, reason: String? = nil) async {
+        let status: VenueStatus?
+        do {
+            status = try machine.withLock { machine throws(VenueSessionStateMachine.InvalidTransition) in try machine.transition(to: state, reason: reason) }
+        } catch {
+            logger.error("ignored invalid venue state transition", metadata: ["venue": "\(venue)", "error": "\(error)"])
+            return
+        }
+        guard let status else { return }
+        if state == .ready { readyAt.withLock { $0 = $0 ?? .now } }
+        if state == .connecting { readyAt.withLock { $0 = nil } }
+        metrics.record(state: state)
+        logger.info("venue state \(state.rawValue)", metadata: ["venue": "\(venue)", "reason": "\(reason ?? "")", "reconnects": "\(status.reconnects ?? 0)"])
+        do {
+            try await sink.publish(NormalizedEvent(venue: venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .venueStatus(status)))
+        } catch {
+            logger.warning("venue_status not published", metadata: ["venue": "\(venue)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Keeps one venue connected: dial, run the driver's session, and on any failure publish
+/// `disconnected`, back off (exponential, jittered, capped) and dial again, until shutdown.
+public struct VenueConnectionSupervisor: Service {
+    public let venue: VenueID
+    let settings: VenueLinkSettings
+    let driver: any VenueSessionDriver
+    let control: VenueSessionControl
+    let metrics: VenueConnectorMetrics
+    let logger: Logger
+
+    public init(settings: VenueLinkSettings, driver: any VenueSessionDriver, control: VenueSessionControl, metrics: VenueConnectorMetrics, logger: Logger) {
+        venue = driver.venue
+        self.settings = settings
+        self.driver = driver
+        self.control = control
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await superviseConnections()
+        }
+        await control.transition(to: .disconnected, reason: "shutdown")
+    }
+
+    private func superviseConnections() async throws {
+        var attempt = 0
+        var generator = SystemRandomNumberGenerator()
+        while !Task.isCancelled {
+            await control.transition(to: .connecting, reason: attempt == 0 ? nil : "reconnect attempt \(attempt)")
+            let reason: String
+            var readySince: ContinuousClock.Instant?
+            do {
+                let headers = try driver.upgradeHeaders()
+                try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger) { inbound, writer in
+                    await control.transition(to: .authenticating)
+                    try await driver.runSession(inbound: inbound, writer: writer, control: control)
+                }
+                reason = "session ended"
+            } catch is CancellationError {
+                await driver.sessionEnded(reason: "shutdown")
+                return
+            } catch {
+                reason = "\(error)"
+            }
+            if Task.isCancelled {
+                await driver.sessionEnded(reason: "shutdown")
+                return
+            }
+            readySince = control.readySince
+            await driver.sessionEnded(reason: reason)
+            await control.transition(to: .disconnected, reason: reason)
+            logger.warning("venue link lost", metadata: ["venue": "\(venue)", "reason": "\(reason)"])
+
+            if let readySince, ContinuousClock.now - readySince >= settings.reconnect.resetAfter { attempt = 0 }
+            attempt += 1
+            if let maxAttempts = settings.reconnect.maxAttempts, attempt > maxAttempts {
+                throw VenueSessionError("\(venue): gave up after \(maxAttempts) reconnect attempts; last error: \(reason)")
+            }
+            let delay = settings.reconnect.delay(attempt: attempt, unit: Double.random(in: 0..<1, using: &generator))
+            metrics.reconnects.increment()
+            try await Task.sleep(for: delay)
+        }
+    }
+}
+
+/// Nanoseconds since the epoch, for `ts_recv`.
+public func wallClockNanos() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+}

@@ -1,0 +1,42 @@
+public import Metrics
+public import VenueBridgeCore
+
+/// Per-venue connector metrics (all labelled `venue`). Names are documented in the README.
+public struct VenueConnectorMetrics: Sendable {
+    public let venue: VenueID
+    public let framesIn: Counter
+    public let framesOut: Counter
+    public let reconnects: Counter
+    public let bookResyncs: Counter
+    /// Seconds since the last inbound frame, sampled once a second by the link watchdog.
+    public let lastMessageAge: Gauge
+    public let requestLatency: Timer
+
+    public init(venue: VenueID) {
+        self.venue = venue
+        let dimensions = [("venue", venue.rawValue)]
+        framesIn = Counter(label: "vb_venue_frames_in_total", dimensions: dimensions)
+        framesOut = Counter(label: "vb_venue_frames_out_total", dimensions: dimensions)
+        reconnects = Counter(label: "vb_venue_reconnects_total", dimensions: dimensions)
+        bookResyncs = Counter(label: "vb_venue_book_resyncs_total", dimensions: dimensions)
+        lastMessageAge = Gauge(label: "vb_venue_last_message_age_seconds", dimensions: dimensions)
+        requestLatency = Timer(label: "vb_venue_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+    }
+
+    /// A frame that could not be decoded or normalized; `kind` is a short stable reason.
+    public func decodeError(kind: String) {
+        Counter(label: "vb_venue_decode_errors_total", dimensions: [("venue", venue.rawValue), ("kind", kind)]).increment()
+    }
+
+    /// A request's final outcome: `ok`, `error` (the venue said no), `timeout`, `disconnected`.
+    public func request(outcome: String) {
+        Counter(label: "vb_venue_requests_total", dimensions: [("venue", venue.rawValue), ("outcome", outcome)]).increment()
+    }
+
+    /// One gauge per state, 1 for the current one: dashboards can sum or alert per state.
+    public func record(state: VenueConnectionState) {
+        for candidate in VenueConnectionState.allCases {
+            Gauge(label: "vb_venue_state", dimensions: [("venue", venue.rawValue), ("state", candidate.rawValue)]).record(candidate == state ? 1 : 0)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import HummingbirdWSClient
+public import Logging
+public import NIOCore
+import NIOSSL
+import HTTPTypes
+import Synchronization
+
+/// One frame from a venue.
+public enum VenueFrame: Sendable {
+    case text(String)
+    case binary(ByteBuffer)
+}
+
+/// Why a link ended. Each case carries what an operator needs to act on it.
+public enum VenueLinkError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP upgrade was refused: wrong URL, bad credentials, or the venue said no.
+    case upgradeRefused(url: String)
+    case connectTimeout(url: String, after: Duration)
+    /// No inbound frame for longer than the dead-link timeout.
+    case deadLink(silentFor: Duration)
+    case invalidConfiguration(String)
+    /// The venue closed the socket (close frame or end of stream).
+    case closedByVenue(code: String?, reason: String?)
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case .upgradeRefused(let url): "WebSocket upgrade refused by \(url) (check URL and credentials)"
+        case .connectTimeout(let url, let after): "connecting to \(url) timed out after \(after)"
+        case .deadLink(let silent): "dead link: no frame from the venue for \(silent)"
+        case .invalidConfiguration(let detail): "invalid link configuration: \(detail)"
+        case .closedByVenue(let code, let reason): "closed by venue (code \(code ?? "none"), reason \(reason ?? "none"))"
+        case .transport(let detail): "transport error: \(detail)"
+        }
+    }
+
+    /// A short stable label for metrics and `venue_status.reason` prefixes.
+    public var kind: String {
+        switch self {
+        case .upgradeRefused: "upgrade_refused"
+        case .connectTimeout: "connect_timeout"
+        case .deadLink: "dead_link"
+        case .invalidConfiguration: "invalid_configuration"
+        case .closedByVenue: "closed_by_venue"
+        case .transport: "transport"
+        }
+    }
+}
+
+/// The sending half of a link, counted in the venue's metrics.
+public struct VenueLinkWriter: Sendable {
+    let outbound: WebSocketOutboundWriter
+    let metrics: VenueConnectorMetrics
+
+    public func send(text: String) async throws {
+        try await outbound.write(.text(text))
+        metrics.framesOut.increment()
+    }
+
+    public func send(binary: ByteBuffer) async throws {
+        try await outbound.write(.binary(binary))
+        metrics.framesOut.increment()
+    }
+}
+
+/// A venue WebSocket: dial (TLS verified unless told otherwise), upgrade with the venue's headers,
+/// hand the session an inbound frame sequence and a writer, and watch the link for silence.
+///
+/// Structured: the connection lives exactly as long as `run`; cancelling the calling task closes it.
+public enum VenueLink {
+    public typealias Session = @Sendable (_ inbound: VenueInbound, _ writer: VenueLinkWriter) async throws -> Void
+
+    /// Runs `session` on a fresh connection. Returns when the session returns; throws a
+    /// `VenueLinkError` for link failures and rethrows the session's own errors.
+    public static func run(
+        settings: VenueLinkSettings, headers: [(name: String, value: String)], metrics: VenueConnectorMetrics,
+        logger: Logger, session: @escaping Session
+    ) async throws {
+        var configuration = WebSocketClientConfiguration(
+            maxFrameSize: settings.maxFrameSize,
+            autoPing: .enabled(timePeriod: settings.pingInterval)
+        )
+        configuration.sniHostname = settings.tlsServerName
+        for header in headers {
+            guard let name = HTTPField.Name(header.name) else { throw VenueLinkError.invalidConfiguration("header name \(header.name)") }
+            configuration.additionalHeaders[name] = header.value
+        }
+        let tls = try tlsConfiguration(settings, logger: logger)
+        let clientConfiguration = configuration
+        let activity = InboundFrameActivity()
+        let wsLogger = InboundActivityLogHandler.logger(wrapping: logger, activity: activity)
+        let connected = ConnectedFlag()
+
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let closeFrame = try await WebSocketClient.connect(
+                        url: settings.url, configuration: clientConfiguration, tlsConfiguration: tls, logger: wsLogger
+                    ) { inbound, outbound, _ in
+                        connected.set()
+                        activity.touch()
+                        try await session(
+                            VenueInbound(stream: inbound, maxSize: settings.maxFrameSize, activity: activity, metrics: metrics),
+                            VenueLinkWriter(outbound: outbound, metrics: metrics)
+                        )
+                    }
+                    if !connected.isSet { throw VenueLinkError.upgradeRefused(url: settings.url) }
+                    if let closeFrame {
+                        throw VenueLinkError.closedByVenue(code: "\(closeFrame.closeCode)", reason: closeFrame.reason)
+                    }
+                }
+                group.addTask {
+                    try await watchdog(settings: settings, activity: activity, connected: connected, metrics: metrics)
+                }
+                // The first task to finish decides: the session ending (or failing) or the watchdog firing.
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch let error as VenueLinkError {
+            throw error
+        } catch let error as WebSocketClientError {
+            throw error == .webSocketUpgradeFailed ? VenueLinkError.upgradeRefused(url: settings.url) : VenueLinkError.transport("\(error)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as VenueSessionError {
+            throw error
+        } catch let error as NIOSSLError {
+            throw VenueLinkError.transport("TLS: \(error)")
+        } catch let error as ChannelError {
+            throw VenueLinkError.transport("\(error)")
+        }
+    }
+
+    /// Fails the link when the connect takes too long or the venue goes silent.
+    private static func watchdog(settings: VenueLinkSettings, activity: InboundFrameActivity, connected: ConnectedFlag, metrics: VenueConnectorMetrics) async throws {
+        let started = ContinuousClock.now
+        let tick = min(.seconds(1), settings.deadLinkTimeout / 4)
+        while true {
+            try await Task.sleep(for: tick)
+            if !connected.isSet {
+                if ContinuousClock.now - started > settings.connectTimeout {
+                    throw VenueLinkError.connectTimeout(url: settings.url, after: settings.connectTimeout)
+                }
+                continue
+            }
+            let silence = activity.sinceLastFrame
+            metrics.lastMessageAge.record(silence.seconds)
+            if silence > settings.deadLinkTimeout { throw VenueLinkError.deadLink(silentFor: silence) }
+        }
+    }
+
+    static func tlsConfiguration(_ settings: VenueLinkSettings, logger: Logger) throws -> TLSConfiguration? {
+        guard settings.url.hasPrefix("wss://") || settings.url.hasPrefix("https://") else {
+            if !isLoopback(settings.url) {
+                logger.warning("venue URL is not TLS: traffic and credentials are sent in clear", metadata: ["url": "\(settings.url)"])
+            }
+            return nil
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if !settings.tlsVerify {
+            logger.warning("TLS certificate verification is OFF for this venue", metadata: ["url": "\(settings.url)"])
+            tls.certificateVerification = .none
+        }
+        if let caFile = settings.caFile {
+            tls.additionalTrustRoots = [.file(caFile)]
+        }
+        return tls
+    }
+
+    static func isLoopback(_ url: String) -> Bool {
+        ["://127.0.0.1", "://localhost", "://[::1]"].contains { url.contains($0) }
+    }
+}
+
+/// Set once the upgrade succeeded (the session closure was entered).
+final class ConnectedFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
+}
+
+/// The venue's frames as an async sequence, counted and timed.
+public struct VenueInbound: AsyncSequence, Sendable {
+    public typealias Element = VenueFrame
+    let stream: WebSocketInboundStream
+    let maxSize: Int
+    let activity: InboundFrameActivity
+    let metrics: VenueConnectorMetrics
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var messages: WebSocketInboundMessageStream.AsyncIterator
+        let activity: InboundFrameActivity
+        let metrics: VenueConnectorMetrics
+
+        public mutating func next() async throws -> VenueFrame? {
+            guard let message = try await messages.next() else { return nil }
+            activity.touch()
+            metrics.framesIn.increment()
+            switch message {
+            case .text(let text): return .text(text)
+            case .binary(let buffer): return .binary(buffer)
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(messages: stream.messages(maxSize: maxSize).makeAsyncIterator(), activity: activity, metrics: metrics)
+    }
+}
