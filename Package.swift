@@ -103,6 +103,7 @@ let package = Package(
             name: "FineryConnector",
             dependencies: [
                 "FineryWire", "VenueConnector", "VenueBridgeCore", "EventBus",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

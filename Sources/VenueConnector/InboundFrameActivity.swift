@@ -57,10 +57,12 @@ public struct InboundActivityLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        if level == .trace, message.description.hasPrefix("Received ") { activity.touch() }
-        guard level >= inner.logLevel else { return }
-        inner.log(level: level, message, metadata: self.metadata.merging(metadata ?? [:]) { $1 }, source: source, file: file, function: function, line: line)
+    public func log(event: LogEvent) {
+        if event.level == .trace, event.message.description.hasPrefix("Received ") { activity.touch() }
+        guard event.level >= inner.logLevel else { return }
+        var event = event
+        event.metadata = metadata.merging(event.metadata ?? [:]) { $1 }
+        inner.handler.log(event: event)
     }
 
     /// A logger for the WebSocket library that feeds `activity`.

@@ -44,9 +44,18 @@ public struct CancelRequest: Sendable, Hashable {
     public var clientOrderId: String?
     public var venueOrderId: String?
     public var idempotencyKey: String?
+    /// What the caller knows of the order (e.g. from its command log). Used only to fill in the
+    /// report when the venue does not know the order either.
+    public var side: Side?
+    public var orderType: OrderType?
 
-    public init(account: String, instrument: String? = nil, clientOrderId: String? = nil, venueOrderId: String? = nil, idempotencyKey: String? = nil) {
+    public init(
+        account: String, instrument: String? = nil, clientOrderId: String? = nil, venueOrderId: String? = nil, idempotencyKey: String? = nil,
+        side: Side? = nil, orderType: OrderType? = nil
+    ) {
         self.account = account
+        self.side = side
+        self.orderType = orderType
         self.instrument = instrument
         self.clientOrderId = clientOrderId
         self.venueOrderId = venueOrderId

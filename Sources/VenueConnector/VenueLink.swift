@@ -89,7 +89,7 @@ public enum VenueLink {
         let clientConfiguration = configuration
         let activity = InboundFrameActivity()
         let wsLogger = InboundActivityLogHandler.logger(wrapping: logger, activity: activity)
-        let connected = ConnectedFlag()
+        let connected = Latch()
 
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -132,7 +132,7 @@ public enum VenueLink {
     }
 
     /// Fails the link when the connect takes too long or the venue goes silent.
-    private static func watchdog(settings: VenueLinkSettings, activity: InboundFrameActivity, connected: ConnectedFlag, metrics: VenueConnectorMetrics) async throws {
+    private static func watchdog(settings: VenueLinkSettings, activity: InboundFrameActivity, connected: Latch, metrics: VenueConnectorMetrics) async throws {
         let started = ContinuousClock.now
         let tick = min(.seconds(1), settings.deadLinkTimeout / 4)
         while true {
@@ -172,11 +172,12 @@ public enum VenueLink {
     }
 }
 
-/// Set once the upgrade succeeded (the session closure was entered).
-final class ConnectedFlag: Sendable {
+/// A flag that is set once and read from other tasks (e.g. "the upgrade succeeded").
+public final class Latch: Sendable {
     private let flag = Mutex(false)
-    func set() { flag.withLock { $0 = true } }
-    var isSet: Bool { flag.withLock { $0 } }
+    public init() {}
+    public func set() { flag.withLock { $0 = true } }
+    public var isSet: Bool { flag.withLock { $0 } }
 }
 
 /// The venue's frames as an async sequence, counted and timed.

@@ -1,0 +1,116 @@
+import FineryWire
+import VenueBridgeCore
+import VenueConnector
+
+/// Keeps the local copy of each bound `B` book and turns venue book messages into normalized
+/// `book_snapshot` / `book_delta` / `ticker` events. One per session: a new connection starts
+/// from fresh snapshots.
+struct FineryBookKeeper {
+    let instruments: InstrumentMap
+    let publishTicker: Bool
+    private var books: [String: LocalOrderBook] = [:]
+
+    init(instruments: InstrumentMap, publishTicker: Bool) {
+        self.instruments = instruments
+        self.publishTicker = publishTicker
+    }
+
+    /// Forgets every book (the venue went down or the link dropped): the next snapshot replaces it.
+    mutating func reset() { books.removeAll() }
+
+    var bookCount: Int { books.count }
+
+    func book(_ venueInstrument: String) -> LocalOrderBook? { books[venueInstrument] }
+
+    /// A snapshot: the first per binding is published as `book_snapshot`; later ones (a venue that
+    /// sends only snapshots) as the `book_delta` of what changed.
+    mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
+        let symbol = try symbol(venueInstrument)
+        let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
+        guard !new.isCrossed else { throw FineryNormalizeError("B \(venueInstrument): snapshot is crossed") }
+        let old = books[venueInstrument]
+        books[venueInstrument] = new
+        var events: [NormalizedEvent] = []
+        if let old {
+            let changes = LocalOrderBook.changes(from: old, to: new)
+            guard !changes.bids.isEmpty || !changes.asks.isEmpty else { return [] }
+            events.append(event(symbol, venueInstrument, tsRecv, .bookDelta(changes)))
+        } else {
+            events.append(event(symbol, venueInstrument, tsRecv, .bookSnapshot(new.levels(depth: nil))))
+        }
+        if let ticker = tickerIfTopChanged(old: old, new: new) { events.append(event(symbol, venueInstrument, tsRecv, .ticker(ticker))) }
+        return events
+    }
+
+    /// Incremental updates. An update for a book without a snapshot, or one that leaves the book
+    /// crossed, is an error: the caller resyncs (rebinds) that book.
+    mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
+        let symbol = try symbol(venueInstrument)
+        guard var book = books[venueInstrument] else { throw FineryNormalizeError("B \(venueInstrument): update before snapshot") }
+        let before = (book.bestBid, book.bestAsk)
+        let bidChanges = Self.apply(bids, side: .bid, to: &book)
+        let askChanges = Self.apply(asks, side: .ask, to: &book)
+        guard !book.isCrossed else {
+            books[venueInstrument] = nil
+            throw FineryNormalizeError("B \(venueInstrument): book crossed after update")
+        }
+        books[venueInstrument] = book
+        guard !bidChanges.isEmpty || !askChanges.isEmpty else { return [] }
+        var events = [event(symbol, venueInstrument, tsRecv, .bookDelta(BookLevels(bids: bidChanges, asks: askChanges)))]
+        if publishTicker, before.0 != book.bestBid || before.1 != book.bestAsk {
+            events.append(event(symbol, venueInstrument, tsRecv, .ticker(Self.ticker(book))))
+        }
+        return events
+    }
+
+    private static func apply(_ updates: [FineryBookUpdate], side: BookSide, to book: inout LocalOrderBook) -> [PriceLevel] {
+        var changes: [PriceLevel] = []
+        for update in updates {
+            let price = FineryUnits.decimal(update.price)
+            switch update.action {
+            case .add, .modify:
+                if let change = book.set(side, price: price, size: FineryUnits.decimal(update.size)) { changes.append(change) }
+            case .remove:
+                if let change = book.set(side, price: price, size: .zero) { changes.append(change) }
+            case .truncate:
+                if update.price == 0 && update.size == 0 {
+                    changes += book.clear(side)
+                } else {
+                    changes += book.truncate(side, newTop: price, size: FineryUnits.decimal(update.size))
+                }
+            }
+        }
+        return changes
+    }
+
+    private func tickerIfTopChanged(old: LocalOrderBook?, new: LocalOrderBook) -> Ticker? {
+        guard publishTicker else { return nil }
+        if let old, old.bestBid == new.bestBid, old.bestAsk == new.bestAsk { return nil }
+        return Self.ticker(new)
+    }
+
+    private static func ticker(_ book: LocalOrderBook) -> Ticker {
+        Ticker(bid: book.bestBid?.price, bidSize: book.bestBid?.size, ask: book.bestAsk?.price, askSize: book.bestAsk?.size)
+    }
+
+    private static func level(_ level: FineryLevel) -> PriceLevel {
+        PriceLevel(price: FineryUnits.decimal(level.price), size: FineryUnits.decimal(level.size))
+    }
+
+    private func symbol(_ venueInstrument: String) throws(FineryNormalizeError) -> String {
+        guard let symbol = instruments.symbol(forVenueId: venueInstrument) else {
+            throw FineryNormalizeError("B \(venueInstrument): instrument not configured")
+        }
+        return symbol
+    }
+
+    private func event(_ symbol: String, _ venueInstrument: String, _ tsRecv: Int64, _ payload: EventPayload) -> NormalizedEvent {
+        NormalizedEvent(venue: .finery, instrument: symbol, venueInstrument: venueInstrument, tsRecv: tsRecv, payload: payload)
+    }
+}
+
+/// A venue message that decoded but makes no sense in context (unknown instrument, crossed book).
+struct FineryNormalizeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

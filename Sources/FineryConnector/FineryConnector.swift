@@ -1,0 +1,251 @@
+public import EventBus
+public import FineryWire
+public import Logging
+import Synchronization
+public import VenueBridgeCore
+public import VenueConnector
+
+/// The Finery Markets connector: one WebSocket carrying books (`B`), instrument metadata (`I`),
+/// own orders and deals (`O`), positions (`K`) and order entry (`request` add/del).
+///
+/// Seams: `FineryWire` decodes frames (pure) → this session handles auth, feeds and request
+/// correlation → `FineryBookKeeper` / `FineryOrderTracker` normalize → the `EventSink`.
+/// Every event is published from the one task that reads the socket, which keeps `seq` order
+/// equal to the venue's order.
+public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
+    public let venue: VenueID = .finery
+    public let configuration: FineryConnectorConfiguration
+    public let metrics: VenueConnectorMetrics
+    public let control: VenueSessionControl
+    private let sink: any EventSink
+    private let logger: Logger
+    let correlator = RequestCorrelator<FineryReply, FineryRequestContext>()
+    let orders: FineryOrderTracker
+    private let nonces = Mutex(FineryNonceSource())
+    private let writer = Mutex<VenueLinkWriter?>(nil)
+    /// Instruments that had a snapshot before: another one is a book resync.
+    private let snapshotted = Mutex<Set<String>>([])
+
+    public init(configuration: FineryConnectorConfiguration, sink: any EventSink, logger: Logger) {
+        self.configuration = configuration
+        self.sink = sink
+        self.logger = logger
+        metrics = VenueConnectorMetrics(venue: .finery)
+        control = VenueSessionControl(venue: .finery, sink: sink, metrics: metrics, logger: logger)
+        orders = FineryOrderTracker(account: configuration.account, finishedMemory: configuration.finishedOrderMemory)
+    }
+
+    var currentWriter: VenueLinkWriter? { writer.withLock { $0 } }
+
+    /// The service that keeps this connector connected (run it in the bridge's service group).
+    public func supervisor() -> VenueConnectionSupervisor {
+        VenueConnectionSupervisor(settings: configuration.link, driver: self, control: control, metrics: metrics, logger: logger)
+    }
+
+    // MARK: - Session
+
+    public func upgradeHeaders() throws -> [(name: String, value: String)] {
+        let now = UInt64(max(0, wallClockNanos()))
+        let nonce = nonces.withLock { $0.next(nowMicros: now / 1_000) }
+        return FineryAuth.upgradeHeaders(key: configuration.apiKey, secret: configuration.apiSecret, nonce: nonce, timestamp: now / 1_000_000)
+    }
+
+    public func runSession(inbound: VenueInbound, writer linkWriter: VenueLinkWriter, control: VenueSessionControl) async throws {
+        writer.withLock { $0 = linkWriter }
+        defer { writer.withLock { $0 = nil } }
+        let sawStatus = Latch()
+        let timeout = configuration.link.connectTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                // Replies that never come: fail them (ambiguous) and, before the venue's first
+                // status frame, give the handshake its deadline.
+                let started = ContinuousClock.now
+                while true {
+                    try await Task.sleep(for: .milliseconds(200))
+                    for context in correlator.expire() {
+                        metrics.request(outcome: "timeout")
+                        logger.warning("Finery request timed out", metadata: ["request": "\(context)"])
+                    }
+                    if !sawStatus.isSet, ContinuousClock.now - started > timeout {
+                        throw VenueSessionError("no [\"X\",0,\"Z\",…] status from Finery within \(timeout)")
+                    }
+                }
+            }
+            group.addTask { [self] in
+                var books = FineryBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTicker)
+                for try await frame in inbound {
+                    guard case .text(let text) = frame else {
+                        rejectFrame(kind: "binary_frame", detail: "binary frame on a JSON venue", frame: "")
+                        continue
+                    }
+                    let tsRecv = wallClockNanos()
+                    let message: FineryServerMessage
+                    switch Result(catching: { () throws(FineryDecodeError) in try FineryServerMessage.decode(text) }) {
+                    case .success(let decoded): message = decoded
+                    case .failure(let error):
+                        rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: text)
+                        continue
+                    }
+                    if case .status = message { sawStatus.set() }
+                    try await handle(message, books: &books, tsRecv: tsRecv, writer: linkWriter)
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    public func sessionEnded(reason: String) async {
+        for context in correlator.failAll(reason: reason) {
+            metrics.request(outcome: "disconnected")
+            logger.warning("Finery request lost with the link", metadata: ["request": "\(context)", "reason": "\(reason)"])
+        }
+    }
+
+    private func handle(_ message: FineryServerMessage, books: inout FineryBookKeeper, tsRecv: Int64, writer: VenueLinkWriter) async throws {
+        switch message {
+        case .status(let code):
+            if code == 0 {
+                guard control.state != .ready else { return }
+                try await subscribe(writer)
+                await control.transition(to: .ready, reason: "Finery backend connected (X 0)")
+            } else {
+                books.reset()
+                await control.transition(to: .degraded, reason: "Finery backend not connected (X \(code))")
+            }
+
+        case .bookSnapshot(.name(let instrument), let bids, let asks):
+            if !snapshotted.withLock({ $0.insert(instrument).inserted }) { metrics.bookResyncs.increment() }
+            do {
+                try await publish(books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
+            } catch let error as FineryNormalizeError {
+                rejectFrame(kind: "book_inconsistent", detail: error.description, frame: "")
+                try await resync(instrument, writer)
+            }
+
+        case .bookUpdate(.name(let instrument), let bids, let asks):
+            do {
+                try await publish(books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
+            } catch let error as FineryNormalizeError {
+                rejectFrame(kind: "book_inconsistent", detail: error.description, frame: "")
+                try await resync(instrument, writer)
+            }
+
+        case .bookSnapshot(.number, _, _), .bookUpdate(.number, _, _):
+            rejectFrame(kind: "unexpected_shape", detail: "B message with a numeric feed id", frame: "")
+
+        case .instruments(_, let listed):
+            let names = Set(listed.map(\.name))
+            for missing in configuration.instruments.venueIds where !names.contains(missing) {
+                logger.error("configured Finery instrument is not listed by the venue", metadata: ["instrument": "\(missing)"])
+            }
+
+        case .orders(let action, _, let list):
+            switch action {
+            case .snapshot: try await publish(reports: orders.snapshot(list), tsRecv: tsRecv)
+            case .added: try await publish(reports: list.compactMap { orders.added($0) }, tsRecv: tsRecv)
+            case .removed: try await publish(reports: list.compactMap { orders.removed($0) }, tsRecv: tsRecv)
+            default: break
+            }
+
+        case .deal(_, let deal):
+            if let report = orders.deal(deal) { try await publish(reports: [report], tsRecv: tsRecv, tsVenue: Int64(clamping: deal.moment) * 1_000_000) }
+
+        case .positions(_, _, let positions):
+            for position in positions {
+                try await publishEvent(NormalizedEvent(
+                    venue: .finery, instrument: position.currency, venueInstrument: position.currency, tsRecv: tsRecv,
+                    payload: .position(Position(account: configuration.account, quantity: FineryUnits.decimal(position.value)))
+                ))
+            }
+
+        case .feedFailure(let feed, let feedId, let code):
+            if code == .bindingExists { return }
+            logger.error("Finery feed failure", metadata: ["feed": "\(feed)", "feedId": "\(feedId)", "code": "\(code)"])
+            metrics.decodeError(kind: "feed_failure")
+
+        case .unsubscribed(let feed, let feedId):
+            logger.debug("Finery feed unbound", metadata: ["feed": "\(feed)", "feedId": "\(feedId)"])
+
+        case .reply(let reqId, let body):
+            if correlator.resolve(reqId, with: .ok(body)) == nil { lateReply(reqId) }
+
+        case .replyError(let reqId, let code, let param):
+            guard let context = correlator.resolve(reqId, with: .error(code, param)) else { return lateReply(reqId) }
+            // A refused add never appears on feed O, so its report is published here. 74 is not a
+            // refusal: the order exists (see `place`).
+            if case .add(let request, let symbol, let key) = context, code != .clientOrderIdInUse {
+                let report = orders.rejection(request, symbol: symbol, idempotencyKey: key, code: code, param: param)
+                try await publish(reports: [report], tsRecv: tsRecv, instrument: (symbol, request.instrument))
+            }
+        }
+    }
+
+    private func subscribe(_ writer: VenueLinkWriter) async throws {
+        if configuration.bindInstruments { try await writer.send(text: FineryClientMessage.bind(feed: "I", feedId: .number(0)).encoded()) }
+        if configuration.bindOrders { try await writer.send(text: FineryClientMessage.bind(feed: "O", feedId: .number(0)).encoded()) }
+        if configuration.bindPositions { try await writer.send(text: FineryClientMessage.bind(feed: "K", feedId: .number(0)).encoded()) }
+        if configuration.bindBooks {
+            for instrument in configuration.instruments.venueIds {
+                try await writer.send(text: FineryClientMessage.bind(feed: "B", feedId: .name(instrument)).encoded())
+            }
+        }
+    }
+
+    /// Drops a book that can no longer be trusted and asks for a fresh snapshot.
+    private func resync(_ instrument: String, _ writer: VenueLinkWriter) async throws {
+        logger.warning("Finery book inconsistent, rebinding for a fresh snapshot", metadata: ["instrument": "\(instrument)"])
+        try await writer.send(text: FineryClientMessage.unbind(feed: "B", feedId: .name(instrument)).encoded())
+        try await writer.send(text: FineryClientMessage.bind(feed: "B", feedId: .name(instrument)).encoded())
+    }
+
+    private func rejectFrame(kind: String, detail: String, frame: String) {
+        metrics.decodeError(kind: kind)
+        logger.warning("Finery frame rejected", metadata: ["kind": "\(kind)", "detail": "\(detail)", "frame": "\(frame.prefix(256))"])
+    }
+
+    private func lateReply(_ reqId: Int64) {
+        metrics.request(outcome: "late_reply")
+        logger.warning("Finery reply for an unknown or expired request", metadata: ["reqId": "\(reqId)"])
+    }
+
+    private func publish(_ events: [NormalizedEvent]) async throws {
+        for event in events { try await publishEvent(event) }
+    }
+
+    private func publish(reports: [ExecutionReport], tsRecv: Int64, tsVenue: Int64? = nil, instrument: (String, String)? = nil) async throws {
+        for report in reports {
+            let venueInstrument = instrument?.1 ?? orders.instrument(clientOrderId: report.clientOrderId)
+            let symbol = instrument?.0 ?? venueInstrument.flatMap { configuration.instruments.symbol(forVenueId: $0) } ?? venueInstrument
+            try await publishEvent(NormalizedEvent(venue: .finery, instrument: symbol, venueInstrument: venueInstrument, tsVenue: tsVenue, tsRecv: tsRecv, payload: .executionReport(report)))
+        }
+    }
+
+    private func publishEvent(_ event: NormalizedEvent) async throws {
+        do {
+            try await sink.publish(event)
+        } catch .shuttingDown {
+            throw CancellationError()
+        } catch {
+            logger.error("event not published", metadata: ["type": "\(event.type.rawValue)", "error": "\(error)"])
+        }
+    }
+}
+
+/// A reply is a value either way: a venue error is an answer, not a transport failure.
+enum FineryReply: Sendable {
+    case ok(JSONValue)
+    case error(FineryErrorCode, String?)
+}
+
+enum FineryRequestContext: Sendable, CustomStringConvertible {
+    case add(FineryAddRequest, symbol: String, idempotencyKey: String?)
+    case del(FineryDelRequest)
+
+    var description: String {
+        switch self {
+        case .add(let request, _, _): "add clientOrderId=\(request.clientOrderId)"
+        case .del(let request): "del \(request)"
+        }
+    }
+}

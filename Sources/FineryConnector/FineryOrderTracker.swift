@@ -1,0 +1,225 @@
+import DequeModule
+import FineryWire
+import Synchronization
+import VenueBridgeCore
+
+/// The connector's view of its orders, built from feed `O` and carried across reconnects, so that:
+/// - every order change becomes exactly one `execution_report` (deals are de-duplicated by id),
+/// - orders that vanished while the link was down are reported (cancel-on-disconnect), and
+/// - `query(clientOrderId:)` and error 74 ("already in use") can be answered from it.
+final class FineryOrderTracker: Sendable {
+    struct Tracked {
+        var order: FineryOrder
+        var cumQty: ExactDecimal = .zero
+        var dealIds: Set<Int64> = []
+        var status: OrderStatus = .new
+        var idempotencyKey: String?
+        /// Whether the order was placed with cancel-on-disconnect; nil for orders we did not place.
+        var cancelOnDisconnect: Bool?
+    }
+
+    /// What we know about an order we are placing, before the venue has confirmed it.
+    struct Placement {
+        var idempotencyKey: String?
+        var cancelOnDisconnect: Bool
+    }
+
+    private struct State {
+        var active: [Int64: Tracked] = [:]
+        var activeByClientId: [Int64: Int64] = [:]
+        var placements: [Int64: Placement] = [:]
+        var finished: [Int64: ExecutionReport] = [:]
+        var finishedInstrument: [Int64: String] = [:]
+        var finishedOrder: Deque<Int64> = []
+    }
+
+    private let state = Mutex(State())
+    let account: String
+    let finishedMemory: Int
+
+    init(account: String, finishedMemory: Int) {
+        self.account = account
+        self.finishedMemory = max(1, finishedMemory)
+    }
+
+    func notePlacement(clientOrderId: Int64, _ placement: Placement) {
+        state.withLock { $0.placements[clientOrderId] = placement }
+    }
+
+    /// The latest report for an order by client id: active or recently finished.
+    func report(clientOrderId: Int64) -> ExecutionReport? {
+        state.withLock { state in
+            if let orderId = state.activeByClientId[clientOrderId], let tracked = state.active[orderId] {
+                return makeReport(tracked, status: tracked.status)
+            }
+            return state.finished[clientOrderId]
+        }
+    }
+
+    var activeCount: Int { state.withLock { $0.active.count } }
+
+    /// The venue instrument of an order we track (reports themselves carry no instrument).
+    func instrument(clientOrderId: String) -> String? {
+        guard let id = Int64(clientOrderId) else { return nil }
+        return state.withLock { state in
+            if let orderId = state.activeByClientId[id], let tracked = state.active[orderId] { return tracked.order.instrument }
+            return state.finishedInstrument[id]
+        }
+    }
+
+    /// `O` snapshot: the venue's full list of active orders. Orders we knew as active but are not
+    /// listed left the book while we could not see it.
+    func snapshot(_ orders: [FineryOrder]) -> [ExecutionReport] {
+        state.withLock { state in
+            var reports: [ExecutionReport] = []
+            let listed = Set(orders.map(\.orderId))
+            for (orderId, tracked) in state.active where !listed.contains(orderId) {
+                var report: ExecutionReport
+                if tracked.cancelOnDisconnect ?? true {
+                    report = makeReport(tracked, status: .canceled)
+                    report.reason = "\(FineryCancelReason.cancelOnDisconnect.text) (absent from the O snapshot after reconnect)"
+                    report.leavesQty = .zero
+                } else {
+                    report = makeReport(tracked, status: .unknown)
+                    report.reason = "left the book while the link was down; fills, if any, were not seen"
+                }
+                finish(&state, orderId: orderId, instrument: tracked.order.instrument, report: report)
+                reports.append(report)
+            }
+            for order in orders {
+                if var tracked = state.active[order.orderId] {
+                    tracked.order = order
+                    state.active[order.orderId] = tracked
+                    continue
+                }
+                reports.append(track(&state, order))
+            }
+            return reports
+        }
+    }
+
+    /// `O` `+`: a new order on the book.
+    func added(_ order: FineryOrder) -> ExecutionReport? {
+        state.withLock { state in
+            guard state.active[order.orderId] == nil, state.finished[order.clientOrderId]?.venueOrderId != "\(order.orderId)" else { return nil }
+            return track(&state, order)
+        }
+    }
+
+    /// `O` `D`: a fill. Duplicate deal ids are ignored.
+    func deal(_ deal: FineryDeal) -> ExecutionReport? {
+        state.withLock { state in
+            var tracked = state.active[deal.order.orderId] ?? newTracked(&state, deal.order)
+            guard tracked.dealIds.insert(deal.dealId).inserted else { return nil }
+            let size = FineryUnits.decimal(deal.size)
+            tracked.order = deal.order
+            tracked.cumQty = (try? tracked.cumQty.adding(size)) ?? tracked.cumQty
+            tracked.status = deal.order.sizeLeft == 0 ? .filled : .partiallyFilled
+            var report = makeReport(tracked, status: tracked.status)
+            report.lastQty = size
+            report.lastPx = FineryUnits.decimal(deal.price)
+            report.fillId = "\(deal.dealId)"
+            report.liquidity = deal.aggressorSide == deal.order.side ? .taker : .maker
+            if tracked.status == .filled {
+                finish(&state, orderId: deal.order.orderId, instrument: deal.order.instrument, report: report)
+            } else {
+                state.active[deal.order.orderId] = tracked
+                state.activeByClientId[deal.order.clientOrderId] = deal.order.orderId
+            }
+            return report
+        }
+    }
+
+    /// `O` `-`: the order left the book: filled (already reported by its deal) or canceled.
+    func removed(_ order: FineryOrder) -> ExecutionReport? {
+        state.withLock { state in
+            guard var tracked = state.active[order.orderId] else {
+                // Unknown and already finished: a late duplicate. Unknown and never seen: report it once.
+                if state.finished[order.clientOrderId] != nil { return nil }
+                var tracked = newTracked(&state, order)
+                tracked.order = order
+                let report = removalReport(tracked, order)
+                finish(&state, orderId: order.orderId, instrument: order.instrument, report: report)
+                return report
+            }
+            tracked.order = order
+            let report = removalReport(tracked, order)
+            let alreadyReported = tracked.status == .filled && report.status == .filled
+            finish(&state, orderId: order.orderId, instrument: order.instrument, report: report)
+            return alreadyReported ? nil : report
+        }
+    }
+
+    /// The report for an `add` the venue refused.
+    func rejection(_ request: FineryAddRequest, symbol: String, idempotencyKey: String?, code: FineryErrorCode, param: String?) -> ExecutionReport {
+        state.withLock { _ = $0.placements.removeValue(forKey: request.clientOrderId) }
+        return ExecutionReport(
+            account: account, clientOrderId: "\(request.clientOrderId)", idempotencyKey: idempotencyKey,
+            side: request.side == .bid ? .buy : .sell, orderType: Self.orderType(request.type), timeInForce: Self.timeInForce(request.type),
+            status: .rejected, price: request.price.map(FineryUnits.decimal), quantity: FineryUnits.decimal(request.size), cumQty: .zero,
+            leavesQty: .zero, reason: code.meaning + (param.map { " (\($0))" } ?? ""), rejectCode: "\(code.rawValue)"
+        )
+    }
+
+    private func removalReport(_ tracked: Tracked, _ order: FineryOrder) -> ExecutionReport {
+        var tracked = tracked
+        let impliedCum = FineryUnits.decimal(order.initialSize - order.sizeLeft)
+        if impliedCum > tracked.cumQty { tracked.cumQty = impliedCum }
+        if order.sizeLeft == 0 {
+            return makeReport(tracked, status: .filled)
+        }
+        var report = makeReport(tracked, status: .canceled)
+        report.leavesQty = .zero
+        report.reason = FineryCancelReason(rawValue: order.cancelReason)?.text ?? "cancel reason \(order.cancelReason)"
+        return report
+    }
+
+    private func track(_ state: inout State, _ order: FineryOrder) -> ExecutionReport {
+        var tracked = newTracked(&state, order)
+        tracked.cumQty = FineryUnits.decimal(order.initialSize - order.sizeLeft)
+        tracked.status = tracked.cumQty.isZero ? .new : .partiallyFilled
+        state.active[order.orderId] = tracked
+        state.activeByClientId[order.clientOrderId] = order.orderId
+        return makeReport(tracked, status: tracked.status)
+    }
+
+    private func newTracked(_ state: inout State, _ order: FineryOrder) -> Tracked {
+        let placement = state.placements.removeValue(forKey: order.clientOrderId)
+        return Tracked(order: order, idempotencyKey: placement?.idempotencyKey, cancelOnDisconnect: placement?.cancelOnDisconnect)
+    }
+
+    private func finish(_ state: inout State, orderId: Int64, instrument: String, report: ExecutionReport) {
+        guard let clientOrderId = Int64(report.clientOrderId) else { return }
+        state.finishedInstrument[clientOrderId] = instrument
+        state.active[orderId] = nil
+        if state.activeByClientId[clientOrderId] == orderId { state.activeByClientId[clientOrderId] = nil }
+        if state.finished.updateValue(report, forKey: clientOrderId) == nil {
+            state.finishedOrder.append(clientOrderId)
+            while state.finishedOrder.count > finishedMemory, let oldest = state.finishedOrder.popFirst() {
+                state.finished[oldest] = nil
+                state.finishedInstrument[oldest] = nil
+            }
+        }
+    }
+
+    private func makeReport(_ tracked: Tracked, status: OrderStatus) -> ExecutionReport {
+        let order = tracked.order
+        return ExecutionReport(
+            account: account, clientOrderId: "\(order.clientOrderId)", idempotencyKey: tracked.idempotencyKey,
+            venueOrderId: "\(order.orderId)", side: order.side == .bid ? .buy : .sell,
+            orderType: Self.orderType(order.type), timeInForce: Self.timeInForce(order.type), status: status,
+            price: order.type.isMarket ? nil : FineryUnits.decimal(order.price), quantity: FineryUnits.decimal(order.initialSize),
+            cumQty: tracked.cumQty, leavesQty: status.isTerminal ? .zero : FineryUnits.decimal(order.sizeLeft)
+        )
+    }
+
+    static func orderType(_ type: FineryOrderType) -> OrderType { type.isMarket ? .market : .limit }
+
+    static func timeInForce(_ type: FineryOrderType) -> TimeInForce {
+        switch type {
+        case .limitIOC, .marketIOC: .ioc
+        case .limitFOK, .marketFOK: .fok
+        default: .gtc
+        }
+    }
+}
