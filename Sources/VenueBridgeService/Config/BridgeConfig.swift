@@ -64,11 +64,66 @@ public struct BridgeConfig: Sendable {
         public var seed: UInt64 = 42
     }
 
+    /// Connection settings every WebSocket venue shares (`venues.<id>.*`).
+    public struct VenueLink: Sendable, Equatable {
+        public var url: String = ""
+        public var tlsVerify: Bool = true
+        public var caFile: String?
+        public var tlsServerName: String?
+        public var maxFrameBytes: Int = 4 << 20
+        public var pingIntervalMs: Int = 15_000
+        public var deadLinkTimeoutMs: Int = 40_000
+        public var connectTimeoutMs: Int = 10_000
+        public var requestTimeoutMs: Int = 10_000
+        public var reconnectInitialMs: Int = 250
+        public var reconnectMaxMs: Int = 30_000
+        /// 0: never give up.
+        public var reconnectMaxAttempts: Int = 0
+    }
+
+    /// Finery Markets (`venues.finery`).
+    public struct Finery: Sendable, Equatable {
+        public var enabled: Bool = false
+        public var link: VenueLink = {
+            var link = VenueLink()
+            link.url = "wss://trade.finerymarkets.com/ws"
+            return link
+        }()
+        public var account: String = "default"
+        /// Venue instrument id → normalized symbol, in config order.
+        public var instruments: [InstrumentMapping] = []
+        public var feeds: Set<FineryFeed> = Set(FineryFeed.allCases)
+        public var publishTicker: Bool = true
+        public var cancelOnDisconnect: Bool = true
+        /// From `VB_FINERY_API_KEY[_FILE]` or `api_key_file`.
+        public var apiKey: String?
+        /// From `VB_FINERY_API_SECRET[_FILE]` or `api_secret_file`.
+        public var apiSecret: String?
+    }
+
+    public enum FineryFeed: String, Sendable, CaseIterable, Hashable {
+        case books, instruments, orders, positions
+    }
+
+    public struct InstrumentMapping: Sendable, Equatable {
+        public var venueId: String
+        public var symbol: String
+        public init(venueId: String, symbol: String) {
+            self.venueId = venueId
+            self.symbol = symbol
+        }
+    }
+
+    public struct Venues: Sendable, Equatable {
+        public var finery = Finery()
+    }
+
     public var log = Log()
     public var http = HTTP()
     public var kafka = Kafka()
     public var redis = Redis()
     public var synthetic = Synthetic()
+    public var venues = Venues()
 
     public init() {}
 
@@ -82,6 +137,9 @@ public struct BridgeConfig: Sendable {
             "redis": redis.enabled ? "\(redis.host):\(redis.port)/\(redis.database)" : "disabled",
             "redis.password": redis.password == nil ? "(none)" : "(set)",
             "synthetic": synthetic.enabled ? "\(synthetic.venue) \(synthetic.instruments)" : "disabled",
+            "venues.finery": venues.finery.enabled ? "\(venues.finery.link.url) \(venues.finery.instruments.map(\.symbol))" : "disabled",
+            "venues.finery.api_key": venues.finery.apiKey == nil ? "(none)" : "(set)",
+            "venues.finery.api_secret": venues.finery.apiSecret == nil ? "(none)" : "(set)",
         ]
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = SecretPolicy.isSecretKafkaProperty(name) ? "(set)" : value

@@ -126,8 +126,61 @@ public struct ConfigLoader {
             r.int("seed", in: 0...Int.max, into: &seed)
             config.synthetic.seed = UInt64(seed)
         }
+        reader.section("venues") { v in
+            v.section("finery") { r in
+                var finery = config.venues.finery
+                r.bool("enabled", into: &finery.enabled)
+                readLink(&r, into: &finery.link)
+                r.string("account", into: &finery.account)
+                for (venueId, symbol, _) in r.stringMap("instruments") {
+                    finery.instruments.append(.init(venueId: venueId, symbol: symbol))
+                }
+                finery.instruments.sort { $0.venueId < $1.venueId }
+                var feeds = finery.feeds.map(\.rawValue).sorted()
+                r.stringList("feeds", into: &feeds)
+                finery.feeds = []
+                for feed in feeds {
+                    guard let parsed = BridgeConfig.FineryFeed(rawValue: feed) else {
+                        r.issues.append(ConfigIssue(key: r.keyPath("feeds"), problem: "'\(feed)' must be one of books, instruments, orders, positions"))
+                        continue
+                    }
+                    finery.feeds.insert(parsed)
+                }
+                r.bool("publish_ticker", into: &finery.publishTicker)
+                r.bool("cancel_on_disconnect", into: &finery.cancelOnDisconnect)
+                for secret in ["api_key", "api_secret"] where r.has(secret) {
+                    r.issues.append(ConfigIssue(key: r.keyPath(secret), problem: "is a secret: use VB_FINERY_\(secret.uppercased()) or \(secret)_file"))
+                    r.markUsed(secret)
+                }
+                var file: String?
+                r.optionalString("api_key_file", into: &file)
+                if let file { finery.apiKey = readSecret(file: file, key: r.keyPath("api_key_file"), issues: &r.issues) }
+                file = nil
+                r.optionalString("api_secret_file", into: &file)
+                if let file { finery.apiSecret = readSecret(file: file, key: r.keyPath("api_secret_file"), issues: &r.issues) }
+                config.venues.finery = finery
+            }
+        }
         reader.rejectUnknownKeys()
         issues += reader.issues
+    }
+
+    /// `venues.<id>` link settings shared by every WebSocket venue.
+    private func readLink(_ r: inout ConfigReader, into link: inout BridgeConfig.VenueLink) {
+        r.string("url", into: &link.url)
+        r.bool("tls_verify", into: &link.tlsVerify)
+        r.optionalString("ca_file", into: &link.caFile)
+        r.optionalString("tls_server_name", into: &link.tlsServerName)
+        r.int("max_frame_bytes", in: 1024...(256 << 20), into: &link.maxFrameBytes)
+        r.int("ping_interval_ms", in: 100...600_000, into: &link.pingIntervalMs)
+        r.int("dead_link_timeout_ms", in: 100...3_600_000, into: &link.deadLinkTimeoutMs)
+        r.int("connect_timeout_ms", in: 100...600_000, into: &link.connectTimeoutMs)
+        r.int("request_timeout_ms", in: 100...600_000, into: &link.requestTimeoutMs)
+        r.section("reconnect") { b in
+            b.int("initial_ms", in: 1...600_000, into: &link.reconnectInitialMs)
+            b.int("max_ms", in: 1...3_600_000, into: &link.reconnectMaxMs)
+            b.int("max_attempts", in: 0...Int(Int32.max), into: &link.reconnectMaxAttempts)
+        }
     }
 
     // MARK: Environment
@@ -143,6 +196,9 @@ public struct ConfigLoader {
         ("VB_KAFKA_PROP_<NAME>_FILE", "the same, read from a file (secrets)"),
         ("VB_REDIS_ENABLED", "redis.enabled"), ("VB_REDIS_HOST", "redis.host"), ("VB_REDIS_PORT", "redis.port"),
         ("VB_REDIS_PASSWORD", "Redis password (secret)"), ("VB_REDIS_PASSWORD_FILE", "file holding the Redis password"),
+        ("VB_FINERY_ENABLED", "venues.finery.enabled"), ("VB_FINERY_URL", "venues.finery.url"),
+        ("VB_FINERY_API_KEY", "Finery API key (secret)"), ("VB_FINERY_API_KEY_FILE", "file holding the Finery API key"),
+        ("VB_FINERY_API_SECRET", "Finery API secret (secret)"), ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
     ]
 
     func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
@@ -162,6 +218,12 @@ public struct ConfigLoader {
         env("VB_REDIS_PORT") { v in Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
         env("VB_REDIS_PASSWORD") { v in config.redis.password = v; return nil }
         env("VB_REDIS_PASSWORD_FILE") { v in config.redis.password = readSecret(file: v, key: "env VB_REDIS_PASSWORD_FILE", issues: &issues); return nil }
+        env("VB_FINERY_ENABLED") { v in Self.parseBool(v).map { config.venues.finery.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_FINERY_URL") { v in config.venues.finery.link.url = v; return nil }
+        env("VB_FINERY_API_KEY") { v in config.venues.finery.apiKey = v; return nil }
+        env("VB_FINERY_API_KEY_FILE") { v in config.venues.finery.apiKey = readSecret(file: v, key: "env VB_FINERY_API_KEY_FILE", issues: &issues); return nil }
+        env("VB_FINERY_API_SECRET") { v in config.venues.finery.apiSecret = v; return nil }
+        env("VB_FINERY_API_SECRET_FILE") { v in config.venues.finery.apiSecret = readSecret(file: v, key: "env VB_FINERY_API_SECRET_FILE", issues: &issues); return nil }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
             var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
             var value: String? = value
@@ -213,6 +275,21 @@ public struct ConfigLoader {
         let prefix = config.kafka.topicPrefix
         if prefix.isEmpty || prefix.count > 200 || !prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
             issues.append(ConfigIssue(key: "kafka.topic_prefix", problem: "must be 1–200 characters of [a-zA-Z0-9._-]"))
+        }
+        let finery = config.venues.finery
+        if finery.enabled {
+            if !(finery.link.url.hasPrefix("wss://") || finery.link.url.hasPrefix("ws://")) {
+                issues.append(ConfigIssue(key: "venues.finery.url", problem: "must be a ws:// or wss:// URL"))
+            }
+            if finery.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "must map at least one instrument")) }
+            if finery.apiKey?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_key", problem: "missing: set VB_FINERY_API_KEY or VB_FINERY_API_KEY_FILE")) }
+            if finery.apiSecret?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_secret", problem: "missing: set VB_FINERY_API_SECRET or VB_FINERY_API_SECRET_FILE")) }
+            if Set(finery.instruments.map(\.symbol)).count != finery.instruments.count {
+                issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "two venue instruments map to the same symbol"))
+            }
+            if finery.link.deadLinkTimeoutMs <= finery.link.pingIntervalMs {
+                issues.append(ConfigIssue(key: "venues.finery.dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
+            }
         }
         if config.synthetic.enabled && config.synthetic.instruments.isEmpty {
             issues.append(ConfigIssue(key: "synthetic.instruments", problem: "must list at least one instrument"))

@@ -1,8 +1,10 @@
 public import EventBus
+public import FineryConnector
 public import KafkaBus
 public import Logging
 public import Prometheus
 public import RedisBus
+public import VenueBridgeCore
 import ServiceLifecycle
 
 /// Builds the bridge from a validated config and runs it until SIGTERM/SIGINT.
@@ -19,6 +21,8 @@ public struct BridgeRuntime {
     public let readiness: Readiness
     /// What sources publish into: the publisher, with venue status tracked for readiness.
     public let sink: any EventSink
+    /// The Finery connector (also its order-entry interface), when enabled.
+    public let finery: FineryConnector?
     private let registry: PrometheusCollectorRegistry
 
     public init(config: BridgeConfig, registry: PrometheusCollectorRegistry, logger: Logger) throws(KafkaError) {
@@ -41,9 +45,14 @@ public struct BridgeRuntime {
             ),
             kafka: producer, redis: redis, logger: logger
         )
-        let venues = VenueStateBoard(expected: config.synthetic.enabled ? [config.synthetic.venue] : [])
+        var expected: Set<VenueID> = config.synthetic.enabled ? [config.synthetic.venue] : []
+        if config.venues.finery.enabled { expected.insert(.finery) }
+        let venues = VenueStateBoard(expected: expected)
         readiness = Readiness(venues: venues)
         sink = StatusTrackingSink(inner: publisher, board: venues)
+        finery = config.venues.finery.enabled
+            ? FineryConnector(configuration: VenueConnectors.fineryConfiguration(config.venues.finery), sink: sink, logger: logger)
+            : nil
     }
 
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
@@ -56,6 +65,9 @@ public struct BridgeRuntime {
             .init(service: publisherService),
             .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
+        if let finery {
+            services.append(.init(service: finery.supervisor(), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         if config.synthetic.enabled {
             services.append(.init(service: SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger),
                                   successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))

@@ -1,0 +1,37 @@
+public import FineryConnector
+public import VenueConnector
+
+/// Turns validated config sections into connector configurations.
+public enum VenueConnectors {
+    public static func linkSettings(_ link: BridgeConfig.VenueLink) -> VenueLinkSettings {
+        var settings = VenueLinkSettings(url: link.url)
+        settings.tlsVerify = link.tlsVerify
+        settings.caFile = link.caFile
+        settings.tlsServerName = link.tlsServerName
+        settings.maxFrameSize = link.maxFrameBytes
+        settings.pingInterval = .milliseconds(link.pingIntervalMs)
+        settings.deadLinkTimeout = .milliseconds(link.deadLinkTimeoutMs)
+        settings.connectTimeout = .milliseconds(link.connectTimeoutMs)
+        settings.requestTimeout = .milliseconds(link.requestTimeoutMs)
+        settings.reconnect.initialDelay = .milliseconds(link.reconnectInitialMs)
+        settings.reconnect.maxDelay = .milliseconds(link.reconnectMaxMs)
+        settings.reconnect.maxAttempts = link.reconnectMaxAttempts == 0 ? nil : link.reconnectMaxAttempts
+        return settings
+    }
+
+    /// The loader has validated the section (instruments unique, credentials present).
+    public static func fineryConfiguration(_ finery: BridgeConfig.Finery) -> FineryConnectorConfiguration {
+        let instruments = (try? InstrumentMap(finery.instruments.map { ($0.venueId, $0.symbol) })) ?? (try! InstrumentMap([]))
+        var configuration = FineryConnectorConfiguration(
+            url: finery.link.url, apiKey: finery.apiKey ?? "", apiSecret: finery.apiSecret ?? "", account: finery.account, instruments: instruments
+        )
+        configuration.link = linkSettings(finery.link)
+        configuration.bindBooks = finery.feeds.contains(.books)
+        configuration.bindInstruments = finery.feeds.contains(.instruments)
+        configuration.bindOrders = finery.feeds.contains(.orders)
+        configuration.bindPositions = finery.feeds.contains(.positions)
+        configuration.publishTicker = finery.publishTicker
+        configuration.cancelOnDisconnectByDefault = finery.cancelOnDisconnect
+        return configuration
+    }
+}
