@@ -1,6 +1,7 @@
 public import EventBus
 public import FineryWire
 public import Logging
+public import Metrics
 import Synchronization
 public import VenueBridgeCore
 public import VenueConnector
@@ -26,11 +27,11 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     /// Instruments that had a snapshot before: another one is a book resync.
     private let snapshotted = Mutex<Set<String>>([])
 
-    public init(configuration: FineryConnectorConfiguration, sink: any EventSink, logger: Logger) {
+    public init(configuration: FineryConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.configuration = configuration
         self.sink = sink
         self.logger = logger
-        metrics = VenueConnectorMetrics(venue: .finery)
+        metrics = VenueConnectorMetrics(venue: .finery, factory: metricsFactory)
         control = VenueSessionControl(venue: .finery, sink: sink, metrics: metrics, logger: logger)
         orders = FineryOrderTracker(account: configuration.account, finishedMemory: configuration.finishedOrderMemory)
     }

@@ -11,32 +11,34 @@ public struct VenueConnectorMetrics: Sendable {
     /// Seconds since the last inbound frame, sampled once a second by the link watchdog.
     public let lastMessageAge: Gauge
     public let requestLatency: Timer
+    private let factory: any MetricsFactory
 
-    public init(venue: VenueID) {
+    public init(venue: VenueID, factory: any MetricsFactory = MetricsSystem.factory) {
         self.venue = venue
+        self.factory = factory
         let dimensions = [("venue", venue.rawValue)]
-        framesIn = Counter(label: "vb_venue_frames_in_total", dimensions: dimensions)
-        framesOut = Counter(label: "vb_venue_frames_out_total", dimensions: dimensions)
-        reconnects = Counter(label: "vb_venue_reconnects_total", dimensions: dimensions)
-        bookResyncs = Counter(label: "vb_venue_book_resyncs_total", dimensions: dimensions)
-        lastMessageAge = Gauge(label: "vb_venue_last_message_age_seconds", dimensions: dimensions)
-        requestLatency = Timer(label: "vb_venue_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        framesIn = Counter(label: "vb_venue_frames_in_total", dimensions: dimensions, factory: factory)
+        framesOut = Counter(label: "vb_venue_frames_out_total", dimensions: dimensions, factory: factory)
+        reconnects = Counter(label: "vb_venue_reconnects_total", dimensions: dimensions, factory: factory)
+        bookResyncs = Counter(label: "vb_venue_book_resyncs_total", dimensions: dimensions, factory: factory)
+        lastMessageAge = Gauge(label: "vb_venue_last_message_age_seconds", dimensions: dimensions, factory: factory)
+        requestLatency = Timer(label: "vb_venue_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
     }
 
     /// A frame that could not be decoded or normalized; `kind` is a short stable reason.
     public func decodeError(kind: String) {
-        Counter(label: "vb_venue_decode_errors_total", dimensions: [("venue", venue.rawValue), ("kind", kind)]).increment()
+        Counter(label: "vb_venue_decode_errors_total", dimensions: [("venue", venue.rawValue), ("kind", kind)], factory: factory).increment()
     }
 
     /// A request's final outcome: `ok`, `error` (the venue said no), `timeout`, `disconnected`.
     public func request(outcome: String) {
-        Counter(label: "vb_venue_requests_total", dimensions: [("venue", venue.rawValue), ("outcome", outcome)]).increment()
+        Counter(label: "vb_venue_requests_total", dimensions: [("venue", venue.rawValue), ("outcome", outcome)], factory: factory).increment()
     }
 
     /// One gauge per state, 1 for the current one: dashboards can sum or alert per state.
     public func record(state: VenueConnectionState) {
         for candidate in VenueConnectionState.allCases {
-            Gauge(label: "vb_venue_state", dimensions: [("venue", venue.rawValue), ("state", candidate.rawValue)]).record(candidate == state ? 1 : 0)
+            Gauge(label: "vb_venue_state", dimensions: [("venue", venue.rawValue), ("state", candidate.rawValue)], factory: factory).record(candidate == state ? 1 : 0)
         }
     }
 }

@@ -1,0 +1,180 @@
+import EventBus
+import FineryConnector
+import FinerySimulator
+import FineryWire
+import Foundation
+import KafkaBus
+import Logging
+import MetricsTestKit
+import RedisBus
+import Synchronization
+import Testing
+import VenueBridgeCore
+import VenueConnector
+
+let testRedisPort = ProcessInfo.processInfo.environment["VB_TEST_REDIS_PORT"].flatMap(Int.init)
+
+struct Timeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw Timeout(what: what)
+}
+
+/// Reads bridge topics from the beginning and keeps every decoded event, in topic order.
+final class EventLog: Sendable {
+    let events = Mutex<[NormalizedEvent]>([])
+}
+
+final class EventReader: Sendable {
+    private let log = EventLog()
+    private let task: Task<Void, any Error>
+
+    init(bootstrap: String, topics: [String]) throws {
+        let consumer = try KafkaConsumer(
+            configuration: .init(properties: ["bootstrap.servers": bootstrap, "group.id": "finery-test-\(UUID().uuidString)"], topics: topics),
+            logger: Logger(label: "test.reader")
+        )
+        let log = self.log
+        task = Task {
+            while !Task.isCancelled {
+                guard let message = try await consumer.poll(timeout: .milliseconds(100)) else { continue }
+                let event = try EventCodec.decode(message.value)
+                log.events.withLock { $0.append(event) }
+            }
+            await consumer.close()
+        }
+    }
+
+    var all: [NormalizedEvent] { log.events.withLock { $0 } }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    func reports(clientOrderId: String) -> [ExecutionReport] {
+        all.compactMap { event in
+            if case .executionReport(let report) = event.payload, report.clientOrderId == clientOrderId { return report }
+            return nil
+        }
+    }
+
+    var statuses: [VenueStatus] {
+        all.compactMap { event in
+            if case .venueStatus(let status) = event.payload { return status }
+            return nil
+        }
+    }
+
+    /// The book a consumer rebuilds: the last snapshot, then every later delta.
+    func rebuiltBook(_ symbol: String) -> LocalOrderBook? {
+        var book: LocalOrderBook?
+        for event in all where event.instrument == symbol {
+            switch event.payload {
+            case .bookSnapshot(let levels): book = LocalOrderBook(bids: levels.bids, asks: levels.asks)
+            case .bookDelta(let levels):
+                for level in levels.bids { book?.set(.bid, price: level.price, size: level.size) }
+                for level in levels.asks { book?.set(.ask, price: level.price, size: level.size) }
+            default: break
+            }
+        }
+        return book
+    }
+
+    func snapshotCount(_ symbol: String) -> Int {
+        all.filter { $0.instrument == symbol && $0.type == .bookSnapshot }.count
+    }
+}
+
+/// Simulator ↔ connector ↔ publisher ↔ Kafka (mock cluster) [+ Redis], all real, on loopback.
+final class FineryBridgeHarness: Sendable {
+    static let apiKey = "test-key"
+    static let apiSecret = "test-secret"
+
+    let simulator: FinerySimulator
+    let cluster: KafkaMockCluster
+    let topics: TopicNames
+    let producer: KafkaProducer
+    let redis: RedisStreamWriter?
+    let publisher: EventPublisher
+    let connector: FineryConnector
+    let metrics: TestMetrics
+    let reader: EventReader
+    let symbols: [String: String]
+    private let tasks: Mutex<[Task<Void, any Error>]>
+
+    init(
+        prefix: String, symbolSuffix: String = "", snapshotOnly: Bool = false, withRedis: Bool = false,
+        tune: (inout FineryConnectorConfiguration) -> Void = { _ in }
+    ) async throws {
+        let logger = Logger(label: "test.finery")
+        simulator = FinerySimulator(
+            configuration: FinerySimulatorConfiguration(credentials: [Self.apiKey: Self.apiSecret], snapshotOnly: snapshotOnly),
+            logger: logger
+        )
+        let port = try await simulator.start()
+        cluster = try KafkaMockCluster()
+        topics = TopicNames(prefix: prefix)
+        for topic in topics.all { try cluster.createTopic(topic, partitions: 1) }
+        producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
+        redis = withRedis ? testRedisPort.map { RedisStreamWriter(configuration: .init(endpoint: RedisEndpoint(port: $0)), logger: logger) } : nil
+        publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: redis, logger: logger)
+        symbols = ["BTC-USD": "BTC-USD" + symbolSuffix, "ETH-USD": "ETH-USD" + symbolSuffix]
+        var configuration = FineryConnectorConfiguration(
+            url: "ws://127.0.0.1:\(port)/ws", apiKey: Self.apiKey, apiSecret: Self.apiSecret, account: "acct-1",
+            instruments: try InstrumentMap(symbols.map { ($0.key, $0.value) })
+        )
+        configuration.link.reconnect.initialDelay = .milliseconds(50)
+        configuration.link.reconnect.maxDelay = .milliseconds(500)
+        tune(&configuration)
+        metrics = TestMetrics()
+        connector = FineryConnector(configuration: configuration, sink: publisher, logger: logger, metricsFactory: metrics)
+        reader = try EventReader(bootstrap: cluster.bootstrapServers, topics: [topics.book, topics.ticker, topics.execReport, topics.venueStatus])
+        let supervisor = connector.supervisor()
+        let publisher = self.publisher
+        tasks = Mutex([Task { try await supervisor.run() }, Task { await publisher.run() }])
+    }
+
+    func waitUntilReady() async throws {
+        try await eventually("connector ready") { connector.control.state == .ready }
+    }
+
+    /// The simulator's book in normalized terms.
+    func venueBook(_ instrument: String) async -> LocalOrderBook {
+        let book = await simulator.book(instrument)
+        return LocalOrderBook(
+            bids: book.bids.map { PriceLevel(price: FineryUnits.decimal($0.price), size: FineryUnits.decimal($0.size)) },
+            asks: book.asks.map { PriceLevel(price: FineryUnits.decimal($0.price), size: FineryUnits.decimal($0.size)) }
+        )
+    }
+
+    /// Waits until the book rebuilt from Kafka equals the simulator's.
+    func waitForBookConvergence(_ instrument: String) async throws {
+        let symbol = symbols[instrument]!
+        try await eventually("book \(instrument) rebuilt from Kafka to equal the venue's") {
+            _ = await producer.flush(timeout: .milliseconds(200))
+            let venue = await venueBook(instrument)
+            return reader.rebuiltBook(symbol) == venue
+        }
+    }
+
+    func stop() async {
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+        for task in tasks.withLock({ $0 }) { _ = await task.result }
+        await reader.stop()
+        await publisher.stop(timeout: .seconds(2))
+        _ = await producer.flush(timeout: .seconds(5))
+        producer.close(flushTimeout: .zero)
+        await redis?.close(drainTimeout: .seconds(2))
+        await simulator.stop()
+    }
+}
