@@ -24,6 +24,14 @@ struct VenueBench: AsyncParsableCommand {
     var pipeline = 256
     @Option(help: "Repetitions of each Kafka/Redis run; the median is reported.")
     var repeats = 3
+    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery.")
+    var only = "all"
+    @Option(help: "Seconds of the Finery end-to-end run.")
+    var fineryDuration = 10
+    @Option(help: "Book updates per second the Finery simulator offers in the end-to-end run.")
+    var fineryRate = 200_000
+
+    func wants(_ part: String) -> Bool { only == "all" || only.split(separator: ",").contains { $0 == part } }
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -39,43 +47,54 @@ struct VenueBench: AsyncParsableCommand {
         let averageSize = payloads.reduce(0) { $0 + $1.count } / payloads.count
         print("payload: trade / book_delta JSON, average \(averageSize) bytes\n")
 
-        // 1. Encoding.
-        for (name, event) in [("book_delta (2 levels)", samples[1]), ("trade", samples[0])] {
-            print(String(format: "encode %-22@ %8.0f ns/event", name as NSString, encodeNanoseconds(event)))
+        if wants("encode") {
+            for (name, event) in [("book_delta (2 levels)", samples[1]), ("trade", samples[0])] {
+                print(String(format: "encode %-22@ %8.0f ns/event", name as NSString, encodeNanoseconds(event)))
+            }
+            print("")
         }
-        print("")
 
-        // 2. Kafka.
         let environment = try DemoEnvironment(topicPrefix: "bench", partitions: 3, logger: logger)
         defer { environment.stop() }
         let bootstrap = environment.kafka.bootstrapServers
-        // Kafka contenders all get the trades: one topic, so kcat (one topic per run) sends the same.
-        let trades = samples.filter { $0.type == .trade }
-        let routing = EventRouting(topics: TopicNames(prefix: "bench"))
-        let records = trades.map { routing.kafkaRecord($0, json: EventCodec.encode($0)) }
         let properties: KafkaProperties = KafkaProducer.Configuration(properties: ["bootstrap.servers": bootstrap]).properties
 
-        let raw = try median { try rawLibrdkafka(records, properties: properties) }
-        let wrapper = try await medianAsync { try await ourProducer(records, properties: properties, logger: logger) }
-        let publisher = try await medianAsync { try await ourPublisher(trades, properties: properties, logger: logger) }
-        let kcat = try median { try kcatProduce(records, bootstrap: bootstrap, properties: properties) }
-        print("Kafka produce → acknowledged (events/s), \(records.count) trades to one 3-partition topic, mock cluster on loopback:")
-        print(String(format: "  raw librdkafka (C calls from Swift)  %10.0f  1.00x", raw))
-        print(String(format: "  KafkaProducer.produce                %10.0f  %.2fx", wrapper, wrapper / raw))
-        print(String(format: "  EventPublisher.publish (seq+encode)  %10.0f  %.2fx", publisher, publisher / raw))
-        if let kcat { print(String(format: "  kcat -P (reads a file)               %10.0f  %.2fx", kcat, kcat / raw)) }
-        print("")
+        if wants("kafka") {
+            // Kafka contenders all get the trades: one topic, so kcat (one topic per run) sends the same.
+            let trades = samples.filter { $0.type == .trade }
+            let routing = EventRouting(topics: TopicNames(prefix: "bench"))
+            let records = trades.map { routing.kafkaRecord($0, json: EventCodec.encode($0)) }
+            let raw = try median { try rawLibrdkafka(records, properties: properties) }
+            let wrapper = try await medianAsync { try await ourProducer(records, properties: properties, logger: logger) }
+            let publisher = try await medianAsync { try await ourPublisher(trades, properties: properties, logger: logger) }
+            let kcat = try median { try kcatProduce(records, bootstrap: bootstrap, properties: properties) }
+            print("Kafka produce → acknowledged (events/s), \(records.count) trades to one 3-partition topic, mock cluster on loopback:")
+            print(String(format: "  raw librdkafka (C calls from Swift)  %10.0f  1.00x", raw))
+            print(String(format: "  KafkaProducer.produce                %10.0f  %.2fx", wrapper, wrapper / raw))
+            print(String(format: "  EventPublisher.publish (seq+encode)  %10.0f  %.2fx", publisher, publisher / raw))
+            if let kcat { print(String(format: "  kcat -P (reads a file)               %10.0f  %.2fx", kcat, kcat / raw)) }
+            print("")
+        }
 
-        // 3. Redis.
-        if let port = environment.redisPort {
-            let endpoint = RedisEndpoint(port: port)
-            let ours = try await medianAsync { try await ourRedisWriter(payloads, endpoint: endpoint, logger: logger) }
-            let reference = try median { try redisBenchmark(payload: payloads[0], port: port) }
-            print("Redis XADD MAXLEN ~ (events/s), pipeline depth \(pipeline), one connection:")
-            print(String(format: "  RedisStreamWriter                    %10.0f", ours))
-            if let reference { print(String(format: "  redis-benchmark -P %-4d -c 1         %10.0f  (ours %.2fx)", pipeline, reference, ours / reference)) }
-        } else {
-            print("Redis: skipped (redis-server not installed)")
+        if wants("redis") {
+            if let port = environment.redisPort {
+                let endpoint = RedisEndpoint(port: port)
+                let ours = try await medianAsync { try await ourRedisWriter(payloads, endpoint: endpoint, logger: logger) }
+                let reference = try median { try redisBenchmark(payload: payloads[0], port: port) }
+                print("Redis XADD MAXLEN ~ (events/s), pipeline depth \(pipeline), one connection:")
+                print(String(format: "  RedisStreamWriter                    %10.0f", ours))
+                if let reference { print(String(format: "  redis-benchmark -P %-4d -c 1         %10.0f  (ours %.2fx)", pipeline, reference, ours / reference)) }
+            } else {
+                print("Redis: skipped (redis-server not installed)")
+            }
+            print("")
+        }
+
+        if wants("finery") {
+            print(String(format: "Finery B update frame, decode + normalize (book_delta, ticker on top change): %6.0f ns/frame", fineryDecodeNormalizeNanoseconds()))
+            let e2e = try await fineryEndToEnd(properties: properties, logger: logger)
+            print(String(format: "Finery simulator → connector → EventPublisher → Kafka: %.0f frames/s (simulator offered %.0f/s, %d s run)",
+                         e2e.framesPerSecond, e2e.offeredPerSecond, fineryDuration))
         }
     }
 

@@ -1,30 +1,30 @@
-import FineryWire
-import VenueBridgeCore
-import VenueConnector
+public import FineryWire
+public import VenueBridgeCore
+public import VenueConnector
 
 /// Keeps the local copy of each bound `B` book and turns venue book messages into normalized
 /// `book_snapshot` / `book_delta` / `ticker` events. One per session: a new connection starts
-/// from fresh snapshots.
-struct FineryBookKeeper {
+/// from fresh snapshots. Pure (no I/O): the unit the decode+normalize benchmark measures.
+public struct FineryBookKeeper: Sendable {
     let instruments: InstrumentMap
     let publishTicker: Bool
     private var books: [String: LocalOrderBook] = [:]
 
-    init(instruments: InstrumentMap, publishTicker: Bool) {
+    public init(instruments: InstrumentMap, publishTicker: Bool) {
         self.instruments = instruments
         self.publishTicker = publishTicker
     }
 
     /// Forgets every book (the venue went down or the link dropped): the next snapshot replaces it.
-    mutating func reset() { books.removeAll() }
+    public mutating func reset() { books.removeAll() }
 
-    var bookCount: Int { books.count }
+    public var bookCount: Int { books.count }
 
-    func book(_ venueInstrument: String) -> LocalOrderBook? { books[venueInstrument] }
+    public func book(_ venueInstrument: String) -> LocalOrderBook? { books[venueInstrument] }
 
     /// A snapshot: the first per binding is published as `book_snapshot`; later ones (a venue that
     /// sends only snapshots) as the `book_delta` of what changed.
-    mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
+    public mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
         let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
         guard !new.isCrossed else { throw FineryNormalizeError("B \(venueInstrument): snapshot is crossed") }
@@ -44,7 +44,7 @@ struct FineryBookKeeper {
 
     /// Incremental updates. An update for a book without a snapshot, or one that leaves the book
     /// crossed, is an error: the caller resyncs (rebinds) that book.
-    mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
+    public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
         guard var book = books[venueInstrument] else { throw FineryNormalizeError("B \(venueInstrument): update before snapshot") }
         let before = (book.bestBid, book.bestAsk)
@@ -110,7 +110,7 @@ struct FineryBookKeeper {
 }
 
 /// A venue message that decoded but makes no sense in context (unknown instrument, crossed book).
-struct FineryNormalizeError: Error, CustomStringConvertible {
-    var description: String
+public struct FineryNormalizeError: Error, Sendable, CustomStringConvertible {
+    public var description: String
     init(_ description: String) { self.description = description }
 }

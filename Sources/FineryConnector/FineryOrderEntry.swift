@@ -10,13 +10,16 @@ extension FineryConnector {
         let reply = try await send(method: "add", content: request.content, context: .add(request, symbol: order.instrument, idempotencyKey: order.idempotencyKey))
         switch reply {
         case .ok(let body):
-            // Feed O may already have reported the order; its view includes every deal.
-            if let known = orders.report(clientOrderId: request.clientOrderId) { return known }
+            let known = orders.report(clientOrderId: request.clientOrderId)
             guard let parsed = try? FineryOrderReply(body: body) else {
                 metrics.decodeError(kind: "invalid_reply")
-                return unknownReport(order, reason: "add accepted but the reply could not be read")
+                return known ?? unknownReport(order, reason: "add accepted but the reply could not be read")
             }
-            return report(for: order, reply: parsed)
+            // The reply is the add's own outcome; feed O (read concurrently) wins only when it has
+            // seen more of the order's life than the reply says.
+            let fromReply = report(for: order, reply: parsed)
+            if let known, known.status.isTerminal || known.cumQty > fromReply.cumQty { return known }
+            return fromReply
         case .error(let code, let param):
             if code == .clientOrderIdInUse {
                 // Error 74: an order with this client id exists, i.e. an earlier attempt got through.

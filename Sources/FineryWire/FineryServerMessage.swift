@@ -87,8 +87,9 @@ extension FineryServerMessage {
         let feedId: FineryFeedID
         switch elements[1] {
         case .string(let name): feedId = .name(name)
-        case let number where number.int64 != nil: feedId = .number(number.int64!)
-        default: throw FineryDecodeError(.invalidValue, "feed \(feed): feedId is neither a name nor an integer")
+        default:
+            guard let number = elements[1].int64 else { throw FineryDecodeError(.invalidValue, "feed \(feed): feedId is neither a name nor an integer") }
+            feedId = .number(number)
         }
         guard let action = FineryFeedAction(rawValue: actionText) else {
             throw FineryDecodeError(.unknownMessage, "feed \(feed): unknown action \(actionText)")

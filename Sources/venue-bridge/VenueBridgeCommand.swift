@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventBus
+import FinerySimulator
 import Foundation
 import KafkaBus
 import Logging
@@ -67,6 +68,8 @@ struct Demo: AsyncParsableCommand {
     var httpPort: Int = 8080
     @Option(help: "Stop by itself after this many seconds (default: run until Ctrl-C).")
     var exitAfter: Int?
+    @Option(help: "Book updates per second of the Finery simulator.")
+    var fineryUpdatesPerSecond: Int = 20
 
     func run() async throws {
         var config = try options.load()
@@ -83,7 +86,23 @@ struct Demo: AsyncParsableCommand {
         }
         config.http.host = "127.0.0.1"
         config.http.port = httpPort
+        // Finery: the real connector against the in-process simulator, with demo credentials.
+        let simulator = FinerySimulator(
+            configuration: .init(credentials: ["demo-key": "demo-secret"], updatesPerSecond: fineryUpdatesPerSecond),
+            logger: Logger(label: "venue-sim.finery")
+        )
+        let simulatorPort = try await simulator.start()
+        config.venues.finery.enabled = true
+        config.venues.finery.link.url = "ws://127.0.0.1:\(simulatorPort)/ws"
+        config.venues.finery.apiKey = "demo-key"
+        config.venues.finery.apiSecret = "demo-secret"
+        config.venues.finery.account = "demo"
+        if config.venues.finery.instruments.isEmpty {
+            config.venues.finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "ETH-USD", symbol: "ETH-USD")]
+        }
+        // Synthetic trades for a venue without a connector yet, so every market-data topic has data.
         config.synthetic.enabled = true
+        config.synthetic.venue = .sfox
         let runtime = try BridgeRuntime(config: config, registry: registry, logger: Logger(label: "venue-bridge"))
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
         let banner = Self.banner(bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics, config: config)
@@ -96,14 +115,16 @@ struct Demo: AsyncParsableCommand {
         try await runtime.run(onHTTPRunning: { port in
             printLine(banner.replacingOccurrences(of: "{HTTP_PORT}", with: String(port)))
         })
+        await simulator.stop()
     }
 
     static func banner(bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig) -> String {
-        let instrument = config.synthetic.instruments.first ?? "BTC-USD"
-        let venue = config.synthetic.venue.rawValue
+        let instrument = config.venues.finery.instruments.first?.symbol ?? "BTC-USD"
+        let venue = VenueID.finery.rawValue
         var lines = [
             "",
             "VenueBridge demo is running. Ctrl-C stops it.",
+            "  Finery simulator: \(config.venues.finery.link.url) (connector live; sfox is synthetic)",
             "  Kafka bootstrap: \(bootstrap)",
             "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
             "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
