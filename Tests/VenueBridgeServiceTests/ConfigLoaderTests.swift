@@ -149,3 +149,62 @@ struct ReadinessTests {
         #expect(String(decoding: report.json, as: UTF8.self) == #"{"ready":false,"kafka":"reachable","venues":{"finery":"ready","sfox":"degraded"}}"# + "\n")
     }
 }
+
+@Suite("ConfigLoader: venues.finery")
+struct FineryConfigTests {
+    func load(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:]) throws(ConfigError) -> BridgeConfig {
+        var all = files
+        all["/c.yaml"] = yaml
+        return try ConfigLoader(environment: env, readFile: { path in
+            guard let text = all[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
+            return text
+        }).load(path: "/c.yaml")
+    }
+
+    static let enabled = """
+    venues:
+      finery:
+        enabled: true
+        url: wss://test.finerymarkets.com/ws
+        account: main
+        instruments: {BTC-USD: BTC-USD, ETH-USD: ETH-USD}
+        feeds: [books, orders]
+        dead_link_timeout_ms: 30000
+        reconnect: {initial_ms: 100, max_attempts: 5}
+        api_secret_file: /secret
+    """
+
+    @Test("a full section, credentials from environment and file")
+    func parses() throws {
+        let config = try load(Self.enabled, env: ["VB_FINERY_API_KEY": "key-1"], files: ["/secret": "s3cret\n"])
+        let finery = config.venues.finery
+        #expect(finery.enabled && finery.account == "main" && finery.link.url == "wss://test.finerymarkets.com/ws")
+        #expect(finery.instruments.map(\.venueId) == ["BTC-USD", "ETH-USD"])
+        #expect(finery.feeds == [.books, .orders])
+        #expect(finery.apiKey == "key-1" && finery.apiSecret == "s3cret")
+        #expect(config.redactedSummary["venues.finery.api_secret"] == "(set)")
+        #expect(!config.redactedSummary.values.contains { $0.contains("s3cret") || $0.contains("key-1") })
+        let connector = VenueConnectors.fineryConfiguration(finery)
+        #expect(connector.link.deadLinkTimeout == .seconds(30) && connector.link.reconnect.maxAttempts == 5)
+        #expect(connector.link.reconnect.initialDelay == .milliseconds(100) && connector.link.tlsVerify)
+        #expect(!connector.bindPositions && connector.bindBooks)
+    }
+
+    @Test("secrets in YAML, missing credentials and bad values are all reported")
+    func rejects() {
+        let yaml = """
+        venues:
+          finery:
+            enabled: true
+            url: https://wrong
+            api_key: inline
+            feeds: [books, trades]
+            dead_link_timeout_ms: 100
+        """
+        var problems: [String] = []
+        do { _ = try load(yaml) } catch { problems = error.issues.map(\.key) }
+        for key in ["venues.finery.api_key", "venues.finery.url", "venues.finery.feeds", "venues.finery.instruments", "venues.finery.api_secret", "venues.finery.dead_link_timeout_ms"] {
+            #expect(problems.contains(key), "\(key) in \(problems)")
+        }
+    }
+}
