@@ -128,6 +128,9 @@ public enum VenueLink {
             throw VenueLinkError.transport("TLS: \(error)")
         } catch let error as ChannelError {
             throw VenueLinkError.transport("\(error)")
+        } catch {
+            // Connection refused, DNS failures and the like arrive as NIO's own error types.
+            throw VenueLinkError.transport("\(error)")
         }
     }
 
