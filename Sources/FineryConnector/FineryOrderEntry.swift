@@ -127,7 +127,7 @@ extension FineryConnector {
             price = UInt64(scaled)
         }
         return FineryAddRequest(instrument: instrument, clientOrderId: clientOrderId, price: price, size: size, side: order.side == .buy ? .bid : .ask,
-                                type: type, cancelOnDisconnect: order.cancelOnDisconnect)
+                                type: type, cancelOnDisconnect: order.cancelOnDisconnect ?? configuration.cancelOnDisconnectByDefault)
     }
 
     private func report(for order: OrderRequest, reply: FineryOrderReply) -> ExecutionReport {

@@ -16,12 +16,13 @@ public struct OrderRequest: Sendable, Hashable {
     public var price: ExactDecimal?
     /// Maker-only: refuse instead of matching.
     public var postOnly: Bool
-    /// Ask the venue to cancel the order if this connection drops (where the venue supports it).
-    public var cancelOnDisconnect: Bool
+    /// Ask the venue to cancel the order if this connection drops (where the venue supports it);
+    /// nil takes the connector's configured default.
+    public var cancelOnDisconnect: Bool?
 
     public init(
         account: String, instrument: String, clientOrderId: String, idempotencyKey: String? = nil, side: Side, orderType: OrderType,
-        timeInForce: TimeInForce, quantity: ExactDecimal, price: ExactDecimal? = nil, postOnly: Bool = false, cancelOnDisconnect: Bool = true
+        timeInForce: TimeInForce, quantity: ExactDecimal, price: ExactDecimal? = nil, postOnly: Bool = false, cancelOnDisconnect: Bool? = nil
     ) {
         self.account = account
         self.instrument = instrument
