@@ -1,5 +1,5 @@
 public import EventBus
-public import FineryWire
+import FineryWire
 public import Logging
 public import Metrics
 import Synchronization

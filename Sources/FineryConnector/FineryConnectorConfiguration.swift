@@ -1,4 +1,4 @@
-public import FineryWire
+import FineryWire
 public import VenueConnector
 
 /// Everything one Finery connection needs. Credentials come from the environment or secret files

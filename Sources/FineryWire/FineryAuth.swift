@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 import Foundation
 
 /// Finery's upgrade-header authentication: `EFX-Sign` = base64(HMAC-SHA384(secret, content)),

@@ -185,7 +185,7 @@ struct FineryEndToEndTests {
     func refusedCredentials() async throws {
         let harness = try await FineryBridgeHarness(prefix: "f8") { $0.apiSecret = "wrong" }
         try await eventually("two refused attempts") {
-            (try? harness.metrics.expectCounter("vb_venue_reconnects_total", [("venue", "finery")]).totalValue ?? 0) ?? 0 >= 2
+            ((try? harness.metrics.expectCounter("vb_venue_reconnects_total", [("venue", "finery")]))?.totalValue ?? 0) >= 2
         }
         #expect(harness.connector.control.state != .ready)
         #expect(await harness.simulator.stats().upgradesRefused >= 2)

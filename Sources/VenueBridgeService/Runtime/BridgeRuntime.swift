@@ -4,7 +4,7 @@ public import KafkaBus
 public import Logging
 public import Prometheus
 public import RedisBus
-public import VenueBridgeCore
+import VenueBridgeCore
 import ServiceLifecycle
 
 /// Builds the bridge from a validated config and runs it until SIGTERM/SIGINT.
