@@ -1,5 +1,4 @@
 import FineryWire
-import Foundation
 import Logging
 import VenueBridgeCore
 
@@ -344,5 +343,5 @@ actor FineryVenue {
 
 /// Milliseconds since the epoch, for `createdAt` and deal moments.
 func wallClockMillis() -> UInt64 {
-    UInt64(max(Date().timeIntervalSince1970 * 1000, 0))
+    UInt64(max(0, wallClockNanos() / 1_000_000))
 }

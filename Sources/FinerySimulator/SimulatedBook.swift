@@ -1,4 +1,5 @@
 import FineryWire
+import VenueBridgeCore
 
 /// The changes one operation made to a book, per side, in the order a client must apply them.
 struct BookChange: Sendable {

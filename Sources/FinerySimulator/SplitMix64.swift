@@ -1,23 +1,10 @@
-/// A tiny, fast, seedable PRNG (Steele, Lea & Flood's SplitMix64): the simulator's books must be
-/// reproducible from a seed, which `SystemRandomNumberGenerator` is not.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import VenueBridgeCore
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<bound` (bound > 0). The modulo bias is irrelevant for a simulator.
+/// Draws the simulator needs on top of the shared generator.
+extension SplitMix64 {
+    /// Uniform in `0..<bound` (bound > 0).
     mutating func below(_ bound: UInt64) -> UInt64 {
-        next() % bound
+        next(in: 0...(bound - 1))
     }
 
     /// Uniform in `range`.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 public import EventBus
 public import Logging
 public import ServiceLifecycle
@@ -139,11 +134,4 @@ public struct VenueConnectionSupervisor: Service {
             try await Task.sleep(for: delay)
         }
     }
-}
-
-/// Nanoseconds since the epoch, for `ts_recv`.
-public func wallClockNanos() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_REALTIME, &spec)
-    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }

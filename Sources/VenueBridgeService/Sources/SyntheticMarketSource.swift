@@ -1,5 +1,4 @@
 public import EventBus
-import Foundation
 public import Logging
 public import ServiceLifecycle
 import VenueBridgeCore
@@ -53,15 +52,14 @@ public struct SyntheticMarketSource: Service {
     }
 
     private func publishStatus(_ state: VenueConnectionState, reason: String?) async throws {
-        try await sink.publish(NormalizedEvent(venue: configuration.venue, instrument: nil, venueInstrument: nil, tsRecv: Self.now(), payload: .venueStatus(VenueStatus(state: state, reason: reason))))
+        try await sink.publish(NormalizedEvent(venue: configuration.venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .venueStatus(VenueStatus(state: state, reason: reason))))
     }
 
     private func event(_ instrument: String, _ payload: EventPayload) -> NormalizedEvent {
-        let now = Self.now()
+        let now = wallClockNanos()
         return NormalizedEvent(venue: configuration.venue, instrument: instrument, venueInstrument: instrument, tsVenue: now, tsRecv: now, payload: payload)
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) * 1_000 }
 }
 
 /// A 10-level book on a 0.5 tick with sizes in 1e-4 units, moved by a SplitMix64 random walk.
@@ -131,23 +129,5 @@ struct SyntheticBook {
         }
         if bidSide { bids = side } else { asks = side }
         return (bidSide ? BookLevels(bids: changed, asks: []) : BookLevels(bids: [], asks: changed), topChanged)
-    }
-}
-
-/// Small, fast, seedable PRNG (the stdlib's generator cannot be seeded).
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
     }
 }
