@@ -38,7 +38,7 @@ public struct FineryBookKeeper: Sendable {
         } else {
             events.append(event(symbol, venueInstrument, tsRecv, .bookSnapshot(new.levels(depth: nil))))
         }
-        if let ticker = tickerIfTopChanged(old: old, new: new) { events.append(event(symbol, venueInstrument, tsRecv, .ticker(ticker))) }
+        if let ticker = tickerIfTopChanged(from: old.map(Self.top), to: new) { events.append(event(symbol, venueInstrument, tsRecv, .ticker(ticker))) }
         return events
     }
 
@@ -47,7 +47,7 @@ public struct FineryBookKeeper: Sendable {
     public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
         guard var book = books[venueInstrument] else { throw FineryNormalizeError("B \(venueInstrument): update before snapshot") }
-        let before = (book.bestBid, book.bestAsk)
+        let before = Self.top(book)
         let bidChanges = Self.apply(bids, side: .bid, to: &book)
         let askChanges = Self.apply(asks, side: .ask, to: &book)
         guard !book.isCrossed else {
@@ -57,9 +57,7 @@ public struct FineryBookKeeper: Sendable {
         books[venueInstrument] = book
         guard !bidChanges.isEmpty || !askChanges.isEmpty else { return [] }
         var events = [event(symbol, venueInstrument, tsRecv, .bookDelta(BookLevels(bids: bidChanges, asks: askChanges)))]
-        if publishTicker, before.0 != book.bestBid || before.1 != book.bestAsk {
-            events.append(event(symbol, venueInstrument, tsRecv, .ticker(Self.ticker(book))))
-        }
+        if let ticker = tickerIfTopChanged(from: before, to: book) { events.append(event(symbol, venueInstrument, tsRecv, .ticker(ticker))) }
         return events
     }
 
@@ -83,14 +81,16 @@ public struct FineryBookKeeper: Sendable {
         return changes
     }
 
-    private func tickerIfTopChanged(old: LocalOrderBook?, new: LocalOrderBook) -> Ticker? {
-        guard publishTicker else { return nil }
-        if let old, old.bestBid == new.bestBid, old.bestAsk == new.bestAsk { return nil }
-        return Self.ticker(new)
-    }
+    private typealias Top = (bid: PriceLevel?, ask: PriceLevel?)
 
-    private static func ticker(_ book: LocalOrderBook) -> Ticker {
-        Ticker(bid: book.bestBid?.price, bidSize: book.bestBid?.size, ask: book.bestAsk?.price, askSize: book.bestAsk?.size)
+    private static func top(_ book: LocalOrderBook) -> Top { (book.bestBid, book.bestAsk) }
+
+    /// The ticker to publish when the best bid or ask (price or size) differs from `old`; a book
+    /// without a previous top (nil) always gets one.
+    private func tickerIfTopChanged(from old: Top?, to new: LocalOrderBook) -> Ticker? {
+        guard publishTicker else { return nil }
+        if let old, old.bid == new.bestBid, old.ask == new.bestAsk { return nil }
+        return Ticker(bid: new.bestBid?.price, bidSize: new.bestBid?.size, ask: new.bestAsk?.price, askSize: new.bestAsk?.size)
     }
 
     private static func level(_ level: FineryLevel) -> PriceLevel {

@@ -176,7 +176,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             // A refused add never appears on feed O, so its report is published here. 74 is not a
             // refusal: the order exists (see `place`).
             if case .add(let request, let symbol, let key) = context, code != .clientOrderIdInUse {
-                let report = orders.rejection(request, symbol: symbol, idempotencyKey: key, code: code, param: param)
+                let report = orders.rejection(request, idempotencyKey: key, code: code, param: param)
                 try await publish(reports: [report], tsRecv: tsRecv, instrument: (symbol, request.instrument))
             }
         }

@@ -26,7 +26,7 @@ extension FineryConnector {
                 if let existing = orders.report(clientOrderId: request.clientOrderId) { return existing }
                 return unknownReport(order, reason: "client order id already in use at the venue, but the order is not on feed O")
             }
-            return orders.rejection(request, symbol: order.instrument, idempotencyKey: order.idempotencyKey, code: code, param: param)
+            return orders.rejection(request, idempotencyKey: order.idempotencyKey, code: code, param: param)
         }
     }
 
@@ -57,12 +57,11 @@ extension FineryConnector {
             if let parsed { report.venueOrderId = "\(parsed.id)" }
             return report
         case .error(let code, let param):
+            // A known order keeps its own state (only the cancel was refused); the placeholder for
+            // an unknown one is already `rejected`.
             var report = known ?? placeholder(cancel)
-            // The order is not cancelable; its own state is unchanged, so the cancel is what is rejected.
-            report.status = known?.status ?? .rejected
             report.reason = "cancel rejected: \(code.meaning)" + (param.map { " (\($0))" } ?? "")
             report.rejectCode = "\(code.rawValue)"
-            if known == nil { report.status = .rejected }
             return report
         }
     }
@@ -92,7 +91,7 @@ extension FineryConnector {
         }
         do {
             let reply = try await correlator.reply(to: reqId)
-            metrics.requestLatency.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
+            metrics.requestLatency.record(duration: ContinuousClock.now - started)
             if case .error = reply { metrics.request(outcome: "error") } else { metrics.request(outcome: "ok") }
             return reply
         } catch {

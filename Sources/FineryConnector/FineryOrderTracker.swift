@@ -151,7 +151,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// The report for an `add` the venue refused.
-    func rejection(_ request: FineryAddRequest, symbol: String, idempotencyKey: String?, code: FineryErrorCode, param: String?) -> ExecutionReport {
+    func rejection(_ request: FineryAddRequest, idempotencyKey: String?, code: FineryErrorCode, param: String?) -> ExecutionReport {
         state.withLock { _ = $0.placements.removeValue(forKey: request.clientOrderId) }
         return ExecutionReport(
             account: account, clientOrderId: "\(request.clientOrderId)", idempotencyKey: idempotencyKey,

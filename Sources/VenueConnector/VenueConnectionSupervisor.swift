@@ -43,9 +43,8 @@ public final class VenueSessionControl: Sendable {
 
     public var state: VenueConnectionState { machine.withLock { $0.state } }
 
-    private let readyAt = Mutex<ContinuousClock.Instant?>(nil)
-    /// When the current session became ready (nil if it did not).
-    public var readySince: ContinuousClock.Instant? { readyAt.withLock { $0 } }
+    /// When the current connection first became ready (nil if it did not).
+    public var readySince: ContinuousClock.Instant? { machine.withLock { $0.readySince } }
 
     /// Moves the session to `state`. An invalid transition is a bug in a driver: logged, not fatal.
     public func transition(to state: VenueConnectionState, reason: String? = nil) async {
@@ -57,8 +56,6 @@ public final class VenueSessionControl: Sendable {
             return
         }
         guard let status else { return }
-        if state == .ready { readyAt.withLock { $0 = $0 ?? .now } }
-        if state == .connecting { readyAt.withLock { $0 = nil } }
         metrics.record(state: state)
         logger.info("venue state \(state.rawValue)", metadata: ["venue": "\(venue)", "reason": "\(reason ?? "")", "reconnects": "\(status.reconnects ?? 0)"])
         do {
@@ -101,7 +98,6 @@ public struct VenueConnectionSupervisor: Service {
         while !Task.isCancelled {
             await control.transition(to: .connecting, reason: attempt == 0 ? nil : "reconnect attempt \(attempt)")
             let reason: String
-            var readySince: ContinuousClock.Instant?
             do {
                 let headers = try driver.upgradeHeaders()
                 try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger) { inbound, writer in
@@ -119,7 +115,7 @@ public struct VenueConnectionSupervisor: Service {
                 await driver.sessionEnded(reason: "shutdown")
                 return
             }
-            readySince = control.readySince
+            let readySince = control.readySince
             await driver.sessionEnded(reason: reason)
             await control.transition(to: .disconnected, reason: reason)
             logger.warning("venue link lost", metadata: ["venue": "\(venue)", "reason": "\(reason)"])

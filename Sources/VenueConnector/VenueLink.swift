@@ -126,8 +126,6 @@ public enum VenueLink {
             throw error
         } catch let error as NIOSSLError {
             throw VenueLinkError.transport("TLS: \(error)")
-        } catch let error as ChannelError {
-            throw VenueLinkError.transport("\(error)")
         } catch {
             // Connection refused, DNS failures and the like arrive as NIO's own error types.
             throw VenueLinkError.transport("\(error)")

@@ -47,15 +47,15 @@ public struct ReconnectPolicy: Sendable, Equatable {
 
     /// The delay before reconnect attempt `attempt` (1-based), given a uniform random `unit` in [0, 1).
     public func delay(attempt: Int, unit: Double) -> Duration {
-        let exponent = Double(max(0, attempt - 1))
-        let base = min(initialDelay.seconds * pow2(multiplier, exponent), maxDelay.seconds)
+        let base = min(initialDelay.seconds * power(multiplier, max(0, attempt - 1)), maxDelay.seconds)
         let jittered = base * (1 - jitter * min(max(unit, 0), 1))
         return .nanoseconds(Int64(jittered * 1e9))
     }
 
-    private func pow2(_ base: Double, _ exponent: Double) -> Double {
+    /// `base` to the `exponent`, stopping once it is far beyond any cap (attempt counts are unbounded).
+    private func power(_ base: Double, _ exponent: Int) -> Double {
         var result = 1.0
-        var remaining = Int(exponent)
+        var remaining = exponent
         while remaining > 0, result < 1e12 { result *= base; remaining -= 1 }
         return result
     }

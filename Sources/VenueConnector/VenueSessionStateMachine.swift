@@ -11,6 +11,8 @@ public struct VenueSessionStateMachine: Sendable {
     public private(set) var state: VenueConnectionState = .disconnected
     /// Completed reconnects: a connection reaching `authenticating` after an earlier one was lost.
     public private(set) var reconnects: UInt64 = 0
+    /// When the current connection first reached `ready` (kept through `degraded`); nil before.
+    public private(set) var readySince: ContinuousClock.Instant?
     private var everConnected = false
 
     public init() {}
@@ -40,6 +42,8 @@ public struct VenueSessionStateMachine: Sendable {
             if everConnected { reconnects += 1 }
             everConnected = true
         }
+        if next == .connecting { readySince = nil }
+        if next == .ready, readySince == nil { readySince = .now }
         state = next
         return VenueStatus(state: next, reason: reason, reconnects: reconnects)
     }
