@@ -12,6 +12,9 @@ import PackageDescription
 //   FineryWire          Finery Markets protocol: codec, HMAC auth, house rules. Pure.
 //   FineryConnector     Finery session + normalizer + order entry (client side).
 //   FinerySimulator     a Finery venue server for tests, benchmarks and the demo.
+//   SFOXWire            sFOX protocol: WebSocket messages, REST bodies, house rules. Pure.
+//   SFOXConnector       sFOX market-data + private sessions, REST order entry (client side).
+//   SFOXSimulator       an sFOX venue (WebSocket + REST) for tests, benchmarks and the demo.
 //   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
 //   venue-bridge        the executable: service + CLI.
 //   venue-sim           runs a venue simulator standalone.
@@ -46,6 +49,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
@@ -100,6 +104,31 @@ let package = Package(
             dependencies: ["VenueBridgeCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
+        .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
+        .target(
+            name: "SFOXConnector",
+            dependencies: [
+                "SFOXWire", "VenueConnector", "VenueBridgeCore", "EventBus",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "SFOXSimulator",
+            dependencies: [
+                "SFOXWire", "VenueBridgeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "FineryConnector",
             dependencies: [
@@ -147,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "venue-sim",
             dependencies: [
-                "FinerySimulator",
+                "FinerySimulator", "SFOXSimulator", "VenueBridgeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -197,6 +226,25 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SFOXSimulatorTests",
+            dependencies: [
+                "SFOXSimulator", "SFOXWire", "VenueBridgeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SFOXTests",
+            dependencies: [
+                "SFOXWire", "SFOXConnector", "SFOXSimulator", "VenueConnector", "VenueBridgeCore",
+                "EventBus", "KafkaBus", "RedisBus",
             ],
             swiftSettings: strictSwift
         ),

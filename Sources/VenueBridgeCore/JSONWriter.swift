@@ -80,6 +80,14 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// A decimal as a bare JSON number, for writing a venue's own wire format where it uses
+    /// numbers (simulators). The bridge's own events use `decimal(_:)`.
+    public mutating func decimalNumber(_ value: ExactDecimal) {
+        separate()
+        value.write(to: &bytes)
+        needsComma = true
+    }
+
     public mutating func integer(_ value: some BinaryInteger) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
@@ -145,6 +153,12 @@ public struct JSONWriter: Sendable {
         guard let value else { return }
         key(name)
         decimal(value)
+    }
+
+    public mutating func field(_ name: StaticString, number value: ExactDecimal?) {
+        guard let value else { return }
+        key(name)
+        decimalNumber(value)
     }
 
     public mutating func field(_ name: StaticString, _ value: Int64?) {
