@@ -146,6 +146,7 @@ public enum EventCodec {
             w.string(s.state.rawValue)
             w.field("reason", s.reason)
             w.field("reconnects", s.reconnects)
+            w.field("session", s.session)
         }
         w.endObject()
     }

@@ -231,10 +231,14 @@ public struct VenueStatus: Sendable, Hashable, Codable {
     public var reason: String?
     /// Reconnects since the process started.
     public var reconnects: UInt64?
+    /// Which of the venue's connections this is, for venues the bridge reaches over more than one
+    /// (sFOX: `market_data`, `private`); absent for single-connection venues.
+    public var session: String?
 
-    public init(state: VenueConnectionState, reason: String? = nil, reconnects: UInt64? = nil) {
+    public init(state: VenueConnectionState, reason: String? = nil, reconnects: UInt64? = nil, session: String? = nil) {
         self.state = state
         self.reason = reason
         self.reconnects = reconnects
+        self.session = session
     }
 }

@@ -74,6 +74,9 @@ public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible
     case ambiguous(RequestFailure)
     /// Too many requests in flight. Nothing was sent.
     case overloaded
+    /// The venue's rate limit (or our pacing under it) allows no request now; try after
+    /// `retryAfter`. Nothing was sent.
+    case rateLimited(retryAfter: Duration)
 
     public var description: String {
         switch self {
@@ -81,13 +84,14 @@ public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible
         case .unavailable(let state): "venue session not ready (\(state.rawValue))"
         case .ambiguous(let failure): "outcome unknown: \(failure)"
         case .overloaded: "too many requests in flight"
+        case .rateLimited(let retryAfter): "venue rate limit: retry after \(retryAfter)"
         }
     }
 
     /// True when nothing reached the venue, so the command can be answered without a query.
     public var nothingSent: Bool {
         switch self {
-        case .invalid, .unavailable, .overloaded: true
+        case .invalid, .unavailable, .overloaded, .rateLimited: true
         case .ambiguous(let failure): !failure.isAmbiguous
         }
     }

@@ -8,12 +8,15 @@ public enum RequestFailure: Error, Sendable, Equatable, CustomStringConvertible 
     case disconnected(reason: String)
     /// The link was not up: the request was never written.
     case notSent(reason: String)
+    /// The venue answered with a server error (HTTP 5xx): it may or may not have acted.
+    case serverError(status: Int, message: String)
 
     public var description: String {
         switch self {
         case .timeout(let after): "no reply within \(after)"
         case .disconnected(let reason): "link lost before the reply: \(reason)"
         case .notSent(let reason): "not sent: \(reason)"
+        case .serverError(let status, let message): "venue server error \(status): \(message)"
         }
     }
 

@@ -28,17 +28,21 @@ public protocol VenueSessionDriver: Sendable {
 /// `venue_status` event and recorded in metrics.
 public final class VenueSessionControl: Sendable {
     public let venue: VenueID
-    private let machine = Mutex(VenueSessionStateMachine())
+    /// Which of the venue's connections this controls (nil: the venue has one).
+    public let session: String?
+    private let machine: Mutex<VenueSessionStateMachine>
     private let sink: any EventSink
     private let metrics: VenueConnectorMetrics
     private let logger: Logger
 
-    public init(venue: VenueID, sink: any EventSink, metrics: VenueConnectorMetrics, logger: Logger) {
+    public init(venue: VenueID, session: String? = nil, sink: any EventSink, metrics: VenueConnectorMetrics, logger: Logger) {
         self.venue = venue
+        self.session = session
+        machine = Mutex(VenueSessionStateMachine(session: session))
         self.sink = sink
         self.metrics = metrics
         self.logger = logger
-        metrics.record(state: .disconnected)
+        metrics.record(state: .disconnected, session: session)
     }
 
     public var state: VenueConnectionState { machine.withLock { $0.state } }
@@ -52,12 +56,12 @@ public final class VenueSessionControl: Sendable {
         do {
             status = try machine.withLock { machine throws(VenueSessionStateMachine.InvalidTransition) in try machine.transition(to: state, reason: reason) }
         } catch {
-            logger.error("ignored invalid venue state transition", metadata: ["venue": "\(venue)", "error": "\(error)"])
+            logger.error("ignored invalid venue state transition", metadata: ["venue": "\(venue)", "session": "\(session ?? "-")", "error": "\(error)"])
             return
         }
         guard let status else { return }
-        metrics.record(state: state)
-        logger.info("venue state \(state.rawValue)", metadata: ["venue": "\(venue)", "reason": "\(reason ?? "")", "reconnects": "\(status.reconnects ?? 0)"])
+        metrics.record(state: state, session: session)
+        logger.info("venue state \(state.rawValue)", metadata: ["venue": "\(venue)", "session": "\(session ?? "-")", "reason": "\(reason ?? "")", "reconnects": "\(status.reconnects ?? 0)"])
         do {
             try await sink.publish(NormalizedEvent(venue: venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .venueStatus(status)))
         } catch {

@@ -36,9 +36,16 @@ public struct VenueConnectorMetrics: Sendable {
     }
 
     /// One gauge per state, 1 for the current one: dashboards can sum or alert per state.
-    public func record(state: VenueConnectionState) {
+    /// `session` is `main` for single-connection venues.
+    public func record(state: VenueConnectionState, session: String? = nil) {
         for candidate in VenueConnectionState.allCases {
-            Gauge(label: "vb_venue_state", dimensions: [("venue", venue.rawValue), ("state", candidate.rawValue)], factory: factory).record(candidate == state ? 1 : 0)
+            Gauge(label: "vb_venue_state", dimensions: [("venue", venue.rawValue), ("session", session ?? "main"), ("state", candidate.rawValue)], factory: factory)
+                .record(candidate == state ? 1 : 0)
         }
+    }
+
+    /// A gap or reordering in a venue's per-connection sequence numbers (each one forces a resync).
+    public func sequenceGap() {
+        Counter(label: "vb_venue_sequence_gaps_total", dimensions: [("venue", venue.rawValue)], factory: factory).increment()
     }
 }

@@ -13,9 +13,11 @@ public struct VenueSessionStateMachine: Sendable {
     public private(set) var reconnects: UInt64 = 0
     /// When the current connection first reached `ready` (kept through `degraded`); nil before.
     public private(set) var readySince: ContinuousClock.Instant?
+    /// Set for venues reached over several connections; carried by every status.
+    public let session: String?
     private var everConnected = false
 
-    public init() {}
+    public init(session: String? = nil) { self.session = session }
 
     public struct InvalidTransition: Error, Sendable, CustomStringConvertible {
         public var from: VenueConnectionState
@@ -45,6 +47,6 @@ public struct VenueSessionStateMachine: Sendable {
         if next == .connecting { readySince = nil }
         if next == .ready, readySince == nil { readySince = .now }
         state = next
-        return VenueStatus(state: next, reason: reason, reconnects: reconnects)
+        return VenueStatus(state: next, reason: reason, reconnects: reconnects, session: session)
     }
 }

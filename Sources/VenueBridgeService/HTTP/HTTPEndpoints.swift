@@ -71,6 +71,22 @@ public final class Readiness: Sendable {
             w.string(states[venue]?.rawValue ?? "unknown")
         }
         w.endObject()
+        // Venues reached over several connections also show each one.
+        let multi = venues.sessions.filter { $0.value.keys.contains { $0 != "main" } }
+        if !multi.isEmpty {
+            w.key("sessions")
+            w.beginObject()
+            for venue in multi.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                w.key(venue.rawValue)
+                w.beginObject()
+                for (session, state) in multi[venue]!.sorted(by: { $0.key < $1.key }) {
+                    w.key(session)
+                    w.string(state.rawValue)
+                }
+                w.endObject()
+            }
+            w.endObject()
+        }
         w.endObject()
         return Report(ready: ready, json: w.bytes + [UInt8(ascii: "\n")])
     }

@@ -1,0 +1,91 @@
+public import SFOXWire
+public import VenueBridgeCore
+public import VenueConnector
+
+/// A venue message that decoded but makes no sense in context (unknown pair, crossed book).
+public struct SFOXNormalizeError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Turns sFOX's full-snapshot books into normalized events: the first snapshot of a subscription is
+/// a `book_snapshot`, every later one the `book_delta` of the levels that changed (found by
+/// diffing), plus a `ticker` when the top of book moved. Pure (no I/O): one per session, so a new
+/// connection starts from a fresh snapshot; the unit the decode+normalize benchmark measures.
+///
+/// sFOX aggregates several liquidity sources into one book, so one price can appear on several
+/// rows (`[price, qty, "ox"]`, `[price, qty, "gemini"]`): their quantities are summed.
+public struct SFOXBookKeeper: Sendable {
+    let instruments: InstrumentMap
+    let publishTicker: Bool
+    private var books: [String: LocalOrderBook] = [:]
+
+    public init(instruments: InstrumentMap, publishTicker: Bool) {
+        self.instruments = instruments
+        self.publishTicker = publishTicker
+    }
+
+    public mutating func reset() { books.removeAll() }
+    public func book(pair: String) -> LocalOrderBook? { books[pair] }
+
+    public mutating func apply(_ snapshot: SFOXOrderBook, tsVenue: Int64?, tsRecv: Int64) throws(SFOXNormalizeError) -> [NormalizedEvent] {
+        let pair = snapshot.pair
+        guard let symbol = instruments.symbol(forVenueId: pair) else { throw SFOXNormalizeError("orderbook \(pair): pair not configured") }
+        let new = LocalOrderBook(bids: try Self.aggregate(snapshot.bids, pair), asks: try Self.aggregate(snapshot.asks, pair))
+        guard !new.isCrossed else { throw SFOXNormalizeError("orderbook \(pair): snapshot is crossed") }
+        let old = books.updateValue(new, forKey: pair)
+        var events: [NormalizedEvent] = []
+        if let old {
+            let changes = LocalOrderBook.changes(from: old, to: new)
+            guard !changes.bids.isEmpty || !changes.asks.isEmpty else { return [] }
+            events.append(event(symbol, pair, tsVenue, tsRecv, .bookDelta(changes)))
+        } else {
+            events.append(event(symbol, pair, tsVenue, tsRecv, .bookSnapshot(new.levels())))
+        }
+        if publishTicker, old?.bestBid != new.bestBid || old?.bestAsk != new.bestAsk || old == nil {
+            events.append(event(symbol, pair, tsVenue, tsRecv, .ticker(Ticker(bid: new.bestBid?.price, bidSize: new.bestBid?.size, ask: new.bestAsk?.price, askSize: new.bestAsk?.size))))
+        }
+        return events
+    }
+
+    /// The venue's ~3 s ticker (last, OHLC, volume, VWAP), completed with our current top of book.
+    public func ticker(_ ticker: SFOXTicker, tsVenue: Int64?, tsRecv: Int64) throws(SFOXNormalizeError) -> NormalizedEvent {
+        guard let symbol = instruments.symbol(forVenueId: ticker.pair) else { throw SFOXNormalizeError("ticker \(ticker.pair): pair not configured") }
+        let book = books[ticker.pair]
+        return event(symbol, ticker.pair, tsVenue, tsRecv, .ticker(Ticker(
+            bid: book?.bestBid?.price, bidSize: book?.bestBid?.size, ask: book?.bestAsk?.price, askSize: book?.bestAsk?.size,
+            last: ticker.last, open: ticker.open, high: ticker.high, low: ticker.low, volume: ticker.volume, vwap: ticker.vwap
+        )))
+    }
+
+    /// A market trade on any of sFOX's sources; `side` is the aggressor's when given.
+    public func trade(_ trade: SFOXTrade, tsVenue: Int64?, tsRecv: Int64) throws(SFOXNormalizeError) -> NormalizedEvent {
+        guard let symbol = instruments.symbol(forVenueId: trade.pair) else { throw SFOXNormalizeError("trade \(trade.pair): pair not configured") }
+        let aggressor: AggressorSide = switch trade.side {
+        case .buy?: .buy
+        case .sell?: .sell
+        case nil: .unknown
+        }
+        return event(symbol, trade.pair, tsVenue, tsRecv, .trade(Trade(price: trade.price, size: trade.quantity, aggressor: aggressor, tradeId: trade.id)))
+    }
+
+    private static func aggregate(_ levels: [SFOXLevel], _ pair: String) throws(SFOXNormalizeError) -> [PriceLevel] {
+        var sizes: [ExactDecimal: ExactDecimal] = [:]
+        sizes.reserveCapacity(levels.count)
+        for level in levels {
+            guard !level.quantity.isNegative, level.price.isPositive else {
+                throw SFOXNormalizeError("orderbook \(pair): level \(level.price) × \(level.quantity) is not a positive price with a non-negative size")
+            }
+            if let existing = sizes[level.price] {
+                do { sizes[level.price] = try existing.adding(level.quantity) } catch { throw SFOXNormalizeError("orderbook \(pair): \(error)") }
+            } else {
+                sizes[level.price] = level.quantity
+            }
+        }
+        return sizes.map { PriceLevel(price: $0.key, size: $0.value) }
+    }
+
+    private func event(_ symbol: String, _ pair: String, _ tsVenue: Int64?, _ tsRecv: Int64, _ payload: EventPayload) -> NormalizedEvent {
+        NormalizedEvent(venue: .sfox, instrument: symbol, venueInstrument: pair, tsVenue: tsVenue, tsRecv: tsRecv, payload: payload)
+    }
+}

@@ -1,0 +1,136 @@
+public import EventBus
+public import Logging
+public import Metrics
+public import ServiceLifecycle
+import SFOXWire
+import Synchronization
+public import VenueBridgeCore
+public import VenueConnector
+
+/// The sFOX connector: two WebSocket sessions and a REST client.
+///
+/// - `market_data` socket: full-snapshot books (diffed into `book_delta`), trades, tickers.
+/// - `private` socket (only with an API key): own orders, fills and balances.
+/// - REST: order entry (`POST /v1/orders/buy|sell`, `DELETE`, `GET` by id or client order id).
+///
+/// The venue advises separate sockets for market data and account feeds, so each has its own
+/// supervisor and its own `venue_status` (`session` field). Both sessions and the REST replies feed
+/// one `SFOXOrderTracker`, which reports each order state once.
+public final class SFOXConnector: OrderEntry, Service, Sendable {
+    public let venue: VenueID = .sfox
+    public let configuration: SFOXConnectorConfiguration
+    public let metrics: VenueConnectorMetrics
+    public let marketDataControl: VenueSessionControl
+    /// nil without an API key.
+    public let privateControl: VenueSessionControl?
+    let sink: any EventSink
+    let logger: Logger
+    let orders: Mutex<SFOXOrderTracker>
+    let rest: SFOXRestClient?
+
+    public init(configuration: SFOXConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
+        self.configuration = configuration
+        self.sink = sink
+        self.logger = logger
+        metrics = VenueConnectorMetrics(venue: .sfox, factory: metricsFactory)
+        marketDataControl = VenueSessionControl(venue: .sfox, session: "market_data", sink: sink, metrics: metrics, logger: logger)
+        if let apiKey = configuration.apiKey {
+            privateControl = VenueSessionControl(venue: .sfox, session: "private", sink: sink, metrics: metrics, logger: logger)
+            rest = try SFOXRestClient(configuration: configuration, apiKey: apiKey, logger: logger)
+        } else {
+            privateControl = nil
+            rest = nil
+        }
+        orders = Mutex(SFOXOrderTracker(account: configuration.account, finishedMemory: configuration.finishedOrderMemory,
+                                        pendingTradeCapacity: configuration.pendingTradeCapacity))
+    }
+
+    /// Runs both sessions until shutdown, then closes the REST client.
+    public func run() async throws {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let market = VenueConnectionSupervisor(settings: configuration.marketDataLink, driver: SFOXMarketDataSession(connector: self),
+                                                       control: marketDataControl, metrics: metrics, logger: logger)
+                group.addTask { try await market.run() }
+                if let privateControl, let apiKey = configuration.apiKey {
+                    let account = VenueConnectionSupervisor(settings: configuration.privateLink, driver: SFOXPrivateSession(connector: self, apiKey: apiKey),
+                                                            control: privateControl, metrics: metrics, logger: logger)
+                    group.addTask { try await account.run() }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            await rest?.shutdown()
+            throw error
+        }
+        await rest?.shutdown()
+    }
+
+    // MARK: - Shared by the sessions
+
+    /// Decodes a frame; a bad one is counted and logged, and the session goes on.
+    func decode(_ frame: VenueFrame) -> SFOXServerMessage? {
+        guard case .text(let text) = frame else {
+            rejectFrame(kind: "binary_frame", detail: "binary frame on a JSON venue", frame: "")
+            return nil
+        }
+        do {
+            return try SFOXServerMessage.decode(text)
+        } catch {
+            rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: text)
+            return nil
+        }
+    }
+
+    func checkSequence(_ message: SFOXServerMessage, _ check: inout SFOXSequenceCheck, session: String) throws {
+        guard let gap = check.check(message.sequence) else { return }
+        metrics.sequenceGap()
+        throw VenueSessionError("sFOX \(session) sequence break: expected \(gap.expected), received \(gap.received); resubscribing")
+    }
+
+    func rejectFrame(kind: String, detail: String, frame: String) {
+        metrics.decodeError(kind: kind)
+        logger.warning("sFOX frame rejected", metadata: ["kind": "\(kind)", "detail": "\(detail)", "frame": "\(frame.prefix(256))"])
+    }
+
+    /// Orders we thought open that the fresh open-orders snapshot does not list finished while the
+    /// socket was down: ask the venue for their final state.
+    func reconcile(missingFrom snapshot: [SFOXOrder]) async {
+        let missing = orders.withLock { $0.missing(from: snapshot) }
+        for clientOrderId in missing {
+            do {
+                _ = try await query(clientOrderId: clientOrderId, account: configuration.account)
+            } catch {
+                logger.warning("sFOX order not reconciled after reconnect", metadata: ["clientOrderId": "\(clientOrderId)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func publish(_ events: [NormalizedEvent], venueSeq: Int64?) async throws {
+        for var event in events {
+            if let venueSeq { event.venueSeq = UInt64(clamping: venueSeq) }
+            try await publishEvent(event)
+        }
+    }
+
+    func publish(reports: [ExecutionReport], tsVenue: Int64? = nil, tsRecv: Int64 = wallClockNanos(), venueSeq: Int64? = nil) async throws {
+        for report in reports {
+            let pair = orders.withLock { $0.pair(clientOrderId: report.clientOrderId) }
+            let symbol = pair.flatMap { configuration.instruments.symbol(forVenueId: $0) } ?? pair
+            try await publishEvent(NormalizedEvent(
+                venue: .sfox, instrument: symbol, venueInstrument: pair, venueSeq: venueSeq.map { UInt64(clamping: $0) },
+                tsVenue: tsVenue, tsRecv: tsRecv, payload: .executionReport(report)
+            ))
+        }
+    }
+
+    private func publishEvent(_ event: NormalizedEvent) async throws {
+        do {
+            try await sink.publish(event)
+        } catch .shuttingDown {
+            throw CancellationError()
+        } catch {
+            logger.error("event not published", metadata: ["type": "\(event.type.rawValue)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import DequeModule
+import EventBus
+import Logging
+import SFOXWire
+import Synchronization
+import VenueBridgeCore
+import VenueConnector
+
+/// sFOX numbers every message on a connection with one counter, and documents that it may skip or
+/// go backwards; either means a message may be lost, so the session ends and reconnects (with a
+/// fresh subscription and fresh book snapshots).
+struct SFOXSequenceCheck {
+    private(set) var last: Int64?
+
+    /// The break in the sequence, if `sequence` does not follow the previous one.
+    mutating func check(_ sequence: Int64?) -> (expected: Int64, received: Int64)? {
+        guard let sequence else { return nil }
+        defer { last = sequence }
+        guard let last, sequence != last &+ 1 else { return nil }
+        return (last &+ 1, sequence)
+    }
+}
+
+/// The market-data socket: public `orderbook`, `trades` and `ticker` feeds, no authentication
+/// (`SFOXHouseRules.publicFeedsNeedAuthentication`). One subscribe request per pair, so one refused
+/// pair does not take the others down with it.
+final class SFOXMarketDataSession: VenueSessionDriver {
+    let venue: VenueID = .sfox
+    private let connector: SFOXConnector
+    /// Pairs that had a snapshot on an earlier connection: another one is a book resync.
+    private let snapshotted = Mutex<Set<String>>([])
+
+    init(connector: SFOXConnector) { self.connector = connector }
+
+    func upgradeHeaders() throws -> [(name: String, value: String)] { [] }
+
+    func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
+        let configuration = connector.configuration
+        let pairs = configuration.instruments.venueIds
+        for pair in pairs {
+            try await writer.send(text: SFOXClientMessage.subscribe(feeds: configuration.marketFeeds(pair: pair)).encoded())
+        }
+        if pairs.isEmpty { await control.transition(to: .ready, reason: "no pairs configured") }
+        let answered = Latch()
+        if pairs.isEmpty { answered.set() }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: configuration.marketDataLink.connectTimeout)
+                if !answered.isSet { throw VenueSessionError("sFOX did not answer the market-data subscriptions within \(configuration.marketDataLink.connectTimeout)") }
+            }
+            group.addTask { [self] in
+                var pending = Deque(pairs)
+                var refused: [String] = []
+                var sequence = SFOXSequenceCheck()
+                var books = SFOXBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTopOfBookTicker)
+                var seenThisSession = Set<String>()
+                for try await frame in inbound {
+                    guard let message = connector.decode(frame) else { continue }
+                    try connector.checkSequence(message, &sequence, session: "market_data")
+                    let tsRecv = wallClockNanos()
+                    switch message {
+                    case .control(let reply):
+                        guard reply.action == "subscribe", let pair = pending.popFirst() else { continue }
+                        if !reply.success {
+                            refused.append(pair)
+                            connector.metrics.request(outcome: "error")
+                            connector.logger.error("sFOX refused a market-data subscription", metadata: ["pair": "\(pair)", "error": "\(reply.message ?? "")"])
+                        }
+                        if pending.isEmpty {
+                            answered.set()
+                            if refused.isEmpty {
+                                await control.transition(to: .ready, reason: "subscribed to \(pairs.count) pair(s)")
+                            } else {
+                                await control.transition(to: .degraded, reason: "subscription refused for \(refused.joined(separator: ","))")
+                            }
+                        }
+                    case .data(let seq, _, let timestamp, let payload):
+                        do {
+                            switch payload {
+                            case .orderBook(let book):
+                                if seenThisSession.insert(book.pair).inserted, !snapshotted.withLock({ $0.insert(book.pair).inserted }) {
+                                    connector.metrics.bookResyncs.increment()
+                                }
+                                try await connector.publish(books.apply(book, tsVenue: timestamp, tsRecv: tsRecv), venueSeq: seq)
+                            case .trade(let trade):
+                                try await connector.publish([books.trade(trade, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
+                            case .ticker(let ticker):
+                                try await connector.publish([books.ticker(ticker, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
+                            case .openOrders, .privateTrades, .balances, .other:
+                                connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)", frame: "")
+                            }
+                        } catch let error as SFOXNormalizeError {
+                            connector.rejectFrame(kind: "normalize", detail: error.description, frame: "")
+                        }
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func sessionEnded(reason: String) async {}
+}
+
+/// The account socket: `authenticate`, then `private.user.open-orders`, `private.user.trades` and
+/// `private.user.balances`. The first open-orders message lists every open order: orders we thought
+/// open that it does not list finished while we were away, and are queried over REST.
+final class SFOXPrivateSession: VenueSessionDriver {
+    let venue: VenueID = .sfox
+    private let connector: SFOXConnector
+    private let apiKey: String
+
+    init(connector: SFOXConnector, apiKey: String) {
+        self.connector = connector
+        self.apiKey = apiKey
+    }
+
+    func upgradeHeaders() throws -> [(name: String, value: String)] { [] }
+
+    func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
+        let configuration = connector.configuration
+        try await writer.send(text: SFOXClientMessage.authenticate(apiKey: apiKey, enterprise: configuration.enterprise).encoded())
+        let answered = Latch()
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: configuration.privateLink.connectTimeout)
+                if !answered.isSet { throw VenueSessionError("sFOX did not confirm authentication and private subscriptions within \(configuration.privateLink.connectTimeout)") }
+            }
+            group.addTask { [self] in
+                var sequence = SFOXSequenceCheck()
+                var sawOrderSnapshot = false
+                for try await frame in inbound {
+                    guard let message = connector.decode(frame) else { continue }
+                    try connector.checkSequence(message, &sequence, session: "private")
+                    let tsRecv = wallClockNanos()
+                    switch message {
+                    case .control(let reply):
+                        switch (reply.action, reply.success) {
+                        case ("authenticate", true):
+                            try await writer.send(text: SFOXClientMessage.subscribe(feeds: SFOXConnectorConfiguration.privateFeeds).encoded())
+                        case ("authenticate", false):
+                            throw VenueSessionError("sFOX refused authentication: \(reply.message ?? "no reason given")")
+                        case ("subscribe", true):
+                            answered.set()
+                            await control.transition(to: .ready, reason: "authenticated; private feeds subscribed")
+                        case ("subscribe", false):
+                            throw VenueSessionError("sFOX refused the private feeds: \(reply.message ?? "no reason given")")
+                        default:
+                            continue
+                        }
+                    case .data(let seq, _, let timestamp, let payload):
+                        switch payload {
+                        case .openOrders(let orders):
+                            let source: SFOXOrderTracker.Source = sawOrderSnapshot ? .live : .snapshot
+                            let reports = connector.orders.withLock { tracker in orders.flatMap { tracker.update($0, source: source) } }
+                            try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
+                            if !sawOrderSnapshot {
+                                sawOrderSnapshot = true
+                                await connector.reconcile(missingFrom: orders)
+                            }
+                        case .privateTrades(let trades):
+                            let reports = connector.orders.withLock { tracker in trades.flatMap { tracker.trade($0) } }
+                            try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
+                        case .balances(let balances):
+                            let events = balances.map { balance in
+                                NormalizedEvent(
+                                    venue: .sfox, instrument: nil, venueInstrument: nil, venueSeq: UInt64(clamping: seq), tsVenue: timestamp, tsRecv: tsRecv,
+                                    payload: .balance(Balance(account: configuration.account, asset: balance.currency.uppercased(), total: balance.balance,
+                                                              available: balance.available, held: balance.held))
+                                )
+                            }
+                            try await connector.publish(events, venueSeq: nil)
+                        case .orderBook, .trade, .ticker, .other:
+                            connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the private socket: \(message)", frame: "")
+                        }
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func sessionEnded(reason: String) async {}
+}
