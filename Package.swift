@@ -158,6 +158,7 @@ let package = Package(
             name: "VenueBridgeService",
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryConnector", "FinerySimulator",
+                "SFOXConnector",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -197,6 +198,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Test-only helpers shared by the end-to-end suites (not a product).
+        .target(
+            name: "BridgeTestSupport",
+            dependencies: ["KafkaBus", "VenueBridgeCore", "VenueConnector", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/BridgeTestSupport",
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "KafkaBusTests",
@@ -247,7 +255,7 @@ let package = Package(
             name: "SFOXTests",
             dependencies: [
                 "SFOXWire", "SFOXConnector", "SFOXSimulator", "VenueConnector", "VenueBridgeCore",
-                "EventBus", "KafkaBus", "RedisBus",
+                "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
             ],
             swiftSettings: strictSwift
         ),
@@ -255,7 +263,7 @@ let package = Package(
             name: "FineryTests",
             dependencies: [
                 "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector", "VenueBridgeCore",
-                "EventBus", "KafkaBus", "RedisBus",
+                "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
             ],
             swiftSettings: strictSwift
         ),

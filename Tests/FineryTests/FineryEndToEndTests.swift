@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import FineryConnector
 import FinerySimulator
 import FineryWire

@@ -101,6 +101,33 @@ public struct BridgeConfig: Sendable {
         public var apiSecret: String?
     }
 
+    /// sFOX (`venues.sfox`). Public market data needs no key; private feeds and orders do.
+    public struct SFOX: Sendable, Equatable {
+        public var enabled: Bool = false
+        public var link: VenueLink = {
+            var link = VenueLink()
+            link.url = "wss://ws.sfox.com/ws"
+            link.pingIntervalMs = 30_000
+            link.deadLinkTimeoutMs = 60_000
+            return link
+        }()
+        public var restURL: String = "https://api.sfox.com/v1"
+        public var account: String = "default"
+        /// sFOX pair (`btcusd`) → normalized symbol, in config order.
+        public var instruments: [InstrumentMapping] = []
+        public var feeds: Set<SFOXFeed> = Set(SFOXFeed.allCases)
+        /// `orderbook.net.<pair>` (fee-adjusted) instead of `orderbook.sfox.<pair>`.
+        public var netPriceBooks: Bool = false
+        public var publishTicker: Bool = true
+        public var enterprise: Bool = false
+        /// From `VB_SFOX_API_KEY[_FILE]` or `api_key_file`. Without it: market data only.
+        public var apiKey: String?
+    }
+
+    public enum SFOXFeed: String, Sendable, CaseIterable, Hashable {
+        case books, trades, ticker, account
+    }
+
     public enum FineryFeed: String, Sendable, CaseIterable, Hashable {
         case books, instruments, orders, positions
     }
@@ -116,6 +143,7 @@ public struct BridgeConfig: Sendable {
 
     public struct Venues: Sendable, Equatable {
         public var finery = Finery()
+        public var sfox = SFOX()
     }
 
     public var log = Log()
@@ -140,6 +168,8 @@ public struct BridgeConfig: Sendable {
             "venues.finery": venues.finery.enabled ? "\(venues.finery.link.url) \(venues.finery.instruments.map(\.symbol))" : "disabled",
             "venues.finery.api_key": venues.finery.apiKey == nil ? "(none)" : "(set)",
             "venues.finery.api_secret": venues.finery.apiSecret == nil ? "(none)" : "(set)",
+            "venues.sfox": venues.sfox.enabled ? "\(venues.sfox.link.url) \(venues.sfox.restURL) \(venues.sfox.instruments.map(\.symbol))" : "disabled",
+            "venues.sfox.api_key": venues.sfox.apiKey == nil ? "(none)" : "(set)",
         ]
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = SecretPolicy.isSecretKafkaProperty(name) ? "(set)" : value

@@ -160,6 +160,38 @@ public struct ConfigLoader {
                 if let file { finery.apiSecret = readSecret(file: file, key: r.keyPath("api_secret_file"), issues: &r.issues) }
                 config.venues.finery = finery
             }
+            v.section("sfox") { r in
+                var sfox = config.venues.sfox
+                r.bool("enabled", into: &sfox.enabled)
+                readLink(&r, into: &sfox.link)
+                r.string("rest_url", into: &sfox.restURL)
+                r.string("account", into: &sfox.account)
+                for (venueId, symbol, _) in r.stringMap("instruments") {
+                    sfox.instruments.append(.init(venueId: venueId, symbol: symbol))
+                }
+                sfox.instruments.sort { $0.venueId < $1.venueId }
+                var feeds = sfox.feeds.map(\.rawValue).sorted()
+                r.stringList("feeds", into: &feeds)
+                sfox.feeds = []
+                for feed in feeds {
+                    guard let parsed = BridgeConfig.SFOXFeed(rawValue: feed) else {
+                        r.issues.append(ConfigIssue(key: r.keyPath("feeds"), problem: "'\(feed)' must be one of books, trades, ticker, account"))
+                        continue
+                    }
+                    sfox.feeds.insert(parsed)
+                }
+                r.bool("net_price_books", into: &sfox.netPriceBooks)
+                r.bool("publish_ticker", into: &sfox.publishTicker)
+                r.bool("enterprise", into: &sfox.enterprise)
+                if r.has("api_key") {
+                    r.issues.append(ConfigIssue(key: r.keyPath("api_key"), problem: "is a secret: use VB_SFOX_API_KEY or api_key_file"))
+                    r.markUsed("api_key")
+                }
+                var file: String?
+                r.optionalString("api_key_file", into: &file)
+                if let file { sfox.apiKey = readSecret(file: file, key: r.keyPath("api_key_file"), issues: &r.issues) }
+                config.venues.sfox = sfox
+            }
         }
         reader.rejectUnknownKeys()
         issues += reader.issues
@@ -199,6 +231,8 @@ public struct ConfigLoader {
         ("VB_FINERY_ENABLED", "venues.finery.enabled"), ("VB_FINERY_URL", "venues.finery.url"),
         ("VB_FINERY_API_KEY", "Finery API key (secret)"), ("VB_FINERY_API_KEY_FILE", "file holding the Finery API key"),
         ("VB_FINERY_API_SECRET", "Finery API secret (secret)"), ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
+        ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"), ("VB_SFOX_REST_URL", "venues.sfox.rest_url"),
+        ("VB_SFOX_API_KEY", "sFOX API key (secret)"), ("VB_SFOX_API_KEY_FILE", "file holding the sFOX API key"),
     ]
 
     func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
@@ -224,6 +258,11 @@ public struct ConfigLoader {
         env("VB_FINERY_API_KEY_FILE") { v in config.venues.finery.apiKey = readSecret(file: v, key: "env VB_FINERY_API_KEY_FILE", issues: &issues); return nil }
         env("VB_FINERY_API_SECRET") { v in config.venues.finery.apiSecret = v; return nil }
         env("VB_FINERY_API_SECRET_FILE") { v in config.venues.finery.apiSecret = readSecret(file: v, key: "env VB_FINERY_API_SECRET_FILE", issues: &issues); return nil }
+        env("VB_SFOX_ENABLED") { v in Self.parseBool(v).map { config.venues.sfox.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_SFOX_URL") { v in config.venues.sfox.link.url = v; return nil }
+        env("VB_SFOX_REST_URL") { v in config.venues.sfox.restURL = v; return nil }
+        env("VB_SFOX_API_KEY") { v in config.venues.sfox.apiKey = v; return nil }
+        env("VB_SFOX_API_KEY_FILE") { v in config.venues.sfox.apiKey = readSecret(file: v, key: "env VB_SFOX_API_KEY_FILE", issues: &issues); return nil }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
             var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
             var value: String? = value
@@ -289,6 +328,25 @@ public struct ConfigLoader {
             }
             if finery.link.deadLinkTimeoutMs <= finery.link.pingIntervalMs {
                 issues.append(ConfigIssue(key: "venues.finery.dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
+            }
+        }
+        let sfox = config.venues.sfox
+        if sfox.enabled {
+            if !(sfox.link.url.hasPrefix("wss://") || sfox.link.url.hasPrefix("ws://")) {
+                issues.append(ConfigIssue(key: "venues.sfox.url", problem: "must be a ws:// or wss:// URL"))
+            }
+            if !(sfox.restURL.hasPrefix("https://") || sfox.restURL.hasPrefix("http://")) {
+                issues.append(ConfigIssue(key: "venues.sfox.rest_url", problem: "must be an http:// or https:// URL (the /v1 base)"))
+            }
+            if sfox.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.sfox.instruments", problem: "must map at least one pair")) }
+            if Set(sfox.instruments.map(\.symbol)).count != sfox.instruments.count {
+                issues.append(ConfigIssue(key: "venues.sfox.instruments", problem: "two pairs map to the same symbol"))
+            }
+            if sfox.feeds.contains(.account), sfox.apiKey?.isEmpty ?? true {
+                issues.append(ConfigIssue(key: "venues.sfox.api_key", problem: "missing: the account feed and order entry need VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE (or drop `account` from feeds)"))
+            }
+            if sfox.link.deadLinkTimeoutMs <= sfox.link.pingIntervalMs {
+                issues.append(ConfigIssue(key: "venues.sfox.dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
             }
         }
         if config.synthetic.enabled && config.synthetic.instruments.isEmpty {

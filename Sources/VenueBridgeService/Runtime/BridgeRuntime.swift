@@ -4,6 +4,7 @@ public import KafkaBus
 public import Logging
 public import Prometheus
 public import RedisBus
+public import SFOXConnector
 import VenueBridgeCore
 import ServiceLifecycle
 
@@ -23,9 +24,11 @@ public struct BridgeRuntime {
     public let sink: any EventSink
     /// The Finery connector (also its order-entry interface), when enabled.
     public let finery: FineryConnector?
+    /// The sFOX connector (order entry when it has an API key), when enabled.
+    public let sfox: SFOXConnector?
     private let registry: PrometheusCollectorRegistry
 
-    public init(config: BridgeConfig, registry: PrometheusCollectorRegistry, logger: Logger) throws(KafkaError) {
+    public init(config: BridgeConfig, registry: PrometheusCollectorRegistry, logger: Logger) throws {
         self.config = config
         self.logger = logger
         self.registry = registry
@@ -47,11 +50,15 @@ public struct BridgeRuntime {
         )
         var expected: Set<VenueID> = config.synthetic.enabled ? [config.synthetic.venue] : []
         if config.venues.finery.enabled { expected.insert(.finery) }
+        if config.venues.sfox.enabled { expected.insert(.sfox) }
         let venues = VenueStateBoard(expected: expected)
         readiness = Readiness(venues: venues)
         sink = StatusTrackingSink(inner: publisher, board: venues)
         finery = config.venues.finery.enabled
             ? FineryConnector(configuration: VenueConnectors.fineryConfiguration(config.venues.finery), sink: sink, logger: logger)
+            : nil
+        sfox = config.venues.sfox.enabled
+            ? try SFOXConnector(configuration: VenueConnectors.sfoxConfiguration(config.venues.sfox), sink: sink, logger: logger)
             : nil
     }
 
@@ -67,6 +74,9 @@ public struct BridgeRuntime {
         ]
         if let finery {
             services.append(.init(service: finery.supervisor(), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        if let sfox {
+            services.append(.init(service: sfox, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         if config.synthetic.enabled {
             services.append(.init(service: SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger),

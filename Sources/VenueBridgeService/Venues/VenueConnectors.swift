@@ -1,4 +1,5 @@
 public import FineryConnector
+public import SFOXConnector
 public import VenueConnector
 
 /// Turns validated config sections into connector configurations.
@@ -32,6 +33,22 @@ public enum VenueConnectors {
         configuration.bindPositions = finery.feeds.contains(.positions)
         configuration.publishTicker = finery.publishTicker
         configuration.cancelOnDisconnectByDefault = finery.cancelOnDisconnect
+        return configuration
+    }
+
+    /// The loader has validated the section (pairs unique, a key when the account feed is on).
+    public static func sfoxConfiguration(_ sfox: BridgeConfig.SFOX) -> SFOXConnectorConfiguration {
+        let instruments = (try? InstrumentMap(sfox.instruments.map { ($0.venueId, $0.symbol) })) ?? (try! InstrumentMap([]))
+        let apiKey = sfox.feeds.contains(.account) ? sfox.apiKey : nil
+        var configuration = SFOXConnectorConfiguration(url: sfox.link.url, restBaseURL: sfox.restURL, apiKey: apiKey, account: sfox.account, instruments: instruments)
+        configuration.marketDataLink = linkSettings(sfox.link)
+        configuration.privateLink = linkSettings(sfox.link)
+        configuration.subscribeBooks = sfox.feeds.contains(.books)
+        configuration.subscribeTrades = sfox.feeds.contains(.trades)
+        configuration.subscribeTicker = sfox.feeds.contains(.ticker)
+        configuration.netPriceBooks = sfox.netPriceBooks
+        configuration.publishTopOfBookTicker = sfox.publishTicker
+        configuration.enterprise = sfox.enterprise
         return configuration
     }
 }
