@@ -190,7 +190,7 @@ let package = Package(
             name: "VenueBench",
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueBridgeService", "CRdKafka",
-                "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector",
+                "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector", "SFOXWire", "SFOXConnector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -24,7 +24,7 @@ struct VenueBench: AsyncParsableCommand {
     var pipeline = 256
     @Option(help: "Repetitions of each Kafka/Redis run; the median is reported.")
     var repeats = 3
-    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery.")
+    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox.")
     var only = "all"
     @Option(help: "Seconds of the Finery end-to-end run.")
     var fineryDuration = 10
@@ -95,6 +95,12 @@ struct VenueBench: AsyncParsableCommand {
             let e2e = try await fineryEndToEnd(properties: properties, logger: logger)
             print(String(format: "Finery simulator → connector → EventPublisher → Kafka: %.0f frames/s (simulator offered %.0f/s, %d s run)",
                          e2e.framesPerSecond, e2e.offeredPerSecond, fineryDuration))
+        }
+
+        if wants("sfox") {
+            let result = sfoxDecodeNormalizeNanoseconds()
+            print(String(format: "sFOX orderbook snapshot frame (20 levels a side, %d bytes), decode + diff + normalize: %6.0f ns/frame",
+                         result.frameBytes, result.nanoseconds))
         }
     }
 

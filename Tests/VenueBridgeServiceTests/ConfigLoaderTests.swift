@@ -208,3 +208,61 @@ struct FineryConfigTests {
         }
     }
 }
+
+@Suite("sFOX config")
+struct SFOXConfigTests {
+    func load(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:]) throws(ConfigError) -> BridgeConfig {
+        var all = files
+        all["/c.yaml"] = yaml
+        return try ConfigLoader(environment: env, readFile: { path in
+            guard let text = all[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
+            return text
+        }).load(path: "/c.yaml")
+    }
+
+    @Test("a full section: house keep-alive defaults, key from a file, feeds mapped to the connector")
+    func parses() throws {
+        let yaml = """
+        venues:
+          sfox:
+            enabled: true
+            rest_url: https://api.sfox.com/v1
+            instruments: {btcusd: BTC-USD, ethusd: ETH-USD}
+            feeds: [books, account]
+            net_price_books: true
+            api_key_file: /key
+        """
+        let config = try load(yaml, files: ["/key": "sfox-key\n"])
+        let sfox = config.venues.sfox
+        #expect(sfox.enabled && sfox.link.url == "wss://ws.sfox.com/ws" && sfox.apiKey == "sfox-key")
+        #expect(sfox.instruments.map(\.venueId) == ["btcusd", "ethusd"])
+        #expect(!config.redactedSummary.values.contains { $0.contains("sfox-key") })
+        let connector = VenueConnectors.sfoxConfiguration(sfox)
+        #expect(connector.marketDataLink.pingInterval == .seconds(30) && connector.marketDataLink.deadLinkTimeout == .seconds(60))
+        #expect(connector.subscribeBooks && !connector.subscribeTrades && !connector.subscribeTicker && connector.netPriceBooks)
+        #expect(connector.apiKey == "sfox-key" && connector.restBaseURL == "https://api.sfox.com/v1")
+        #expect(connector.instruments.symbol(forVenueId: "ethusd") == "ETH-USD")
+    }
+
+    @Test("market data only needs no key; the account feed without a key, secrets in YAML and bad URLs are reported")
+    func rejects() throws {
+        let publicOnly = try load("venues:\n  sfox:\n    enabled: true\n    instruments: {btcusd: BTC-USD}\n    feeds: [books, trades]\n")
+        #expect(VenueConnectors.sfoxConfiguration(publicOnly.venues.sfox).apiKey == nil)
+        let yaml = """
+        venues:
+          sfox:
+            enabled: true
+            url: https://wrong
+            rest_url: ftp://nope
+            api_key: inline
+            feeds: [books, orders]
+        """
+        var problems: [String] = []
+        do { _ = try load(yaml) } catch { problems = error.issues.map(\.key) }
+        for key in ["venues.sfox.api_key", "venues.sfox.url", "venues.sfox.rest_url", "venues.sfox.feeds", "venues.sfox.instruments"] {
+            #expect(problems.contains(key), "\(key) in \(problems)")
+        }
+        let env = try load("venues:\n  sfox:\n    instruments: {btcusd: BTC-USD}\n", env: ["VB_SFOX_ENABLED": "true", "VB_SFOX_API_KEY": "k", "VB_SFOX_URL": "ws://127.0.0.1:1/ws"])
+        #expect(env.venues.sfox.enabled && env.venues.sfox.apiKey == "k" && env.venues.sfox.link.url == "ws://127.0.0.1:1/ws")
+    }
+}
