@@ -316,8 +316,13 @@ def check_compose_wiring(state: dict) -> str:
             continue
         command = sim.get("command") or []
         port = command[command.index("--port") + 1] if "--port" in command else None
-        url = bridge_config["venues"][venue].get("url", "")
-        require(url.startswith(f"ws://{venue}-sim:{port}/"), f"venues.{venue}.url {url} is not ws://{venue}-sim:{port}/…", problems)
+        settings = bridge_config["venues"][venue]
+        require(str(settings.get("url", "")).startswith(f"ws://{venue}-sim:{port}/"),
+                f"venues.{venue}.url {settings.get('url')} is not ws://{venue}-sim:{port}/…", problems)
+        for key, value in settings.items():  # url, rest_url, …: every endpoint is the simulator's port
+            if isinstance(value, str) and re.match(r"^(ws|http)s?://", value):
+                require(re.match(rf"^(ws|http)://{re.escape(venue)}-sim:{port}(/|$)", value) is not None,
+                        f"venues.{venue}.{key} {value} is not the {venue}-sim service on port {port}", problems)
         require(sim.get("image") == bridge.get("image"), f"{venue}-sim must run the bridge image", problems)
         require(command[:1] == [venue] and "0.0.0.0" in command, f"{venue}-sim must run `venue-sim {venue} --host 0.0.0.0`", problems)
         for key in [f"VB_{venue.upper()}_API_KEY", f"VB_SIM_{venue.upper()}_API_KEY"]:
