@@ -125,6 +125,10 @@ def bridge_binary() -> Path | None:
     return None
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def check_config(binary: Path, config_text: str, env: dict[str, str], label: str) -> str:
     """`venue-bridge check-config` on a config as the container would see it.
 
@@ -353,7 +357,7 @@ def check_compose_bridge_config(state: dict) -> str:
     if env is None:
         raise CheckFailed("compose wiring check did not run")
     return check_config(binary, COMPOSE_BRIDGE_CONFIG.read_text(), env, "deploy/compose/venue-bridge.yaml") + \
-        f" ({binary.relative_to(ROOT)})"
+        f" ({shown(binary)})"
 
 
 # --- checks: Helm chart ---------------------------------------------------------------------------
@@ -583,7 +587,7 @@ def check_rendered_config(label: str, state: dict) -> str:
     entry = state.get(label, {})
     if "config_text" not in entry:
         raise CheckFailed("render/consistency checks did not run")
-    return check_config(binary, entry["config_text"], entry["env"], f"{label} ConfigMap") + f" ({binary.relative_to(ROOT)})"
+    return check_config(binary, entry["config_text"], entry["env"], f"{label} ConfigMap") + f" ({shown(binary)})"
 
 
 def check_topic_names() -> str:
