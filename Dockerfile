@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # VenueBridge container image: `venue-bridge` (the service, the default entrypoint) and
 # `venue-sim` (the venue simulators used by compose.yaml), both statically linked against the
 # Swift runtime, on a slim Debian with only the C libraries they load at run time.
@@ -42,11 +40,11 @@ RUN swift package resolve
 COPY . .
 
 # Release build with the Swift runtime (stdlib, Foundation, Dispatch) linked in statically, so the
-# runtime image needs no Swift toolchain. The BuildKit cache keeps .build between builds.
-# Resource bundles (`*.resources`, none today) are copied next to the binaries, where
-# Bundle.module looks for them.
-RUN --mount=type=cache,target=/build/.build,id=venue-bridge-swiftpm \
-    set -eux \
+# runtime image needs no Swift toolchain. Resource bundles (`*.resources`, none today) are copied
+# next to the binaries, where Bundle.module looks for them. No BuildKit-only syntax (RUN --mount)
+# anywhere, so the legacy builder of older engines (Debian's docker.io 20.10, which
+# docker-compose 1.29 drives) builds it too.
+RUN set -eux \
     && swift build -c release --static-swift-stdlib --product venue-bridge \
     && swift build -c release --static-swift-stdlib --product venue-sim \
     && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \

@@ -211,6 +211,9 @@ def check_dockerfile() -> str:
                 continue
             require((ROOT / source).exists(), f"COPY {source}: no such file", problems)
             require(not dockerignored(source, patterns), f"COPY {source}: excluded by .dockerignore", problems)
+    for instruction, args in dockerfile_instructions():
+        require(not (instruction == "RUN" and "--mount" in args),
+                "RUN --mount needs BuildKit; the legacy builder (Debian's docker.io + docker-compose 1.29) must work", problems)
     products = re.findall(r'\.executable\(name: "([^"]+)"', (ROOT / "Package.swift").read_text())
     built = re.findall(r"--product ([\w-]+)", (ROOT / "Dockerfile").read_text())
     require(set(built) == {"venue-bridge", "venue-sim"}, f"Dockerfile builds {built}, want venue-bridge and venue-sim", problems)
