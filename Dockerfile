@@ -12,7 +12,7 @@
 #   - bookworm, because the runtime stage is debian:bookworm-slim: the binary links against the
 #     librdkafka and hiredis sonames of the Debian release it was built on (librdkafka.so.1 from
 #     librdkafka 2.0.2, libhiredis.so.0.14), so builder and runtime must be the same release.
-# Override with --build-arg SWIFT_IMAGE=swift:6.1-bookworm (any Swift >= 6.1 on bookworm).
+# Override with --build-arg SWIFT_IMAGE=swift:<6.x>-bookworm; only Swift 6.3 is what CI tests.
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
@@ -57,7 +57,9 @@ RUN set -eux \
 # ------------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
 
-# Only what the static binaries still load dynamically:
+# Only what the static binaries still load dynamically (readelf -d of a Swift 6.3.1 static build:
+# librdkafka.so.1, libhiredis.so.0.14, libstdc++.so.6, libm, libgcc_s, libc; venue-sim needs
+# only the last four):
 #   librdkafka1     Kafka client (pulls in libssl3, libsasl2-2, libzstd1, liblz4-1, zlib1g)
 #   libhiredis0.14  Redis client
 #   ca-certificates trust roots for wss:// venues and TLS to Kafka
