@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import FinerySimulator
 import Foundation
 import Logging
@@ -9,7 +8,7 @@ struct VenueSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-sim",
         abstract: "Runs a venue simulator standalone.",
-        subcommands: [FineryCommand.self]
+        subcommands: [FineryCommand.self, SFOXCommand.self]
     )
 }
 
@@ -41,7 +40,7 @@ struct FineryCommand: AsyncParsableCommand {
         let simulator = FinerySimulator(configuration: configuration, logger: logger)
         let boundPort = try await simulator.start()
         FileHandle.standardOutput.write(Data("finery simulator listening on ws://\(host):\(boundPort)/ws\n".utf8))
-        let signal = await Self.terminationSignal()
+        let signal = await terminationSignal()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         await simulator.stop()
         logger.info("stopped")
@@ -62,25 +61,5 @@ struct FineryCommand: AsyncParsableCommand {
         }
         guard !result.isEmpty else { throw ValidationError("no instruments") }
         return result
-    }
-
-    /// Waits for SIGINT or SIGTERM (the default handlers are replaced so the process can stop cleanly).
-    static func terminationSignal() async -> Int32 {
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            sources.append(source)
-        }
-        var received = SIGTERM
-        for await number in signals {
-            received = number
-            break
-        }
-        sources.forEach { $0.cancel() }
-        return received
     }
 }
