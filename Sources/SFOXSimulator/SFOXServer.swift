@@ -48,7 +48,7 @@ struct SFOXServer: Sendable {
         return Application(
             responder: SFOXRestResponder(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger),
             server: .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { request, channel, _ in
-                shouldUpgrade(request, channel: channel)
+                await shouldUpgrade(request, channel: channel)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
@@ -56,11 +56,18 @@ struct SFOXServer: Sendable {
         )
     }
 
-    private func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+    /// `/ws` only, and at most `webSocketConnectionsPerIP` open sockets per client address (a
+    /// refused upgrade gets Hummingbird's plain 400).
+    private func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let path = request.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 }
         guard path == Self.webSocketPath else { return .dontUpgrade }
-        counters.connectionsAccepted.add(1, ordering: .relaxed)
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        guard await venue.connectionCount(from: address) < configuration.webSocketConnectionsPerIP else {
+            counters.upgradesRefused.add(1, ordering: .relaxed)
+            logger.info("too many sockets from one address, upgrade refused", metadata: ["address": "\(address)"])
+            return .dontUpgrade
+        }
+        counters.connectionsAccepted.add(1, ordering: .relaxed)
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(address: address, channel: channel, inbound: inbound, outbound: outbound)
         }

@@ -65,6 +65,8 @@ public struct SFOXSimulatorConfiguration: Sendable {
     /// `webSocketBlockDuration`.
     public var webSocketRequestsPerMinute = SFOXHouseRules.webSocketRequestsPerMinute
     public var webSocketBlockDuration = SFOXHouseRules.webSocketBlockAfterLimit
+    /// Open WebSockets per client address; further upgrades are refused.
+    public var webSocketConnectionsPerIP = SFOXHouseRules.webSocketConnectionsPerIP
     /// A `client_order_id` is refused (409) for this long after the order it created.
     public var clientOrderIdWindow = SFOXHouseRules.clientOrderIdWindow
     /// Balances per currency (lower case) at start, for every API key.
@@ -86,6 +88,8 @@ public struct SFOXSimulatorConfiguration: Sendable {
 public struct SFOXSimulatorStats: Sendable, Hashable {
     /// Successful WebSocket upgrades.
     public var connectionsAccepted = 0
+    /// Upgrades refused (more than `webSocketConnectionsPerIP` sockets from one address).
+    public var upgradesRefused = 0
     /// Inbound WebSocket text frames.
     public var framesIn = 0
     /// Outbound WebSocket frames written to sockets.

@@ -99,7 +99,8 @@ extension SFOXVenue {
         orders[id] = entry
 
         if !fills.isEmpty { publishBook(request.currencyPair) }
-        publishOrderChange(entry, trades: trades)
+        // An order that neither filled nor rests changed no balance (not even what is held).
+        publishOrderChange(entry, trades: trades, balancesChanged: !trades.isEmpty || entry.isOpen)
 
         var reply = RestReply(status: 201, body: entry.order.encoded())
         if createResponsesToDrop > 0 {
@@ -243,11 +244,11 @@ extension SFOXVenue {
     }
 
     /// The private feeds of the order's key: the order on open-orders, each fill as a list of one
-    /// on trades, and the balances of the pair's two currencies.
-    func publishOrderChange(_ entry: SimOrder, trades: [SFOXPrivateTrade]) {
+    /// on trades, and the balances of the pair's two currencies (total and held).
+    func publishOrderChange(_ entry: SimOrder, trades: [SFOXPrivateTrade], balancesChanged: Bool = true) {
         publish(.openOrders, .openOrders([entry.order]), apiKey: entry.apiKey)
         for trade in trades { publish(.privateTrades, .privateTrades([trade]), apiKey: entry.apiKey) }
-        if let pair = configuration.pairs.first(where: { $0.name == entry.order.pair }) {
+        if balancesChanged, let pair = configuration.pairs.first(where: { $0.name == entry.order.pair }) {
             publish(.balances, .balances(balances(of: entry.apiKey, only: [pair.baseCurrency, pair.quoteCurrency])), apiKey: entry.apiKey)
         }
     }

@@ -145,6 +145,10 @@ actor SFOXVenue {
 
     var connectionCount: Int { sessions.count }
 
+    func connectionCount(from address: String) -> Int {
+        sessions.values.count { $0.connection.remoteAddress == address }
+    }
+
     /// Queues `frame` for one socket; a full queue disconnects that (slow) client.
     func deliver(_ frame: OutboundFrame, to id: SimConnection.ID) {
         guard let connection = sessions[id]?.connection else { return }

@@ -84,6 +84,7 @@ final class SimConnection: Sendable {
 /// REST status histogram under a lock.
 final class SimulatorCounters: Sendable {
     let connectionsAccepted = Atomic<Int>(0)
+    let upgradesRefused = Atomic<Int>(0)
     let framesIn = Atomic<Int>(0)
     let framesOut = Atomic<Int>(0)
     let bookSnapshotsSent = Atomic<Int>(0)
@@ -102,6 +103,7 @@ final class SimulatorCounters: Sendable {
     var snapshot: SFOXSimulatorStats {
         var stats = SFOXSimulatorStats()
         stats.connectionsAccepted = connectionsAccepted.load(ordering: .relaxed)
+        stats.upgradesRefused = upgradesRefused.load(ordering: .relaxed)
         stats.framesIn = framesIn.load(ordering: .relaxed)
         stats.framesOut = framesOut.load(ordering: .relaxed)
         stats.bookSnapshotsSent = bookSnapshotsSent.load(ordering: .relaxed)

@@ -272,4 +272,50 @@ struct RestTests {
             #expect(simulator.stats.droppedCreateResponses == 1)
         }
     }
+
+    @Test("GTD: the order rests until expires, then is Canceled")
+    func goodTillDate() async throws {
+        try await withSimulator { simulator async throws in
+            let price = try await restingBuyPrice(simulator)
+            let expires = wallClockNanos() / 1_000_000 + 300
+            let request = SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 201, price: price, quantity: decimal("0.1"),
+                                          clientOrderId: "gtd-1", timeInForce: .goodTillDate, expires: expires)
+            let response = try await create(simulator, request)
+            #expect(response.status == 201)
+            #expect(try response.order().status == .started)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while await simulator.order(clientOrderId: "gtd-1")?.status == .started, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(await simulator.order(clientOrderId: "gtd-1")?.status == .canceled)
+        }
+    }
+
+    @Test("delayRestResponses: a client that gives up first still finds its order afterwards")
+    func slowVenue() async throws {
+        try await withSimulator { simulator async throws in
+            await simulator.delayRestResponses(.milliseconds(600))
+            let price = try await restingBuyPrice(simulator)
+            let request = limitOrder(.buy, price: price, quantity: decimal("0.2"), clientOrderId: "slow-1")
+            await #expect(throws: (any Error).self) {
+                try await rest(simulator, "POST", request.path, body: String(decoding: request.body(), as: UTF8.self), timeout: .milliseconds(150))
+            }
+            await simulator.delayRestResponses(.zero)
+            let found = try await rest(simulator, "GET", "/orders/slow-1")
+            #expect(found.status == 200)
+            #expect(await simulator.acceptedOrderCount(clientOrderId: "slow-1") == 1)
+        }
+    }
+
+    @Test("a client_order_id is accepted again once clientOrderIdWindow has passed")
+    func clientOrderIdWindow() async throws {
+        try await withSimulator({ $0.clientOrderIdWindow = .milliseconds(100) }) { simulator async throws in
+            let price = try await restingBuyPrice(simulator)
+            let request = limitOrder(.buy, price: price, quantity: decimal("0.2"), clientOrderId: "again-1")
+            #expect(try await create(simulator, request).status == 201)
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(try await create(simulator, request).status == 201)
+            #expect(await simulator.acceptedOrderCount(clientOrderId: "again-1") == 2)
+        }
+    }
 }

@@ -256,4 +256,54 @@ struct WebSocketTests {
             #expect(await simulator.connectionCount() == 0)
         }
     }
+
+    @Test("setUpdatesPerSecond: the background walk publishes snapshots until set back to 0")
+    func firehose() async throws {
+        try await withSimulator { simulator async throws in
+            let client = WSClient.connect(simulator)
+            try await client.subscribe([btc])
+            _ = try await client.data(btc)
+            await simulator.setUpdatesPerSecond(200)
+            for _ in 0..<10 {
+                guard case .orderBook(let book) = try await client.data(btc) else { Issue.record("snapshot expected"); return }
+                #expect(checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty)
+            }
+            await simulator.setUpdatesPerSecond(0)
+        }
+    }
+
+    @Test("at most webSocketConnectionsPerIP sockets per address")
+    func connectionLimit() async throws {
+        try await withSimulator({ $0.webSocketConnectionsPerIP = 2 }) { simulator async throws in
+            let a = WSClient.connect(simulator)
+            let b = WSClient.connect(simulator)
+            try await a.subscribe([btc])
+            try await b.subscribe([btc])
+            let c = WSClient.connect(simulator)
+            #expect(await c.waitClosed(timeout: .seconds(5)))
+            #expect(await simulator.connectionCount() == 2)
+            #expect(simulator.stats.upgradesRefused == 1)
+        }
+    }
+
+    @Test("the same seed gives the same books, step for step; another seed does not")
+    func seeded() async throws {
+        func books(seed: UInt64, steps: Int) async -> [[SFOXLevel]] {
+            var configuration = SFOXSimulatorConfiguration(apiKeys: [testKey])
+            configuration.seed = seed
+            let simulator = SFOXSimulator(configuration: configuration, logger: testLogger("test.seed"))
+            await simulator.step(steps)
+            var result: [[SFOXLevel]] = []
+            for pair in ["btcusd", "ethusd"] {
+                let book = await simulator.book(pair: pair)
+                result.append(book?.bids ?? [])
+                result.append(book?.asks ?? [])
+            }
+            return result
+        }
+        let first = await books(seed: 7, steps: 3)
+        #expect(first.allSatisfy { $0.count == 20 })
+        #expect(await books(seed: 7, steps: 3) == first)
+        #expect(await books(seed: 8, steps: 3) != first)
+    }
 }
