@@ -155,7 +155,7 @@ struct SFOXRestResponder: HTTPResponder {
         case .create(let action):
             let body: String
             do {
-                var buffer = try await request.body.collect(upTo: Self.maxBodySize)
+                var buffer = try await request.body.collect(upTo: SFOXServer.maxBodySize)
                 body = buffer.readString(length: buffer.readableBytes) ?? ""
             } catch {
                 return .error(400, "request body too large or unreadable")
@@ -175,8 +175,9 @@ struct SFOXRestResponder: HTTPResponder {
     private static func route(method: HTTPRequest.Method, path: String) -> Result<Route, RouteFailure> {
         let notFound = RouteFailure(reply: .error(404, "not found"))
         let notAllowed = RouteFailure(reply: .error(405, "method not allowed"))
-        guard path.hasPrefix(restPrefix + "/") else { return .failure(notFound) }
-        let parts = path.dropFirst(restPrefix.count + 1).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let prefix = SFOXServer.restPrefix + "/"
+        guard path.hasPrefix(prefix) else { return .failure(notFound) }
+        let parts = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, parts[0] == "orders", !parts[1].isEmpty else { return .failure(notFound) }
         switch parts[1] {
         case "buy", "sell":
@@ -191,9 +192,6 @@ struct SFOXRestResponder: HTTPResponder {
             }
         }
     }
-
-    static var restPrefix: String { SFOXServer.restPrefix }
-    static var maxBodySize: Int { SFOXServer.maxBodySize }
 
     /// `Bearer <key>` (scheme case-insensitive).
     static func bearer(_ header: String?) -> String? {

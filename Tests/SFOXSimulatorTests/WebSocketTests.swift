@@ -119,6 +119,8 @@ struct WebSocketTests {
                 #expect(book != previous)
                 #expect(checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty)
                 previous = book
+                let eth = try #require(await simulator.book(pair: "ethusd"))
+                #expect(eth.bids.count == 20 && checkInvariants(eth, pair: .ethUsd, depth: 20).isEmpty)
             }
         }
     }
