@@ -158,7 +158,7 @@ let package = Package(
             name: "VenueBridgeService",
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryConnector", "FinerySimulator",
-                "SFOXConnector",
+                "SFOXConnector", "SFOXSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -171,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "venue-bridge",
             dependencies: [
-                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator",
+                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator", "SFOXSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

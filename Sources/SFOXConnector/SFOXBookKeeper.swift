@@ -69,20 +69,36 @@ public struct SFOXBookKeeper: Sendable {
         return event(symbol, trade.pair, tsVenue, tsRecv, .trade(Trade(price: trade.price, size: trade.quantity, aggressor: aggressor, tradeId: trade.id)))
     }
 
+    /// Rows of one price (one per source) summed. The venue sends each side best first, so equal
+    /// prices are adjacent and one pass suffices; a side that is not strictly ordered after it is
+    /// sorted and merged again.
     private static func aggregate(_ levels: [SFOXLevel], _ pair: String) throws(SFOXNormalizeError) -> [PriceLevel] {
-        var sizes: [ExactDecimal: ExactDecimal] = [:]
-        sizes.reserveCapacity(levels.count)
+        var result: [PriceLevel] = []
+        result.reserveCapacity(levels.count)
         for level in levels {
             guard !level.quantity.isNegative, level.price.isPositive else {
                 throw SFOXNormalizeError("orderbook \(pair): level \(level.price) × \(level.quantity) is not a positive price with a non-negative size")
             }
-            if let existing = sizes[level.price] {
-                do { sizes[level.price] = try existing.adding(level.quantity) } catch { throw SFOXNormalizeError("orderbook \(pair): \(error)") }
-            } else {
-                sizes[level.price] = level.quantity
-            }
+            try merge(PriceLevel(price: level.price, size: level.quantity), into: &result, pair)
         }
-        return sizes.map { PriceLevel(price: $0.key, size: $0.value) }
+        guard !isStrictlyOrdered(result) else { return result }
+        var sorted: [PriceLevel] = []
+        for level in result.sorted(by: { $0.price < $1.price }) { try merge(level, into: &sorted, pair) }
+        return sorted
+    }
+
+    private static func merge(_ level: PriceLevel, into result: inout [PriceLevel], _ pair: String) throws(SFOXNormalizeError) {
+        guard let last = result.last, last.price == level.price else { return result.append(level) }
+        do { result[result.count - 1].size = try last.size.adding(level.size) } catch { throw SFOXNormalizeError("orderbook \(pair): \(error)") }
+    }
+
+    private static func isStrictlyOrdered(_ levels: [PriceLevel]) -> Bool {
+        guard levels.count > 2 else { return levels.count < 2 || levels[0].price != levels[1].price }
+        let descending = levels[0].price > levels[1].price
+        for k in 1..<levels.count where descending ? !(levels[k - 1].price > levels[k].price) : !(levels[k - 1].price < levels[k].price) {
+            return false
+        }
+        return true
     }
 
     private func event(_ symbol: String, _ pair: String, _ tsVenue: Int64?, _ tsRecv: Int64, _ payload: EventPayload) -> NormalizedEvent {

@@ -37,6 +37,14 @@ public struct ExactDecimal: Sendable, Hashable {
         var e = exponent
         if s == 0 {
             e = 0
+        } else if let small = Int64(exactly: s) {
+            // Int128 division is a library call; nearly every venue number fits in 64 bits.
+            var t = small
+            while t % 10 == 0 {
+                t /= 10
+                e += 1
+            }
+            s = Int128(t)
         } else {
             while s % 10 == 0 {
                 s /= 10
@@ -183,6 +191,8 @@ extension ExactDecimal {
             negative = true
             i = 1
         }
+        // Digits accumulate in 64 bits while they fit (18 digits), then in 128.
+        var small: UInt64 = 0
         var significand: Int128 = 0
         var significantDigits = 0
         var exponent = 0
@@ -193,9 +203,14 @@ extension ExactDecimal {
             if c >= zero && c <= nine {
                 sawDigit = true
                 let digit = Int128(c &- zero)
-                if significand != 0 || digit != 0 { significantDigits += 1 }
+                if small != 0 || significand != 0 || digit != 0 { significantDigits += 1 }
                 guard significantDigits <= maxSignificantDigits else { return .failure(.tooManyDigits) }
-                significand = significand * 10 + digit
+                if significantDigits <= 18 {
+                    small = small &* 10 &+ UInt64(c &- zero)
+                } else {
+                    if significantDigits == 19 { significand = Int128(small) }
+                    significand = significand * 10 + digit
+                }
                 if afterPoint { exponent -= 1 }
             } else if c == UInt8(ascii: ".") && !afterPoint {
                 guard sawDigit else { return .failure(.noDigits) }
@@ -227,6 +242,7 @@ extension ExactDecimal {
             }
             exponent += expNegative ? -e : e
         }
+        if significantDigits <= 18 { significand = Int128(small) }
         let value = ExactDecimal(normalizing: negative ? -significand : significand, exponent: exponent)
         guard abs(value.exponent) <= maxExponentMagnitude else { return .failure(.exponentOutOfRange) }
         return .success(value)

@@ -3,7 +3,7 @@
 ///
 /// Numbers keep their source text: a venue's 64-bit ids and 1e-8 scaled integers must never pass
 /// through `Double`. Convert with `int64`, `uint64` or `decimal`, which are exact or fail.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// The number exactly as written (`-12`, `0.5`, `1e-8`).
@@ -146,6 +146,8 @@ private struct JSONReader {
     mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
         position += 1
         var elements: [JSONValue] = []
+        // Venue arrays are mostly short tuples ([price, size, source]): one allocation, not three.
+        elements.reserveCapacity(4)
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1

@@ -79,19 +79,29 @@ public struct LocalOrderBook: Sendable, Equatable {
         return removed.map { PriceLevel(price: $0.price, size: .zero) }
     }
 
-    /// The levels that differ between two books, for venues that only send full snapshots.
+    /// The levels that differ between two books, for venues that only send full snapshots: changed
+    /// or new levels with their size, vanished ones with size 0, best first per side.
     public static func changes(from old: LocalOrderBook, to new: LocalOrderBook) -> BookLevels {
-        BookLevels(bids: diff(old.bids, new.bids), asks: diff(old.asks, new.asks))
+        BookLevels(bids: diff(old.bids, new.bids, better: >), asks: diff(old.asks, new.asks, better: <))
     }
 
-    private static func diff(_ old: [PriceLevel], _ new: [PriceLevel]) -> [PriceLevel] {
-        var oldSizes: [ExactDecimal: ExactDecimal] = [:]
-        for level in old { oldSizes[level.price] = level.size }
+    /// One merge walk over two sides sorted best first (no hashing: this runs on every snapshot).
+    private static func diff(_ old: [PriceLevel], _ new: [PriceLevel], better: (ExactDecimal, ExactDecimal) -> Bool) -> [PriceLevel] {
         var changes: [PriceLevel] = []
-        for level in new {
-            if oldSizes.removeValue(forKey: level.price) != level.size { changes.append(level) }
+        var i = 0, j = 0
+        while i < old.count || j < new.count {
+            if j == new.count || (i < old.count && better(old[i].price, new[j].price)) {
+                changes.append(PriceLevel(price: old[i].price, size: .zero))
+                i += 1
+            } else if i == old.count || better(new[j].price, old[i].price) {
+                changes.append(new[j])
+                j += 1
+            } else {
+                if old[i].size != new[j].size { changes.append(new[j]) }
+                i += 1
+                j += 1
+            }
         }
-        for price in oldSizes.keys.sorted() { changes.append(PriceLevel(price: price, size: .zero)) }
         return changes
     }
 

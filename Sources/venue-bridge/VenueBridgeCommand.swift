@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventBus
 import FinerySimulator
+import SFOXSimulator
 import Foundation
 import KafkaBus
 import Logging
@@ -70,6 +71,8 @@ struct Demo: AsyncParsableCommand {
     var exitAfter: Int?
     @Option(help: "Book updates per second of the Finery simulator.")
     var fineryUpdatesPerSecond: Int = 20
+    @Option(help: "Book snapshots per second per pair of the sFOX simulator.")
+    var sfoxUpdatesPerSecond: Int = 10
 
     func run() async throws {
         var config = try options.load()
@@ -100,9 +103,19 @@ struct Demo: AsyncParsableCommand {
         if config.venues.finery.instruments.isEmpty {
             config.venues.finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "ETH-USD", symbol: "ETH-USD")]
         }
-        // Synthetic trades for a venue without a connector yet, so every market-data topic has data.
-        config.synthetic.enabled = true
-        config.synthetic.venue = .sfox
+        // sFOX: both sockets and REST against the in-process simulator (WebSocket and REST on one port).
+        var sfoxSimulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: ["demo-key"])
+        sfoxSimulatorConfiguration.updatesPerSecond = sfoxUpdatesPerSecond
+        let sfoxSimulator = SFOXSimulator(configuration: sfoxSimulatorConfiguration, logger: Logger(label: "venue-sim.sfox"))
+        let sfoxPort = try await sfoxSimulator.start()
+        config.venues.sfox.enabled = true
+        config.venues.sfox.link.url = "ws://127.0.0.1:\(sfoxPort)/ws"
+        config.venues.sfox.restURL = "http://127.0.0.1:\(sfoxPort)/v1"
+        config.venues.sfox.apiKey = "demo-key"
+        config.venues.sfox.account = "demo"
+        if config.venues.sfox.instruments.isEmpty {
+            config.venues.sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "ethusd", symbol: "ETH-USD")]
+        }
         let runtime = try BridgeRuntime(config: config, registry: registry, logger: Logger(label: "venue-bridge"))
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
         let banner = Self.banner(bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics, config: config)
@@ -116,6 +129,7 @@ struct Demo: AsyncParsableCommand {
             printLine(banner.replacingOccurrences(of: "{HTTP_PORT}", with: String(port)))
         })
         await simulator.stop()
+        await sfoxSimulator.stop()
     }
 
     static func banner(bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig) -> String {
@@ -124,7 +138,8 @@ struct Demo: AsyncParsableCommand {
         var lines = [
             "",
             "VenueBridge demo is running. Ctrl-C stops it.",
-            "  Finery simulator: \(config.venues.finery.link.url) (connector live; sfox is synthetic)",
+            "  Finery simulator: \(config.venues.finery.link.url)",
+            "  sFOX simulator: \(config.venues.sfox.link.url) and \(config.venues.sfox.restURL)",
             "  Kafka bootstrap: \(bootstrap)",
             "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
             "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",

@@ -126,7 +126,7 @@ struct SFOXBookKeeperTests {
         #expect(snapshot.bids == [PriceLevel(price: ExactDecimal("100.1")!, size: ExactDecimal("1.5")!), PriceLevel(price: 99, size: 2)])
         let second = try keeper.apply(SFOXOrderBook(pair: "btcusd", bids: [level("100.1", "1.5"), level("98", "1")], asks: [level("101", "1")]), tsVenue: nil, tsRecv: 2)
         guard case .bookDelta(let delta) = second.first?.payload else { Issue.record("no delta"); return }
-        #expect(delta.bids == [PriceLevel(price: 98, size: 1), PriceLevel(price: 99, size: .zero)])
+        #expect(delta.bids == [PriceLevel(price: 99, size: .zero), PriceLevel(price: 98, size: 1)], "best first")
         #expect(delta.asks.isEmpty)
         #expect(try keeper.apply(SFOXOrderBook(pair: "btcusd", bids: [level("100.1", "1.5"), level("98", "1")], asks: [level("101", "1")]), tsVenue: nil, tsRecv: 3).isEmpty)
         #expect(throws: SFOXNormalizeError.self) { try keeper.apply(SFOXOrderBook(pair: "xyz", bids: [], asks: []), tsVenue: nil, tsRecv: 4) }
