@@ -46,6 +46,8 @@ enum ContractSamples {
                           payload: .balance(.init(account: "main", asset: "USD", total: d("1000000.01"), available: d("999000"), held: d("1000.01"))))),
         ("venue_status", .init(venue: .finery, instrument: nil, venueInstrument: nil, seq: 1, tsRecv: ts,
                                payload: .venueStatus(.init(state: .degraded, reason: "X status 1: backend unavailable", reconnects: 3)))),
+        ("venue_status-session", .init(venue: .sfox, instrument: nil, venueInstrument: nil, seq: 3, tsRecv: ts,
+                                       payload: .venueStatus(.init(state: .ready, reason: "authenticated; private feeds subscribed", reconnects: 0, session: "private")))),
         ("venue_status-minimal", .init(venue: .t4, instrument: nil, venueInstrument: nil, seq: 2, tsRecv: ts,
                                        payload: .venueStatus(.init(state: .ready)))),
     ]
