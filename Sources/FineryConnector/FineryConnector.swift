@@ -223,13 +223,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     }
 
     private func publishEvent(_ event: NormalizedEvent) async throws {
-        do {
-            try await sink.publish(event)
-        } catch .shuttingDown {
-            throw CancellationError()
-        } catch {
-            logger.error("event not published", metadata: ["type": "\(event.type.rawValue)", "error": "\(error)"])
-        }
+        try await sink.publishFromConnector(event, logger: logger)
     }
 }
 

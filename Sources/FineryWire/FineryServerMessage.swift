@@ -1,25 +1,7 @@
 public import VenueBridgeCore
 
-/// Why a frame could not be decoded. Carries enough to log (the frame itself is logged truncated
-/// by the caller) and a stable `kind` for the decode-error metric label.
-public struct FineryDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        case invalidJSON = "invalid_json"
-        case unexpectedShape = "unexpected_shape"
-        case unknownMessage = "unknown_message"
-        case invalidValue = "invalid_value"
-    }
-
-    public var kind: Kind
-    public var detail: String
-
-    public init(_ kind: Kind, _ detail: String) {
-        self.kind = kind
-        self.detail = detail
-    }
-
-    public var description: String { "\(kind.rawValue): \(detail)" }
-}
+/// Why a Finery frame could not be decoded.
+public typealias FineryDecodeError = FrameDecodeError
 
 /// Feed actions (`[feed, feedId, action, data]`).
 public enum FineryFeedAction: String, Sendable, Hashable {

@@ -125,12 +125,6 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     }
 
     private func publishEvent(_ event: NormalizedEvent) async throws {
-        do {
-            try await sink.publish(event)
-        } catch .shuttingDown {
-            throw CancellationError()
-        } catch {
-            logger.error("event not published", metadata: ["type": "\(event.type.rawValue)", "error": "\(error)"])
-        }
+        try await sink.publishFromConnector(event, logger: logger)
     }
 }

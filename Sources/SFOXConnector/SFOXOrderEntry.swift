@@ -33,12 +33,6 @@ extension SFOXConnector {
             metrics.request(outcome: "duplicate")
             if let existing = try await query(clientOrderId: order.clientOrderId, account: order.account) { return existing }
             return try await reject(order, status: response.status, message: response.errorMessage)
-        case 429:
-            metrics.request(outcome: "rate_limited")
-            throw .rateLimited(retryAfter: configuration.backoffAfter429)
-        case 500...:
-            metrics.request(outcome: "error")
-            throw .ambiguous(.serverError(status: response.status, message: response.errorMessage))
         default:
             metrics.request(outcome: "error")
             return try await reject(order, status: response.status, message: response.errorMessage)
@@ -88,12 +82,6 @@ extension SFOXConnector {
             case .alreadyFinished, .other:
                 return cancelRejected(request, known: known, code: nil, reason: "cancel rejected: \(outcome.wire)")
             }
-        case 429:
-            metrics.request(outcome: "rate_limited")
-            throw .rateLimited(retryAfter: configuration.backoffAfter429)
-        case 500...:
-            metrics.request(outcome: "error")
-            throw .ambiguous(.serverError(status: response.status, message: response.errorMessage))
         default:
             metrics.request(outcome: "error")
             return cancelRejected(request, known: known, code: "\(response.status)", reason: "cancel rejected: \(response.errorMessage)")
@@ -115,10 +103,6 @@ extension SFOXConnector {
             return orders.withLock { $0.report(clientOrderId: order.clientOrderId ?? clientOrderId) }
         case 404:
             return nil
-        case 429:
-            throw .rateLimited(retryAfter: configuration.backoffAfter429)
-        case 500...:
-            throw .ambiguous(.serverError(status: response.status, message: response.errorMessage))
         default:
             throw .invalid("order query refused (\(response.status)): \(response.errorMessage)")
         }
@@ -158,9 +142,12 @@ extension SFOXConnector {
         return (pair, create)
     }
 
+    /// One REST call. A 429 (nothing done) and a 5xx (maybe done) are answered here, the same way
+    /// for every request; the caller sees only 2xx and 4xx.
     private func call(_ rest: SFOXRestClient, _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false) async throws(OrderEntryError) -> SFOXRestResponse {
+        let response: SFOXRestResponse
         do {
-            return try await rest.send(method, path, body: body, isCreate: isCreate)
+            response = try await rest.send(method, path, body: body, isCreate: isCreate)
         } catch {
             switch error {
             case .rateLimited(let retryAfter):
@@ -170,6 +157,16 @@ extension SFOXConnector {
                 metrics.request(outcome: timedOut ? "timeout" : "disconnected")
                 throw .ambiguous(timedOut ? .timeout(after: configuration.privateLink.requestTimeout) : .disconnected(reason: reason))
             }
+        }
+        switch response.status {
+        case 429:
+            metrics.request(outcome: "rate_limited")
+            throw .rateLimited(retryAfter: configuration.backoffAfter429)
+        case 500...:
+            metrics.request(outcome: "error")
+            throw .ambiguous(.serverError(status: response.status, message: response.errorMessage))
+        default:
+            return response
         }
     }
 

@@ -1,4 +1,4 @@
-import VenueBridgeCore
+public import VenueBridgeCore
 
 /// A client → server WebSocket request.
 public enum SFOXClientMessage: Sendable, Hashable, CustomStringConvertible {

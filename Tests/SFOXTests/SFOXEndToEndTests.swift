@@ -150,6 +150,33 @@ struct SFOXEndToEndTests {
         await harness.stop()
     }
 
+    @Test("a 429 from the venue: nothing placed, rateLimited for the documented pause, and no request reaches the venue meanwhile")
+    func rateLimitPause() async throws {
+        let harness = try await SFOXBridgeHarness(prefix: "s10", simulate: { $0.orderCreatesPerSecond = 1 }, tune: { $0.orderCreatesPerSecond = 100 })
+        try await harness.waitUntilReady()
+        let venue = try #require(await harness.venueBook("btcusd"))
+        let price = try #require(venue.bestBid?.price).subtracting(ExactDecimal(500))
+        func order(_ id: String) -> OrderRequest {
+            OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: id, side: .buy, orderType: .limit, timeInForce: .gtc,
+                         quantity: ExactDecimal("0.01")!, price: price)
+        }
+        #expect(try await harness.connector.place(order("s10-a")).status == .new)
+        await #expect(throws: OrderEntryError.rateLimited(retryAfter: SFOXHouseRules.restBackoffAfter429)) { try await harness.connector.place(order("s10-b")) }
+        #expect(harness.simulator.stats.restResponses[429] == 1)
+        // Paused: refused locally, the venue sees nothing.
+        do {
+            _ = try await harness.connector.place(order("s10-c"))
+            Issue.record("a create went out during the 429 pause")
+        } catch {
+            guard case .rateLimited(let retryAfter) = error else { Issue.record("unexpected \(error)"); return await harness.stop() }
+            #expect(retryAfter > .seconds(50) && retryAfter <= SFOXHouseRules.restBackoffAfter429)
+        }
+        #expect(harness.simulator.stats.restResponses[429] == 1)
+        #expect(await harness.simulator.acceptedOrderCount(clientOrderId: "s10-b") == 0)
+        #expect(await harness.simulator.acceptedOrderCount(clientOrderId: "s10-c") == 0)
+        await harness.stop()
+    }
+
     @Test("venue refusals are rejected reports with the venue's words; unsupported orders are refused locally")
     func refusals() async throws {
         let harness = try await SFOXBridgeHarness(prefix: "s7")

@@ -153,12 +153,7 @@ struct ReadinessTests {
 @Suite("ConfigLoader: venues.finery")
 struct FineryConfigTests {
     func load(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:]) throws(ConfigError) -> BridgeConfig {
-        var all = files
-        all["/c.yaml"] = yaml
-        return try ConfigLoader(environment: env, readFile: { path in
-            guard let text = all[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
-            return text
-        }).load(path: "/c.yaml")
+        try loadVenueConfig(yaml, env: env, files: files)
     }
 
     static let enabled = """
@@ -212,12 +207,7 @@ struct FineryConfigTests {
 @Suite("sFOX config")
 struct SFOXConfigTests {
     func load(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:]) throws(ConfigError) -> BridgeConfig {
-        var all = files
-        all["/c.yaml"] = yaml
-        return try ConfigLoader(environment: env, readFile: { path in
-            guard let text = all[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
-            return text
-        }).load(path: "/c.yaml")
+        try loadVenueConfig(yaml, env: env, files: files)
     }
 
     @Test("a full section: house keep-alive defaults, key from a file, feeds mapped to the connector")
@@ -265,4 +255,14 @@ struct SFOXConfigTests {
         let env = try load("venues:\n  sfox:\n    instruments: {btcusd: BTC-USD}\n", env: ["VB_SFOX_ENABLED": "true", "VB_SFOX_API_KEY": "k", "VB_SFOX_URL": "ws://127.0.0.1:1/ws"])
         #expect(env.venues.sfox.enabled && env.venues.sfox.apiKey == "k" && env.venues.sfox.link.url == "ws://127.0.0.1:1/ws")
     }
+}
+
+/// Loads `yaml` as `/c.yaml`, with `files` readable as secret files.
+func loadVenueConfig(_ yaml: String, env: [String: String], files: [String: String]) throws(ConfigError) -> BridgeConfig {
+    var all = files
+    all["/c.yaml"] = yaml
+    return try ConfigLoader(environment: env, readFile: { path in
+        guard let text = all[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
+        return text
+    }).load(path: "/c.yaml")
 }

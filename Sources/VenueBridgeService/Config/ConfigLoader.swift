@@ -136,22 +136,10 @@ public struct ConfigLoader {
                     finery.instruments.append(.init(venueId: venueId, symbol: symbol))
                 }
                 finery.instruments.sort { $0.venueId < $1.venueId }
-                var feeds = finery.feeds.map(\.rawValue).sorted()
-                r.stringList("feeds", into: &feeds)
-                finery.feeds = []
-                for feed in feeds {
-                    guard let parsed = BridgeConfig.FineryFeed(rawValue: feed) else {
-                        r.issues.append(ConfigIssue(key: r.keyPath("feeds"), problem: "'\(feed)' must be one of books, instruments, orders, positions"))
-                        continue
-                    }
-                    finery.feeds.insert(parsed)
-                }
+                readFeeds(&r, into: &finery.feeds)
                 r.bool("publish_ticker", into: &finery.publishTicker)
                 r.bool("cancel_on_disconnect", into: &finery.cancelOnDisconnect)
-                for secret in ["api_key", "api_secret"] where r.has(secret) {
-                    r.issues.append(ConfigIssue(key: r.keyPath(secret), problem: "is a secret: use VB_FINERY_\(secret.uppercased()) or \(secret)_file"))
-                    r.markUsed(secret)
-                }
+                rejectInlineSecrets(&r, ["api_key", "api_secret"], envPrefix: "VB_FINERY_")
                 var file: String?
                 r.optionalString("api_key_file", into: &file)
                 if let file { finery.apiKey = readSecret(file: file, key: r.keyPath("api_key_file"), issues: &r.issues) }
@@ -170,23 +158,11 @@ public struct ConfigLoader {
                     sfox.instruments.append(.init(venueId: venueId, symbol: symbol))
                 }
                 sfox.instruments.sort { $0.venueId < $1.venueId }
-                var feeds = sfox.feeds.map(\.rawValue).sorted()
-                r.stringList("feeds", into: &feeds)
-                sfox.feeds = []
-                for feed in feeds {
-                    guard let parsed = BridgeConfig.SFOXFeed(rawValue: feed) else {
-                        r.issues.append(ConfigIssue(key: r.keyPath("feeds"), problem: "'\(feed)' must be one of books, trades, ticker, account"))
-                        continue
-                    }
-                    sfox.feeds.insert(parsed)
-                }
+                readFeeds(&r, into: &sfox.feeds)
                 r.bool("net_price_books", into: &sfox.netPriceBooks)
                 r.bool("publish_ticker", into: &sfox.publishTicker)
                 r.bool("enterprise", into: &sfox.enterprise)
-                if r.has("api_key") {
-                    r.issues.append(ConfigIssue(key: r.keyPath("api_key"), problem: "is a secret: use VB_SFOX_API_KEY or api_key_file"))
-                    r.markUsed("api_key")
-                }
+                rejectInlineSecrets(&r, ["api_key"], envPrefix: "VB_SFOX_")
                 var file: String?
                 r.optionalString("api_key_file", into: &file)
                 if let file { sfox.apiKey = readSecret(file: file, key: r.keyPath("api_key_file"), issues: &r.issues) }
@@ -195,6 +171,29 @@ public struct ConfigLoader {
         }
         reader.rejectUnknownKeys()
         issues += reader.issues
+    }
+
+    /// `feeds: [...]`: a list of a venue's feed names; unknown names are reported with the valid ones.
+    private func readFeeds<Feed: RawRepresentable & CaseIterable & Hashable>(_ r: inout ConfigReader, into feeds: inout Set<Feed>) where Feed.RawValue == String {
+        var names = feeds.map(\.rawValue).sorted()
+        r.stringList("feeds", into: &names)
+        feeds = []
+        for name in names {
+            guard let feed = Feed(rawValue: name) else {
+                let valid = Feed.allCases.map(\.rawValue).joined(separator: ", ")
+                r.issues.append(ConfigIssue(key: r.keyPath("feeds"), problem: "'\(name)' must be one of \(valid)"))
+                continue
+            }
+            feeds.insert(feed)
+        }
+    }
+
+    /// Venue secrets never come from the YAML file: each one present is an error naming the way in.
+    private func rejectInlineSecrets(_ r: inout ConfigReader, _ keys: [String], envPrefix: String) {
+        for secret in keys where r.has(secret) {
+            r.issues.append(ConfigIssue(key: r.keyPath(secret), problem: "is a secret: use \(envPrefix)\(secret.uppercased()) or \(secret)_file"))
+            r.markUsed(secret)
+        }
     }
 
     /// `venues.<id>` link settings shared by every WebSocket venue.
