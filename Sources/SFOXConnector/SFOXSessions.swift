@@ -1,4 +1,3 @@
-import DequeModule
 import EventBus
 import Logging
 import SFOXWire
@@ -21,14 +20,41 @@ struct SFOXSequenceCheck {
     }
 }
 
+/// Which subscribed feeds the venue has answered. A reply that names its feeds settles those (the
+/// venue may answer one request with an `error` for some feeds and a `success` for the rest); one
+/// that names none settles the oldest request still open.
+struct SFOXSubscriptionTracker {
+    private var open: [Set<String>]
+    private(set) var refused: Set<String> = []
+
+    init(batches: [[String]]) { open = batches.map(Set.init).filter { !$0.isEmpty } }
+
+    var isComplete: Bool { open.isEmpty }
+
+    /// Settles what `reply` answers; returns the feeds it refused.
+    mutating func record(_ reply: SFOXControlReply) -> [String] {
+        var settled = Set(reply.feeds)
+        if settled.isEmpty, !open.isEmpty { settled = open[0] }
+        for index in open.indices { open[index].subtract(settled) }
+        open.removeAll { $0.isEmpty }
+        guard !reply.success else { return [] }
+        refused.formUnion(settled)
+        return settled.sorted()
+    }
+}
+
 /// The market-data socket: public `orderbook`, `trades` and `ticker` feeds, no authentication
-/// (`SFOXHouseRules.publicFeedsNeedAuthentication`). One subscribe request per pair, so one refused
-/// pair does not take the others down with it.
+/// (`SFOXHouseRules.publicFeedsNeedAuthentication`). Pairs are subscribed in small batches: few
+/// enough requests to stay far under the venue's 40 requests a minute even across reconnects, and
+/// a refused pair takes only its batch down with it.
 final class SFOXMarketDataSession: VenueSessionDriver {
     let venue: VenueID = .sfox
     private let connector: SFOXConnector
     /// Pairs that had a snapshot on an earlier connection: another one is a book resync.
     private let snapshotted = Mutex<Set<String>>([])
+
+    /// 8 pairs (24 feeds) per request: 100 pairs take 13 requests.
+    static let pairsPerSubscribe = 8
 
     init(connector: SFOXConnector) { self.connector = connector }
 
@@ -37,8 +63,9 @@ final class SFOXMarketDataSession: VenueSessionDriver {
     func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
         let configuration = connector.configuration
         let pairs = configuration.instruments.venueIds
-        for pair in pairs {
-            try await writer.send(text: SFOXClientMessage.subscribe(feeds: configuration.marketFeeds(pair: pair)).encoded())
+        let batches = stride(from: 0, to: pairs.count, by: Self.pairsPerSubscribe).map { Array(pairs[$0..<min($0 + Self.pairsPerSubscribe, pairs.count)]) }
+        for batch in batches {
+            try await writer.send(text: SFOXClientMessage.subscribe(feeds: batch.flatMap(configuration.marketFeeds(pair:))).encoded())
         }
         if pairs.isEmpty { await control.transition(to: .ready, reason: "no pairs configured") }
         let answered = Latch()
@@ -50,8 +77,7 @@ final class SFOXMarketDataSession: VenueSessionDriver {
                 if !answered.isSet { throw VenueSessionError("sFOX did not answer the market-data subscriptions within \(configuration.marketDataLink.connectTimeout)") }
             }
             group.addTask { [self] in
-                var pending = Deque(pairs)
-                var refused: [String] = []
+                var acknowledgement = SFOXSubscriptionTracker(batches: batches.map { $0.flatMap(configuration.marketFeeds(pair:)) })
                 var sequence = SFOXSequenceCheck()
                 var books = SFOXBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTopOfBookTicker)
                 var seenThisSession = Set<String>()
@@ -61,18 +87,18 @@ final class SFOXMarketDataSession: VenueSessionDriver {
                     let tsRecv = wallClockNanos()
                     switch message {
                     case .control(let reply):
-                        guard reply.action == "subscribe", let pair = pending.popFirst() else { continue }
-                        if !reply.success {
-                            refused.append(pair)
+                        guard reply.action == "subscribe", !acknowledgement.isComplete else { continue }
+                        let refusedNow = acknowledgement.record(reply)
+                        if !refusedNow.isEmpty {
                             connector.metrics.request(outcome: "error")
-                            connector.logger.error("sFOX refused a market-data subscription", metadata: ["pair": "\(pair)", "error": "\(reply.message ?? "")"])
+                            connector.logger.error("sFOX refused market-data feeds", metadata: ["feeds": "\(refusedNow)", "error": "\(reply.message ?? "")"])
                         }
-                        if pending.isEmpty {
+                        if acknowledgement.isComplete {
                             answered.set()
-                            if refused.isEmpty {
+                            if acknowledgement.refused.isEmpty {
                                 await control.transition(to: .ready, reason: "subscribed to \(pairs.count) pair(s)")
                             } else {
-                                await control.transition(to: .degraded, reason: "subscription refused for \(refused.joined(separator: ","))")
+                                await control.transition(to: .degraded, reason: "subscription refused for \(acknowledgement.refused.sorted().joined(separator: ","))")
                             }
                         }
                     case .data(let seq, _, let timestamp, let payload):

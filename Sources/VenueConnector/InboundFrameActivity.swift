@@ -58,7 +58,13 @@ public struct InboundActivityLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        if event.level == .trace, event.message.description.hasPrefix("Received ") { activity.touch() }
+        if event.level == .trace {
+            let text = event.message.description
+            if text.hasPrefix("Received ") { activity.touch() }
+            // The library's per-frame trace shows a frame's first bytes; an outbound frame can be
+            // a login carrying credentials, so those lines never reach the log.
+            if text.hasPrefix("Sending ") { return }
+        }
         guard event.level >= inner.logLevel else { return }
         var event = event
         event.metadata = metadata.merging(event.metadata ?? [:]) { $1 }

@@ -218,6 +218,20 @@ struct SFOXEndToEndTests {
         await harness.stop()
     }
 
+    @Test("a pair the venue does not serve: market data degraded with the refused feeds named, the other pairs still flow")
+    func refusedPair() async throws {
+        let harness = try await SFOXBridgeHarness(prefix: "s11", tune: { configuration in
+            configuration.instruments = try! InstrumentMap([("btcusd", "BTC-USD"), ("nopeusd", "NOPE-USD")])
+        })
+        try await eventually("market data degraded") { harness.connector.marketDataControl.state == .degraded }
+        await harness.flush()
+        let degraded = try #require(harness.reader.statuses.last { $0.session == "market_data" })
+        #expect(degraded.state == .degraded && degraded.reason?.contains("nopeusd") == true && degraded.reason?.contains("btcusd") == false)
+        await harness.simulator.step(10)
+        try await harness.waitForBookConvergence("btcusd")
+        await harness.stop()
+    }
+
     @Test("Redis gets the same events: book stream and top-of-book hash", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
     func redisStreams() async throws {
         let suffix = "-\(UInt32.random(in: 0...UInt32.max))"

@@ -133,3 +133,18 @@ struct SFOXBookKeeperTests {
         #expect(throws: SFOXNormalizeError.self) { try keeper.apply(SFOXOrderBook(pair: "btcusd", bids: [level("102", "1")], asks: [level("101", "1")]), tsVenue: nil, tsRecv: 5) }
     }
 }
+
+@Suite("sFOX subscription acknowledgement")
+struct SFOXSubscriptionTrackerTests {
+    @Test("replies that name feeds settle those; an error and a success for one request both count; unnamed replies settle the oldest request")
+    func acknowledgement() {
+        var tracker = SFOXSubscriptionTracker(batches: [["orderbook.sfox.btcusd", "trades.sfox.btcusd", "orderbook.sfox.xyz"], ["ticker.sfox.ethusd"]])
+        #expect(tracker.record(SFOXControlReply(success: false, action: "subscribe", sequence: 1, timestamp: nil, feeds: ["orderbook.sfox.xyz"])) == ["orderbook.sfox.xyz"])
+        #expect(!tracker.isComplete)
+        #expect(tracker.record(SFOXControlReply(success: true, action: "subscribe", sequence: 2, timestamp: nil, feeds: ["orderbook.sfox.btcusd", "trades.sfox.btcusd"])).isEmpty)
+        #expect(!tracker.isComplete)
+        #expect(tracker.record(SFOXControlReply(success: true, action: "subscribe", sequence: 3, timestamp: nil)).isEmpty)
+        #expect(tracker.isComplete)
+        #expect(tracker.refused == ["orderbook.sfox.xyz"])
+    }
+}
