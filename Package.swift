@@ -11,10 +11,13 @@ import PackageDescription
 //                       request correlation, local books, order-entry interface, metrics.
 //   FineryWire          Finery Markets protocol: codec, HMAC auth, house rules. Pure.
 //   FineryConnector     Finery session + normalizer + order entry (client side).
+//   SimulatorKit        what every venue simulator needs: listener, lifecycle, socket queues.
 //   FinerySimulator     a Finery venue server for tests, benchmarks and the demo.
 //   SFOXWire            sFOX protocol: WebSocket messages, REST bodies, house rules. Pure.
 //   SFOXConnector       sFOX market-data + private sessions, REST order entry (client side).
 //   SFOXSimulator       an sFOX venue (WebSocket + REST) for tests, benchmarks and the demo.
+//   T4Wire              Plus500 Futures (T4) protobuf messages (generated, committed), framing,
+//                       exact price conversion, house rules. Pure.
 //   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
 //   venue-bridge        the executable: service + CLI.
 //   venue-sim           runs a venue simulator standalone.
@@ -50,6 +53,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // traits: [] keeps the -D flags stable (see hummingbird above). Generated code is committed;
+        // no build-tool plugin (scripts/generate-t4-proto regenerates it).
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
     ],
     targets: [
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
@@ -106,6 +112,11 @@ let package = Package(
         ),
         .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
         .target(
+            name: "T4Wire",
+            dependencies: ["VenueBridgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "SFOXConnector",
             dependencies: [
                 "SFOXWire", "VenueConnector", "VenueBridgeCore", "EventBus",
@@ -121,9 +132,20 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "SimulatorKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "SFOXSimulator",
             dependencies: [
-                "SFOXWire", "VenueBridgeCore",
+                "SFOXWire", "VenueBridgeCore", "SimulatorKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,7 +167,7 @@ let package = Package(
         .target(
             name: "FinerySimulator",
             dependencies: [
-                "FineryWire", "VenueBridgeCore",
+                "FineryWire", "VenueBridgeCore", "SimulatorKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -205,6 +227,17 @@ let package = Package(
             path: "Tests/BridgeTestSupport",
             swiftSettings: strictSwift
         ),
+        // The WebSocket client the simulator suites share (not a product).
+        .target(
+            name: "SimulatorTestSupport",
+            dependencies: [
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SimulatorTestSupport",
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "KafkaBusTests",
@@ -232,9 +265,8 @@ let package = Package(
         .testTarget(
             name: "FinerySimulatorTests",
             dependencies: [
-                "FinerySimulator", "FineryWire", "VenueBridgeCore",
+                "FinerySimulator", "FineryWire", "VenueBridgeCore", "SimulatorTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -243,14 +275,14 @@ let package = Package(
         .testTarget(
             name: "SFOXSimulatorTests",
             dependencies: [
-                "SFOXSimulator", "SFOXWire", "VenueBridgeCore",
+                "SFOXSimulator", "SFOXWire", "VenueBridgeCore", "SimulatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "T4WireTests", dependencies: ["T4Wire", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "SFOXTests",
             dependencies: [
