@@ -277,13 +277,14 @@ struct RestTests {
     func goodTillDate() async throws {
         try await withSimulator { simulator async throws in
             let price = try await restingBuyPrice(simulator)
-            let expires = wallClockNanos() / 1_000_000 + 300
+            // Far enough ahead that a loaded CI machine still sends the create before it passes.
+            let expires = wallClockNanos() / 1_000_000 + 2_000
             let request = SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 201, price: price, quantity: decimal("0.1"),
                                           clientOrderId: "gtd-1", timeInForce: .goodTillDate, expires: expires)
             let response = try await create(simulator, request)
             #expect(response.status == 201)
             #expect(try response.order().status == .started)
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(15)
             while await simulator.order(clientOrderId: "gtd-1")?.status == .started, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
