@@ -52,7 +52,6 @@ final class SFOXBridgeHarness: Sendable {
         for link in [\SFOXConnectorConfiguration.marketDataLink, \.privateLink] {
             configuration[keyPath: link].reconnect.initialDelay = .milliseconds(50)
             configuration[keyPath: link].reconnect.maxDelay = .milliseconds(500)
-            configuration[keyPath: link].requestTimeout = .seconds(2)
         }
         tune(&configuration)
         metrics = TestMetrics()
