@@ -114,6 +114,7 @@ let package = Package(
         .target(
             name: "T4Wire",
             dependencies: ["VenueBridgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"],  // the .proto sources of Generated/ (scripts/generate-t4-proto)
             swiftSettings: strictSwift
         ),
         .target(
