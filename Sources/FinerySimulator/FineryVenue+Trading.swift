@@ -15,20 +15,20 @@ struct RequestFailure: Error {
 /// Order entry: `add`, `del`, `delAll`, `mod`. Client orders trade against the public book (the
 /// simulated counterparties): a taker consumes the visible levels its limit reaches, best first.
 extension FineryVenue {
-    func request(method: String, content: JSONValue, from connection: SimConnection) throws(RequestFailure) -> JSONValue {
+    func request(method: String, content: JSONValue, from session: Session) throws(RequestFailure) -> JSONValue {
         guard backendStatus == 0 else { throw RequestFailure(.notConnected) }
         switch method {
-        case "add": return try add(content, from: connection)
-        case "del": return try del(content, apiKey: connection.apiKey)
-        case "delAll": return try delAll(content, apiKey: connection.apiKey)
-        case "mod": return try mod(content, apiKey: connection.apiKey)
+        case "add": return try add(content, from: session)
+        case "del": return try del(content, apiKey: session.apiKey)
+        case "delAll": return try delAll(content, apiKey: session.apiKey)
+        case "mod": return try mod(content, apiKey: session.apiKey)
         default: throw RequestFailure(.methodNotAvailable)
         }
     }
 
     // MARK: - add
 
-    private func add(_ content: JSONValue, from connection: SimConnection) throws(RequestFailure) -> JSONValue {
+    private func add(_ content: JSONValue, from session: Session) throws(RequestFailure) -> JSONValue {
         let request: FineryAddRequest
         do {
             request = try FineryAddRequest(content: content)
@@ -47,7 +47,7 @@ extension FineryVenue {
         let limit: UInt64? = request.type.isMarket ? nil : request.price
         if !request.type.isMarket, (limit ?? 0) == 0 { throw RequestFailure(.invalidOrderPrice, "price") }
 
-        let apiKey = connection.apiKey
+        let apiKey = session.apiKey
         // From here on the id counts as used, whether or not an order results (IOC/FOK refusals).
         guard accounts[apiKey, default: Account()].usedClientOrderIds.insert(request.clientOrderId).inserted else {
             throw RequestFailure(.clientOrderIdInUse, "clientOrderId")
@@ -100,7 +100,7 @@ extension FineryVenue {
             emit(.order(apiKey: apiKey, action: .removed, order: order))
         } else {
             accounts[apiKey, default: Account()].activeOrders[order.orderId] = ClientOrder(
-                order: order, connectionId: connection.id, cancelOnDisconnect: request.cancelOnDisconnect
+                order: order, connectionId: session.connection.id, cancelOnDisconnect: request.cancelOnDisconnect
             )
         }
         // The refilled book may now reach other resting orders.

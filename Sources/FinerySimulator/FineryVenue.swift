@@ -1,6 +1,9 @@
 import FineryWire
 import Logging
+import SimulatorKit
 import VenueBridgeCore
+
+typealias SimConnection = SimulatorKit.SimConnection<String>
 
 /// The simulated venue: books, client orders, positions and the feed bindings of every socket.
 ///
@@ -8,14 +11,16 @@ import VenueBridgeCore
 /// (a bind's snapshot is queued before any later update, a reply before the feed events it
 /// caused). Frames are encoded once and queued to each socket's bounded `Outbox`; nothing here
 /// waits for a socket.
-actor FineryVenue {
+actor FineryVenue: SimulatedVenue {
     struct FeedBinding: Hashable {
         var feed: String
         var feedId: FineryFeedID
     }
 
-    struct Session {
+    struct Session: VenueSession {
         let connection: SimConnection
+        /// The key the upgrade authenticated.
+        let apiKey: String
         var bindings: Set<FeedBinding> = []
     }
 
@@ -88,10 +93,12 @@ actor FineryVenue {
 
     // MARK: - Sessions
 
+    var socketCounters: SocketCounters { counters.sockets }
+
     func openSession(apiKey: String, abort: @escaping @Sendable () -> Void) -> SimConnection {
-        let connection = SimConnection(id: nextConnectionId, apiKey: apiKey, outbox: Outbox(limit: configuration.maxOutboundQueue), abort: abort)
+        let connection = SimConnection(id: nextConnectionId, queueLimit: configuration.maxOutboundQueue, abort: abort)
         nextConnectionId += 1
-        sessions[connection.id] = Session(connection: connection)
+        sessions[connection.id] = Session(connection: connection, apiKey: apiKey)
         deliver(FineryServerMessage.status(code: backendStatus).encoded(), to: connection.id)
         return connection
     }
@@ -100,7 +107,7 @@ actor FineryVenue {
     func closeSession(_ id: SimConnection.ID) {
         guard let session = sessions.removeValue(forKey: id) else { return }
         session.connection.outbox.finish()
-        let key = session.connection.apiKey
+        let key = session.apiKey
         let cancelled = (accounts[key]?.activeOrders.values ?? [:].values)
             .filter { $0.connectionId == id && $0.cancelOnDisconnect }
             .sorted { $0.order.orderId < $1.order.orderId }
@@ -115,20 +122,6 @@ actor FineryVenue {
         flush()
     }
 
-    /// Test control: every socket closes abruptly, and cancel-on-disconnect is applied before this
-    /// returns (so a reconnecting client deterministically sees the result).
-    func dropAll() {
-        for id in sessions.keys.sorted() {
-            guard let connection = sessions[id]?.connection else { continue }
-            closeSession(id)
-            connection.abort()
-        }
-    }
-
-    func sendToAll(_ text: String) {
-        for id in sessions.keys.sorted() { deliver(text, to: id) }
-    }
-
     func setBackendStatus(_ code: Int64) {
         backendStatus = code
         if code != 0 {
@@ -138,37 +131,25 @@ actor FineryVenue {
         sendToAll(FineryServerMessage.status(code: code).encoded())
     }
 
-    /// Queues `text` for one socket; a full queue disconnects that (slow) client.
-    func deliver(_ text: String, to id: SimConnection.ID) {
-        guard let connection = sessions[id]?.connection else { return }
-        guard connection.outbox.enqueue(text) else {
-            counters.slowClientDisconnects.add(1, ordering: .relaxed)
-            logger.warning("client too slow, disconnecting", metadata: ["connection": "\(id)", "queue": "\(configuration.maxOutboundQueue)"])
-            closeSession(id)
-            connection.abort()
-            return
-        }
-    }
-
     // MARK: - Inbound frames
 
     func receive(_ text: String, from id: SimConnection.ID) {
-        guard let connection = sessions[id]?.connection else { return }
+        guard let session = sessions[id] else { return }
         let message: FineryClientMessage
         do {
             message = try FineryClientMessage.decode(text)
         } catch {
-            counters.malformedFramesIn.add(1, ordering: .relaxed)
+            counters.sockets.malformedFramesIn.add(1, ordering: .relaxed)
             answerMalformed(text, to: id)
             return
         }
         switch message {
-        case .bind(let feed, let feedId): bind(feed: feed, feedId: feedId, session: connection)
-        case .unbind(let feed, let feedId): unbind(feed: feed, feedId: feedId, session: connection)
+        case .bind(let feed, let feedId): bind(feed: feed, feedId: feedId, session: session)
+        case .unbind(let feed, let feedId): unbind(feed: feed, feedId: feedId, session: session)
         case .request(let reqId, let method, let content):
             let reply: FineryServerMessage
             do throws(RequestFailure) {
-                reply = .reply(reqId: reqId, body: try request(method: method, content: content, from: connection))
+                reply = .reply(reqId: reqId, body: try request(method: method, content: content, from: session))
             } catch {
                 reply = .replyError(reqId: reqId, code: error.code, param: error.param)
             }
@@ -199,8 +180,8 @@ actor FineryVenue {
 
     static let knownFeeds: Set<String> = ["B", "I", "O", "K"]
 
-    private func bind(feed: String, feedId: FineryFeedID, session connection: SimConnection) {
-        let id = connection.id
+    private func bind(feed: String, feedId: FineryFeedID, session: Session) {
+        let id = session.connection.id
         func fail(_ code: FineryErrorCode) {
             deliver(FineryServerMessage.feedFailure(feed: feed, feedId: feedId, code: code).encoded(), to: id)
         }
@@ -217,12 +198,12 @@ actor FineryVenue {
             })
         case ("O", .number(0)), ("O", .name):
             if case .name(let name) = feedId, instruments[name] == nil { return fail(.instrumentNotFound) }
-            let orders = (accounts[connection.apiKey]?.activeOrders.values.map(\.order) ?? [])
+            let orders = (accounts[session.apiKey]?.activeOrders.values.map(\.order) ?? [])
                 .filter { Self.orderFeed(feedId, covers: $0.instrument) }
                 .sorted { $0.orderId < $1.orderId }
             snapshot = .orders(action: .snapshot, feedId: feedId, orders: orders)
         case ("K", .number):
-            snapshot = .positions(action: .snapshot, feedId: feedId, positions: positions(of: connection.apiKey, currencies))
+            snapshot = .positions(action: .snapshot, feedId: feedId, positions: positions(of: session.apiKey, currencies))
         default:
             return fail(.invalidFeedId)
         }
@@ -232,16 +213,16 @@ actor FineryVenue {
         deliver(snapshot.encoded(), to: id)
     }
 
-    private func unbind(feed: String, feedId: FineryFeedID, session connection: SimConnection) {
+    private func unbind(feed: String, feedId: FineryFeedID, session: Session) {
         let reply: FineryServerMessage
         if !Self.knownFeeds.contains(feed) {
             reply = .feedFailure(feed: feed, feedId: feedId, code: .invalidFeedName)
-        } else if sessions[connection.id]?.bindings.remove(FeedBinding(feed: feed, feedId: feedId)) != nil {
+        } else if sessions[session.connection.id]?.bindings.remove(FeedBinding(feed: feed, feedId: feedId)) != nil {
             reply = .unsubscribed(feed: feed, feedId: feedId)
         } else {
             reply = .feedFailure(feed: feed, feedId: feedId, code: .bindingNotFound)
         }
-        deliver(reply.encoded(), to: connection.id)
+        deliver(reply.encoded(), to: session.connection.id)
     }
 
     static func orderFeed(_ feedId: FineryFeedID, covers instrument: String) -> Bool {
@@ -291,7 +272,7 @@ actor FineryVenue {
 
     /// Private feeds (`O`, `K`) go to every socket of the API key bound to them.
     private func publishOwn(apiKey: String, feed: String, instrument: String?, _ message: (FineryFeedID) -> FineryServerMessage) {
-        for (id, session) in sessions.sorted(by: { $0.key < $1.key }) where session.connection.apiKey == apiKey {
+        for (id, session) in sessions.sorted(by: { $0.key < $1.key }) where session.apiKey == apiKey {
             for binding in session.bindings where binding.feed == feed {
                 if let instrument, !Self.orderFeed(binding.feedId, covers: instrument) { continue }
                 deliver(message(binding.feedId).encoded(), to: id)
@@ -337,8 +318,6 @@ actor FineryVenue {
             .flatMap { $0.activeOrders.values.map(\.order) }
             .sorted { $0.orderId < $1.orderId }
     }
-
-    var connectionCount: Int { sessions.count }
 }
 
 /// Milliseconds since the epoch, for `createdAt` and deal moments.

@@ -5,6 +5,8 @@ import Logging
 // NIOCore is not a declared dependency of this target; it comes in through Hummingbird. It is
 // needed to reach the socket itself: abrupt closes, the idle clock, refused-upgrade bodies.
 import NIOCore
+import SimulatorKit
+import Synchronization
 
 /// The Hummingbird side: authenticates upgrades on `/ws`, answers refused ones with the venue's
 /// error code as the body, and runs one session per socket (reader, bounded writer, idle clock).
@@ -18,24 +20,18 @@ struct FineryWebSocketServer: Sendable {
     let counters: SimulatorCounters
     let logger: Logger
 
-    func makeApplication(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+    func makeServer() -> SimulatorServer {
         let router = Router()
         router.get("/") { _, _ in "finery simulator: open a WebSocket on \(Self.path)\n" }
-        // No server-initiated pings: the venue's only keep-alive rule is the idle timeout, and
-        // pong replies would count as inbound activity.
-        let webSocket = WebSocketServerConfiguration(maxFrameSize: Self.maxFrameSize, autoPing: .disabled, closeTimeout: .seconds(2))
-        return Application(
-            router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { request, channel, _ in
-                await shouldUpgrade(request, channel: channel)
-            },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
+        return SimulatorServer(
+            host: configuration.host, port: configuration.port, responder: router.buildResponder(), maxFrameSize: Self.maxFrameSize,
             logger: logger
-        )
+        ) { request, channel in
+            await shouldUpgrade(request, channel: channel)
+        }
     }
 
-    private func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+    private func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async -> SimulatorServer.Upgrade {
         let path = request.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 }
         guard path == Self.path else {
             await refuse(channel: channel, status: "404 Not Found", body: "not found")
@@ -69,7 +65,7 @@ struct FineryWebSocketServer: Sendable {
             logger.debug("socket closed during the upgrade", metadata: ["error": "\(error)"])
             return .dontUpgrade
         }
-        counters.connectionsAccepted.add(1, ordering: .relaxed)
+        counters.sockets.connectionsAccepted.add(1, ordering: .relaxed)
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(apiKey: apiKey, channel: channel, activity: activity, inbound: inbound, outbound: outbound)
         }
@@ -79,7 +75,7 @@ struct FineryWebSocketServer: Sendable {
     /// the body. A handler at the socket end of the pipeline swaps Hummingbird's response bytes for
     /// ours, so Hummingbird's own flow (write, then close) is untouched and nothing races it.
     private func refuse(channel: any Channel, status: String, body: String) async {
-        counters.upgradesRefused.add(1, ordering: .relaxed)
+        counters.sockets.upgradesRefused.add(1, ordering: .relaxed)
         let response = "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         try? await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.addHandler(RefusedUpgradeWriter(response: ByteBuffer(string: response)), position: .first)
@@ -94,21 +90,17 @@ struct FineryWebSocketServer: Sendable {
         sessionLogger.debug("session open", metadata: ["key": "\(apiKey)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                // Cancellation ends the iteration; a failed write means the socket is gone.
-                for await frame in connection.outbox.frames {
-                    do { try await outbound.write(.text(frame)) } catch { break }
-                    counters.framesOut.add(1, ordering: .relaxed)
-                }
+                await connection.writeFrames(to: outbound, counters: counters.sockets) { $0 }
             }
             group.addTask {
                 await closeWhenIdle(channel: channel, activity: activity, outbound: outbound, logger: sessionLogger)
             }
             do {
                 for try await message in inbound.messages(maxSize: Self.maxFrameSize) {
-                    counters.framesIn.add(1, ordering: .relaxed)
+                    counters.sockets.framesIn.add(1, ordering: .relaxed)
                     switch message {
                     case .text(let text): await venue.receive(text, from: connection.id)
-                    case .binary: counters.malformedFramesIn.add(1, ordering: .relaxed)
+                    case .binary: counters.sockets.malformedFramesIn.add(1, ordering: .relaxed)
                     }
                 }
             } catch {
@@ -137,6 +129,21 @@ struct FineryWebSocketServer: Sendable {
             }
             guard (try? await Task.sleep(for: timeout - idle)) != nil else { return }
         }
+    }
+}
+
+/// When the last inbound frame (any opcode, pings included) arrived on a socket.
+final class InboundActivity: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+
+    func touch() {
+        let now = ContinuousClock.now
+        last.withLock { $0 = now }
+    }
+
+    var idleFor: Duration {
+        let since = last.withLock { $0 }
+        return ContinuousClock.now - since
     }
 }
 

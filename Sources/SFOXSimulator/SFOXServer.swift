@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import SFOXWire
+import SimulatorKit
 import Synchronization
 
 /// Test controls the REST responder reads on every request.
@@ -42,32 +43,27 @@ struct SFOXServer: Sendable {
     let counters: SimulatorCounters
     let logger: Logger
 
-    func makeApplication(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        // No server pings: keep-alive is not documented; the client pings.
-        let webSocket = WebSocketServerConfiguration(maxFrameSize: Self.maxFrameSize, autoPing: .disabled, closeTimeout: .seconds(2))
-        return Application(
-            responder: SFOXRestResponder(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger),
-            server: .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { request, channel, _ in
-                await shouldUpgrade(request, channel: channel)
-            },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
+    func makeServer() -> SimulatorServer {
+        let rest = SFOXRestResponder(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger)
+        return SimulatorServer(
+            host: configuration.host, port: configuration.port, responder: rest, maxFrameSize: Self.maxFrameSize, logger: logger
+        ) { request, channel in
+            await shouldUpgrade(request, channel: channel)
+        }
     }
 
     /// `/ws` only, and at most `webSocketConnectionsPerIP` open sockets per client address (a
     /// refused upgrade gets Hummingbird's plain 400).
-    private func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+    private func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async -> SimulatorServer.Upgrade {
         let path = request.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 }
         guard path == Self.webSocketPath else { return .dontUpgrade }
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
         guard await venue.connectionCount(from: address) < configuration.webSocketConnectionsPerIP else {
-            counters.upgradesRefused.add(1, ordering: .relaxed)
+            counters.sockets.upgradesRefused.add(1, ordering: .relaxed)
             logger.info("too many sockets from one address, upgrade refused", metadata: ["address": "\(address)"])
             return .dontUpgrade
         }
-        counters.connectionsAccepted.add(1, ordering: .relaxed)
+        counters.sockets.connectionsAccepted.add(1, ordering: .relaxed)
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(address: address, channel: channel, inbound: inbound, outbound: outbound)
         }
@@ -82,16 +78,11 @@ struct SFOXServer: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [counters] in
                 var encoder = FrameEncoder()
-                // Cancellation ends the iteration; a failed write means the socket is gone.
-                for await frame in connection.outbox.frames {
-                    guard let text = encoder.encode(frame) else { continue }
-                    do { try await outbound.write(.text(text)) } catch { break }
-                    counters.framesOut.add(1, ordering: .relaxed)
-                }
+                await connection.writeFrames(to: outbound, counters: counters.sockets) { encoder.encode($0) }
             }
             do {
                 for try await message in inbound.messages(maxSize: Self.maxFrameSize) {
-                    counters.framesIn.add(1, ordering: .relaxed)
+                    counters.sockets.framesIn.add(1, ordering: .relaxed)
                     switch message {
                     case .text(let text): await venue.receive(text, from: connection.id)
                     case .binary(let buffer): await venue.receive(String(buffer: buffer), from: connection.id)

@@ -1,15 +1,10 @@
 public import Logging
 public import SFOXWire
-import ServiceLifecycle
-import Synchronization
+public import SimulatorKit
 import VenueBridgeCore
 
-public enum SFOXSimulatorError: Error, Sendable {
-    /// `start()` was called while another `start()` was still binding.
-    case alreadyStarting
-    /// The server stopped before it was listening (e.g. the port was taken).
-    case failedToStart(String)
-}
+/// Why `start()` failed: `.alreadyStarting` or `.failedToStart(reason)`.
+public typealias SFOXSimulatorError = SimulatorServerError
 
 /// An sFOX venue on one local port, for tests, benchmarks and the demo: the WebSocket at
 /// `ws://host:port/ws` (authenticate, subscribe/unsubscribe, full-snapshot books from a seeded
@@ -22,25 +17,16 @@ public final class SFOXSimulator: Sendable {
     private let logger: Logger
     private let counters = SimulatorCounters()
     private let controls = RestControls()
-    private let rate: FirehoseRate
+    private let firehose: Firehose
     private let venue: SFOXVenue
-    private let server: SFOXServer
-    private let lifecycle = Mutex(Lifecycle())
-
-    private struct Lifecycle {
-        var starting = false
-        var port: Int?
-        var serverTask: Task<Void, Never>?
-        var serviceGroup: ServiceGroup?
-        var backgroundTask: Task<Void, Never>?
-    }
+    private let server: SimulatorServer
 
     public init(configuration: SFOXSimulatorConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        rate = FirehoseRate(configuration.updatesPerSecond)
+        firehose = Firehose(updatesPerSecond: configuration.updatesPerSecond)
         venue = SFOXVenue(configuration: configuration, counters: counters, logger: logger)
-        server = SFOXServer(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger)
+        server = SFOXServer(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger).makeServer()
     }
 
     // MARK: - Lifecycle
@@ -49,58 +35,16 @@ public final class SFOXSimulator: Sendable {
     /// (WebSocket at `ws://host:port/ws`, REST at `http://host:port/v1`). Calling it again while
     /// running returns the same port.
     public func start() async throws -> Int {
-        let state = lifecycle.withLock { state -> Result<Int?, SFOXSimulatorError> in
-            if let port = state.port { return .success(port) }
-            if state.starting { return .failure(.alreadyStarting) }
-            state.starting = true
-            return .success(nil)
-        }
-        if let port = try state.get() { return port }
-
-        let (listening, listeningContinuation) = AsyncThrowingStream.makeStream(of: Int.self)
-        let application = server.makeApplication { port in listeningContinuation.yield(port) }
-        let serviceGroup = ServiceGroup(services: [application], logger: logger)
-        let serverTask = Task {
-            do {
-                try await serviceGroup.run()
-                listeningContinuation.finish()
-            } catch {
-                listeningContinuation.finish(throwing: error)
-            }
-        }
-        var port: Int?
-        var failure = "the server stopped"
-        do {
-            for try await bound in listening {
-                port = bound
-                break
-            }
-        } catch {
-            failure = "\(error)"
-        }
-        guard let port else {
-            serverTask.cancel()
-            await serverTask.value
-            lifecycle.withLock { $0.starting = false }
-            throw SFOXSimulatorError.failedToStart(failure)
-        }
-        let backgroundTask = Task { [venue, rate, configuration] in
+        try await server.start(background: { [venue, firehose, configuration] in
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.runFirehose(venue: venue, rate: rate) }
+                group.addTask { await Self.runFirehose(firehose, venue: venue) }
                 group.addTask { await Self.runTicker(venue: venue, interval: configuration.tickerInterval) }
             }
-        }
-        lifecycle.withLock {
-            $0.starting = false
-            $0.port = port
-            $0.serverTask = serverTask
-            $0.serviceGroup = serviceGroup
-            $0.backgroundTask = backgroundTask
-        }
-        logger.info("sfox simulator listening", metadata: [
-            "ws": "ws://\(configuration.host):\(port)\(SFOXServer.webSocketPath)", "rest": "http://\(configuration.host):\(port)\(SFOXServer.restPrefix)",
-        ])
-        return port
+        }, onListening: { port in
+            logger.info("sfox simulator listening", metadata: [
+                "ws": "ws://\(configuration.host):\(port)\(SFOXServer.webSocketPath)", "rest": "http://\(configuration.host):\(port)\(SFOXServer.restPrefix)",
+            ])
+        })
     }
 
     /// `ws://host:port/ws` (port 0 before `start()`).
@@ -113,33 +57,12 @@ public final class SFOXSimulator: Sendable {
         "http://\(configuration.host):\(boundPort)\(SFOXServer.restPrefix)"
     }
 
-    private var boundPort: Int { lifecycle.withLock { $0.port } ?? configuration.port }
+    private var boundPort: Int { server.port ?? configuration.port }
 
     /// Closes every socket and the listener; returns when the server is down. The venue's state
     /// (books, orders, balances) is kept.
     public func stop() async {
-        let (serverTask, serviceGroup, backgroundTask) = lifecycle.withLock { state in
-            defer { state = Lifecycle(starting: state.starting) }
-            return (state.serverTask, state.serviceGroup, state.backgroundTask)
-        }
-        backgroundTask?.cancel()
-        await venue.dropAll()
-        await serviceGroup?.triggerGracefulShutdown()
-        if let serverTask {
-            // Graceful shutdown waits for open connections; a peer that never finishes must not
-            // hold `stop()` forever.
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await serverTask.value }
-                group.addTask {
-                    guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
-                    serverTask.cancel()
-                }
-                await group.next()
-                group.cancelAll()
-            }
-            await serverTask.value
-        }
-        await backgroundTask?.value
+        await server.stop { await venue.dropAll() }
     }
 
     // MARK: - Test controls
@@ -161,7 +84,7 @@ public final class SFOXSimulator: Sendable {
 
     /// Background random-walk steps per second (each step moves every pair); 0 stops it.
     public func setUpdatesPerSecond(_ n: Int) async {
-        rate.set(n)
+        firehose.updatesPerSecond = n
     }
 
     /// Advances the random walk `count` times now, publishing a snapshot per step per pair.
@@ -222,35 +145,12 @@ public final class SFOXSimulator: Sendable {
 
     // MARK: - Background
 
-    /// Spreads `rate` steps per second over 10 ms ticks; a stall causes at most 100 ms of catch-up.
-    /// GTD expiry is checked every 100 ms.
-    private static func runFirehose(venue: SFOXVenue, rate: FirehoseRate) async {
-        let tick: Duration = .milliseconds(10)
-        var last = ContinuousClock.now
-        var owed: Int128 = 0  // steps × 1e9 not yet applied
-        var ticks = 0
-        while true {
-            do { try await Task.sleep(for: tick) } catch { return }
-            ticks += 1
-            if ticks % 10 == 0 { await venue.expireOrders(nowMillis: wallClockMillis()) }
-            let now = ContinuousClock.now
-            let elapsed = now - last
-            last = now
-            let perSecond = rate.get()
-            guard perSecond > 0 else {
-                owed = 0
-                continue
-            }
-            owed += Int128(perSecond) * (Int128(elapsed.components.seconds) * 1_000_000_000 + Int128(elapsed.components.attoseconds / 1_000_000_000))
-            var steps = owed / 1_000_000_000
-            let cap = Int128(max(perSecond / 10, 1))
-            if steps > cap {
-                steps = cap
-                owed = 0
-            } else {
-                owed -= steps * 1_000_000_000
-            }
-            if steps > 0 { await venue.step(Int(steps)) }
+    /// The random walk at the firehose's rate; GTD expiry is checked every 100 ms (10 ticks).
+    private static func runFirehose(_ firehose: Firehose, venue: SFOXVenue) async {
+        await firehose.run { tick in
+            if tick % 10 == 0 { await venue.expireOrders(nowMillis: wallClockMillis()) }
+        } step: { steps in
+            await venue.step(steps)
         }
     }
 
@@ -261,16 +161,4 @@ public final class SFOXSimulator: Sendable {
             await venue.publishTickers()
         }
     }
-}
-
-/// The background update rate, changed at run time by `setUpdatesPerSecond`.
-final class FirehoseRate: Sendable {
-    private let value: Atomic<Int>
-
-    init(_ rate: Int) {
-        value = Atomic(max(rate, 0))
-    }
-
-    func get() -> Int { value.load(ordering: .relaxed) }
-    func set(_ rate: Int) { value.store(max(rate, 0), ordering: .relaxed) }
 }

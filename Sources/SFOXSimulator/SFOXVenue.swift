@@ -1,5 +1,6 @@
 import Logging
 import SFOXWire
+import SimulatorKit
 import VenueBridgeCore
 
 /// The simulated venue: books, tickers, accounts, orders and every socket's subscriptions.
@@ -8,9 +9,10 @@ import VenueBridgeCore
 /// created over REST shows up on the private feeds of every socket authenticated with its key, in
 /// one consistent order. Frames are queued to each socket's bounded `Outbox`; nothing here waits
 /// for a socket.
-actor SFOXVenue {
-    struct Session {
+actor SFOXVenue: SimulatedVenue {
+    struct Session: VenueSession {
         let connection: SimConnection
+        let remoteAddress: String
         /// Set by a successful `authenticate`.
         var apiKey: String?
         var feeds: Set<SFOXFeed> = []
@@ -117,11 +119,12 @@ actor SFOXVenue {
 
     // MARK: - Sessions
 
+    var socketCounters: SocketCounters { counters.sockets }
+
     func openSession(remoteAddress: String, abort: @escaping @Sendable () -> Void) -> SimConnection {
-        let connection = SimConnection(id: nextConnectionId, remoteAddress: remoteAddress, outbox: Outbox(limit: configuration.maxOutboundQueue),
-                                       abort: abort)
+        let connection = SimConnection(id: nextConnectionId, queueLimit: configuration.maxOutboundQueue, abort: abort)
         nextConnectionId += 1
-        sessions[connection.id] = Session(connection: connection)
+        sessions[connection.id] = Session(connection: connection, remoteAddress: remoteAddress)
         return connection
     }
 
@@ -130,35 +133,8 @@ actor SFOXVenue {
         session.connection.outbox.finish()
     }
 
-    /// Test control: every socket closes abruptly (TCP close, no WebSocket close handshake).
-    func dropAll() {
-        for id in sessions.keys.sorted() {
-            guard let connection = sessions[id]?.connection else { continue }
-            closeSession(id)
-            connection.abort()
-        }
-    }
-
-    func sendToAll(_ frame: OutboundFrame) {
-        for id in sessions.keys.sorted() { deliver(frame, to: id) }
-    }
-
-    var connectionCount: Int { sessions.count }
-
     func connectionCount(from address: String) -> Int {
-        sessions.values.count { $0.connection.remoteAddress == address }
-    }
-
-    /// Queues `frame` for one socket; a full queue disconnects that (slow) client.
-    func deliver(_ frame: OutboundFrame, to id: SimConnection.ID) {
-        guard let connection = sessions[id]?.connection else { return }
-        guard connection.outbox.enqueue(frame) else {
-            counters.slowClientDisconnects.add(1, ordering: .relaxed)
-            logger.warning("client too slow, disconnecting", metadata: ["connection": "\(id)", "queue": "\(configuration.maxOutboundQueue)"])
-            closeSession(id)
-            connection.abort()
-            return
-        }
+        sessions.values.count { $0.remoteAddress == address }
     }
 
     // MARK: - Requests
@@ -175,7 +151,7 @@ actor SFOXVenue {
         do {
             request = try SFOXClientMessage.decode(text)
         } catch {
-            counters.malformedFramesIn.add(1, ordering: .relaxed)
+            counters.sockets.malformedFramesIn.add(1, ordering: .relaxed)
             deliver(.control(success: false, action: Self.requestType(text) ?? "unknown", feeds: [], message: "invalid request: \(error.detail)"), to: id)
             return
         }

@@ -1,5 +1,6 @@
 import FinerySimulator
 import FineryWire
+import SimulatorTestSupport
 import Testing
 import VenueBridgeCore
 

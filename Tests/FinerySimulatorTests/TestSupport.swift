@@ -1,23 +1,17 @@
 import FinerySimulator
 import FineryWire
 import Foundation
-// HTTPTypes and NIO come in through HummingbirdWSClient (not declared dependencies of this
-// target): HTTPField.Name for the EFX headers, a raw TCP client to read refused-upgrade bodies.
-import HTTPTypes
 import HummingbirdWSClient
-import Logging
+// NIO for a raw TCP client that reads refused-upgrade bodies.
 import NIOCore
 import NIOPosix
+import SimulatorTestSupport
 import Synchronization
 import Testing
 import VenueBridgeCore
 
 let testKey = "test-key"
 let testSecret = "test-secret"
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var description: String
-}
 
 func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
@@ -28,12 +22,6 @@ func nextNonce() -> UInt64 {
     return nonces.withLock { $0.next(nowMicros: micros) }
 }
 
-func testLogger(_ label: String) -> Logger {
-    var logger = Logger(label: label)
-    logger.logLevel = .warning
-    return logger
-}
-
 /// A started simulator that is always stopped, even when the body fails.
 func withSimulator(
     _ configure: (inout FinerySimulatorConfiguration) -> Void = { _ in },
@@ -42,14 +30,7 @@ func withSimulator(
     var configuration = FinerySimulatorConfiguration(credentials: [testKey: testSecret, "other-key": "other-secret"])
     configure(&configuration)
     let simulator = FinerySimulator(configuration: configuration, logger: testLogger("test.sim"))
-    _ = try await simulator.start()
-    do {
-        try await body(simulator)
-    } catch {
-        await simulator.stop()
-        throw error
-    }
-    await simulator.stop()
+    try await withStarted(simulator, start: { try await $0.start() }, stop: { await $0.stop() }, body)
 }
 
 /// Runs `operation`, failing with `TestTimeout` after `timeout`.
@@ -66,96 +47,10 @@ func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String, _ operation: 
     }
 }
 
-/// Received frames, waited for with a timeout.
-actor Inbox {
-    private var items: [String] = []
-    private var finished = false
-    private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
-    private var waiterSequence = 0
-
-    func push(_ text: String) {
-        if let waiter {
-            self.waiter = nil
-            waiter.continuation.resume(returning: text)
-        } else {
-            items.append(text)
-        }
-    }
-
-    func finish() {
-        finished = true
-        if let waiter {
-            self.waiter = nil
-            waiter.continuation.resume(returning: nil)
-        }
-    }
-
-    /// The socket has ended (frames may still be waiting to be read).
-    var isClosed: Bool { finished }
-
-    /// The next frame, or nil on timeout or when the socket is closed.
-    func next(timeout: Duration) async -> String? {
-        if !items.isEmpty { return items.removeFirst() }
-        if finished { return nil }
-        waiterSequence += 1
-        let id = waiterSequence
-        return await withCheckedContinuation { continuation in
-            waiter = (id, continuation)
-            Task {
-                try? await Task.sleep(for: timeout)
-                self.expire(id)
-            }
-        }
-    }
-
-    private func expire(_ id: Int) {
-        guard let waiter, waiter.id == id else { return }
-        self.waiter = nil
-        waiter.continuation.resume(returning: nil)
-    }
-}
-
 /// A WebSocket client driving the simulator over loopback.
-final class SimClient: Sendable {
-    let inbox = Inbox()
-    private let outgoing: AsyncStream<String>.Continuation
-    private let task: Task<Void, any Error>
+typealias SimClient = WebSocketTestClient
 
-    init(url: String, headers: [(name: String, value: String)], autoPing: AutoPingSetup = .disabled) {
-        var fields = HTTPFields()
-        for header in headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-        }
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: fields, autoPing: autoPing)
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-        outgoing = continuation
-        let inbox = inbox
-        task = Task {
-            do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: testLogger("test.client")) { inbound, outbound, _ in
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in stream {
-                                do { try await outbound.write(.text(text)) } catch { return }
-                            }
-                            try? await outbound.close(.normalClosure, reason: nil)
-                        }
-                        do {
-                            for try await message in inbound.messages(maxSize: 1 << 20) {
-                                if case .text(let text) = message { await inbox.push(text) }
-                            }
-                        } catch {}
-                        group.cancelAll()
-                    }
-                }
-                await inbox.finish()
-            } catch {
-                await inbox.finish()
-                throw error
-            }
-        }
-    }
-
+extension WebSocketTestClient {
     /// Connects with fresh, valid EFX headers.
     static func connect(_ simulator: FinerySimulator, key: String = testKey, secret: String = testSecret, autoPing: AutoPingSetup = .disabled) async -> SimClient {
         let headers = FineryAuth.upgradeHeaders(key: key, secret: secret, nonce: nextNonce(), timestamp: nowMillis())
@@ -174,48 +69,17 @@ final class SimClient: Sendable {
     }
 
     func send(_ message: FineryClientMessage) {
-        outgoing.yield(message.encoded())
+        sendRaw(message.encoded())
     }
 
-    func sendRaw(_ text: String) {
-        outgoing.yield(text)
-    }
-
-    /// Ends the socket with a WebSocket close.
-    func close() {
-        outgoing.finish()
-    }
-
-    /// How the connection ended: nil while it is still open after `timeout`. (Awaiting the
-    /// task's result is not cancellable, so the inbox's end is polled first.)
-    func waitClosed(timeout: Duration) async -> Result<Void, any Error>? {
-        let deadline = ContinuousClock.now + timeout
-        while await !inbox.isClosed {
-            guard ContinuousClock.now < deadline else { return nil }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return await task.result
-    }
-
-    func nextText(timeout: Duration = .seconds(5)) async -> String? {
-        await inbox.next(timeout: timeout)
-    }
-
-    /// The next decodable frame.
+    /// The next frame, which must decode.
     func next(timeout: Duration = .seconds(5)) async throws -> FineryServerMessage {
-        guard let text = await inbox.next(timeout: timeout) else { throw TestTimeout(description: "no frame within \(timeout)") }
-        return try FineryServerMessage.decode(text)
+        try await next(timeout: timeout) { try FineryServerMessage.decode($0) }
     }
 
     /// Skips frames until one matches.
     func expect<T>(_ what: String, timeout: Duration = .seconds(5), _ match: (FineryServerMessage) -> T?) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            guard let text = await inbox.next(timeout: deadline - ContinuousClock.now) else { break }
-            guard let message = try? FineryServerMessage.decode(text) else { continue }
-            if let value = match(message) { return value }
-        }
-        throw TestTimeout(description: "timed out waiting for \(what)")
+        try await expect(what, timeout: timeout, decode: { try FineryServerMessage.decode($0) }, match)
     }
 
     /// Sends a request and waits for its reply (body or error code).

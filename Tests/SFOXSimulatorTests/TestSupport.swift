@@ -1,25 +1,14 @@
 import AsyncHTTPClient
-import HummingbirdWSClient
-import Logging
 import NIOCore
 import NIOPosix
 import SFOXSimulator
 import SFOXWire
+import SimulatorTestSupport
 import Testing
 import VenueBridgeCore
 
 let testKey = "test-key"
 let otherKey = "other-key"
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var description: String
-}
-
-func testLogger(_ label: String) -> Logger {
-    var logger = Logger(label: label)
-    logger.logLevel = .warning
-    return logger
-}
 
 /// A started simulator (no background walk, no ticker unless configured) that is always stopped.
 func withSimulator(
@@ -31,103 +20,15 @@ func withSimulator(
     configuration.tickerInterval = .seconds(3600)
     configure(&configuration)
     let simulator = SFOXSimulator(configuration: configuration, logger: testLogger("test.sim"))
-    _ = try await simulator.start()
-    do {
-        try await body(simulator)
-    } catch {
-        await simulator.stop()
-        throw error
-    }
-    await simulator.stop()
+    try await withStarted(simulator, start: { try await $0.start() }, stop: { await $0.stop() }, body)
 }
 
 // MARK: - WebSocket
 
-/// Received frames, waited for with a timeout.
-actor Inbox {
-    private var items: [String] = []
-    private var finished = false
-    private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
-    private var waiterSequence = 0
-
-    func push(_ text: String) {
-        if let waiter {
-            self.waiter = nil
-            waiter.continuation.resume(returning: text)
-        } else {
-            items.append(text)
-        }
-    }
-
-    func finish() {
-        finished = true
-        if let waiter {
-            self.waiter = nil
-            waiter.continuation.resume(returning: nil)
-        }
-    }
-
-    var isClosed: Bool { finished }
-
-    /// The next frame, or nil on timeout or when the socket is closed.
-    func next(timeout: Duration) async -> String? {
-        if !items.isEmpty { return items.removeFirst() }
-        if finished { return nil }
-        waiterSequence += 1
-        let id = waiterSequence
-        return await withCheckedContinuation { continuation in
-            waiter = (id, continuation)
-            Task {
-                try? await Task.sleep(for: timeout)
-                self.expire(id)
-            }
-        }
-    }
-
-    private func expire(_ id: Int) {
-        guard let waiter, waiter.id == id else { return }
-        self.waiter = nil
-        waiter.continuation.resume(returning: nil)
-    }
-}
-
 /// A WebSocket client on the simulator's `/ws`.
-final class WSClient: Sendable {
-    let inbox = Inbox()
-    private let outgoing: AsyncStream<String>.Continuation
-    private let task: Task<Void, any Error>
+typealias WSClient = WebSocketTestClient
 
-    init(url: String) {
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-        outgoing = continuation
-        let inbox = inbox
-        task = Task {
-            do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: testLogger("test.client")) { inbound, outbound, _ in
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in stream {
-                                do { try await outbound.write(.text(text)) } catch { return }
-                            }
-                            try? await outbound.close(.normalClosure, reason: nil)
-                        }
-                        do {
-                            for try await message in inbound.messages(maxSize: 1 << 20) {
-                                if case .text(let text) = message { await inbox.push(text) }
-                            }
-                        } catch {}
-                        group.cancelAll()
-                    }
-                }
-                await inbox.finish()
-            } catch {
-                await inbox.finish()
-                throw error
-            }
-        }
-    }
-
+extension WebSocketTestClient {
     static func connect(_ simulator: SFOXSimulator) -> WSClient {
         WSClient(url: simulator.webSocketURL)
     }
@@ -141,35 +42,21 @@ final class WSClient: Sendable {
         return client
     }
 
+    /// Connected, subscribed to `feed`, and its first message (the snapshot) consumed.
+    static func subscribed(_ simulator: SFOXSimulator, to feed: SFOXFeed) async throws -> WSClient {
+        let client = connect(simulator)
+        try await client.subscribe([feed])
+        _ = try await client.data(feed)
+        return client
+    }
+
     func send(_ message: SFOXClientMessage) {
-        outgoing.yield(message.encoded())
+        sendRaw(message.encoded())
     }
 
-    func sendRaw(_ text: String) {
-        outgoing.yield(text)
-    }
-
-    func close() {
-        outgoing.finish()
-    }
-
-    /// True once the socket has ended, false if it is still open after `timeout`.
-    func waitClosed(timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while await !inbox.isClosed {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
-    }
-
-    func nextText(timeout: Duration = .seconds(5)) async throws -> String {
-        guard let text = await inbox.next(timeout: timeout) else { throw TestTimeout(description: "no frame within \(timeout)") }
-        return text
-    }
-
+    /// The next message, which must decode.
     func next(timeout: Duration = .seconds(5)) async throws -> SFOXServerMessage {
-        try SFOXServerMessage.decode(try await nextText(timeout: timeout))
+        try await next(timeout: timeout) { try SFOXServerMessage.decode($0) }
     }
 
     /// The next message, which must be a control reply.
@@ -190,13 +77,7 @@ final class WSClient: Sendable {
 
     /// Skips messages until one matches.
     func expect<T>(_ what: String, timeout: Duration = .seconds(5), _ match: (SFOXServerMessage) -> T?) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            guard let text = await inbox.next(timeout: deadline - ContinuousClock.now) else { break }
-            guard let message = try? SFOXServerMessage.decode(text) else { continue }
-            if let value = match(message) { return value }
-        }
-        throw TestTimeout(description: "timed out waiting for \(what)")
+        try await expect(what, timeout: timeout, decode: { try SFOXServerMessage.decode($0) }, match)
     }
 
     /// Subscribes and consumes the success reply (which must list `feeds`).

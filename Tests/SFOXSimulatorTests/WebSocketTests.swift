@@ -1,5 +1,6 @@
 import SFOXSimulator
 import SFOXWire
+import SimulatorTestSupport
 import Testing
 import VenueBridgeCore
 
@@ -85,7 +86,7 @@ struct WebSocketTests {
         try await withSimulator { simulator async throws in
             let client = WSClient.connect(simulator)
             try await client.subscribe([btc])
-            let text = try await client.nextText()
+            let text = try #require(await client.nextText())
             guard case .data(_, _, let timestamp, .orderBook(let book)) = try SFOXServerMessage.decode(text) else {
                 Issue.record("not a book: \(text)")
                 return
@@ -144,9 +145,7 @@ struct WebSocketTests {
     @Test("unsubscribe: success reply, then no more snapshots")
     func unsubscribe() async throws {
         try await withSimulator { simulator async throws in
-            let client = WSClient.connect(simulator)
-            try await client.subscribe([btc])
-            _ = try await client.data(btc)
+            let client = try await WSClient.subscribed(simulator, to: btc)
             client.send(.unsubscribe(feeds: [btc.name]))
             let reply = try await client.control()
             #expect(reply.success && reply.action == "unsubscribe" && reply.feeds == [btc.name])
@@ -164,7 +163,7 @@ struct WebSocketTests {
             let client = WSClient.connect(simulator)
             let feed = SFOXFeed.ticker(pair: "ethusd")
             try await client.subscribe([feed])
-            let text = try await client.nextText()
+            let text = try #require(await client.nextText())
             guard case .data(_, feed, _, .ticker(let ticker)) = try SFOXServerMessage.decode(text) else { Issue.record("ticker: \(text)"); return }
             #expect(ticker.pair == "ethusd")
             #expect(ticker.last != nil && ticker.open != nil && ticker.high != nil && ticker.low != nil && ticker.volume != nil && ticker.vwap != nil)
@@ -177,9 +176,7 @@ struct WebSocketTests {
     @Test("skipSequenceNumber: exactly one gap of one")
     func skipSequence() async throws {
         try await withSimulator { simulator async throws in
-            let client = WSClient.connect(simulator)
-            try await client.subscribe([btc])
-            _ = try await client.data(btc)
+            let client = try await WSClient.subscribed(simulator, to: btc)
             await simulator.step()
             await simulator.skipSequenceNumber()
             await simulator.step(3)
@@ -192,11 +189,9 @@ struct WebSocketTests {
     @Test("malformed frames: the simulator can send one; a malformed request gets an error reply and the socket stays open")
     func malformed() async throws {
         try await withSimulator { simulator async throws in
-            let client = WSClient.connect(simulator)
-            try await client.subscribe([btc])
-            _ = try await client.data(btc)
+            let client = try await WSClient.subscribed(simulator, to: btc)
             await simulator.sendMalformedFrame()
-            let text = try await client.nextText()
+            let text = try #require(await client.nextText())
             #expect(throws: SFOXDecodeError.self) { try SFOXServerMessage.decode(text) }
 
             client.sendRaw("{not json")
@@ -220,8 +215,8 @@ struct WebSocketTests {
             try await b.subscribe([btc])
             #expect(await simulator.connectionCount() == 2)
             await simulator.dropConnections()
-            #expect(await a.waitClosed(timeout: .seconds(5)))
-            #expect(await b.waitClosed(timeout: .seconds(5)))
+            #expect(await a.waitClosed(timeout: .seconds(5)) != nil)
+            #expect(await b.waitClosed(timeout: .seconds(5)) != nil)
             #expect(await simulator.connectionCount() == 0)
         }
     }
@@ -262,9 +257,7 @@ struct WebSocketTests {
     @Test("setUpdatesPerSecond: the background walk publishes snapshots until set back to 0")
     func firehose() async throws {
         try await withSimulator { simulator async throws in
-            let client = WSClient.connect(simulator)
-            try await client.subscribe([btc])
-            _ = try await client.data(btc)
+            let client = try await WSClient.subscribed(simulator, to: btc)
             await simulator.setUpdatesPerSecond(200)
             for _ in 0..<10 {
                 guard case .orderBook(let book) = try await client.data(btc) else { Issue.record("snapshot expected"); return }
@@ -282,7 +275,7 @@ struct WebSocketTests {
             try await a.subscribe([btc])
             try await b.subscribe([btc])
             let c = WSClient.connect(simulator)
-            #expect(await c.waitClosed(timeout: .seconds(5)))
+            #expect(await c.waitClosed(timeout: .seconds(5)) != nil)
             #expect(await simulator.connectionCount() == 2)
             #expect(simulator.stats.upgradesRefused == 1)
         }
