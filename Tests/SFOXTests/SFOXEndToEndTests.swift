@@ -213,8 +213,10 @@ struct SFOXEndToEndTests {
         let order = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s8", side: .buy, orderType: .limit, timeInForce: .gtc,
                                  quantity: ExactDecimal(1), price: ExactDecimal(1))
         await #expect(throws: OrderEntryError.self) { try await harness.connector.place(order) }
-        await harness.flush()
-        #expect(harness.reader.statuses.contains { $0.session == "private" && $0.state == .disconnected && ($0.reason ?? "").contains("authentication") })
+        try await eventually("the refused authentication, as consumers read it") {
+            await harness.flush()
+            return harness.reader.statuses.contains { $0.session == "private" && $0.state == .disconnected && ($0.reason ?? "").contains("authentication") }
+        }
         await harness.stop()
     }
 
@@ -223,8 +225,10 @@ struct SFOXEndToEndTests {
         let harness = try await SFOXBridgeHarness(prefix: "s11", tune: { configuration in
             configuration.instruments = try! InstrumentMap([("btcusd", "BTC-USD"), ("nopeusd", "NOPE-USD")])
         })
-        try await eventually("market data degraded") { harness.connector.marketDataControl.state == .degraded }
-        await harness.flush()
+        try await eventually("market data degraded, as consumers read it") {
+            await harness.flush()
+            return harness.reader.statuses.contains { $0.session == "market_data" && $0.state == .degraded }
+        }
         let degraded = try #require(harness.reader.statuses.last { $0.session == "market_data" })
         #expect(degraded.state == .degraded && degraded.reason?.contains("nopeusd") == true && degraded.reason?.contains("btcusd") == false)
         await harness.simulator.step(10)
