@@ -27,6 +27,12 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     let logger: Logger
     let orders: Mutex<SFOXOrderTracker>
     let rest: SFOXRestClient?
+    /// WebSocket requests (authenticate, subscribe) of both sockets, kept under the venue's 40 per
+    /// minute per IP with a margin: going over blocks every request for two minutes.
+    let webSocketRequests = Mutex(SFOXRequestPacer(
+        requestsPerWindow: SFOXHouseRules.webSocketRequestsPerMinute - 4, window: .seconds(60), createsPerSecond: Int.max,
+        backoffAfter429: SFOXHouseRules.webSocketBlockAfterLimit
+    ))
 
     public init(configuration: SFOXConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
         self.configuration = configuration
@@ -79,6 +85,22 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
         } catch {
             rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: text)
             return nil
+        }
+    }
+
+    /// Takes `count` slots of the shared WebSocket request budget, waiting for them if needed, before
+    /// a session sends its requests: a reconnect storm waits here instead of getting the IP blocked.
+    /// Taken up front, so no handshake deadline runs while a session waits.
+    func reserveWebSocketRequests(_ count: Int, session: String) async throws {
+        var remaining = count
+        while remaining > 0 {
+            switch webSocketRequests.withLock({ $0.admit(isCreate: false, now: .now) }) {
+            case .go:
+                remaining -= 1
+            case .wait(let delay), .blocked(let delay):
+                logger.warning("sFOX WebSocket request budget spent: waiting before subscribing", metadata: ["session": "\(session)", "delay": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
         }
     }
 

@@ -32,7 +32,7 @@ final class SFOXRestClient: Sendable {
     private let baseURL: String
     private let apiKey: String
     private let timeout: Duration
-    private let pacer: Mutex<SFOXRestPacer>
+    private let pacer: Mutex<SFOXRequestPacer>
     private let logger: Logger
     /// Pacing waits at most this long before answering `rateLimited` instead.
     static let maxPacingWait: Duration = .seconds(1)
@@ -52,7 +52,7 @@ final class SFOXRestClient: Sendable {
         baseURL = configuration.restBaseURL.hasSuffix("/") ? String(configuration.restBaseURL.dropLast()) : configuration.restBaseURL
         self.apiKey = apiKey
         timeout = configuration.privateLink.requestTimeout
-        pacer = Mutex(SFOXRestPacer(
+        pacer = Mutex(SFOXRequestPacer(
             requestsPerWindow: configuration.restRequestsPerWindow, window: configuration.restWindow,
             createsPerSecond: configuration.orderCreatesPerSecond, backoffAfter429: configuration.backoffAfter429
         ))
@@ -104,9 +104,10 @@ final class SFOXRestClient: Sendable {
     }
 }
 
-/// Sliding-window request pacing plus the venue's post-429 pause. Pure, so it is unit-testable
-/// with a fake clock.
-struct SFOXRestPacer: Sendable {
+/// Sliding-window request pacing plus the venue's pause after it says "too many". Pure, so it is
+/// unit-testable with a fake clock. Used for REST (250/10 s, 60 creates/s) and for WebSocket
+/// requests (40/min per IP, shared by both sockets).
+struct SFOXRequestPacer: Sendable {
     enum Verdict: Equatable, Sendable {
         case go
         /// Pacing: a slot opens after this long.

@@ -64,6 +64,7 @@ final class SFOXMarketDataSession: VenueSessionDriver {
         let configuration = connector.configuration
         let pairs = configuration.instruments.venueIds
         let batches = stride(from: 0, to: pairs.count, by: Self.pairsPerSubscribe).map { Array(pairs[$0..<min($0 + Self.pairsPerSubscribe, pairs.count)]) }
+        try await connector.reserveWebSocketRequests(batches.count, session: "market_data")
         for batch in batches {
             try await writer.send(text: SFOXClientMessage.subscribe(feeds: batch.flatMap(configuration.marketFeeds(pair:))).encoded())
         }
@@ -147,6 +148,7 @@ final class SFOXPrivateSession: VenueSessionDriver {
 
     func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
         let configuration = connector.configuration
+        try await connector.reserveWebSocketRequests(2, session: "private")
         try await writer.send(text: SFOXClientMessage.authenticate(apiKey: apiKey, enterprise: configuration.enterprise).encoded())
         let answered = Latch()
 

@@ -97,10 +97,10 @@ struct SFOXOrderTrackerTests {
 }
 
 @Suite("sFOX REST pacing")
-struct SFOXRestPacerTests {
+struct SFOXRequestPacerTests {
     @Test("window and per-second create limits, and the pause after a 429")
     func pacing() {
-        var pacer = SFOXRestPacer(requestsPerWindow: 3, window: .seconds(10), createsPerSecond: 2, backoffAfter429: .seconds(60))
+        var pacer = SFOXRequestPacer(requestsPerWindow: 3, window: .seconds(10), createsPerSecond: 2, backoffAfter429: .seconds(60))
         let t0 = ContinuousClock.now
         #expect(pacer.admit(isCreate: true, now: t0) == .go)
         #expect(pacer.admit(isCreate: true, now: t0) == .go)
