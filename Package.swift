@@ -156,6 +156,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "T4Simulator",
+            dependencies: [
+                "T4Wire", "VenueBridgeCore", "SimulatorKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "FineryConnector",
             dependencies: [
                 "FineryWire", "VenueConnector", "VenueBridgeCore", "EventBus",
@@ -203,7 +215,7 @@ let package = Package(
         .executableTarget(
             name: "venue-sim",
             dependencies: [
-                "FinerySimulator", "SFOXSimulator", "VenueBridgeCore",
+                "FinerySimulator", "SFOXSimulator", "T4Simulator", "VenueBridgeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -284,6 +296,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "T4WireTests", dependencies: ["T4Wire", "VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "T4SimulatorTests",
+            dependencies: [
+                "T4Simulator", "T4Wire", "VenueBridgeCore", "SimulatorTestSupport",
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SFOXTests",
             dependencies: [

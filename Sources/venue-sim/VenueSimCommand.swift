@@ -8,7 +8,7 @@ struct VenueSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-sim",
         abstract: "Runs a venue simulator standalone.",
-        subcommands: [FineryCommand.self, SFOXCommand.self]
+        subcommands: [FineryCommand.self, SFOXCommand.self, T4Command.self]
     )
 }
 

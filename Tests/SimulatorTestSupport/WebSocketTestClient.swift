@@ -1,6 +1,8 @@
 import HTTPTypes
 public import HummingbirdWSClient
 public import Logging
+// ByteBuffer of binary messages; it comes in through HummingbirdWSClient.
+import NIOCore
 
 // The WebSocket client the simulator suites drive their venues with. Venue-specific helpers
 // (connecting with the venue's credentials, decoding its messages) live in each suite as
@@ -37,11 +39,17 @@ public func withStarted<Simulator>(
     await stop(simulator)
 }
 
-/// A WebSocket client on a simulator over loopback: sends text frames, keeps every text frame
-/// received for the test to wait for.
+/// A WebSocket client on a simulator over loopback: sends text (or binary) frames, keeps every
+/// text frame and every binary message received for the test to wait for.
 public final class WebSocketTestClient: Sendable {
-    private let inbox = Inbox()
-    private let outgoing: AsyncStream<String>.Continuation
+    private enum Outgoing: Sendable {
+        case text(String)
+        case binary([UInt8])
+    }
+
+    private let inbox = Inbox<String>()
+    private let binaryInbox = Inbox<[UInt8]>()
+    private let outgoing: AsyncStream<Outgoing>.Continuation
     private let task: Task<Void, any Error>
 
     public init(url: String, headers: [(name: String, value: String)] = [], autoPing: AutoPingSetup = .disabled) {
@@ -50,29 +58,40 @@ public final class WebSocketTestClient: Sendable {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
         let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: fields, autoPing: autoPing)
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self)
         outgoing = continuation
         let inbox = inbox
+        let binaryInbox = binaryInbox
         task = Task {
             do {
                 try await WebSocketClient.connect(url: url, configuration: configuration, logger: testLogger("test.client")) { inbound, outbound, _ in
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask {
-                            for await text in stream {
-                                do { try await outbound.write(.text(text)) } catch { return }
+                            for await item in stream {
+                                do {
+                                    switch item {
+                                    case .text(let text): try await outbound.write(.text(text))
+                                    case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                                    }
+                                } catch { return }
                             }
                             try? await outbound.close(.normalClosure, reason: nil)
                         }
                         do {
                             for try await message in inbound.messages(maxSize: 1 << 20) {
-                                if case .text(let text) = message { await inbox.push(text) }
+                                switch message {
+                                case .text(let text): await inbox.push(text)
+                                case .binary(let buffer): await binaryInbox.push(Array(buffer.readableBytesView))
+                                }
                             }
                         } catch {}
                         group.cancelAll()
                     }
                 }
+                await binaryInbox.finish()
                 await inbox.finish()
             } catch {
+                await binaryInbox.finish()
                 await inbox.finish()
                 throw error
             }
@@ -81,7 +100,17 @@ public final class WebSocketTestClient: Sendable {
 
     /// Sends `text` as one text frame, as is.
     public func sendRaw(_ text: String) {
-        outgoing.yield(text)
+        outgoing.yield(.text(text))
+    }
+
+    /// Sends `bytes` as one binary message, as is.
+    public func sendBinary(_ bytes: [UInt8]) {
+        outgoing.yield(.binary(bytes))
+    }
+
+    /// The next binary message, or nil on timeout or when the socket is closed.
+    public func nextBinary(timeout: Duration = .seconds(5)) async -> [UInt8]? {
+        await binaryInbox.next(timeout: timeout)
     }
 
     /// Ends the socket with a WebSocket close.
@@ -126,13 +155,13 @@ public final class WebSocketTestClient: Sendable {
 }
 
 /// Received frames, waited for with a timeout.
-actor Inbox {
-    private var items: [String] = []
+actor Inbox<Item: Sendable> {
+    private var items: [Item] = []
     private var finished = false
-    private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
+    private var waiter: (id: Int, continuation: CheckedContinuation<Item?, Never>)?
     private var waiterSequence = 0
 
-    func push(_ text: String) {
+    func push(_ text: Item) {
         if let waiter {
             self.waiter = nil
             waiter.continuation.resume(returning: text)
@@ -153,7 +182,7 @@ actor Inbox {
     var isClosed: Bool { finished }
 
     /// The next frame, or nil on timeout or when the socket is closed.
-    func next(timeout: Duration) async -> String? {
+    func next(timeout: Duration) async -> Item? {
         if !items.isEmpty { return items.removeFirst() }
         if finished { return nil }
         waiterSequence += 1
