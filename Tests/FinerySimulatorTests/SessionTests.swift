@@ -77,15 +77,18 @@ struct SessionTests {
 
     @Test("idle timeout closes a silent socket; pings alone keep a socket open")
     func idleTimeout() async throws {
-        // 15 pings per idle period: a loaded CI machine may delay a ping, never by a whole period.
-        try await withSimulator({ $0.idleTimeout = .milliseconds(1_500) }) { simulator async throws in
+        // Six pings per idle period. The client's auto-ping also closes the socket itself when a pong
+        // is later than one period, so the period must stay well above scheduling delays on a loaded
+        // CI machine (100 ms was not).
+        try await withSimulator({ $0.idleTimeout = .seconds(3) }) { simulator async throws in
             let silent = try await SimClient.ready(simulator)
-            let pinging = await SimClient.connect(simulator, autoPing: .enabled(timePeriod: .milliseconds(100)))
+            let pinging = await SimClient.connect(simulator, autoPing: .enabled(timePeriod: .milliseconds(500)))
             #expect(try await pinging.next() == .status(code: 0))
 
-            #expect(await silent.waitClosed(timeout: .seconds(10)) != nil)
+            #expect(await silent.waitClosed(timeout: .seconds(15)) != nil)
             #expect(await simulator.stats().idleDisconnects == 1)
-            try await Task.sleep(for: .milliseconds(2_000))
+            // Longer than an idle period after the silent one went: only pings kept this one open.
+            try await Task.sleep(for: .milliseconds(3_500))
             #expect(await pinging.waitClosed(timeout: .milliseconds(10)) == nil, "the pinging client is still connected")
             #expect(await simulator.connectionCount() == 1)
         }
