@@ -97,8 +97,9 @@ func connectNonReading(port: Int, request: String) async throws -> any Channel {
     let upgrade = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     try await channel.writeAndFlush(ByteBuffer(string: upgrade)).get()
-    // Let the upgrade complete before the first frame.
-    try await Task.sleep(for: .milliseconds(200))
+    // Let the upgrade complete before the first frame (this client does not read, so it cannot
+    // wait for the 101; a second is ample even on a loaded machine).
+    try await Task.sleep(for: .seconds(1))
     let payload = Array(request.utf8)
     precondition(payload.count < 126, "short frames only")
     let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
