@@ -79,12 +79,12 @@ struct SessionTests {
 
     @Test("a silent client is dropped after the dead interval; one that sends heartbeats stays")
     func silentClientDropped() async throws {
-        try await withSimulator({ $0.heartbeatInterval = .milliseconds(500); $0.deadAfter = .milliseconds(1500) }) { simulator async throws in
+        try await withSimulator({ $0.heartbeatInterval = .seconds(1); $0.deadAfter = .seconds(3) }) { simulator async throws in
             let talker = try await T4Client.loggedIn(simulator)
             let keepAlive = Task {
                 while !Task.isCancelled {
                     talker.send(.heartbeat(timestampMilliseconds: 1))
-                    try? await Task.sleep(for: .milliseconds(50))
+                    try? await Task.sleep(for: .milliseconds(100))
                 }
             }
             defer { keepAlive.cancel() }
