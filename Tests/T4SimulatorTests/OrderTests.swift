@@ -172,4 +172,20 @@ struct OrderTests {
             #expect(await simulator.workingOrders().first?.volume == 5)
         }
     }
+
+    @Test("PRICE_FORMAT_DECIMAL: limit prices travel as raw integers both ways")
+    func decimalOrderPrices() async throws {
+        try await withSimulator { simulator async throws in
+            let client = try await T4Client.loggedIn(simulator, priceFormat: .decimal)
+            client.send(.accountSubscribeAll())
+            _ = try await client.expect("account snapshot") { if case .accountSnapshot(let s) = $0 { s } else { nil } }
+            submit(client, WireOrder(buySell: .buy, priceType: .limit, timeType: .normal, volume: 1, limitPrice: 590_000, tag: "d-1"))
+            let update = try await submitted(client)
+            #expect(update.currentLimitPrice.value == "590000")
+            #expect(await simulator.orders(tag: "d-1").first?.limitPrice == decimal("5900"))
+            submit(client, WireOrder(buySell: .buy, priceType: .limit, timeType: .normal, volume: 1, limitPrice: 590_010, tag: "d-2"))
+            let failed = try await client.expect("order_update_failed") { if case .orderUpdateFailed(let f)? = entry($0) { f } else { nil } }
+            #expect(failed.change == .submissionRejected && failed.tagClOrdID == "d-2")
+        }
+    }
 }
