@@ -148,7 +148,7 @@ public final class SFOXSimulator: Sendable {
     /// The random walk at the firehose's rate; GTD expiry is checked every 100 ms (10 ticks).
     private static func runFirehose(_ firehose: Firehose, venue: SFOXVenue) async {
         await firehose.run { tick in
-            if tick % 10 == 0 { await venue.expireOrders(nowMillis: wallClockMillis()) }
+            if tick % 10 == 0 { await venue.expireOrders(nowMillis: venue.configuration.gtdClock()) }
         } step: { steps in
             await venue.step(steps)
         }

@@ -76,6 +76,10 @@ public struct SFOXSimulatorConfiguration: Sendable {
     public var feeRate: ExactDecimal = ExactDecimal(significand: 1, exponent: -3)
     /// Frames queued for one socket beyond this disconnect it (a real venue drops slow readers).
     public var maxOutboundQueue: Int = 10_000
+    /// The clock GTD `expires` is checked against, in milliseconds since the epoch. Tests pass one
+    /// they move themselves: a wall clock can jump (NTP, a paused VM), and an expiry test must not
+    /// depend on how long a loaded machine takes to send a request.
+    public var gtdClock: @Sendable () -> Int64 = { wallClockNanos() / 1_000_000 }
 
     public init(apiKeys: Set<String>, host: String = "127.0.0.1", port: Int = 0) {
         self.apiKeys = apiKeys

@@ -136,7 +136,7 @@ extension SFOXVenue {
         case .goodTillDate:
             guard algorithm == .smartRouting || algorithm == .limit else { return fail("time_in_force GTD is only allowed with algorithm_id 200 or 201") }
             guard let expires = request.expires else { return fail("time_in_force GTD requires expires") }
-            guard expires > wallClockMillis() else { return fail("expires is in the past") }
+            guard expires > configuration.gtdClock() else { return fail("expires is in the past") }
         }
         return .success((algorithm, lots, limit, timeInForce))
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import SFOXSimulator
 import SFOXWire
+import Synchronization
 import Testing
 import VenueBridgeCore
 
@@ -275,15 +276,23 @@ struct RestTests {
 
     @Test("GTD: the order rests until expires, then is Canceled")
     func goodTillDate() async throws {
-        try await withSimulator { simulator async throws in
+        // A clock the test moves: the order's life does not depend on the machine's speed.
+        let now = Mutex<Int64>(1_700_000_000_000)
+        try await withSimulator({ $0.gtdClock = { now.withLock { $0 } } }) { simulator async throws in
             let price = try await restingBuyPrice(simulator)
-            // Far enough ahead that a loaded CI machine still sends the create before it passes.
-            let expires = wallClockNanos() / 1_000_000 + 2_000
             let request = SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 201, price: price, quantity: decimal("0.1"),
-                                          clientOrderId: "gtd-1", timeInForce: .goodTillDate, expires: expires)
+                                          clientOrderId: "gtd-1", timeInForce: .goodTillDate, expires: now.withLock { $0 } + 60_000)
             let response = try await create(simulator, request)
-            #expect(response.status == 201)
+            #expect(response.status == 201, "\(response.body)")
             #expect(try response.order().status == .started)
+            var past = request
+            past.clientOrderId = "gtd-past"
+            past.expires = now.withLock { $0 } - 1
+            #expect(try await create(simulator, past).status == 400, "an expires in the past is refused")
+
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await simulator.order(clientOrderId: "gtd-1")?.status == .started, "still before expires")
+            now.withLock { $0 += 60_000 }
             let deadline = ContinuousClock.now + .seconds(15)
             while await simulator.order(clientOrderId: "gtd-1")?.status == .started, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
