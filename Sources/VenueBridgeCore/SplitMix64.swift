@@ -19,4 +19,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
         range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
     }
+
+    /// Uniform in `0..<bound` (bound > 0).
+    public mutating func below(_ bound: UInt64) -> UInt64 {
+        next(in: 0...(bound - 1))
+    }
+
+    /// Uniform in `range`.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(below(UInt64(range.upperBound - range.lowerBound + 1)))
+    }
+
+    /// True with probability `percent`/100.
+    public mutating func chance(_ percent: UInt64) -> Bool {
+        below(100) < percent
+    }
 }
