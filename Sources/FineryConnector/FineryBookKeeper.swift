@@ -28,18 +28,8 @@ public struct FineryBookKeeper: Sendable {
         let symbol = try symbol(venueInstrument)
         let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
         guard !new.isCrossed else { throw FineryNormalizeError("B \(venueInstrument): snapshot is crossed") }
-        let old = books[venueInstrument]
-        books[venueInstrument] = new
-        var events: [NormalizedEvent] = []
-        if let old {
-            let changes = LocalOrderBook.changes(from: old, to: new)
-            guard !changes.bids.isEmpty || !changes.asks.isEmpty else { return [] }
-            events.append(event(symbol, venueInstrument, tsRecv, .bookDelta(changes)))
-        } else {
-            events.append(event(symbol, venueInstrument, tsRecv, .bookSnapshot(new.levels(depth: nil))))
-        }
-        if let ticker = tickerIfTopChanged(from: old.map(Self.top), to: new) { events.append(event(symbol, venueInstrument, tsRecv, .ticker(ticker))) }
-        return events
+        let old = books.updateValue(new, forKey: venueInstrument)
+        return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
     }
 
     /// Incremental updates. An update for a book without a snapshot, or one that leaves the book
@@ -47,7 +37,7 @@ public struct FineryBookKeeper: Sendable {
     public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
         guard var book = books[venueInstrument] else { throw FineryNormalizeError("B \(venueInstrument): update before snapshot") }
-        let before = Self.top(book)
+        let before = book.top
         let bidChanges = Self.apply(bids, side: .bid, to: &book)
         let askChanges = Self.apply(asks, side: .ask, to: &book)
         guard !book.isCrossed else {
@@ -57,7 +47,7 @@ public struct FineryBookKeeper: Sendable {
         books[venueInstrument] = book
         guard !bidChanges.isEmpty || !askChanges.isEmpty else { return [] }
         var events = [event(symbol, venueInstrument, tsRecv, .bookDelta(BookLevels(bids: bidChanges, asks: askChanges)))]
-        if let ticker = tickerIfTopChanged(from: before, to: book) { events.append(event(symbol, venueInstrument, tsRecv, .ticker(ticker))) }
+        if publishTicker, before != book.top { events.append(event(symbol, venueInstrument, tsRecv, .ticker(book.topOfBookTicker))) }
         return events
     }
 
@@ -79,18 +69,6 @@ public struct FineryBookKeeper: Sendable {
             }
         }
         return changes
-    }
-
-    private typealias Top = (bid: PriceLevel?, ask: PriceLevel?)
-
-    private static func top(_ book: LocalOrderBook) -> Top { (book.bestBid, book.bestAsk) }
-
-    /// The ticker to publish when the best bid or ask (price or size) differs from `old`; a book
-    /// without a previous top (nil) always gets one.
-    private func tickerIfTopChanged(from old: Top?, to new: LocalOrderBook) -> Ticker? {
-        guard publishTicker else { return nil }
-        if let old, old.bid == new.bestBid, old.ask == new.bestAsk { return nil }
-        return Ticker(bid: new.bestBid?.price, bidSize: new.bestBid?.size, ask: new.bestAsk?.price, askSize: new.bestAsk?.size)
     }
 
     private static func level(_ level: FineryLevel) -> PriceLevel {

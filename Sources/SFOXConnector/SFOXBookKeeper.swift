@@ -34,18 +34,7 @@ public struct SFOXBookKeeper: Sendable {
         let new = LocalOrderBook(bids: try Self.aggregate(snapshot.bids, pair), asks: try Self.aggregate(snapshot.asks, pair))
         guard !new.isCrossed else { throw SFOXNormalizeError("orderbook \(pair): snapshot is crossed") }
         let old = books.updateValue(new, forKey: pair)
-        var events: [NormalizedEvent] = []
-        if let old {
-            let changes = LocalOrderBook.changes(from: old, to: new)
-            guard !changes.bids.isEmpty || !changes.asks.isEmpty else { return [] }
-            events.append(event(symbol, pair, tsVenue, tsRecv, .bookDelta(changes)))
-        } else {
-            events.append(event(symbol, pair, tsVenue, tsRecv, .bookSnapshot(new.levels())))
-        }
-        if publishTicker, old?.bestBid != new.bestBid || old?.bestAsk != new.bestAsk || old == nil {
-            events.append(event(symbol, pair, tsVenue, tsRecv, .ticker(Ticker(bid: new.bestBid?.price, bidSize: new.bestBid?.size, ask: new.bestAsk?.price, askSize: new.bestAsk?.size))))
-        }
-        return events
+        return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, pair, tsVenue, tsRecv, $0) }
     }
 
     /// The venue's ~3 s ticker (last, OHLC, volume, VWAP), completed with our current top of book.

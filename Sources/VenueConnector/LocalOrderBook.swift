@@ -23,6 +23,19 @@ public struct LocalOrderBook: Sendable, Equatable {
     public var isEmpty: Bool { bids.isEmpty && asks.isEmpty }
     public var bestBid: PriceLevel? { bids.first }
     public var bestAsk: PriceLevel? { asks.first }
+
+    /// The best bid and ask, price and size: what a top-of-book `ticker` reports.
+    public struct Top: Sendable, Equatable {
+        public var bid: PriceLevel?
+        public var ask: PriceLevel?
+    }
+
+    public var top: Top { Top(bid: bestBid, ask: bestAsk) }
+
+    /// The top of book as a `ticker` payload.
+    public var topOfBookTicker: Ticker {
+        Ticker(bid: bestBid?.price, bidSize: bestBid?.size, ask: bestAsk?.price, askSize: bestAsk?.size)
+    }
     /// A crossed or locked book means the local copy is wrong (or the venue is): resync.
     public var isCrossed: Bool {
         guard let bid = bestBid, let ask = bestAsk else { return false }
@@ -77,6 +90,23 @@ public struct LocalOrderBook: Sendable, Equatable {
         case .ask: removed = asks; asks = []
         }
         return removed.map { PriceLevel(price: $0.price, size: .zero) }
+    }
+
+    /// What a venue that sends whole books publishes when `new` replaces `old` (nil: the first book
+    /// of a subscription): a `book_snapshot` the first time, afterwards the `book_delta` of the
+    /// levels that changed, and a top-of-book `ticker` when `ticker` is on and the best bid or ask
+    /// moved. Nothing when the book is unchanged.
+    public static func replacementPayloads(from old: LocalOrderBook?, to new: LocalOrderBook, ticker: Bool) -> [EventPayload] {
+        var payloads: [EventPayload] = []
+        if let old {
+            let changes = changes(from: old, to: new)
+            guard !changes.bids.isEmpty || !changes.asks.isEmpty else { return [] }
+            payloads.append(.bookDelta(changes))
+        } else {
+            payloads.append(.bookSnapshot(new.levels()))
+        }
+        if ticker, old?.top != new.top { payloads.append(.ticker(new.topOfBookTicker)) }
+        return payloads
     }
 
     /// The levels that differ between two books, for venues that only send full snapshots: changed
