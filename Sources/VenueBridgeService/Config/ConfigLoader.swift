@@ -132,20 +132,13 @@ public struct ConfigLoader {
                 r.bool("enabled", into: &finery.enabled)
                 readLink(&r, into: &finery.link)
                 r.string("account", into: &finery.account)
-                for (venueId, symbol, _) in r.stringMap("instruments") {
-                    finery.instruments.append(.init(venueId: venueId, symbol: symbol))
-                }
-                finery.instruments.sort { $0.venueId < $1.venueId }
+                readInstruments(&r, into: &finery.instruments)
                 readFeeds(&r, into: &finery.feeds)
                 r.bool("publish_ticker", into: &finery.publishTicker)
                 r.bool("cancel_on_disconnect", into: &finery.cancelOnDisconnect)
                 rejectInlineSecrets(&r, ["api_key", "api_secret"], envPrefix: "VB_FINERY_")
-                var file: String?
-                r.optionalString("api_key_file", into: &file)
-                if let file { finery.apiKey = readSecret(file: file, key: r.keyPath("api_key_file"), issues: &r.issues) }
-                file = nil
-                r.optionalString("api_secret_file", into: &file)
-                if let file { finery.apiSecret = readSecret(file: file, key: r.keyPath("api_secret_file"), issues: &r.issues) }
+                readSecretFile(&r, "api_key_file", into: &finery.apiKey)
+                readSecretFile(&r, "api_secret_file", into: &finery.apiSecret)
                 config.venues.finery = finery
             }
             v.section("sfox") { r in
@@ -154,18 +147,13 @@ public struct ConfigLoader {
                 readLink(&r, into: &sfox.link)
                 r.string("rest_url", into: &sfox.restURL)
                 r.string("account", into: &sfox.account)
-                for (venueId, symbol, _) in r.stringMap("instruments") {
-                    sfox.instruments.append(.init(venueId: venueId, symbol: symbol))
-                }
-                sfox.instruments.sort { $0.venueId < $1.venueId }
+                readInstruments(&r, into: &sfox.instruments)
                 readFeeds(&r, into: &sfox.feeds)
                 r.bool("net_price_books", into: &sfox.netPriceBooks)
                 r.bool("publish_ticker", into: &sfox.publishTicker)
                 r.bool("enterprise", into: &sfox.enterprise)
                 rejectInlineSecrets(&r, ["api_key"], envPrefix: "VB_SFOX_")
-                var file: String?
-                r.optionalString("api_key_file", into: &file)
-                if let file { sfox.apiKey = readSecret(file: file, key: r.keyPath("api_key_file"), issues: &r.issues) }
+                readSecretFile(&r, "api_key_file", into: &sfox.apiKey)
                 config.venues.sfox = sfox
             }
         }
@@ -186,6 +174,21 @@ public struct ConfigLoader {
             }
             feeds.insert(feed)
         }
+    }
+
+    /// `instruments: {venue id: symbol}`, appended in venue-id order.
+    private func readInstruments(_ r: inout ConfigReader, into instruments: inout [BridgeConfig.InstrumentMapping]) {
+        for (venueId, symbol, _) in r.stringMap("instruments") {
+            instruments.append(.init(venueId: venueId, symbol: symbol))
+        }
+        instruments.sort { $0.venueId < $1.venueId }
+    }
+
+    /// `<name>_file: PATH`: the secret is read from that file (its problems reported under the key).
+    private func readSecretFile(_ r: inout ConfigReader, _ key: String, into secret: inout String?) {
+        var file: String?
+        r.optionalString(key, into: &file)
+        if let file { secret = readSecret(file: file, key: r.keyPath(key), issues: &r.issues) }
     }
 
     /// Venue secrets never come from the YAML file: each one present is an error naming the way in.
