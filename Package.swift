@@ -236,7 +236,7 @@ let package = Package(
         // Test-only helpers shared by the end-to-end suites (not a product).
         .target(
             name: "BridgeTestSupport",
-            dependencies: ["KafkaBus", "VenueBridgeCore", "VenueConnector", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KafkaBus", "RedisBus", "EventBus", "VenueBridgeCore", "VenueConnector", .product(name: "Logging", package: "swift-log")],
             path: "Tests/BridgeTestSupport",
             swiftSettings: strictSwift
         ),

@@ -1,11 +1,9 @@
-import EventBus
 import FineryConnector
 import FinerySimulator
 import FineryWire
 import KafkaBus
 import Logging
 import MetricsTestKit
-import RedisBus
 import Synchronization
 import BridgeTestSupport
 import Testing
@@ -18,16 +16,14 @@ final class FineryBridgeHarness: Sendable {
     static let apiSecret = "test-secret"
 
     let simulator: FinerySimulator
-    let cluster: KafkaMockCluster
-    let topics: TopicNames
-    let producer: KafkaProducer
-    let redis: RedisStreamWriter?
-    let publisher: EventPublisher
+    let pipeline: TestEventPipeline
     let connector: FineryConnector
     let metrics: TestMetrics
-    let reader: EventReader
     let symbols: [String: String]
     private let tasks: Mutex<[Task<Void, any Error>]>
+
+    var producer: KafkaProducer { pipeline.producer }
+    var reader: EventReader { pipeline.reader }
 
     init(
         prefix: String, symbolSuffix: String = "", snapshotOnly: Bool = false, withRedis: Bool = false,
@@ -39,12 +35,7 @@ final class FineryBridgeHarness: Sendable {
             logger: logger
         )
         let port = try await simulator.start()
-        cluster = try KafkaMockCluster()
-        topics = TopicNames(prefix: prefix)
-        for topic in topics.all { try cluster.createTopic(topic, partitions: 1) }
-        producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
-        redis = withRedis ? testRedisPort.map { RedisStreamWriter(configuration: .init(endpoint: RedisEndpoint(port: $0)), logger: logger) } : nil
-        publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: redis, logger: logger)
+        pipeline = try TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.ticker, topics.execReport, topics.venueStatus] }
         symbols = ["BTC-USD": "BTC-USD" + symbolSuffix, "ETH-USD": "ETH-USD" + symbolSuffix]
         var configuration = FineryConnectorConfiguration(
             url: "ws://127.0.0.1:\(port)/ws", apiKey: Self.apiKey, apiSecret: Self.apiSecret, account: "acct-1",
@@ -54,10 +45,9 @@ final class FineryBridgeHarness: Sendable {
         configuration.link.reconnect.maxDelay = .milliseconds(500)
         tune(&configuration)
         metrics = TestMetrics()
-        connector = FineryConnector(configuration: configuration, sink: publisher, logger: logger, metricsFactory: metrics)
-        reader = try EventReader(bootstrap: cluster.bootstrapServers, topics: [topics.book, topics.ticker, topics.execReport, topics.venueStatus])
+        connector = FineryConnector(configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
         let supervisor = connector.supervisor()
-        let publisher = self.publisher
+        let publisher = pipeline.publisher
         tasks = Mutex([Task { try await supervisor.run() }, Task { await publisher.run() }])
     }
 
@@ -87,11 +77,7 @@ final class FineryBridgeHarness: Sendable {
     func stop() async {
         for task in tasks.withLock({ $0 }) { task.cancel() }
         for task in tasks.withLock({ $0 }) { _ = await task.result }
-        await reader.stop()
-        await publisher.stop(timeout: .seconds(2))
-        _ = await producer.flush(timeout: .seconds(5))
-        producer.close(flushTimeout: .zero)
-        await redis?.close(drainTimeout: .seconds(2))
+        await pipeline.stop()
         await simulator.stop()
     }
 }

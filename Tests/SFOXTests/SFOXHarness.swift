@@ -1,9 +1,7 @@
 import BridgeTestSupport
-import EventBus
 import KafkaBus
 import Logging
 import MetricsTestKit
-import RedisBus
 import SFOXConnector
 import SFOXSimulator
 import SFOXWire
@@ -16,17 +14,15 @@ final class SFOXBridgeHarness: Sendable {
     static let apiKey = "sfox-test-key"
 
     let simulator: SFOXSimulator
-    let cluster: KafkaMockCluster
-    let topics: TopicNames
-    let producer: KafkaProducer
-    let redis: RedisStreamWriter?
-    let publisher: EventPublisher
+    let pipeline: TestEventPipeline
     let connector: SFOXConnector
     let metrics: TestMetrics
-    let reader: EventReader
     /// sFOX pair → normalized symbol.
     let symbols: [String: String]
     private let tasks: Mutex<[Task<Void, any Error>]>
+
+    var producer: KafkaProducer { pipeline.producer }
+    var reader: EventReader { pipeline.reader }
 
     init(
         prefix: String, symbolSuffix: String = "", withRedis: Bool = false, connectorKey: String? = SFOXBridgeHarness.apiKey,
@@ -38,12 +34,7 @@ final class SFOXBridgeHarness: Sendable {
         simulate(&simulatorConfiguration)
         simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
         let port = try await simulator.start()
-        cluster = try KafkaMockCluster()
-        topics = TopicNames(prefix: prefix)
-        for topic in topics.all { try cluster.createTopic(topic, partitions: 1) }
-        producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
-        redis = withRedis ? testRedisPort.map { RedisStreamWriter(configuration: .init(endpoint: RedisEndpoint(port: $0)), logger: logger) } : nil
-        publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: redis, logger: logger)
+        pipeline = try TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus] }
         symbols = ["btcusd": "BTC-USD" + symbolSuffix, "ethusd": "ETH-USD" + symbolSuffix]
         var configuration = SFOXConnectorConfiguration(
             url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: "sfox-1",
@@ -55,10 +46,9 @@ final class SFOXBridgeHarness: Sendable {
         }
         tune(&configuration)
         metrics = TestMetrics()
-        connector = try SFOXConnector(configuration: configuration, sink: publisher, logger: logger, metricsFactory: metrics)
-        reader = try EventReader(bootstrap: cluster.bootstrapServers, topics: [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus])
+        connector = try SFOXConnector(configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
         let connector = self.connector
-        let publisher = self.publisher
+        let publisher = pipeline.publisher
         tasks = Mutex([Task { try await connector.run() }, Task { await publisher.run() }])
     }
 
@@ -93,11 +83,7 @@ final class SFOXBridgeHarness: Sendable {
     func stop() async {
         for task in tasks.withLock({ $0 }) { task.cancel() }
         for task in tasks.withLock({ $0 }) { _ = await task.result }
-        await reader.stop()
-        await publisher.stop(timeout: .seconds(2))
-        _ = await producer.flush(timeout: .seconds(5))
-        producer.close(flushTimeout: .zero)
-        await redis?.close(drainTimeout: .seconds(2))
+        await pipeline.stop()
         await simulator.stop()
     }
 }
