@@ -68,9 +68,11 @@ final class SFOXMarketDataSession: VenueSessionDriver {
         for batch in batches {
             try await writer.send(text: SFOXClientMessage.subscribe(feeds: batch.flatMap(configuration.marketFeeds(pair:))).encoded())
         }
-        if pairs.isEmpty { await control.transition(to: .ready, reason: "no pairs configured") }
         let answered = Latch()
-        if pairs.isEmpty { answered.set() }
+        if pairs.isEmpty {
+            answered.set()
+            await control.transition(to: .ready, reason: "no pairs configured")
+        }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
