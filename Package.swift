@@ -18,6 +18,8 @@ import PackageDescription
 //   SFOXSimulator       an sFOX venue (WebSocket + REST) for tests, benchmarks and the demo.
 //   T4Wire              Plus500 Futures (T4) protobuf messages (generated, committed), framing,
 //                       exact price conversion, house rules. Pure.
+//   T4Connector         T4 session (login, heartbeats, depth, accounts) + order entry (client side).
+//   T4Simulator         a T4 venue (protobuf over binary WebSocket) for tests, benchmarks and the demo.
 //   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
 //   venue-bridge        the executable: service + CLI.
 //   venue-sim           runs a venue simulator standalone.
@@ -133,6 +135,17 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "T4Connector",
+            dependencies: [
+                "T4Wire", "VenueConnector", "VenueBridgeCore", "EventBus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "SimulatorKit",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -193,7 +206,7 @@ let package = Package(
             name: "VenueBridgeService",
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryConnector", "FinerySimulator",
-                "SFOXConnector", "SFOXSimulator",
+                "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -206,7 +219,7 @@ let package = Package(
         .executableTarget(
             name: "venue-bridge",
             dependencies: [
-                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator", "SFOXSimulator",
+                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator", "SFOXSimulator", "T4Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -226,6 +239,7 @@ let package = Package(
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueBridgeService", "CRdKafka",
                 "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector", "SFOXWire", "SFOXConnector",
+                "T4Wire", "T4Connector", "T4Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -300,6 +314,15 @@ let package = Package(
             name: "T4SimulatorTests",
             dependencies: [
                 "T4Simulator", "T4Wire", "VenueBridgeCore", "SimulatorTestSupport",
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "T4Tests",
+            dependencies: [
+                "T4Wire", "T4Connector", "T4Simulator", "VenueConnector", "VenueBridgeCore",
+                "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift
         ),

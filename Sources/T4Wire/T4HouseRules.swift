@@ -54,6 +54,13 @@ public enum T4HouseRules {
     /// Fills are deduplicated on `exchange_trade_id`.
     public static let fillsDedupedOnExchangeTradeId = true
 
+    /// [house] The net position of an `AccountPosition` in contracts: the overnight position plus
+    /// the day's buys minus its sells (positive long, negative short). The notes do not define
+    /// it; this is our reading of the fields, in one place until the real venue is seen.
+    public static func netPosition(overnight: Int32, buys: Int32, sells: Int32) -> Int64 {
+        Int64(overnight) + Int64(buys) - Int64(sells)
+    }
+
     // MARK: Simulator reply shapes [house]
 
     /// [house] What the simulator sends for each order event. Every reply is a `ServerMessage`

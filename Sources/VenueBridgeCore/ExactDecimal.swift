@@ -73,6 +73,19 @@ public struct ExactDecimal: Sendable, Hashable {
         return nil
     }
 
+    /// True when `self` is a whole multiple of `step` (e.g. a price on its tick). False for a zero
+    /// step, and when the scaled values do not fit (no number that large is a tick multiple we use).
+    public func isMultiple(of step: ExactDecimal) -> Bool {
+        guard !step.isZero else { return false }
+        if isZero { return true }
+        let common = Swift.min(exponent, step.exponent)
+        guard let scaleSelf = Self.powerOfTen(exponent - common), let scaleStep = Self.powerOfTen(step.exponent - common) else { return false }
+        let (a, overflowA) = significand.multipliedReportingOverflow(by: scaleSelf)
+        let (b, overflowB) = step.significand.multipliedReportingOverflow(by: scaleStep)
+        guard !overflowA, !overflowB else { return false }
+        return a % b == 0
+    }
+
     /// Number of digits after the decimal point in the canonical text form.
     public var fractionDigits: Int { Swift.max(0, -exponent) }
 

@@ -8,7 +8,13 @@ public import VenueBridgeCore
 /// authentication, answered out of protocol, etc. The supervisor reconnects after it.
 public struct VenueSessionError: Error, Sendable, CustomStringConvertible {
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// The shortest wait before the next attempt, when the error says retrying soon is harmful
+    /// (e.g. a refused login: repeated bad passwords lock the user out). nil: the normal backoff.
+    public var retryAfter: Duration?
+    public init(_ reason: String, retryAfter: Duration? = nil) {
+        self.reason = reason
+        self.retryAfter = retryAfter
+    }
     public var description: String { reason }
 }
 
@@ -102,6 +108,7 @@ public struct VenueConnectionSupervisor: Service {
         while !Task.isCancelled {
             await control.transition(to: .connecting, reason: attempt == 0 ? nil : "reconnect attempt \(attempt)")
             let reason: String
+            var minimumDelay: Duration = .zero
             do {
                 let headers = try driver.upgradeHeaders()
                 try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger) { inbound, writer in
@@ -114,6 +121,7 @@ public struct VenueConnectionSupervisor: Service {
                 return
             } catch {
                 reason = "\(error)"
+                if let retryAfter = (error as? VenueSessionError)?.retryAfter { minimumDelay = retryAfter }
             }
             if Task.isCancelled {
                 await driver.sessionEnded(reason: "shutdown")
@@ -129,7 +137,7 @@ public struct VenueConnectionSupervisor: Service {
             if let maxAttempts = settings.reconnect.maxAttempts, attempt > maxAttempts {
                 throw VenueSessionError("\(venue): gave up after \(maxAttempts) reconnect attempts; last error: \(reason)")
             }
-            let delay = settings.reconnect.delay(attempt: attempt, unit: Double.random(in: 0..<1, using: &generator))
+            let delay = max(minimumDelay, settings.reconnect.delay(attempt: attempt, unit: Double.random(in: 0..<1, using: &generator)))
             metrics.reconnects.increment()
             try await Task.sleep(for: delay)
         }
