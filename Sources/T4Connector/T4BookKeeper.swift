@@ -27,8 +27,9 @@ public struct T4InstrumentDetails: Sendable, Hashable {
 /// - Trades arrive twice: as `MarketDepthTrade` and as the `trade_data` repeated on every depth.
 ///   A trade is new only when `total_traded_volume` changed
 ///   (`T4HouseRules.tradesDedupedOnTotalTradedVolume`). The volume seen in a subscription's
-///   snapshot is a baseline, not a trade (it is the market's last trade before we subscribed);
-///   the baseline survives reconnects, so a trade is neither lost nor repeated across them.
+///   snapshot is a baseline, not a trade (it is the market's last trade before we subscribed); a
+///   snapshot without trade data sets the baseline to zero. The baseline survives reconnects, so a
+///   trade is neither repeated across them nor, when it was the latest, lost.
 public struct T4BookKeeper: Sendable {
     let markets: [String: T4Market]
     let publishTicker: Bool
@@ -75,6 +76,8 @@ public struct T4BookKeeper: Sendable {
                 break  // high/low, limits, settlement: not published
             }
         }
+        // A snapshot without trade data says the market has not traded: the next trade is new.
+        if lastTradedVolume[market.marketID] == nil { lastTradedVolume[market.marketID] = 0 }
         return events
     }
 

@@ -59,6 +59,24 @@ public final class T4Simulator: Sendable {
         await venue.sendToAll(.message([0x12, 0xFF, 0xFF]))
     }
 
+    /// Makes the venue hang (true): sockets stay open but nothing is sent, not even heartbeats, so
+    /// a client must notice the silence itself. Messages that would have been sent are lost.
+    public func setSilent(_ silent: Bool) async {
+        await venue.setSilent(silent)
+    }
+
+    /// Ends a working order silently: no update is sent, as if it ended while the client was
+    /// disconnected (the next `AccountSnapshot` no longer lists it). False when not working.
+    @discardableResult
+    public func finishOrderQuietly(uniqueID: String) async -> Bool {
+        await venue.finishQuietly(uniqueID)
+    }
+
+    /// A market's `total_traded_volume` and `total_trade_count` so far; nil for an unknown market.
+    public func tradeTotals(marketID: String) async -> (volume: Int32, count: Int32)? {
+        await venue.tradeTotals(marketID)
+    }
+
     /// Background random-walk rate over all markets (0 stops it).
     public func setUpdatesPerSecond(_ rate: Int) async {
         firehose.updatesPerSecond = rate

@@ -94,6 +94,9 @@ actor T4Venue: SimulatedVenue {
     var positions: [String: [String: Position]] = [:]
     var nextSequence = 1
     var nextTradeID: Int64 = 1
+    /// Test control: the venue's application hangs. Sockets stay open (WebSocket pings are still
+    /// answered by the server library) but no message, heartbeats included, is sent.
+    var silent = false
 
     init(configuration: T4SimulatorConfiguration, counters: T4Counters, logger: Logger) {
         self.configuration = configuration
@@ -141,7 +144,7 @@ actor T4Venue: SimulatedVenue {
     }
 
     func send(_ message: T4ServerMessage, to id: T4Connection.ID) {
-        guard sessions[id] != nil else { return }
+        guard sessions[id] != nil, !silent else { return }
         sessions[id]?.lastSent = ContinuousClock.now
         deliver(.message(T4Frame.encode(message)), to: id)
     }
@@ -413,6 +416,20 @@ actor T4Venue: SimulatedVenue {
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
         }
         return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+
+    func setSilent(_ value: Bool) { silent = value }
+
+    /// Ends a working order without telling anyone (as if it ended while the client was away).
+    func finishQuietly(_ uniqueID: String) -> Bool {
+        guard var order = orders[uniqueID], order.record.status == .working else { return false }
+        order.record.status = .finished
+        orders[uniqueID] = order
+        return true
+    }
+
+    func tradeTotals(_ marketID: String) -> (volume: Int32, count: Int32)? {
+        markets[marketID].map { ($0.book.totalTradedVolume, $0.book.totalTradeCount) }
     }
 
     // MARK: - Queries
