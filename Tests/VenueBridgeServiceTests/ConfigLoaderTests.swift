@@ -257,6 +257,106 @@ struct SFOXConfigTests {
     }
 }
 
+@Suite("T4 config")
+struct T4ConfigTests {
+    func load(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:]) throws(ConfigError) -> BridgeConfig {
+        try loadVenueConfig(yaml, env: env, files: files)
+    }
+
+    func keys(_ yaml: String, env: [String: String] = [:]) -> [String] {
+        do {
+            _ = try load(yaml, env: env)
+            return []
+        } catch {
+            return error.issues.map(\.key)
+        }
+    }
+
+    static let es = #"{symbol: ES-M25, exchange_id: CME_Eq, contract_id: ES, market_id: "XCME_Eq ES (M25)"}"#
+    static let nq = #"{symbol: NQ-M25, exchange_id: CME_Eq, contract_id: NQ, market_id: "XCME_Eq NQ (M25)"}"#
+
+    /// An enabled section with these markets; tests append their own keys.
+    static func section(_ markets: [String] = [es, nq]) -> String {
+        "venues:\n  t4:\n    enabled: true\n    url: wss://wss-sim.t4login.com/v1\n    markets:\n" + markets.map { "      - \($0)\n" }.joined()
+    }
+
+    @Test("API-key login from a file: house keep-alive, markets and options reach the connector")
+    func apiKeyLogin() throws {
+        let yaml = Self.section() + "    subscribe_accounts: false\n    login_retry_delay_ms: 60000\n    api_key_file: /key\n"
+        let config = try load(yaml, files: ["/key": "t4-key\n"])
+        let t4 = config.venues.t4
+        #expect(t4.enabled && t4.apiKey == "t4-key" && t4.markets.map(\.symbol) == ["ES-M25", "NQ-M25"])
+        #expect(config.redactedSummary["venues.t4.api_key"] == "(set)" && config.redactedSummary["venues.t4.user"] == "(none)")
+        #expect(!config.redactedSummary.values.contains { $0.contains("t4-key") })
+        let connector = VenueConnectors.t4Configuration(t4)
+        #expect(connector.credentials == .apiKey("t4-key"))
+        #expect(connector.link.url == "wss://wss-sim.t4login.com/v1")
+        #expect(connector.link.pingInterval == .seconds(20) && connector.link.deadLinkTimeout == .seconds(60))
+        #expect(!connector.subscribeAccounts && connector.publishTicker && connector.loginRetryDelay == .seconds(60))
+        #expect(connector.markets.map(\.marketID) == ["XCME_Eq ES (M25)", "XCME_Eq NQ (M25)"] && connector.markets[1].contractID == "NQ")
+    }
+
+    @Test("password login: names from YAML or the environment, secrets from the environment and files")
+    func passwordLogin() throws {
+        let yaml = Self.section() + "    firm: DEMO\n    app_name: VenueBridge\n"
+        let env = ["VB_T4_USERNAME": "demo", "VB_T4_PASSWORD": "demo-password", "VB_T4_APP_LICENSE_FILE": "/license", "VB_T4_URL": "ws://127.0.0.1:9300/v1"]
+        let config = try load(yaml, env: env, files: ["/license": "license-0042\n"])
+        let connector = VenueConnectors.t4Configuration(config.venues.t4)
+        #expect(connector.credentials == .password(firm: "DEMO", username: "demo", password: "demo-password", appName: "VenueBridge", appLicense: "license-0042"))
+        #expect(connector.link.url == "ws://127.0.0.1:9300/v1")
+        #expect(config.redactedSummary["venues.t4.user"] == "DEMO/demo via VenueBridge")
+        #expect(config.redactedSummary["venues.t4.password"] == "(set)" && config.redactedSummary["venues.t4.app_license"] == "(set)")
+        #expect(!config.redactedSummary.values.contains { $0.contains("demo-password") || $0.contains("license-0042") })
+        #expect(!"\(connector.credentials)".contains("demo-password") && !"\(connector.credentials)".contains("license-0042"))
+    }
+
+    @Test("enabled without a complete login is an error: T4 has no public market data")
+    func missingCredentials() {
+        #expect(keys(Self.section()) == ["venues.t4.api_key"])
+        #expect(Set(keys(Self.section() + "    firm: DEMO\n")) == ["venues.t4.username", "venues.t4.password", "venues.t4.app_name", "venues.t4.app_license"])
+        #expect(keys(Self.section(), env: ["VB_T4_API_KEY": "k", "VB_T4_PASSWORD": "p"]) == ["venues.t4.api_key"])
+        #expect(keys("venues:\n  t4:\n    markets: []\n", env: ["VB_T4_ENABLED": "yes", "VB_T4_API_KEY": "k"]) == ["venues.t4.url", "venues.t4.markets"])
+        #expect(keys("venues:\n  t4:\n    enabled: false\n").isEmpty)
+    }
+
+    @Test("secrets in YAML are refused, naming the variable to use and never echoing the value")
+    func inlineSecrets() {
+        let yaml = Self.section() + "    api_key: key-in-yaml\n    password: hunter2\n    app_license: license-in-yaml\n"
+        do {
+            _ = try load(yaml, env: ["VB_T4_API_KEY": "k"])
+            Issue.record("inline secrets were accepted")
+        } catch {
+            #expect(Set(error.issues.map(\.key)) == ["venues.t4.api_key", "venues.t4.password", "venues.t4.app_license"])
+            #expect(error.issues.first { $0.key == "venues.t4.password" }?.problem.contains("VB_T4_PASSWORD") == true)
+            #expect(!error.description.contains("hunter2") && !error.description.contains("key-in-yaml") && !error.description.contains("license-in-yaml"))
+        }
+    }
+
+    @Test("markets: every id required, symbols and market ids unique, unknown keys reported by index")
+    func markets() {
+        let yaml = Self.section([
+            Self.es,
+            #"{symbol: ES-M25, exchange_id: CME_Eq, contract_id: NQ, market_id: "XCME_Eq ES (M25)"}"#,
+            #"{symbol: YM-M25, exchange_id: "", contract_id: YM, market_id: "XCBT_Eq YM (M25)", tick: 1}"#,
+            "just-a-string",
+        ])
+        do {
+            _ = try load(yaml, env: ["VB_T4_API_KEY": "k"])
+            Issue.record("bad markets were accepted")
+        } catch {
+            let found = Dictionary(error.issues.map { ($0.key, $0.problem) }, uniquingKeysWith: { $1 })
+            #expect(Set(found.keys) == [
+                "venues.t4.markets[1].symbol", "venues.t4.markets[1].market_id", "venues.t4.markets[2].exchange_id",
+                "venues.t4.markets[2].tick", "venues.t4.markets[3]",
+            ])
+            #expect(found["venues.t4.markets[1].symbol"] == "'ES-M25' is already used by venues.t4.markets[0].symbol")
+            #expect(found["venues.t4.markets[2].exchange_id"] == "must be set (not empty)")
+            #expect(found["venues.t4.markets[2].tick"] == "unknown key")
+        }
+        #expect(keys("venues:\n  t4:\n    markets: {ES: x}\n") == ["venues.t4.markets"])
+    }
+}
+
 /// Loads `yaml` as `/c.yaml`, with `files` readable as secret files.
 func loadVenueConfig(_ yaml: String, env: [String: String], files: [String: String]) throws(ConfigError) -> BridgeConfig {
     var all = files

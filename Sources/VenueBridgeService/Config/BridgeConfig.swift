@@ -2,6 +2,7 @@ public import EventBus
 public import KafkaBus
 public import Logging
 public import RedisBus
+public import T4Connector
 public import VenueBridgeCore
 
 /// The whole service configuration, after YAML, environment overrides and secrets were applied
@@ -124,6 +125,40 @@ public struct BridgeConfig: Sendable {
         public var apiKey: String?
     }
 
+    /// Plus500 Futures / T4 (`venues.t4`). The venue has no public market data: every session
+    /// logs in, with an API key or with a user and a registered application.
+    public struct T4: Sendable, Equatable {
+        public var enabled: Bool = false
+        /// No default URL: a guess between live (`wss://wss.t4login.com/v1`) and the venue's own
+        /// simulator (`wss://wss-sim.t4login.com/v1`) would send orders to the wrong one.
+        /// Keep-alive at the house heartbeat (20 s, dead after 60 s of silence), as the connector does.
+        public var link: VenueLink = {
+            var link = VenueLink()
+            link.pingIntervalMs = 20_000
+            link.deadLinkTimeoutMs = 60_000
+            return link
+        }()
+        /// The connector's own market type: the config adds nothing to T4's three ids and our symbol.
+        public var markets: [T4Market] = []
+        /// Off: market data only (no executions, positions or order entry).
+        public var subscribeAccounts: Bool = true
+        public var publishTicker: Bool = true
+        public var loginRetryDelayMs: Int = 30_000
+        /// From `VB_T4_API_KEY[_FILE]` or `api_key_file`.
+        public var apiKey: String?
+        /// The password login; `firm`, `username` and `appName` are not secrets and may be in YAML.
+        public var firm: String?
+        public var username: String?
+        /// From `VB_T4_PASSWORD[_FILE]` or `password_file`.
+        public var password: String?
+        public var appName: String?
+        /// From `VB_T4_APP_LICENSE[_FILE]` or `app_license_file`.
+        public var appLicense: String?
+
+        /// True when any part of the password login is set, so a half-configured one is reported.
+        var hasPasswordLogin: Bool { [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) } }
+    }
+
     public enum SFOXFeed: String, Sendable, CaseIterable, Hashable {
         case books, trades, ticker, account
     }
@@ -144,6 +179,7 @@ public struct BridgeConfig: Sendable {
     public struct Venues: Sendable, Equatable {
         public var finery = Finery()
         public var sfox = SFOX()
+        public var t4 = T4()
     }
 
     public var log = Log()
@@ -170,6 +206,11 @@ public struct BridgeConfig: Sendable {
             "venues.finery.api_secret": venues.finery.apiSecret == nil ? "(none)" : "(set)",
             "venues.sfox": venues.sfox.enabled ? "\(venues.sfox.link.url) \(venues.sfox.restURL) \(venues.sfox.instruments.map(\.symbol))" : "disabled",
             "venues.sfox.api_key": venues.sfox.apiKey == nil ? "(none)" : "(set)",
+            "venues.t4": venues.t4.enabled ? "\(venues.t4.link.url) \(venues.t4.markets.map(\.symbol))" : "disabled",
+            "venues.t4.api_key": venues.t4.apiKey == nil ? "(none)" : "(set)",
+            "venues.t4.user": venues.t4.hasPasswordLogin ? "\(venues.t4.firm ?? "?")/\(venues.t4.username ?? "?") via \(venues.t4.appName ?? "?")" : "(none)",
+            "venues.t4.password": venues.t4.password == nil ? "(none)" : "(set)",
+            "venues.t4.app_license": venues.t4.appLicense == nil ? "(none)" : "(set)",
         ]
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = SecretPolicy.isSecretKafkaProperty(name) ? "(set)" : value

@@ -1,6 +1,7 @@
 import EventBus
 import Foundation
 import Logging
+import T4Connector
 import VenueBridgeCore
 import Yams
 
@@ -156,6 +157,24 @@ public struct ConfigLoader {
                 readSecretFile(&r, "api_key_file", into: &sfox.apiKey)
                 config.venues.sfox = sfox
             }
+            v.section("t4") { r in
+                var t4 = config.venues.t4
+                r.bool("enabled", into: &t4.enabled)
+                readLink(&r, into: &t4.link)
+                readT4Markets(&r, into: &t4.markets)
+                r.bool("subscribe_accounts", into: &t4.subscribeAccounts)
+                r.bool("publish_ticker", into: &t4.publishTicker)
+                // At least a second: a quick retry of a refused password can lock the user out.
+                r.int("login_retry_delay_ms", in: 1_000...3_600_000, into: &t4.loginRetryDelayMs)
+                r.optionalString("firm", into: &t4.firm)
+                r.optionalString("username", into: &t4.username)
+                r.optionalString("app_name", into: &t4.appName)
+                rejectInlineSecrets(&r, ["api_key", "password", "app_license"], envPrefix: "VB_T4_")
+                readSecretFile(&r, "api_key_file", into: &t4.apiKey)
+                readSecretFile(&r, "password_file", into: &t4.password)
+                readSecretFile(&r, "app_license_file", into: &t4.appLicense)
+                config.venues.t4 = t4
+            }
         }
         reader.rejectUnknownKeys()
         issues += reader.issues
@@ -182,6 +201,33 @@ public struct ConfigLoader {
             instruments.append(.init(venueId: venueId, symbol: symbol))
         }
         instruments.sort { $0.venueId < $1.venueId }
+    }
+
+    /// `markets: [{symbol, exchange_id, contract_id, market_id}]`. T4 subscribes with all three ids
+    /// and never lets us derive one from another, so each is required; a repeated symbol or market
+    /// id would put two books into one stream or subscribe one market twice.
+    private func readT4Markets(_ r: inout ConfigReader, into markets: inout [T4Market]) {
+        let fields: [(key: String, field: WritableKeyPath<T4Market, String>)] = [
+            ("symbol", \.symbol), ("exchange_id", \.exchangeID), ("contract_id", \.contractID), ("market_id", \.marketID),
+        ]
+        var firstUse: [String: [String: String]] = [:]  // key → value → where it was first set
+        r.mappingList("markets") { m in
+            var market = T4Market(symbol: "", exchangeID: "", contractID: "", marketID: "")
+            for (key, field) in fields {
+                m.string(key, into: &market[keyPath: field])
+                let value = market[keyPath: field]
+                if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                    m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "must be set (not empty)"))
+                } else if key == "symbol" || key == "market_id" {
+                    if let first = firstUse[key]?[value] {
+                        m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "'\(value)' is already used by \(first)"))
+                    } else {
+                        firstUse[key, default: [:]][value] = m.keyPath(key)
+                    }
+                }
+            }
+            markets.append(market)
+        }
     }
 
     /// `<name>_file: PATH`: the secret is read from that file (its problems reported under the key).
@@ -235,12 +281,22 @@ public struct ConfigLoader {
         ("VB_FINERY_API_SECRET", "Finery API secret (secret)"), ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
         ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"), ("VB_SFOX_REST_URL", "venues.sfox.rest_url"),
         ("VB_SFOX_API_KEY", "sFOX API key (secret)"), ("VB_SFOX_API_KEY_FILE", "file holding the sFOX API key"),
+        ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
+        ("VB_T4_API_KEY", "T4 API key (secret)"), ("VB_T4_API_KEY_FILE", "file holding the T4 API key"),
+        ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"), ("VB_T4_APP_NAME", "venues.t4.app_name"),
+        ("VB_T4_PASSWORD", "T4 password (secret)"), ("VB_T4_PASSWORD_FILE", "file holding the T4 password"),
+        ("VB_T4_APP_LICENSE", "T4 application license (secret)"), ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
     ]
 
     func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
         func env(_ name: String, _ apply: (String) -> String?) {
             guard let value = environment[name] else { return }
             if let problem = apply(value) { issues.append(ConfigIssue(key: "env \(name)", problem: problem)) }
+        }
+        /// `NAME` and `NAME_FILE`; the file wins, being how secrets are mounted in production.
+        func secret(_ name: String, into target: WritableKeyPath<BridgeConfig, String?>) {
+            env(name) { v in config[keyPath: target] = v; return nil }
+            env(name + "_FILE") { v in config[keyPath: target] = readSecret(file: v, key: "env \(name)_FILE", issues: &issues); return nil }
         }
         env("VB_LOG_LEVEL") { v in Logger.Level(rawValue: v).map { config.log.level = $0; return nil } ?? "must be one of \(Logger.Level.allCases.map(\.rawValue))" }
         env("VB_LOG_FORMAT") { v in BridgeConfig.Log.Format(rawValue: v).map { config.log.format = $0; return nil } ?? "must be text or json" }
@@ -252,19 +308,23 @@ public struct ConfigLoader {
         env("VB_REDIS_ENABLED") { v in Self.parseBool(v).map { config.redis.enabled = $0; return nil } ?? "must be true or false" }
         env("VB_REDIS_HOST") { v in config.redis.host = v; return nil }
         env("VB_REDIS_PORT") { v in Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
-        env("VB_REDIS_PASSWORD") { v in config.redis.password = v; return nil }
-        env("VB_REDIS_PASSWORD_FILE") { v in config.redis.password = readSecret(file: v, key: "env VB_REDIS_PASSWORD_FILE", issues: &issues); return nil }
+        secret("VB_REDIS_PASSWORD", into: \.redis.password)
         env("VB_FINERY_ENABLED") { v in Self.parseBool(v).map { config.venues.finery.enabled = $0; return nil } ?? "must be true or false" }
         env("VB_FINERY_URL") { v in config.venues.finery.link.url = v; return nil }
-        env("VB_FINERY_API_KEY") { v in config.venues.finery.apiKey = v; return nil }
-        env("VB_FINERY_API_KEY_FILE") { v in config.venues.finery.apiKey = readSecret(file: v, key: "env VB_FINERY_API_KEY_FILE", issues: &issues); return nil }
-        env("VB_FINERY_API_SECRET") { v in config.venues.finery.apiSecret = v; return nil }
-        env("VB_FINERY_API_SECRET_FILE") { v in config.venues.finery.apiSecret = readSecret(file: v, key: "env VB_FINERY_API_SECRET_FILE", issues: &issues); return nil }
+        secret("VB_FINERY_API_KEY", into: \.venues.finery.apiKey)
+        secret("VB_FINERY_API_SECRET", into: \.venues.finery.apiSecret)
         env("VB_SFOX_ENABLED") { v in Self.parseBool(v).map { config.venues.sfox.enabled = $0; return nil } ?? "must be true or false" }
         env("VB_SFOX_URL") { v in config.venues.sfox.link.url = v; return nil }
         env("VB_SFOX_REST_URL") { v in config.venues.sfox.restURL = v; return nil }
-        env("VB_SFOX_API_KEY") { v in config.venues.sfox.apiKey = v; return nil }
-        env("VB_SFOX_API_KEY_FILE") { v in config.venues.sfox.apiKey = readSecret(file: v, key: "env VB_SFOX_API_KEY_FILE", issues: &issues); return nil }
+        secret("VB_SFOX_API_KEY", into: \.venues.sfox.apiKey)
+        env("VB_T4_ENABLED") { v in Self.parseBool(v).map { config.venues.t4.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_T4_URL") { v in config.venues.t4.link.url = v; return nil }
+        env("VB_T4_FIRM") { v in config.venues.t4.firm = v; return nil }
+        env("VB_T4_USERNAME") { v in config.venues.t4.username = v; return nil }
+        env("VB_T4_APP_NAME") { v in config.venues.t4.appName = v; return nil }
+        secret("VB_T4_API_KEY", into: \.venues.t4.apiKey)
+        secret("VB_T4_PASSWORD", into: \.venues.t4.password)
+        secret("VB_T4_APP_LICENSE", into: \.venues.t4.appLicense)
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
             var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
             var value: String? = value
@@ -319,24 +379,17 @@ public struct ConfigLoader {
         }
         let finery = config.venues.finery
         if finery.enabled {
-            if !(finery.link.url.hasPrefix("wss://") || finery.link.url.hasPrefix("ws://")) {
-                issues.append(ConfigIssue(key: "venues.finery.url", problem: "must be a ws:// or wss:// URL"))
-            }
+            validate(finery.link, section: "venues.finery", issues: &issues)
             if finery.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "must map at least one instrument")) }
             if finery.apiKey?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_key", problem: "missing: set VB_FINERY_API_KEY or VB_FINERY_API_KEY_FILE")) }
             if finery.apiSecret?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_secret", problem: "missing: set VB_FINERY_API_SECRET or VB_FINERY_API_SECRET_FILE")) }
             if Set(finery.instruments.map(\.symbol)).count != finery.instruments.count {
                 issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "two venue instruments map to the same symbol"))
             }
-            if finery.link.deadLinkTimeoutMs <= finery.link.pingIntervalMs {
-                issues.append(ConfigIssue(key: "venues.finery.dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
-            }
         }
         let sfox = config.venues.sfox
         if sfox.enabled {
-            if !(sfox.link.url.hasPrefix("wss://") || sfox.link.url.hasPrefix("ws://")) {
-                issues.append(ConfigIssue(key: "venues.sfox.url", problem: "must be a ws:// or wss:// URL"))
-            }
+            validate(sfox.link, section: "venues.sfox", issues: &issues)
             if !(sfox.restURL.hasPrefix("https://") || sfox.restURL.hasPrefix("http://")) {
                 issues.append(ConfigIssue(key: "venues.sfox.rest_url", problem: "must be an http:// or https:// URL (the /v1 base)"))
             }
@@ -347,12 +400,53 @@ public struct ConfigLoader {
             if sfox.feeds.contains(.account), sfox.apiKey?.isEmpty ?? true {
                 issues.append(ConfigIssue(key: "venues.sfox.api_key", problem: "missing: the account feed and order entry need VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE (or drop `account` from feeds)"))
             }
-            if sfox.link.deadLinkTimeoutMs <= sfox.link.pingIntervalMs {
-                issues.append(ConfigIssue(key: "venues.sfox.dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
-            }
         }
+        if config.venues.t4.enabled { validate(config.venues.t4, issues: &issues) }
         if config.synthetic.enabled && config.synthetic.instruments.isEmpty {
             issues.append(ConfigIssue(key: "synthetic.instruments", problem: "must list at least one instrument"))
+        }
+    }
+}
+
+extension ConfigLoader {
+    /// What every WebSocket venue's link needs. `urlHint` tells where a missing URL comes from.
+    func validate(_ link: BridgeConfig.VenueLink, section: String, urlHint: String = "the venue's ws:// or wss:// URL", issues: inout [ConfigIssue]) {
+        if link.url.isEmpty {
+            issues.append(ConfigIssue(key: "\(section).url", problem: "missing: set \(urlHint)"))
+        } else if !(link.url.hasPrefix("wss://") || link.url.hasPrefix("ws://")) {
+            issues.append(ConfigIssue(key: "\(section).url", problem: "must be a ws:// or wss:// URL"))
+        }
+        if link.deadLinkTimeoutMs <= link.pingIntervalMs {
+            issues.append(ConfigIssue(key: "\(section).dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
+        }
+    }
+
+    /// An enabled `venues.t4`: a URL (no default), markets, and exactly one complete login, since
+    /// T4 has no public market data.
+    func validate(_ t4: BridgeConfig.T4, issues: inout [ConfigIssue]) {
+        validate(t4.link, section: "venues.t4",
+                 urlHint: "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)", issues: &issues)
+        if t4.markets.isEmpty {
+            issues.append(ConfigIssue(key: "venues.t4.markets", problem: "must list at least one market ({symbol, exchange_id, contract_id, market_id})"))
+        }
+        let hasAPIKey = !(t4.apiKey?.isEmpty ?? true)
+        switch (hasAPIKey, t4.hasPasswordLogin) {
+        case (true, false):
+            break
+        case (true, true):
+            issues.append(ConfigIssue(key: "venues.t4.api_key", problem: "set either the API key or the password login (firm, username, password, app_name, app_license), not both"))
+        case (false, false):
+            issues.append(ConfigIssue(key: "venues.t4.api_key", problem: "missing: T4 has no public market data; set VB_T4_API_KEY or VB_T4_API_KEY_FILE, or the password login (VB_T4_FIRM, VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], VB_T4_APP_NAME, VB_T4_APP_LICENSE[_FILE])"))
+        case (false, true):
+            let parts: [(key: String, value: String?, from: String)] = [
+                ("firm", t4.firm, "VB_T4_FIRM or firm"), ("username", t4.username, "VB_T4_USERNAME or username"),
+                ("password", t4.password, "VB_T4_PASSWORD, VB_T4_PASSWORD_FILE or password_file"),
+                ("app_name", t4.appName, "VB_T4_APP_NAME or app_name"),
+                ("app_license", t4.appLicense, "VB_T4_APP_LICENSE, VB_T4_APP_LICENSE_FILE or app_license_file"),
+            ]
+            for part in parts where part.value?.isEmpty ?? true {
+                issues.append(ConfigIssue(key: "venues.t4.\(part.key)", problem: "missing for the password login: set \(part.from)"))
+            }
         }
     }
 }
@@ -465,7 +559,24 @@ struct ConfigReader {
     mutating func section(_ key: String, _ body: (inout ConfigReader) -> Void) {
         guard let value = node.mapping?[key] else { return }
         used.insert(key)
-        var child = ConfigReader(node: value, path: keyPath(key), issues: [])
+        read(value, path: keyPath(key), body)
+    }
+
+    /// A list of mappings, each read by `body` under its own path (`markets[1].symbol`).
+    mutating func mappingList(_ key: String, _ body: (inout ConfigReader) -> Void) {
+        guard let value = node.mapping?[key] else { return }
+        used.insert(key)
+        guard let sequence = value.sequence else {
+            issues.append(ConfigIssue(key: keyPath(key), problem: "must be a list"))
+            return
+        }
+        for (i, item) in sequence.enumerated() {
+            read(item, path: "\(keyPath(key))[\(i)]", body)
+        }
+    }
+
+    private mutating func read(_ value: Node, path: String, _ body: (inout ConfigReader) -> Void) {
+        var child = ConfigReader(node: value, path: path, issues: [])
         if value.mapping != nil {
             body(&child)
             child.rejectUnknownKeys()

@@ -5,6 +5,7 @@ public import Logging
 public import Prometheus
 public import RedisBus
 public import SFOXConnector
+public import T4Connector
 import VenueBridgeCore
 import ServiceLifecycle
 
@@ -26,6 +27,8 @@ public struct BridgeRuntime {
     public let finery: FineryConnector?
     /// The sFOX connector (order entry when it has an API key), when enabled.
     public let sfox: SFOXConnector?
+    /// The T4 connector (order entry when it subscribes accounts), when enabled.
+    public let t4: T4Connector?
     private let registry: PrometheusCollectorRegistry
 
     public init(config: BridgeConfig, registry: PrometheusCollectorRegistry, logger: Logger) throws {
@@ -51,6 +54,7 @@ public struct BridgeRuntime {
         var expected: Set<VenueID> = config.synthetic.enabled ? [config.synthetic.venue] : []
         if config.venues.finery.enabled { expected.insert(.finery) }
         if config.venues.sfox.enabled { expected.insert(.sfox) }
+        if config.venues.t4.enabled { expected.insert(.t4) }
         let venues = VenueStateBoard(expected: expected)
         readiness = Readiness(venues: venues)
         sink = StatusTrackingSink(inner: publisher, board: venues)
@@ -60,6 +64,9 @@ public struct BridgeRuntime {
         sfox = config.venues.sfox.enabled
             ? try SFOXConnector(configuration: VenueConnectors.sfoxConfiguration(config.venues.sfox), sink: sink, logger: logger)
             : nil
+        t4 = config.venues.t4.enabled
+            ? T4Connector(configuration: VenueConnectors.t4Configuration(config.venues.t4), sink: sink, logger: logger)
+            : nil
     }
 
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
@@ -68,19 +75,17 @@ public struct BridgeRuntime {
         let publisherService = PublisherService(publisher: publisher, producer: producer, redis: redis, readiness: readiness,
                                                 flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
         let http = HTTPEndpoints.application(host: config.http.host, port: config.http.port, registry: registry, readiness: readiness, logger: logger, onRunning: onHTTPRunning)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: publisherService),
-            .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
-        if let finery {
-            services.append(.init(service: finery.supervisor(), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        // Any of these ending, by success or failure, stops the whole bridge gracefully: a bridge
+        // missing a venue or its HTTP endpoints must not keep running as if it were whole.
+        func essential(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         }
-        if let sfox {
-            services.append(.init(service: sfox, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
-        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: publisherService), essential(http)]
+        if let finery { services.append(essential(finery.supervisor())) }
+        if let sfox { services.append(essential(sfox)) }
+        if let t4 { services.append(essential(t4.supervisor())) }
         if config.synthetic.enabled {
-            services.append(.init(service: SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger),
-                                  successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(essential(SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

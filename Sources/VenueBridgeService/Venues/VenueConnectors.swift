@@ -1,5 +1,6 @@
 public import FineryConnector
 public import SFOXConnector
+public import T4Connector
 public import VenueConnector
 
 /// Turns validated config sections into connector configurations.
@@ -49,6 +50,21 @@ public enum VenueConnectors {
         configuration.netPriceBooks = sfox.netPriceBooks
         configuration.publishTopOfBookTicker = sfox.publishTicker
         configuration.enterprise = sfox.enterprise
+        return configuration
+    }
+
+    /// The loader has validated the section (markets unique, exactly one complete login form).
+    public static func t4Configuration(_ t4: BridgeConfig.T4) -> T4ConnectorConfiguration {
+        let credentials: T4Credentials = if let apiKey = t4.apiKey, !apiKey.isEmpty {
+            .apiKey(apiKey)
+        } else {
+            .password(firm: t4.firm ?? "", username: t4.username ?? "", password: t4.password ?? "", appName: t4.appName ?? "", appLicense: t4.appLicense ?? "")
+        }
+        var configuration = T4ConnectorConfiguration(url: t4.link.url, credentials: credentials, markets: t4.markets)
+        configuration.link = linkSettings(t4.link)
+        configuration.subscribeAccounts = t4.subscribeAccounts
+        configuration.publishTicker = t4.publishTicker
+        configuration.loginRetryDelay = .milliseconds(t4.loginRetryDelayMs)
         return configuration
     }
 }
