@@ -2,6 +2,7 @@ import ArgumentParser
 import EventBus
 import FinerySimulator
 import SFOXSimulator
+import T4Simulator
 import Foundation
 import KafkaBus
 import Logging
@@ -73,6 +74,8 @@ struct Demo: AsyncParsableCommand {
     var fineryUpdatesPerSecond: Int = 20
     @Option(help: "Book snapshots per second per pair of the sFOX simulator.")
     var sfoxUpdatesPerSecond: Int = 10
+    @Option(help: "Book changes per second of the T4 simulator, over all its markets.")
+    var t4UpdatesPerSecond: Int = 10
 
     func run() async throws {
         var config = try options.load()
@@ -116,6 +119,26 @@ struct Demo: AsyncParsableCommand {
         if config.venues.sfox.instruments.isEmpty {
             config.venues.sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "ethusd", symbol: "ETH-USD")]
         }
+        // T4: the real connector logged in with an API key to the in-process simulator (protobuf
+        // over plain ws://), following the simulator's own markets.
+        var t4SimulatorConfiguration = T4SimulatorConfiguration(apiKeys: ["demo-key"])
+        t4SimulatorConfiguration.updatesPerSecond = t4UpdatesPerSecond
+        let t4Simulator = T4Simulator(configuration: t4SimulatorConfiguration, logger: Logger(label: "venue-sim.t4"))
+        _ = try await t4Simulator.start()
+        config.venues.t4.enabled = true
+        config.venues.t4.link.url = t4Simulator.url
+        config.venues.t4.apiKey = "demo-key"
+        // A password login from the environment would otherwise sit next to the demo's key.
+        config.venues.t4.firm = nil
+        config.venues.t4.username = nil
+        config.venues.t4.password = nil
+        config.venues.t4.appName = nil
+        config.venues.t4.appLicense = nil
+        if config.venues.t4.markets.isEmpty {
+            config.venues.t4.markets = t4SimulatorConfiguration.markets.map {
+                .init(symbol: Self.t4Symbol($0), exchangeID: $0.exchangeID, contractID: $0.contractID, marketID: $0.marketID)
+            }
+        }
         let runtime = try BridgeRuntime(config: config, registry: registry, logger: Logger(label: "venue-bridge"))
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
         let banner = Self.banner(bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics, config: config)
@@ -130,6 +153,17 @@ struct Demo: AsyncParsableCommand {
         })
         await simulator.stop()
         await sfoxSimulator.stop()
+        await t4Simulator.stop()
+    }
+
+    /// `ES-M25`: the contract and its expiry month as a futures month code, so the demo's symbols
+    /// follow the simulator's markets instead of restating them.
+    static func t4Symbol(_ market: T4SimulatorConfiguration.Market) -> String {
+        let monthCodes = Array("FGHJKMNQUVXZ")
+        let month = Int(market.expiryDate) / 100 % 100
+        guard monthCodes.indices.contains(month - 1) else { return market.contractID }
+        let year = Int(market.expiryDate) / 10_000 % 100
+        return "\(market.contractID)-\(monthCodes[month - 1])\(year < 10 ? "0" : "")\(year)"
     }
 
     static func banner(bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig) -> String {
@@ -140,6 +174,7 @@ struct Demo: AsyncParsableCommand {
             "VenueBridge demo is running. Ctrl-C stops it.",
             "  Finery simulator: \(config.venues.finery.link.url)",
             "  sFOX simulator: \(config.venues.sfox.link.url) and \(config.venues.sfox.restURL)",
+            "  T4 simulator: \(config.venues.t4.link.url)",
             "  Kafka bootstrap: \(bootstrap)",
             "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
             "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
