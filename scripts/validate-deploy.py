@@ -525,8 +525,11 @@ def check_consistency(label: str, state: dict) -> str:
                         f"env {item['name']}={item['value']} is not under a mounted Secret", problems)
     for venue, settings in (values.get("venues") or {}).items():
         if settings.get("enabled"):
-            for variable in (settings.get("secretEnv") or {}):
-                require(f"{variable}_FILE" in names, f"venue {venue}: {variable}_FILE not set", problems)
+            for variable, key in (settings.get("secretEnv") or {}).items():
+                if key is None:  # null drops a default entry (Helm coalescing): it must be gone
+                    require(f"{variable}_FILE" not in names, f"venue {venue}: {variable}_FILE set although null", problems)
+                else:
+                    require(f"{variable}_FILE" in names, f"venue {venue}: {variable}_FILE not set", problems)
     for key in ["api_key", "api_secret", "password"]:
         require(key not in json.dumps(bridge_config), f"the rendered config mentions {key}", problems)
 
@@ -611,6 +614,13 @@ MUST_FAIL: list[tuple[str, dict, str]] = [
      "venues.finery.existingSecret"),
     ("enabled venue without instruments", {"venues": {"finery": {"enabled": True, "existingSecret": "s"}}}, "instruments"),
     ("venue credential in values", {"venues": {"finery": {"settings": {"api_secret": "x"}}}}, "api_secret"),
+    ("T4 password in values", {"venues": {"t4": {"settings": {"password": "x"}}}}, "venues.t4.settings.password"),
+    ("sFOX key in values", {"venues": {"sfox": {"settings": {"api_key": "x"}}}}, "venues.sfox.settings.api_key"),
+    ("enabled T4 without markets",
+     {"venues": {"t4": {"enabled": True, "existingSecret": "s", "settings": {"url": "wss://wss.t4login.com/v1"}}}}, "markets"),
+    ("enabled T4 without url",
+     {"venues": {"t4": {"enabled": True, "existingSecret": "s", "settings": {"markets": [
+         {"symbol": "ES-M25", "exchange_id": "CME_Eq", "contract_id": "ES", "market_id": "XCME_Eq ES (M25)"}]}}}}, "url"),
     ("Kafka password in values", {"config": {"kafka": {"properties": {"sasl.password": "x"}}}}, "sasl.password"),
     ("secret as a plain env value", {"extraEnv": [{"name": "VB_FINERY_API_SECRET", "value": "x"}]}, "extraEnv"),
     ("http set in config", {"config": {"http": {"port": 9}}}, "http"),
