@@ -24,7 +24,7 @@ struct VenueBench: AsyncParsableCommand {
     var pipeline = 256
     @Option(help: "Repetitions of each Kafka/Redis run; the median is reported.")
     var repeats = 3
-    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox.")
+    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4.")
     var only = "all"
     @Option(help: "Seconds of the Finery end-to-end run.")
     var fineryDuration = 10
@@ -100,6 +100,12 @@ struct VenueBench: AsyncParsableCommand {
         if wants("sfox") {
             let result = sfoxDecodeNormalizeNanoseconds()
             print(String(format: "sFOX orderbook snapshot frame (20 levels a side, %d bytes), decode + diff + normalize: %6.0f ns/frame (decode alone %6.0f)",
+                         result.frameBytes, result.nanoseconds, result.decodeOnly))
+        }
+
+        if wants("t4") {
+            let result = t4DecodeNormalizeNanoseconds()
+            print(String(format: "T4 market_depth message (10 levels a side + trade_data, %d bytes), decode + diff + normalize: %6.0f ns/message (decode alone %6.0f)",
                          result.frameBytes, result.nanoseconds, result.decodeOnly))
         }
     }

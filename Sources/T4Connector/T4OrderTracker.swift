@@ -296,10 +296,13 @@ public struct T4OrderTracker: Sendable {
         guard seenFills.insert(tradeID).inserted else { return [] }
         seenFillOrder.append(tradeID)
         if seenFillOrder.count > seenFillMemory, let oldest = seenFillOrder.popFirst() { seenFills.remove(oldest) }
-        let lastQty = T4Volume.quantity(volume)
-        let newCum = max(total ?? .zero, (try? entry.cumQty.adding(lastQty)) ?? entry.cumQty)
-        // Already counted (e.g. adopted from a snapshot's total): not a new fill for us.
-        guard newCum > entry.cumQty, entry.status?.isTerminal != true || entry.status == .canceled else { return [] }
+        let tradeQty = T4Volume.quantity(volume)
+        // The venue's running total, when given, is authoritative: it already counts fills we
+        // adopted from a snapshot, so only the part beyond our total is new.
+        let newCum = total ?? ((try? entry.cumQty.adding(tradeQty)) ?? entry.cumQty)
+        guard newCum > entry.cumQty, entry.status?.isTerminal != true || entry.status == .canceled,
+              let beyond = try? newCum.subtracting(entry.cumQty) else { return [] }
+        let lastQty = min(tradeQty, beyond)
         entry.cumQty = newCum
         let wasTerminal = entry.status?.isTerminal == true
         let status: OrderStatus = newCum >= entry.quantity ? .filled : (wasTerminal ? entry.status! : .partiallyFilled)
