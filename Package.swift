@@ -99,6 +99,7 @@ let package = Package(
             name: "VenueConnector",
             dependencies: [
                 "VenueBridgeCore", "EventBus",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,7 +140,6 @@ let package = Package(
             dependencies: [
                 "T4Wire", "VenueConnector", "VenueBridgeCore", "EventBus",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -56,11 +56,8 @@ public struct SFOXOrderTracker: Sendable {
     let account: String
     private var entries: [String: Entry] = [:]
     private var clientIdByOrderId: [Int64: String] = [:]
-    private var finished = Deque<String>()
-    private let finishedMemory: Int
-    private var seenTrades = Set<Int64>()
-    private var seenTradeOrder = Deque<Int64>()
-    private let seenTradeMemory: Int
+    private var finished: RecentKeys<String>
+    private var seenTrades: RecentKeys<Int64>
     private var pendingTrades: [Int64: [SFOXPrivateTrade]] = [:]
     private var pendingTradeOrder = Deque<Int64>()
     private let pendingTradeCapacity: Int
@@ -69,9 +66,9 @@ public struct SFOXOrderTracker: Sendable {
 
     public init(account: String, finishedMemory: Int = 10_000, pendingTradeCapacity: Int = 1_000, seenTradeMemory: Int = 100_000) {
         self.account = account
-        self.finishedMemory = finishedMemory
+        finished = RecentKeys(capacity: finishedMemory)
         self.pendingTradeCapacity = pendingTradeCapacity
-        self.seenTradeMemory = seenTradeMemory
+        seenTrades = RecentKeys(capacity: seenTradeMemory)
     }
 
     // MARK: - Inputs
@@ -151,8 +148,6 @@ public struct SFOXOrderTracker: Sendable {
     private mutating func trade(_ trade: SFOXPrivateTrade, alreadySeen: Bool) -> [ExecutionReport] {
         if !alreadySeen {
             guard seenTrades.insert(trade.tradeId).inserted else { return [] }
-            seenTradeOrder.append(trade.tradeId)
-            if seenTradeOrder.count > seenTradeMemory, let oldest = seenTradeOrder.popFirst() { seenTrades.remove(oldest) }
         }
         guard let clientId = clientIdByOrderId[trade.orderId] ?? trade.clientOrderId.flatMap({ entries[$0] != nil ? $0 : nil }),
               var entry = entries[clientId] else {
@@ -248,9 +243,8 @@ public struct SFOXOrderTracker: Sendable {
         let wasFinished = entries[entry.clientOrderId]?.status?.isTerminal == true
         entries[entry.clientOrderId] = entry
         guard entry.status?.isTerminal == true, !wasFinished else { return }
-        finished.append(entry.clientOrderId)
-        while finished.count > finishedMemory, let oldest = finished.popFirst() {
-            if let gone = entries.removeValue(forKey: oldest), let id = gone.orderId { clientIdByOrderId[id] = nil }
+        if let oldest = finished.insert(entry.clientOrderId).evicted, let gone = entries.removeValue(forKey: oldest), let id = gone.orderId {
+            clientIdByOrderId[id] = nil
         }
     }
 

@@ -1,4 +1,3 @@
-import DequeModule
 public import T4Wire
 public import VenueBridgeCore
 public import VenueConnector
@@ -71,15 +70,12 @@ public struct T4OrderTracker: Sendable {
 
     private var entries: [String: Entry] = [:]
     private var clientIdByUniqueID: [String: String] = [:]
-    private var finished = Deque<String>()
-    private let finishedMemory: Int
-    private var seenFills = Set<String>()
-    private var seenFillOrder = Deque<String>()
-    private let seenFillMemory: Int
+    private var finished: RecentKeys<String>
+    private var seenFills: RecentKeys<String>
 
     public init(finishedMemory: Int = 10_000, seenFillMemory: Int = 100_000) {
-        self.finishedMemory = finishedMemory
-        self.seenFillMemory = seenFillMemory
+        finished = RecentKeys(capacity: finishedMemory)
+        seenFills = RecentKeys(capacity: seenFillMemory)
     }
 
     // MARK: - Inputs
@@ -294,8 +290,6 @@ public struct T4OrderTracker: Sendable {
         _ entry: inout Entry, tradeID: String, volume: Int32, price: T4Price?, total: ExactDecimal?, finished: Bool
     ) -> [ExecutionReport] {
         guard seenFills.insert(tradeID).inserted else { return [] }
-        seenFillOrder.append(tradeID)
-        if seenFillOrder.count > seenFillMemory, let oldest = seenFillOrder.popFirst() { seenFills.remove(oldest) }
         let tradeQty = T4Volume.quantity(volume)
         // The venue's running total, when given, is authoritative: it already counts fills we
         // adopted from a snapshot, so only the part beyond our total is new.
@@ -327,9 +321,8 @@ public struct T4OrderTracker: Sendable {
         let wasFinished = entries[entry.clientOrderId]?.status?.isTerminal == true
         entries[entry.clientOrderId] = entry
         guard entry.status?.isTerminal == true, !wasFinished else { return }
-        finished.append(entry.clientOrderId)
-        while finished.count > finishedMemory, let oldest = finished.popFirst() {
-            if let gone = entries.removeValue(forKey: oldest), let id = gone.uniqueID { clientIdByUniqueID[id] = nil }
+        if let oldest = finished.insert(entry.clientOrderId).evicted, let gone = entries.removeValue(forKey: oldest), let id = gone.uniqueID {
+            clientIdByUniqueID[id] = nil
         }
     }
 
