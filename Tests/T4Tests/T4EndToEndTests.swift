@@ -118,6 +118,33 @@ struct T4EndToEndTests {
         await harness.stop()
     }
 
+    @Test("revise: a resting order's volume and price change at the venue and are reported as revised; an unknown order is refused locally")
+    func revise() async throws {
+        let harness = try await T4BridgeHarness(prefix: "t11")
+        try await harness.waitUntil(.ready)
+        let venue = try #require(await harness.venueBook(esMarket))
+        let price = try venue.bids[0].price.subtracting(ExactDecimal(5))
+        let order = OrderRequest(account: simAccount, instrument: "ES-M25", clientOrderId: "t11-rev", side: .buy, orderType: .limit,
+                                 timeInForce: .gtc, quantity: ExactDecimal(2), price: price)
+        #expect(try await harness.connector.place(order).status == .new)
+        let lower = try price.subtracting(ExactDecimal("0.25")!)
+        let revised = try await harness.connector.revise(clientOrderId: "t11-rev", account: simAccount, quantity: ExactDecimal(4), price: lower)
+        #expect(revised.status == .new && revised.reason == "revised")
+        #expect(revised.quantity == ExactDecimal(4) && revised.price == lower)
+        let atVenue = try #require(await harness.simulator.orders(tag: "t11-rev").first)
+        #expect(atVenue.volume == 4 && atVenue.limitPrice == lower)
+        _ = try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "t11-rev"))
+        // An order the connector does not know is refused locally.
+        await #expect(throws: OrderEntryError.self) {
+            _ = try await harness.connector.revise(clientOrderId: "never-placed", account: simAccount, quantity: ExactDecimal(1))
+        }
+        try await eventually("new, revised, canceled on Kafka") {
+            await harness.flush()
+            return harness.reader.reports(clientOrderId: "t11-rev").map(\.status) == [.new, .new, .canceled]
+        }
+        await harness.stop()
+    }
+
     @Test("refusals: the venue rejects an unknown market (rejected on Kafka); bad quantities never leave the bridge; a refused depth subscription degrades")
     func refusals() async throws {
         let bogus = T4Market(symbol: "ES-Z99", exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (Z99)")
