@@ -138,18 +138,10 @@ public struct T4OrderTracker: Sendable {
             }
         }
         if entry.status?.isTerminal != true {
-            switch update.status {
-            case .working, .held:
-                if entry.status == nil || entry.status == .unknown || update.change == .revisionSuccess {
-                    let reason = update.status == .held ? "held by the venue" : (update.change == .revisionSuccess ? "revised" : nil)
-                    events.reports.append(report(&entry, status: entry.cumQty.isZero ? .new : .partiallyFilled, reason: reason))
-                }
-            case .finished:
-                events.reports.append(finalReport(&entry, detail: update.statusDetail, change: update.change))
-            case .rejected:
-                events.reports.append(report(&entry, status: .rejected, reason: Self.reason(update.statusDetail, update.change), code: Self.code(update.change)))
-            default:
-                if entry.status == nil { events.reports.append(report(&entry, status: .new, reason: "venue status \(update.status)")) }
+            if let report = statusReport(&entry, update.status, update.change, detail: update.statusDetail) {
+                events.reports.append(report)
+            } else if entry.status == nil {
+                events.reports.append(report(&entry, status: .new, reason: "venue status \(update.status)"))
             }
         }
         if firstAnswer, let first = events.reports.first {
@@ -169,22 +161,12 @@ public struct T4OrderTracker: Sendable {
         if entry.uniqueID == nil { entry.uniqueID = status.uniqueID; clientIdByUniqueID[status.uniqueID] = clientId }
         if status.currentVolume > 0 { entry.quantity = T4Volume.quantity(status.currentVolume) }
         if status.hasCurrentLimitPrice, let price = try? status.currentLimitPrice.exactDecimal() { entry.price = price }
-        if entry.status?.isTerminal != true {
-            switch status.status {
-            case .finished:
-                let final = finalReport(&entry, detail: status.statusDetail, change: status.change)
-                events.reports.append(final)
-                if status.change == .pullSuccess { events.answers.append((clientId, .pull, .report(final))) }
-            case .rejected:
-                events.reports.append(report(&entry, status: .rejected, reason: Self.reason(status.statusDetail, status.change), code: Self.code(status.change)))
-            case .working, .held:
-                if status.change == .revisionSuccess || entry.status == nil || entry.status == .unknown {
-                    let report = report(&entry, status: entry.cumQty.isZero ? .new : .partiallyFilled, reason: status.change == .revisionSuccess ? "revised" : nil)
-                    events.reports.append(report)
-                    if status.change == .revisionSuccess { events.answers.append((clientId, .revise, .report(report))) }
-                }
-            default:
-                break
+        if entry.status?.isTerminal != true, let report = statusReport(&entry, status.status, status.change, detail: status.statusDetail) {
+            events.reports.append(report)
+            switch (status.status, status.change) {
+            case (.finished, .pullSuccess): events.answers.append((clientId, .pull, .report(report)))
+            case (.working, .revisionSuccess), (.held, .revisionSuccess): events.answers.append((clientId, .revise, .report(report)))
+            default: break
             }
         }
         store(entry)
@@ -309,6 +291,23 @@ public struct T4OrderTracker: Sendable {
             reports.append(report(&entry, status: .canceled, reason: "finished by the venue with \(entry.cumQty) of \(entry.quantity) filled"))
         }
         return reports
+    }
+
+    /// The report a status and change cause for an order not yet final, shared by full records
+    /// and status updates; nil when they change nothing we report (a repeat of a working state).
+    private mutating func statusReport(_ entry: inout Entry, _ status: T4OrderStatus, _ change: T4OrderChange, detail: String) -> ExecutionReport? {
+        switch status {
+        case .working, .held:
+            guard entry.status == nil || entry.status == .unknown || change == .revisionSuccess else { return nil }
+            let reason = status == .held ? "held by the venue" : (change == .revisionSuccess ? "revised" : nil)
+            return report(&entry, status: entry.cumQty.isZero ? .new : .partiallyFilled, reason: reason)
+        case .finished:
+            return finalReport(&entry, detail: detail, change: change)
+        case .rejected:
+            return report(&entry, status: .rejected, reason: Self.reason(detail, change), code: Self.code(change))
+        default:
+            return nil
+        }
     }
 
     private mutating func finalReport(_ entry: inout Entry, detail: String, change: T4OrderChange) -> ExecutionReport {
