@@ -79,24 +79,12 @@ extension FineryConnector {
         let state = control.state
         guard state == .ready else { throw .unavailable(state) }
         guard let linkWriter = currentWriter else { throw .unavailable(.disconnected) }
-        guard let reqId = correlator.register(context: context, timeout: configuration.link.requestTimeout) else { throw .overloaded }
-        let started = ContinuousClock.now
-        do {
-            try await linkWriter.send(text: FineryClientMessage.request(reqId: reqId, method: method, content: content).encoded())
-        } catch {
-            // A failed write may still have reached the socket: ambiguous, resolve by query.
-            correlator.abandon(reqId)
-            metrics.request(outcome: "disconnected")
-            throw .ambiguous(.disconnected(reason: "write failed: \(error)"))
-        }
-        do {
-            let reply = try await correlator.reply(to: reqId)
-            metrics.requestLatency.record(duration: ContinuousClock.now - started)
-            if case .error = reply { metrics.request(outcome: "error") } else { metrics.request(outcome: "ok") }
-            return reply
-        } catch {
-            throw .ambiguous(error)
-        }
+        // A failed write may still have reached the socket: ambiguous, resolve by query.
+        return try await correlator.roundTrip(
+            context: context, timeout: configuration.link.requestTimeout, metrics: metrics,
+            isRefusal: { if case .error = $0 { true } else { false } },
+            write: { reqId in try await linkWriter.send(text: FineryClientMessage.request(reqId: reqId, method: method, content: content).encoded()) }
+        )
     }
 
     private func addRequest(for order: OrderRequest) throws(OrderEntryError) -> FineryAddRequest {

@@ -83,31 +83,15 @@ extension T4Connector {
 
     /// Registers the wait before writing (an answer can never overtake it), writes, and waits.
     private func wait(_ key: T4PendingRequest, send message: T4ClientMessage?) async throws(OrderEntryError) -> T4RequestAnswer {
-        let ready = session.withLock { $0.accountsSubscribed }
-        guard ready else { throw .unavailable(control.state) }
-        guard let id = correlator.register(context: key, timeout: configuration.link.requestTimeout) else { throw .overloaded }
-        waiting.withLock { $0[key, default: []].append(id) }
-        let started = ContinuousClock.now
-        if let message {
-            do {
-                try await send(message)
-            } catch {
-                correlator.abandon(id)
-                waiting.withLock { $0[key]?.removeAll { $0 == id } }
-                if let failure = error as? RequestFailure, case .notSent = failure { throw .unavailable(control.state) }
-                // A failed write may still have reached the socket: ambiguous, resolve by query.
-                metrics.request(outcome: "disconnected")
-                throw .ambiguous(.disconnected(reason: "write failed: \(error)"))
-            }
-        }
-        do {
-            let answer = try await correlator.reply(to: id)
-            metrics.requestLatency.record(duration: ContinuousClock.now - started)
-            if case .refused = answer { metrics.request(outcome: "error") } else { metrics.request(outcome: "ok") }
-            return answer
-        } catch {
-            throw .ambiguous(error)
-        }
+        // Set and reset with the session's writer, so it also says the link is up.
+        guard session.withLock({ $0.accountsSubscribed }) else { throw .unavailable(control.state) }
+        return try await correlator.roundTrip(
+            context: key, timeout: configuration.link.requestTimeout, metrics: metrics,
+            registered: { id in waiting.withLock { $0[key, default: []].append(id) } },
+            abandoned: { id in waiting.withLock { $0[key]?.removeAll { $0 == id } } },
+            isRefusal: { if case .refused = $0 { true } else { false } },
+            write: message.map { message in { _ in try await self.send(message) } }
+        )
     }
 
     private func answer(to answer: T4RequestAnswer, _ order: OrderRequest) -> ExecutionReport {

@@ -135,3 +135,43 @@ public final class RequestCorrelator<Reply: Sendable, Context: Sendable>: Sendab
         return context
     }
 }
+
+extension RequestCorrelator {
+    /// One order-entry request over a socket, with the rules every venue shares: the request is
+    /// registered before `write` gets its id (so its reply cannot overtake it; `registered` sees its id first),
+    /// a full table is `overloaded`, a failed write is *ambiguous* (it may have reached the
+    /// socket) and is forgotten (`abandoned`), no reply in time is ambiguous too, and the outcome
+    /// and latency are recorded. `write` nil waits on a request someone else already sent.
+    public func roundTrip(
+        context: Context, timeout: Duration, metrics: VenueConnectorMetrics,
+        registered: (Int64) -> Void = { _ in }, abandoned: (Int64) -> Void = { _ in },
+        isRefusal: (Reply) -> Bool, write: ((Int64) async throws -> Void)?
+    ) async throws(OrderEntryError) -> Reply {
+        guard let id = register(context: context, timeout: timeout) else { throw .overloaded }
+        registered(id)
+        let started = ContinuousClock.now
+        if let write {
+            do {
+                try await write(id)
+            } catch let failure as RequestFailure where !failure.isAmbiguous {
+                // The writer knows nothing left (no link): not ambiguous.
+                abandon(id)
+                abandoned(id)
+                throw .ambiguous(failure)
+            } catch {
+                abandon(id)
+                abandoned(id)
+                metrics.request(outcome: "disconnected")
+                throw .ambiguous(.disconnected(reason: "write failed: \(error)"))
+            }
+        }
+        do {
+            let reply = try await reply(to: id)
+            metrics.requestLatency.record(duration: ContinuousClock.now - started)
+            metrics.request(outcome: isRefusal(reply) ? "error" : "ok")
+            return reply
+        } catch {
+            throw .ambiguous(error)
+        }
+    }
+}
