@@ -35,7 +35,6 @@ public struct T4BookKeeper: Sendable {
     let publishTicker: Bool
     private var books: [String: LocalOrderBook] = [:]
     private var lastTradedVolume: [String: Int32]
-    public private(set) var details: [String: T4InstrumentDetails] = [:]
 
     /// `tradeBaselines` carries the last `total_traded_volume` per market over from the previous
     /// session, so a reconnect neither repeats nor loses a trade.
@@ -48,7 +47,8 @@ public struct T4BookKeeper: Sendable {
     public var tradeBaselines: [String: Int32] { lastTradedVolume }
     public func book(marketID: String) -> LocalOrderBook? { books[marketID] }
 
-    public mutating func details(_ message: T4proto_V1_Market_MarketDetails) throws(T4NormalizeError) -> T4InstrumentDetails {
+    /// The details of a configured market (the connector keeps them across sessions).
+    public func details(_ message: T4proto_V1_Market_MarketDetails) throws(T4NormalizeError) -> T4InstrumentDetails {
         guard markets[message.marketID] != nil else { throw T4NormalizeError("market_details for \(message.marketID): market not configured") }
         var entry = T4InstrumentDetails(marketID: message.marketID)
         do {
@@ -57,7 +57,6 @@ public struct T4BookKeeper: Sendable {
         } catch {
             throw T4NormalizeError("market_details for \(message.marketID): \(error)")
         }
-        details[message.marketID] = entry
         return entry
     }
 
