@@ -191,14 +191,17 @@ struct T4EndToEndTests {
 
     @Test("the venue goes silent: dead link after the heartbeat window, reconnect, re-login, resubscribe, fresh snapshot")
     func heartbeatTimeoutReconnects() async throws {
-        let harness = try await T4BridgeHarness(prefix: "t5", simulate: { $0.setHeartbeat(.milliseconds(200)) }, tune: {
+        // Both sides' windows are several heartbeats wide (the venue drops us after 3 s of our
+        // silence, we give up after 2.5 s of its), so a loaded CI machine that stalls a task for
+        // a few hundred milliseconds does not end a healthy session.
+        let harness = try await T4BridgeHarness(prefix: "t5", simulate: { $0.setHeartbeat(.seconds(1)) }, tune: {
             $0.heartbeatInterval = .milliseconds(200)
-            $0.deadAfter = .milliseconds(1_500)
+            $0.deadAfter = .milliseconds(2_500)
         })
         try await harness.waitUntil(.ready)
         try await eventually("first snapshot") { harness.reader.snapshotCount("ES-M25") == 1 }
-        // Heartbeats alone keep a quiet link alive.
-        try await Task.sleep(for: .seconds(2))
+        // Heartbeats alone keep a quiet link alive for longer than either side's window.
+        try await Task.sleep(for: .seconds(4))
         #expect(harness.connector.control.state == .ready)
         #expect(await harness.simulator.stats().heartbeatsSent > 0)
 
