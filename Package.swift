@@ -20,6 +20,9 @@ import PackageDescription
 //                       exact price conversion, house rules. Pure.
 //   T4Connector         T4 session (login, heartbeats, depth, accounts) + order entry (client side).
 //   T4Simulator         a T4 venue (protobuf over binary WebSocket) for tests, benchmarks and the demo.
+//   OrderCommands       order command contract v1: model, JSON codec, venue client-id derivation. Pure.
+//   CommandPath         Kafka commands → venues, exactly once per idempotency key (Redis store,
+//                       validation, DLQ, ambiguity resolution).
 //   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
 //   venue-bridge        the executable: service + CLI.
 //   venue-sim           runs a venue simulator standalone.
@@ -79,6 +82,7 @@ let package = Package(
             name: "RedisBus",
             dependencies: [
                 "CHiredis",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -203,10 +207,26 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "OrderCommands",
+            dependencies: ["VenueBridgeCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "CommandPath",
+            dependencies: [
+                "OrderCommands", "VenueBridgeCore", "VenueConnector", "EventBus", "KafkaBus", "RedisBus",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "VenueBridgeService",
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryConnector", "FinerySimulator",
-                "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
+                "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator", "OrderCommands", "CommandPath",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -220,6 +240,7 @@ let package = Package(
             name: "venue-bridge",
             dependencies: [
                 "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator", "SFOXSimulator", "T4Simulator",
+                "OrderCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -266,6 +287,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(name: "OrderCommandsTests", dependencies: ["OrderCommands", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "KafkaBusTests",
             dependencies: ["KafkaBus", .product(name: "MetricsTestKit", package: "swift-metrics")],

@@ -78,6 +78,7 @@ public final class EventPublisher: EventSink {
     private let backlog = Mutex<Deque<PendingRecord>>([])
     private let lastVenueHeartbeat = Mutex<[VenueID: ContinuousClock.Instant]>([:])
     private let stopping = Atomic<Bool>(false)
+    private let orderedLane = AsyncLock()
 
     public init(configuration: Configuration, kafka: KafkaProducer, redis: RedisStreamWriter?, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.configuration = configuration
@@ -89,6 +90,40 @@ public final class EventPublisher: EventSink {
 
     public func publish(_ event: NormalizedEvent) async throws(PublishError) {
         guard !stopping.load(ordering: .relaxed) else { throw .shuttingDown }
+        if event.stream.isMarketData {
+            try await publishNow(event, delivery: nil)
+        } else {
+            try await publishOrdered(event, delivery: nil)
+        }
+    }
+
+    /// Publishes an account or status event and returns only once the broker acknowledged it.
+    /// The command path uses this for a command's answer: the command's offset may be committed
+    /// only after its answer is durable.
+    public func publishConfirmed(_ event: NormalizedEvent) async throws(PublishError) {
+        guard !stopping.load(ordering: .relaxed) else { throw .shuttingDown }
+        precondition(!event.stream.isMarketData, "confirmed publishing is for account and status events")
+        let delivery = OneShot<Result<Void, KafkaError>>()
+        try await publishOrdered(event, delivery: delivery)
+        switch await delivery.value {
+        case .success: return
+        case .failure(let error):
+            metrics.publishError(topic: configuration.routing.topics.topic(for: event.stream))
+            throw .kafka(error)
+        }
+    }
+
+    /// Account and status events may come from more than one task for one stream (a connector's
+    /// own reports and the command path's answers for the same account), so their `seq` assignment
+    /// and enqueue happen under one lock: `seq` order stays Kafka order. They are rare next to
+    /// market data, which keeps its lock-free path (one task per market-data stream).
+    private func publishOrdered(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
+        await orderedLane.lock()
+        defer { orderedLane.unlock() }
+        try await publishNow(event, delivery: delivery)
+    }
+
+    private func publishNow(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
         var event = event
         let identity = StreamIdentity(of: event)
         event.seq = sequences.withLock { seqs in
@@ -101,7 +136,7 @@ public final class EventPublisher: EventSink {
         if event.stream.isMarketData && configuration.policy == .dropOldestMarketData {
             try enqueueMarketDataWithoutWaiting(record, event: event)
         } else {
-            try await enqueueWaiting(record, event: event)
+            try await enqueueWaiting(record, event: event, delivery: delivery)
         }
         if let redis {
             var commands = configuration.routing.redisCommands(event, json: json)
@@ -140,13 +175,15 @@ public final class EventPublisher: EventSink {
 
     // MARK: - Kafka enqueue under backpressure
 
-    private func enqueueWaiting(_ record: KafkaRecord, event: NormalizedEvent) async throws(PublishError) {
+    private func enqueueWaiting(_ record: KafkaRecord, event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
         var waitStarted: ContinuousClock.Instant?
         var warned = false
         while true {
             let outcome: ProduceOutcome
             do {
-                outcome = try kafka.produce(record)
+                var completion: KafkaProducer.DeliveryCompletion?
+                if let delivery { completion = { delivery.fulfil($0) } }
+                outcome = try kafka.produce(record, completion: completion)
             } catch {
                 metrics.publishError(topic: record.topic)
                 throw .kafka(error)

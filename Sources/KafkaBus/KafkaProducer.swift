@@ -349,7 +349,7 @@ func withHeaderEntries<R>(_ headers: [KafkaHeader], _ body: ([(name: UnsafePoint
 }
 
 /// A value delivered once, from any thread, to one async waiter (who may arrive before or after).
-final class OneShot<Value: Sendable>: Sendable {
+public final class OneShot<Value: Sendable>: Sendable {
     private enum State {
         case empty
         case waiting(CheckedContinuation<Value, Never>)
@@ -358,7 +358,9 @@ final class OneShot<Value: Sendable>: Sendable {
 
     private let state = Mutex<State>(.empty)
 
-    func fulfil(_ value: Value) {
+    public init() {}
+
+    public func fulfil(_ value: Value) {
         let waiter: CheckedContinuation<Value, Never>? = state.withLock { state in
             switch state {
             case .empty:
@@ -374,7 +376,7 @@ final class OneShot<Value: Sendable>: Sendable {
         waiter?.resume(returning: value)
     }
 
-    var value: Value {
+    public var value: Value {
         get async {
             await withCheckedContinuation { continuation in
                 let ready: Value? = state.withLock { state in

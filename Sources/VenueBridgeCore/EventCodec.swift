@@ -124,6 +124,7 @@ public enum EventCodec {
             w.field("reason", r.reason)
             w.field("reject_code", r.rejectCode)
             w.field("duplicate", r.duplicate)
+            w.field("command", r.command)
         case .position(let p):
             w.key("account")
             w.string(p.account)

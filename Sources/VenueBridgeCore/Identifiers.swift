@@ -92,6 +92,16 @@ public enum OrderType: String, Sendable, Codable, Hashable, CaseIterable {
     case stopLimit = "stop_limit"
 }
 
+/// What an order command asks for (`type` of a command on `<prefix>.orders.command`).
+public enum CommandType: String, Sendable, Codable, Hashable, CaseIterable {
+    case newOrder = "new_order"
+    case cancelOrder = "cancel_order"
+    case replaceOrder = "replace_order"
+    case createRFQ = "create_rfq"
+    case cancelRFQ = "cancel_rfq"
+    case acceptQuote = "accept_quote"
+}
+
 public enum TimeInForce: String, Sendable, Codable, Hashable, CaseIterable {
     case gtc
     case ioc

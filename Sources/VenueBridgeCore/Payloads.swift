@@ -160,13 +160,17 @@ public struct ExecutionReport: Sendable, Hashable, Codable {
     public var rejectCode: String?
     /// Set by the command path when this report repeats the outcome of an already-seen command.
     public var duplicate: Bool?
+    /// Set on the one report that answers a command (and on its duplicates): the command's type.
+    /// Reports without it are the order's own life (acks, fills, cancels) as the venue tells it.
+    public var command: CommandType?
 
     public init(
         account: String, clientOrderId: String, idempotencyKey: String? = nil, venueOrderId: String? = nil,
         side: Side, orderType: OrderType, timeInForce: TimeInForce? = nil, status: OrderStatus,
         price: ExactDecimal? = nil, quantity: ExactDecimal? = nil, lastQty: ExactDecimal? = nil, lastPx: ExactDecimal? = nil,
         cumQty: ExactDecimal, leavesQty: ExactDecimal? = nil, avgPx: ExactDecimal? = nil, fillId: String? = nil,
-        liquidity: Liquidity? = nil, reason: String? = nil, rejectCode: String? = nil, duplicate: Bool? = nil
+        liquidity: Liquidity? = nil, reason: String? = nil, rejectCode: String? = nil, duplicate: Bool? = nil,
+        command: CommandType? = nil
     ) {
         self.account = account
         self.clientOrderId = clientOrderId
@@ -188,6 +192,7 @@ public struct ExecutionReport: Sendable, Hashable, Codable {
         self.reason = reason
         self.rejectCode = rejectCode
         self.duplicate = duplicate
+        self.command = command
     }
 }
 

@@ -1,0 +1,95 @@
+public import EventBus
+public import VenueBridgeCore
+public import VenueConnector
+
+/// How the command path behaves. Defaults are the documented ones (docs/commands.md).
+public struct CommandPathConfiguration: Sendable {
+    /// What to do with a command whose venue session is not ready.
+    public enum VenueUnavailablePolicy: String, Sendable, CaseIterable {
+        /// Wait up to `venueWait`, then reject.
+        case wait
+        /// Reject at once.
+        case reject
+    }
+
+    public var topics: TopicNames
+    public var groupID: String
+    public var idempotencyTTL: Duration
+    public var venueUnavailable: VenueUnavailablePolicy
+    public var venueWait: Duration
+    /// How long an ambiguous outcome is queried for before the answer is `unknown`.
+    public var resolveTimeout: Duration
+    public var resolvePollInterval: Duration
+    /// Names this bridge instance in idempotency records. Must differ between replicas that run
+    /// at the same time (the pod name in Kubernetes) and stay the same across restarts of one.
+    public var instanceID: String
+    public var limits: [InstrumentLimit]
+
+    public init(
+        topics: TopicNames = TopicNames(), groupID: String = "venue-bridge-commands", idempotencyTTL: Duration = .seconds(7 * 24 * 3600),
+        venueUnavailable: VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(10), resolveTimeout: Duration = .seconds(30),
+        resolvePollInterval: Duration = .milliseconds(500), instanceID: String, limits: [InstrumentLimit] = []
+    ) {
+        self.topics = topics
+        self.groupID = groupID
+        self.idempotencyTTL = idempotencyTTL
+        self.venueUnavailable = venueUnavailable
+        self.venueWait = venueWait
+        self.resolveTimeout = resolveTimeout
+        self.resolvePollInterval = resolvePollInterval
+        self.instanceID = instanceID
+        self.limits = limits
+    }
+
+    /// How long an instance owns an unfinished command: longer than the longest it can take
+    /// (venue wait, one venue call, resolution), so a live owner is never overtaken.
+    public var lease: Duration { venueWait + resolveTimeout + .seconds(30) }
+
+    func limit(venue: VenueID, instrument: String) -> InstrumentLimit? {
+        limits.first { $0.venue == venue && $0.instrument == instrument }
+    }
+}
+
+/// Per-instrument risk limits checked before anything is sent.
+public struct InstrumentLimit: Sendable, Hashable {
+    public var venue: VenueID
+    public var instrument: String
+    public var maxQuantity: ExactDecimal?
+    /// Quantity × price. Market orders have no price and are refused when a notional limit is set.
+    public var maxNotional: ExactDecimal?
+
+    public init(venue: VenueID, instrument: String, maxQuantity: ExactDecimal? = nil, maxNotional: ExactDecimal? = nil) {
+        self.venue = venue
+        self.instrument = instrument
+        self.maxQuantity = maxQuantity
+        self.maxNotional = maxNotional
+    }
+}
+
+/// One venue as the command path sees it: its order entry and what it trades.
+public struct CommandVenue: Sendable {
+    public typealias Replace = @Sendable (_ clientOrderId: String, _ account: String, _ quantity: ExactDecimal?, _ price: ExactDecimal?) async throws(OrderEntryError) -> ExecutionReport
+
+    public var entry: any OrderEntry
+    /// Normalized symbols the connector is configured for.
+    public var instruments: Set<String>
+    /// Accounts orders may name; nil when the venue does not tell (any non-empty account goes).
+    public var accounts: @Sendable () -> Set<String>?
+    public var sessionState: @Sendable () -> VenueConnectionState
+    /// replace_order, where the venue has it (T4's revise).
+    public var replace: Replace?
+    /// Time in force of a market order whose command names none.
+    public var marketTimeInForce: TimeInForce
+
+    public init(
+        entry: any OrderEntry, instruments: Set<String>, accounts: @escaping @Sendable () -> Set<String>?,
+        sessionState: @escaping @Sendable () -> VenueConnectionState, replace: Replace? = nil, marketTimeInForce: TimeInForce = .ioc
+    ) {
+        self.entry = entry
+        self.instruments = instruments
+        self.accounts = accounts
+        self.sessionState = sessionState
+        self.replace = replace
+        self.marketTimeInForce = marketTimeInForce
+    }
+}

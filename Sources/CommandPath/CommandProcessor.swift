@@ -1,0 +1,552 @@
+import Crypto
+public import EventBus
+public import KafkaBus
+public import Logging
+public import Metrics
+import OrderCommands
+public import VenueBridgeCore
+import VenueConnector
+
+/// A failure of the bridge's own infrastructure while handling a command. The command is not
+/// answered yet; the consumer handles the same message again later (its idempotency record makes
+/// that safe).
+public enum CommandPathError: Error, Sendable, CustomStringConvertible {
+    case store(IdempotencyStoreError)
+    case publish(PublishError)
+    case deadLetter(KafkaError)
+
+    public var description: String {
+        switch self {
+        case .store(let error): "\(error)"
+        case .publish(let error): "answer not published: \(error)"
+        case .deadLetter(let error): "DLQ copy not produced: \(error)"
+        }
+    }
+}
+
+/// Turns one consumed command message into exactly one answer, sending the command to its venue
+/// at most once per idempotency key. See docs/commands.md for the states and the guarantees.
+public final class CommandProcessor: Sendable {
+    private let configuration: CommandPathConfiguration
+    private let venues: [VenueID: CommandVenue]
+    private let store: IdempotencyStore
+    private let publisher: EventPublisher
+    private let producer: KafkaProducer
+    private let logger: Logger
+    let metrics: CommandMetrics
+
+    public init(
+        configuration: CommandPathConfiguration, venues: [VenueID: CommandVenue], store: IdempotencyStore, publisher: EventPublisher,
+        producer: KafkaProducer, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        self.configuration = configuration
+        self.venues = venues
+        self.store = store
+        self.publisher = publisher
+        self.producer = producer
+        self.logger = logger
+        self.metrics = CommandMetrics(factory: metricsFactory)
+    }
+
+    /// Returns once the message's answer is durable on Kafka (and its DLQ copy, if it has one):
+    /// then, and only then, may its offset be committed.
+    public func handle(_ message: KafkaMessage) async throws(CommandPathError) {
+        switch OrderCommandCodec.decode(message.value) {
+        case .success(let command):
+            try await handle(command, message: message)
+        case .failure(let failure):
+            try await handleUndecodable(failure, message: message)
+        }
+    }
+
+    // MARK: - Intake
+
+    /// What the command acts on, worked out before the claim (read-only).
+    struct Plan: Sendable {
+        var command: OrderCommand
+        /// The venue client order id of the order the command creates or acts on (nil for a
+        /// cancel that names only a venue order id).
+        var clientOrderId: String?
+        var venueOrderId: String?
+        var side: Side?
+        var orderType: OrderType?
+        var timeInForce: TimeInForce?
+        var fingerprint: String
+    }
+
+    private func handle(_ command: OrderCommand, message: KafkaMessage) async throws(CommandPathError) {
+        let plan = try await makePlan(command)
+        if let error = validate(plan) {
+            try await finishInvalid(plan: plan, error: error, message: message)
+            return
+        }
+        let now = nowMs()
+        let record = IdempotencyRecord(
+            state: .received, fingerprint: plan.fingerprint, type: command.type, venue: command.venue, account: command.account,
+            instrument: command.instrument, clientOrderId: plan.clientOrderId, side: plan.side, orderType: plan.orderType,
+            owner: configuration.instanceID, leaseUntilMs: now + configuration.lease.milliseconds, nowMs: now
+        )
+        switch try await claim(command.idempotencyKey, record) {
+        case .created(let stored):
+            try await execute(plan, stored)
+        case .existing(let stored):
+            try await continueExisting(stored, plan: plan, message: message)
+        }
+    }
+
+    private func makePlan(_ command: OrderCommand) async throws(CommandPathError) -> Plan {
+        var plan = Plan(command: command, side: command.side, orderType: command.orderType, timeInForce: command.timeInForce, fingerprint: command.fingerprint)
+        switch command.type {
+        case .newOrder, .createRFQ, .cancelRFQ, .acceptQuote:
+            plan.clientOrderId = command.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+            if plan.timeInForce == nil, let type = command.orderType {
+                plan.timeInForce = type == .market ? (venues[command.venue]?.marketTimeInForce ?? .ioc) : .gtc
+            }
+        case .cancelOrder, .replaceOrder:
+            switch command.target {
+            case .idempotencyKey(let key):
+                // The placing command's record knows the id it used (it may have been given, not
+                // derived); without a record the derivation is the same function it used.
+                let placed = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.get(key) }
+                plan.clientOrderId = placed?.record.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: key)
+                plan.venueOrderId = placed?.record.venueOrderId
+                plan.side = plan.side ?? placed?.record.side
+                plan.orderType = plan.orderType ?? placed?.record.orderType
+            case .clientOrderId(let id):
+                plan.clientOrderId = id
+            case .venueOrderId(let id):
+                plan.venueOrderId = id
+            case nil:
+                break
+            }
+        }
+        return plan
+    }
+
+    /// The checks that need the bridge's configuration (the codec checked the shape).
+    func validate(_ plan: Plan) -> CommandError? {
+        let c = plan.command
+        if let expiresAt = c.expiresAt, expiresAt <= wallClockNanos() {
+            return CommandError(.expired, "the command expired at \(expiresAt) ns before it was read")
+        }
+        switch c.type {
+        case .createRFQ, .cancelRFQ, .acceptQuote:
+            return CommandError(.unsupported, "\(c.type.rawValue) needs an RFQ venue; \(c.venue) takes no RFQ commands in this bridge")
+        default:
+            break
+        }
+        guard let venue = venues[c.venue] else {
+            return CommandError(.unknownVenue, "venue \(c.venue) has no order entry configured in this bridge")
+        }
+        guard venue.instruments.contains(c.instrument) else {
+            return CommandError(.unknownInstrument, "instrument \(c.instrument) is not configured for \(c.venue)")
+        }
+        if let accounts = venue.accounts(), !accounts.contains(c.account) {
+            return CommandError(.unknownAccount, "account \(c.account) is not an account of \(c.venue) (known: \(accounts.sorted().joined(separator: ", ")))")
+        }
+        if let id = c.clientOrderId {
+            do { try ClientOrderIds.validate(id, venue: c.venue) } catch { return error }
+        }
+        if let quantity = c.quantity, !quantity.isPositive {
+            return CommandError(.invalidQuantity, "quantity must be positive, got \(quantity)")
+        }
+        if let price = c.price, !price.isPositive {
+            return CommandError(.invalidPrice, "price must be positive, got \(price)")
+        }
+        switch c.type {
+        case .newOrder:
+            let needsPrice = c.orderType == .limit || c.orderType == .stopLimit
+            if needsPrice && c.price == nil { return CommandError(.invalidPrice, "a \(c.orderType!.rawValue) order needs a price") }
+            if c.orderType == .market && c.price != nil { return CommandError(.invalidPrice, "a market order takes no price") }
+        case .replaceOrder:
+            if venue.replace == nil { return CommandError(.unsupported, "\(c.venue) has no replace; cancel and place a new order") }
+            if plan.clientOrderId == nil { return CommandError(.unknownOrder, "replace needs the order's client id (target_idempotency_key or target_client_order_id)") }
+        default:
+            break
+        }
+        if c.type == .newOrder || c.type == .replaceOrder, let limit = configuration.limit(venue: c.venue, instrument: c.instrument) {
+            if let max = limit.maxQuantity, let quantity = c.quantity, quantity > max {
+                return CommandError(.limitExceeded, "quantity \(quantity) exceeds max_quantity \(max) for \(c.venue) \(c.instrument)")
+            }
+            if let max = limit.maxNotional, let quantity = c.quantity {
+                guard let price = c.price else {
+                    return CommandError(.limitExceeded, "a market order has no price to check against max_notional \(max) for \(c.instrument)")
+                }
+                guard let notional = try? quantity.multiplied(by: price), notional <= max else {
+                    return CommandError(.limitExceeded, "notional \(quantity) × \(price) exceeds max_notional \(max) for \(c.venue) \(c.instrument)")
+                }
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Invalid input
+
+    private func handleUndecodable(_ failure: CommandDecodingFailure, message: KafkaMessage) async throws(CommandPathError) {
+        guard let envelope = failure.envelope, let key = envelope.idempotencyKey, let venue = envelope.venue,
+            let account = envelope.account, let instrument = envelope.instrument
+        else {
+            // Nothing to address an answer to: the DLQ copy is the only trace.
+            try await deadLetter(message, failure.error)
+            metrics.answered(type: failure.envelope?.type, venue: failure.envelope?.venue, outcome: "dead_lettered")
+            logger.warning("command message dead-lettered", metadata: metadata(message, ["error": "\(failure.error)"]))
+            return
+        }
+        // The raw bytes stand in for the fingerprint: a replay has the same bytes.
+        var command = OrderCommand(type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account, instrument: instrument)
+        command.side = envelope.side
+        command.orderType = envelope.orderType
+        let plan = Plan(
+            command: command, clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
+            side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + Self.digest(message.value)
+        )
+        try await finishInvalid(plan: plan, error: failure.error, message: message, knownType: envelope.type)
+    }
+
+    /// An invalid command is final at once: recorded (so a replay is a duplicate), copied to the
+    /// DLQ, answered `rejected`.
+    private func finishInvalid(plan: Plan, error: CommandError, message: KafkaMessage, knownType: CommandType?? = .none) async throws(CommandPathError) {
+        let c = plan.command
+        let type = knownType ?? c.type
+        let answer = rejectedAnswer(plan, type: type, error: error)
+        let now = nowMs()
+        var record = IdempotencyRecord(
+            state: .rejected, fingerprint: plan.fingerprint, type: type, venue: c.venue, account: c.account, instrument: c.instrument,
+            clientOrderId: plan.clientOrderId, side: plan.side, orderType: plan.orderType, owner: configuration.instanceID, leaseUntilMs: now, nowMs: now
+        )
+        record.answer = answer
+        switch try await claim(c.idempotencyKey, record) {
+        case .created(let stored):
+            logger.warning("command rejected", metadata: metadata(message, ["key": "\(c.idempotencyKey)", "error": "\(error)"]))
+            // DLQ first: a crash before the answer replays into "final, unpublished", which
+            // publishes the answer; the other order could lose the DLQ copy.
+            try await deadLetter(message, error)
+            try await publish(answer, venue: c.venue, instrument: c.instrument)
+            await markPublished(c.idempotencyKey, stored)
+            metrics.answered(type: type, venue: c.venue, outcome: answer.status.rawValue)
+        case .existing(let stored):
+            try await continueExisting(stored, plan: plan, message: message)
+        }
+    }
+
+    private func rejectedAnswer(_ plan: Plan, type: CommandType?, error: CommandError) -> ExecutionReport {
+        let c = plan.command
+        return ExecutionReport(
+            account: c.account, clientOrderId: plan.clientOrderId ?? plan.venueOrderId ?? "", idempotencyKey: c.idempotencyKey,
+            venueOrderId: plan.venueOrderId, side: plan.side ?? .buy, orderType: plan.orderType ?? .limit, timeInForce: plan.timeInForce,
+            status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero, reason: error.message,
+            rejectCode: error.code.rawValue, command: type
+        )
+    }
+
+    // MARK: - A key seen before
+
+    private func continueExisting(_ stored: StoredRecord, plan: Plan, message: KafkaMessage) async throws(CommandPathError) {
+        let c = plan.command
+        var current = stored
+        while true {
+            if current.record.fingerprint != plan.fingerprint {
+                let error = CommandError(.idempotencyKeyReused, "idempotency key \(c.idempotencyKey) was used before for a different command")
+                let answer = rejectedAnswer(plan, type: c.type, error: error)
+                logger.warning("idempotency key reused", metadata: metadata(message, ["key": "\(c.idempotencyKey)"]))
+                try await deadLetter(message, error)
+                try await publish(answer, venue: c.venue, instrument: c.instrument)
+                metrics.answered(type: c.type, venue: c.venue, outcome: "rejected")
+                return
+            }
+            if current.record.state.isFinal {
+                try await answerFinal(current, key: c.idempotencyKey, venue: c.venue, instrument: c.instrument)
+                return
+            }
+            let now = nowMs()
+            if current.record.owner == configuration.instanceID || current.record.leaseUntilMs < now {
+                // Ours from before a restart, or abandoned by an instance whose lease ran out.
+                var next = current.record
+                next.owner = configuration.instanceID
+                next.leaseUntilMs = now + configuration.lease.milliseconds
+                do {
+                    current = try await store.update(c.idempotencyKey, from: current, to: next)
+                } catch .lostRace {
+                    current = try await reread(c.idempotencyKey, plan: plan, message: message) ?? current
+                    continue
+                } catch {
+                    throw .store(error)
+                }
+                logger.notice("taking over an unfinished command", metadata: ["key": "\(c.idempotencyKey)", "state": "\(current.record.state.rawValue)"])
+                if current.record.state == .received {
+                    try await execute(plan, current)
+                } else {
+                    try await resolve(plan, current, why: "the bridge stopped while the command was at the venue")
+                }
+                return
+            }
+            // Another live instance is working on it: its answer will come; wait for it.
+            try? await Task.sleep(for: .milliseconds(200))
+            guard let again = try await reread(c.idempotencyKey, plan: plan, message: message) else { return }
+            current = again
+        }
+    }
+
+    /// Re-reads a record; nil when it expired meanwhile, in which case the command was handled
+    /// afresh.
+    private func reread(_ key: String, plan: Plan, message: KafkaMessage) async throws(CommandPathError) -> StoredRecord? {
+        if let record = try await storeCall({ () async throws(IdempotencyStoreError) in try await self.store.get(key) }) { return record }
+        try await handle(plan.command, message: message)
+        return nil
+    }
+
+    /// A final record: its answer again, as a duplicate if it was published before.
+    private func answerFinal(_ stored: StoredRecord, key: String, venue: VenueID, instrument: String) async throws(CommandPathError) {
+        guard var answer = stored.record.answer else {
+            throw .store(.unreadableRecord(key: IdempotencyStore.redisKey(key), reason: "final record without an answer"))
+        }
+        if stored.record.published {
+            answer.duplicate = true
+            try await publish(answer, venue: venue, instrument: instrument)
+            metrics.duplicate(venue: venue)
+            metrics.answered(type: stored.record.type, venue: venue, outcome: "duplicate")
+        } else {
+            try await publish(answer, venue: venue, instrument: instrument)
+            await markPublished(key, stored)
+            metrics.answered(type: stored.record.type, venue: venue, outcome: answer.status.rawValue)
+        }
+    }
+
+    // MARK: - Sending
+
+    private func execute(_ plan: Plan, _ claimed: StoredRecord) async throws(CommandPathError) {
+        let c = plan.command
+        guard let venue = venues[c.venue] else { preconditionFailure("validated") }
+        let started = ContinuousClock.now
+        let deadline = started + configuration.venueWait
+        // A cancel only lowers risk: the connector decides whether it can go out.
+        if c.type != .cancelOrder {
+            while venue.sessionState() != .ready {
+                if configuration.venueUnavailable == .reject || ContinuousClock.now >= deadline {
+                    let error = CommandError(.venueUnavailable, "\(c.venue) session is \(venue.sessionState().rawValue)")
+                    try await finish(plan, claimed, answer: rejectedAnswer(plan, type: c.type, error: error))
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        var stored = claimed
+        var sent = stored.record
+        sent.state = .sent
+        stored = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.update(c.idempotencyKey, from: stored, to: sent) }
+
+        while true {
+            if let expiresAt = c.expiresAt, expiresAt <= wallClockNanos() {
+                try await finish(plan, stored, answer: rejectedAnswer(plan, type: c.type, error: CommandError(.expired, "the command expired while waiting for \(c.venue)")))
+                return
+            }
+            let callStarted = ContinuousClock.now
+            let outcome = await attempt { () async throws(OrderEntryError) in try await call(venue, plan) }
+            switch outcome {
+            case .success(let report):
+                metrics.venueLatency(venue: c.venue, type: c.type, ContinuousClock.now - callStarted)
+                try await finish(plan, stored, answer: answer(from: report, plan: plan))
+                return
+            case .failure(let error):
+                guard error.nothingSent else {
+                    metrics.venueLatency(venue: c.venue, type: c.type, ContinuousClock.now - callStarted)
+                    logger.warning("venue outcome ambiguous; resolving by query", metadata: ["key": "\(c.idempotencyKey)", "error": "\(error)"])
+                    try await resolve(plan, stored, why: error.description)
+                    return
+                }
+                if case .invalid(let detail) = error {
+                    try await finish(plan, stored, answer: rejectedAnswer(plan, type: c.type, error: CommandError(.invalidForVenue, detail)))
+                    return
+                }
+                // Nothing reached the venue (not ready, paced, overloaded): the same call may go
+                // again within the wait budget.
+                guard configuration.venueUnavailable == .wait, ContinuousClock.now < deadline else {
+                    try await finish(plan, stored, answer: rejectedAnswer(plan, type: c.type, error: CommandError(.venueUnavailable, error.description)))
+                    return
+                }
+                var pause = Duration.milliseconds(100)
+                if case .rateLimited(let retryAfter) = error { pause = max(pause, retryAfter) }
+                try? await Task.sleep(for: min(pause, deadline - ContinuousClock.now))
+            }
+        }
+    }
+
+    private func call(_ venue: CommandVenue, _ plan: Plan) async throws(OrderEntryError) -> ExecutionReport {
+        let c = plan.command
+        switch c.type {
+        case .newOrder:
+            return try await venue.entry.place(OrderRequest(
+                account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId!, idempotencyKey: c.idempotencyKey,
+                side: c.side!, orderType: c.orderType!, timeInForce: plan.timeInForce ?? .gtc, quantity: c.quantity!, price: c.price
+            ))
+        case .cancelOrder:
+            return try await venue.entry.cancel(CancelRequest(
+                account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId, venueOrderId: plan.clientOrderId == nil ? plan.venueOrderId : nil,
+                idempotencyKey: c.idempotencyKey, side: plan.side, orderType: plan.orderType
+            ))
+        case .replaceOrder:
+            return try await venue.replace!(plan.clientOrderId!, c.account, c.quantity, c.price)
+        case .createRFQ, .cancelRFQ, .acceptQuote:
+            throw .invalid("\(c.type.rawValue) is not supported by \(c.venue)")
+        }
+    }
+
+    /// Queries the venue for the order the command made or acted on, until the state answers the
+    /// command or `resolveTimeout` passes; then the answer is `unknown`. Never sends the command.
+    private func resolve(_ plan: Plan, _ stored: StoredRecord, why: String) async throws(CommandPathError) {
+        let c = plan.command
+        guard let venue = venues[c.venue] else { preconditionFailure("validated") }
+        let deadline = ContinuousClock.now + configuration.resolveTimeout
+        var lastSeen: ExecutionReport?
+        var lastError: String?
+        if let clientOrderId = plan.clientOrderId {
+            while true {
+                let queried = await attempt { () async throws(OrderEntryError) in try await venue.entry.query(clientOrderId: clientOrderId, account: c.account) }
+                switch queried {
+                case .success(let report?):
+                    lastSeen = report
+                    if answers(c, report) {
+                        metrics.ambiguous(venue: c.venue, resolution: "found")
+                        logger.notice("ambiguous command resolved by query", metadata: ["key": "\(c.idempotencyKey)", "status": "\(report.status.rawValue)"])
+                        try await finish(plan, stored, answer: answer(from: report, plan: plan))
+                        return
+                    }
+                case .success(nil):
+                    break
+                case .failure(let error):
+                    lastError = error.description
+                }
+                if case .failure(.invalid) = queried { break }
+                guard ContinuousClock.now < deadline else { break }
+                try? await Task.sleep(for: min(configuration.resolvePollInterval, deadline - ContinuousClock.now))
+            }
+        }
+        metrics.ambiguous(venue: c.venue, resolution: "unknown")
+        var answer = lastSeen.map { self.answer(from: $0, plan: plan) } ?? rejectedAnswer(plan, type: c.type, error: CommandError(.venueUnavailable, ""))
+        answer.status = .unknown
+        answer.rejectCode = nil
+        var reason = "outcome unknown after \(configuration.resolveTimeout) of queries (\(why))"
+        if lastSeen == nil { reason += plan.clientOrderId.map { "; \(c.venue) does not know client order id \($0)" } ?? "; no client order id to query" }
+        if let lastError { reason += "; last query error: \(lastError)" }
+        answer.reason = reason
+        logger.error("command outcome unknown", metadata: ["key": "\(c.idempotencyKey)", "venue": "\(c.venue)", "reason": "\(reason)"])
+        try await finish(plan, stored, answer: answer, state: .unknown)
+    }
+
+    /// Whether the order's state as queried answers the command.
+    private func answers(_ c: OrderCommand, _ report: ExecutionReport) -> Bool {
+        switch c.type {
+        case .newOrder:
+            return true
+        case .cancelOrder:
+            return report.status.isTerminal || report.status == .pendingCancel
+        case .replaceOrder:
+            if report.status.isTerminal { return true }
+            return (c.quantity.map { $0 == report.quantity } ?? true) && (c.price.map { $0 == report.price } ?? true)
+        case .createRFQ, .cancelRFQ, .acceptQuote:
+            return true
+        }
+    }
+
+    /// The venue's report made into the command's answer: the order's state, without the fill
+    /// fields (the connector published the fills themselves; the answer is not one).
+    private func answer(from report: ExecutionReport, plan: Plan) -> ExecutionReport {
+        var answer = report
+        answer.lastQty = nil
+        answer.lastPx = nil
+        answer.fillId = nil
+        answer.liquidity = nil
+        answer.duplicate = nil
+        answer.command = plan.command.type
+        answer.idempotencyKey = plan.command.idempotencyKey
+        return answer
+    }
+
+    /// Records the answer as final, publishes it (confirmed), marks it published.
+    private func finish(_ plan: Plan, _ stored: StoredRecord, answer: ExecutionReport, state: CommandState? = nil) async throws(CommandPathError) {
+        let c = plan.command
+        var next = stored.record
+        next.state = state ?? (answer.status == .rejected || answer.rejectCode != nil ? .rejected : .acked)
+        next.answer = answer
+        next.venueOrderId = answer.venueOrderId ?? next.venueOrderId
+        let final = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.update(c.idempotencyKey, from: stored, to: next) }
+        try await publish(answer, venue: c.venue, instrument: c.instrument)
+        await markPublished(c.idempotencyKey, final)
+        metrics.answered(type: c.type, venue: c.venue, outcome: answer.status.rawValue)
+    }
+
+    // MARK: - Output
+
+    private func publish(_ answer: ExecutionReport, venue: VenueID, instrument: String) async throws(CommandPathError) {
+        let event = NormalizedEvent(venue: venue, instrument: instrument, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .executionReport(answer))
+        do {
+            try await publisher.publishConfirmed(event)
+        } catch {
+            throw .publish(error)
+        }
+    }
+
+    /// Best effort: if it fails, a replay publishes the answer once more as an original.
+    private func markPublished(_ key: String, _ stored: StoredRecord) async {
+        var next = stored.record
+        next.published = true
+        do {
+            _ = try await store.update(key, from: stored, to: next)
+        } catch {
+            logger.warning("answer published but not marked so", metadata: ["key": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    /// The original message, byte for byte, with the Kafka Connect-style error headers.
+    private func deadLetter(_ message: KafkaMessage, _ error: CommandError) async throws(CommandPathError) {
+        var headers = message.headers
+        headers.append(KafkaHeader("error.code", error.code.rawValue))
+        headers.append(KafkaHeader("error.message", error.message))
+        headers.append(KafkaHeader("original.topic", message.topic))
+        headers.append(KafkaHeader("original.partition", String(message.partition)))
+        headers.append(KafkaHeader("original.offset", String(message.offset)))
+        if let key = message.key { headers.append(KafkaHeader("original.key", bytes: key)) }
+        do {
+            try await producer.produceAndConfirm(KafkaRecord(topic: configuration.topics.ordersDLQ, key: message.key, value: message.value, headers: headers))
+        } catch {
+            throw .deadLetter(error)
+        }
+        metrics.deadLettered(code: error.code.rawValue)
+    }
+
+    // MARK: - Helpers
+
+    private func claim(_ key: String, _ record: IdempotencyRecord) async throws(CommandPathError) -> IdempotencyStore.ClaimResult {
+        try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.claim(key, record) }
+    }
+
+    private func storeCall<T: Sendable>(_ body: () async throws(IdempotencyStoreError) -> T) async throws(CommandPathError) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    private func metadata(_ message: KafkaMessage, _ extra: Logger.Metadata) -> Logger.Metadata {
+        extra.merging(["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"]) { a, _ in a }
+    }
+
+    private func attempt<T: Sendable>(_ body: () async throws(OrderEntryError) -> T) async -> Result<T, OrderEntryError> {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func nowMs() -> Int64 { wallClockNanos() / 1_000_000 }
+
+    static func digest(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).prefix(16).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,0 +1,220 @@
+public import VenueBridgeCore
+
+/// The wire form of `OrderCommand`: one compact JSON object, decimals as strings.
+public enum OrderCommandCodec {
+    /// Every key the contract knows. Anything else is refused: a misspelt `qty` must not turn into
+    /// an order without a quantity.
+    static let knownKeys: Set<String> = [
+        "schema", "type", "idempotency_key", "venue", "account", "instrument", "side", "order_type", "time_in_force",
+        "quantity", "price", "client_order_id", "expires_at", "target_idempotency_key", "target_client_order_id",
+        "target_venue_order_id", "rfq_id", "quote_id",
+    ]
+
+    /// What can be read of a message even when it is not a valid command: enough, sometimes, to
+    /// address a rejected report to the right account.
+    public struct Envelope: Sendable, Hashable {
+        public var type: CommandType?
+        public var idempotencyKey: String?
+        public var venue: VenueID?
+        public var account: String?
+        public var instrument: String?
+        public var side: Side?
+        public var orderType: OrderType?
+        public var clientOrderId: String?
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> Result<OrderCommand, CommandDecodingFailure> {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(bytes)
+        } catch {
+            return .failure(CommandDecodingFailure(error: CommandError(.malformed, "not JSON: \(error)"), envelope: nil))
+        }
+        guard let object = json.object else {
+            return .failure(CommandDecodingFailure(error: CommandError(.malformed, "a command is a JSON object"), envelope: nil))
+        }
+        let envelope = Self.envelope(object)
+        do {
+            return .success(try command(object))
+        } catch {
+            return .failure(CommandDecodingFailure(error: error, envelope: envelope))
+        }
+    }
+
+    public static func encode(_ command: OrderCommand) -> [UInt8] {
+        var w = JSONWriter(capacity: 384)
+        w.beginObject()
+        w.key("schema")
+        w.string(OrderCommand.schemaID)
+        w.key("type")
+        w.string(command.type.rawValue)
+        w.key("idempotency_key")
+        w.string(command.idempotencyKey)
+        w.key("venue")
+        w.string(command.venue.rawValue)
+        w.key("account")
+        w.string(command.account)
+        w.key("instrument")
+        w.string(command.instrument)
+        w.field("side", command.side)
+        w.field("order_type", command.orderType)
+        w.field("time_in_force", command.timeInForce)
+        w.field("quantity", command.quantity)
+        w.field("price", command.price)
+        w.field("client_order_id", command.clientOrderId)
+        w.field("expires_at", command.expiresAt)
+        switch command.target {
+        case .idempotencyKey(let key): w.field("target_idempotency_key", key)
+        case .clientOrderId(let id): w.field("target_client_order_id", id)
+        case .venueOrderId(let id): w.field("target_venue_order_id", id)
+        case nil: break
+        }
+        w.field("rfq_id", command.rfqId)
+        w.field("quote_id", command.quoteId)
+        w.endObject()
+        return w.bytes
+    }
+
+    // MARK: - Decoding
+
+    private static func command(_ object: [String: JSONValue]) throws(CommandError) -> OrderCommand {
+        if let unknown = object.keys.filter({ !knownKeys.contains($0) }).sorted().first {
+            throw CommandError(.invalidField, "unknown field \"\(unknown)\"")
+        }
+        let schema = try requiredString(object, "schema")
+        guard schema == OrderCommand.schemaID else {
+            throw CommandError(.unsupportedSchema, "schema \"\(schema)\" is not \(OrderCommand.schemaID)")
+        }
+        let type: CommandType = try requiredEnum(object, "type")
+        let key = try requiredString(object, "idempotency_key")
+        try checkIdempotencyKey(key)
+        let venueName = try requiredString(object, "venue")
+        guard let venue = VenueID(rawValue: venueName) else {
+            throw CommandError(.unknownVenue, "venue \"\(venueName)\" is not one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var command = OrderCommand(
+            type: type, idempotencyKey: key, venue: venue,
+            account: try identifier(object, "account", required: true)!,
+            instrument: try identifier(object, "instrument", required: true)!
+        )
+        command.side = try optionalEnum(object, "side")
+        command.orderType = try optionalEnum(object, "order_type")
+        command.timeInForce = try optionalEnum(object, "time_in_force")
+        command.quantity = try decimal(object, "quantity")
+        command.price = try decimal(object, "price")
+        command.clientOrderId = try identifier(object, "client_order_id", required: false)
+        if let value = object["expires_at"] {
+            guard let ns = value.int64, ns > 0 else {
+                throw CommandError(.invalidField, "expires_at must be a positive integer (ns since the Unix epoch)")
+            }
+            command.expiresAt = ns
+        }
+        let targets: [OrderTarget] = [
+            try identifier(object, "target_idempotency_key", required: false).map(OrderTarget.idempotencyKey),
+            try identifier(object, "target_client_order_id", required: false).map(OrderTarget.clientOrderId),
+            try identifier(object, "target_venue_order_id", required: false).map(OrderTarget.venueOrderId),
+        ].compactMap { $0 }
+        guard targets.count <= 1 else {
+            throw CommandError(.invalidField, "name the target order once: target_idempotency_key, target_client_order_id or target_venue_order_id")
+        }
+        command.target = targets.first
+        command.rfqId = try identifier(object, "rfq_id", required: false)
+        command.quoteId = try identifier(object, "quote_id", required: false)
+        try checkShape(command)
+        return command
+    }
+
+    /// The per-type rules the JSON Schema states with `if/then`.
+    private static func checkShape(_ c: OrderCommand) throws(CommandError) {
+        func require(_ present: Bool, _ field: String) throws(CommandError) {
+            if !present { throw CommandError(.invalidField, "\(c.type.rawValue) needs \(field)") }
+        }
+        switch c.type {
+        case .newOrder:
+            try require(c.side != nil, "side")
+            try require(c.orderType != nil, "order_type")
+            try require(c.quantity != nil, "quantity")
+            if c.target != nil { throw CommandError(.invalidField, "new_order takes no target_* field") }
+        case .cancelOrder:
+            try require(c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
+        case .replaceOrder:
+            try require(c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
+            try require(c.quantity != nil || c.price != nil, "quantity or price (the new values)")
+        case .createRFQ:
+            try require(c.quantity != nil, "quantity")
+        case .cancelRFQ:
+            try require(c.rfqId != nil, "rfq_id")
+        case .acceptQuote:
+            try require(c.quoteId != nil, "quote_id")
+        }
+    }
+
+    static func checkIdempotencyKey(_ key: String) throws(CommandError) {
+        guard !key.isEmpty, key.utf8.count <= OrderCommand.maxIdempotencyKeyLength else {
+            throw CommandError(.invalidField, "idempotency_key must be 1…\(OrderCommand.maxIdempotencyKeyLength) characters, got \(key.utf8.count)")
+        }
+        guard key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw CommandError(.invalidField, "idempotency_key must be printable ASCII without spaces")
+        }
+    }
+
+    private static func requiredString(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> String {
+        guard let value = object[name] else { throw CommandError(.invalidField, "missing field \"\(name)\"") }
+        guard let text = value.string else { throw CommandError(.invalidField, "\(name) must be a string") }
+        return text
+    }
+
+    /// An identifier: a non-empty string of at most 128 printable characters.
+    private static func identifier(_ object: [String: JSONValue], _ name: String, required: Bool) throws(CommandError) -> String? {
+        guard object[name] != nil else {
+            if required { throw CommandError(.invalidField, "missing field \"\(name)\"") }
+            return nil
+        }
+        let text = try requiredString(object, name)
+        guard !text.isEmpty, text.utf8.count <= 128, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+            throw CommandError(.invalidField, "\(name) must be 1…128 printable characters")
+        }
+        return text
+    }
+
+    private static func requiredEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> E
+    where E.RawValue == String {
+        let text = try requiredString(object, name)
+        guard let value = E(rawValue: text) else {
+            throw CommandError(.invalidField, "\(name) \"\(text)\" is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    private static func optionalEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> E?
+    where E.RawValue == String {
+        guard object[name] != nil else { return nil }
+        return try requiredEnum(object, name) as E
+    }
+
+    /// Decimals are strings (`"0.5"`): a JSON number would pass through someone's `Double` first.
+    private static func decimal(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> ExactDecimal? {
+        guard let value = object[name] else { return nil }
+        guard let text = value.string else { throw CommandError(.invalidField, "\(name) must be a decimal string such as \"1.5\"") }
+        guard let decimal = ExactDecimal(text) else { throw CommandError(.invalidField, "\(name) \"\(text)\" is not a decimal") }
+        return decimal
+    }
+
+    private static func envelope(_ object: [String: JSONValue]) -> Envelope {
+        func text(_ name: String) -> String? { object[name]?.string.flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 } }
+        var key = text("idempotency_key")
+        if let candidate = key, (try? checkIdempotencyKey(candidate)) == nil { key = nil }
+        return Envelope(
+            type: text("type").flatMap(CommandType.init(rawValue:)), idempotencyKey: key,
+            venue: text("venue").flatMap(VenueID.init(rawValue:)), account: text("account"), instrument: text("instrument"),
+            side: text("side").flatMap(Side.init(rawValue:)), orderType: text("order_type").flatMap(OrderType.init(rawValue:)),
+            clientOrderId: text("client_order_id")
+        )
+    }
+}
+
+/// A message that is not a valid command, with whatever could be read of it.
+public struct CommandDecodingFailure: Error, Sendable, Hashable {
+    public var error: CommandError
+    public var envelope: OrderCommandCodec.Envelope?
+}
