@@ -176,6 +176,37 @@ public struct BridgeConfig: Sendable {
         }
     }
 
+    /// The order command consumer (docs/commands.md).
+    public struct Commands: Sendable, Equatable {
+        public enum VenueUnavailable: String, Sendable, CaseIterable { case wait, reject }
+
+        public struct Limit: Sendable, Equatable {
+            public var venue: VenueID
+            public var instrument: String
+            public var maxQuantity: ExactDecimal?
+            public var maxNotional: ExactDecimal?
+        }
+
+        /// On by default whenever a venue with order entry is configured: without it orders sent
+        /// to the command topic would wait unanswered.
+        public var enabled: Bool = true
+        public var groupID: String = "venue-bridge-commands"
+        /// Unique per running replica, stable across its restarts; default: the host name.
+        public var instanceID: String?
+        public var idempotencyTTLSeconds: Int = 7 * 24 * 3600
+        public var venueUnavailable: VenueUnavailable = .wait
+        public var venueWaitMs: Int = 10_000
+        public var resolveTimeoutMs: Int = 30_000
+        public var limits: [Limit] = []
+
+        /// The consumer runs when enabled and some configured venue takes orders.
+        public func runsConsumer(_ config: BridgeConfig) -> Bool {
+            let venues = config.venues
+            let sfoxOrders = venues.sfox.enabled && venues.sfox.feeds.contains(.account) && venues.sfox.apiKey != nil
+            return enabled && (venues.finery.enabled || sfoxOrders || (venues.t4.enabled && venues.t4.subscribeAccounts))
+        }
+    }
+
     public struct Venues: Sendable, Equatable {
         public var finery = Finery()
         public var sfox = SFOX()
@@ -188,6 +219,7 @@ public struct BridgeConfig: Sendable {
     public var redis = Redis()
     public var synthetic = Synthetic()
     public var venues = Venues()
+    public var commands = Commands()
 
     public init() {}
 
@@ -211,6 +243,9 @@ public struct BridgeConfig: Sendable {
             "venues.t4.user": venues.t4.hasPasswordLogin ? "\(venues.t4.firm ?? "?")/\(venues.t4.username ?? "?") via \(venues.t4.appName ?? "?")" : "(none)",
             "venues.t4.password": venues.t4.password == nil ? "(none)" : "(set)",
             "venues.t4.app_license": venues.t4.appLicense == nil ? "(none)" : "(set)",
+            "commands": commands.enabled
+                ? "group \(commands.groupID), venue_unavailable \(commands.venueUnavailable.rawValue), \(commands.limits.count) limits"
+                : "disabled",
         ]
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = SecretPolicy.isSecretKafkaProperty(name) ? "(set)" : value

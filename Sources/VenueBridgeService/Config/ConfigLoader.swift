@@ -176,6 +176,46 @@ public struct ConfigLoader {
                 config.venues.t4 = t4
             }
         }
+        reader.section("commands") { r in
+            r.bool("enabled", into: &config.commands.enabled)
+            r.string("group_id", into: &config.commands.groupID)
+            r.optionalString("instance_id", into: &config.commands.instanceID)
+            r.int("idempotency_ttl_s", in: 60...(365 * 24 * 3600), into: &config.commands.idempotencyTTLSeconds)
+            r.enumValue("venue_unavailable", into: &config.commands.venueUnavailable)
+            r.int("venue_wait_ms", in: 0...600_000, into: &config.commands.venueWaitMs)
+            r.int("resolve_timeout_ms", in: 1_000...3_600_000, into: &config.commands.resolveTimeoutMs)
+            var limits: [BridgeConfig.Commands.Limit] = []
+            r.mappingList("limits") { l in
+                var venueName = ""
+                var instrument = ""
+                var maxQuantity: String?
+                var maxNotional: String?
+                l.string("venue", into: &venueName)
+                l.string("instrument", into: &instrument)
+                l.optionalString("max_quantity", into: &maxQuantity)
+                l.optionalString("max_notional", into: &maxNotional)
+                guard let venue = VenueID(rawValue: venueName) else {
+                    l.issues.append(ConfigIssue(key: l.keyPath("venue"), problem: "'\(venueName)' must be one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    return
+                }
+                if instrument.isEmpty { l.issues.append(ConfigIssue(key: l.keyPath("instrument"), problem: "must name the instrument's normalized symbol")) }
+                func positive(_ text: String?, _ key: String) -> ExactDecimal? {
+                    guard let text else { return nil }
+                    guard let value = ExactDecimal(text), value.isPositive else {
+                        l.issues.append(ConfigIssue(key: l.keyPath(key), problem: "'\(text)' must be a positive decimal (quote it: \"1.5\")"))
+                        return nil
+                    }
+                    return value
+                }
+                let quantity = positive(maxQuantity, "max_quantity")
+                let notional = positive(maxNotional, "max_notional")
+                if maxQuantity == nil && maxNotional == nil {
+                    l.issues.append(ConfigIssue(key: l.path, problem: "a limit needs max_quantity, max_notional or both"))
+                }
+                limits.append(.init(venue: venue, instrument: instrument, maxQuantity: quantity, maxNotional: notional))
+            }
+            config.commands.limits = limits
+        }
         reader.rejectUnknownKeys()
         issues += reader.issues
     }
@@ -286,6 +326,7 @@ public struct ConfigLoader {
         ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"), ("VB_T4_APP_NAME", "venues.t4.app_name"),
         ("VB_T4_PASSWORD", "T4 password (secret)"), ("VB_T4_PASSWORD_FILE", "file holding the T4 password"),
         ("VB_T4_APP_LICENSE", "T4 application license (secret)"), ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
+        ("VB_COMMANDS_ENABLED", "commands.enabled"), ("VB_COMMANDS_INSTANCE_ID", "commands.instance_id (default: the host name)"),
     ]
 
     func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
@@ -325,6 +366,8 @@ public struct ConfigLoader {
         secret("VB_T4_API_KEY", into: \.venues.t4.apiKey)
         secret("VB_T4_PASSWORD", into: \.venues.t4.password)
         secret("VB_T4_APP_LICENSE", into: \.venues.t4.appLicense)
+        env("VB_COMMANDS_ENABLED") { v in Self.parseBool(v).map { config.commands.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_COMMANDS_INSTANCE_ID") { v in config.commands.instanceID = v; return nil }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
             var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
             var value: String? = value
@@ -376,6 +419,23 @@ public struct ConfigLoader {
         let prefix = config.kafka.topicPrefix
         if prefix.isEmpty || prefix.count > 200 || !prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
             issues.append(ConfigIssue(key: "kafka.topic_prefix", problem: "must be 1–200 characters of [a-zA-Z0-9._-]"))
+        }
+        if config.commands.runsConsumer(config) && !config.redis.enabled {
+            issues.append(ConfigIssue(
+                key: "commands.enabled", problem: "the command consumer keeps its idempotency records in Redis: enable redis, or set commands.enabled: false"
+            ))
+        }
+        for (i, limit) in config.commands.limits.enumerated() {
+            let symbols: [String] =
+                switch limit.venue {
+                case .finery: config.venues.finery.instruments.map(\.symbol)
+                case .sfox: config.venues.sfox.instruments.map(\.symbol)
+                case .t4: config.venues.t4.markets.map(\.symbol)
+                case .fi, .fig: []
+                }
+            if !symbols.contains(limit.instrument) {
+                issues.append(ConfigIssue(key: "commands.limits[\(i)].instrument", problem: "'\(limit.instrument)' is not configured for \(limit.venue)"))
+            }
         }
         let finery = config.venues.finery
         if finery.enabled {

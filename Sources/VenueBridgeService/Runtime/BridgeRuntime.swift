@@ -87,6 +87,15 @@ public struct BridgeRuntime {
         if config.synthetic.enabled {
             services.append(essential(SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger)))
         }
+        // Last in, first stopped: the command in hand is answered while the connectors and the
+        // publisher it needs are still up.
+        if config.commands.runsConsumer(config) && !config.redis.enabled {
+            // The loader refuses this; the demo without redis-server gets here.
+            logger.warning("command consumer off: it needs Redis for its idempotency records")
+        } else if config.commands.runsConsumer(config) {
+            let venues = CommandVenues.make(config: config, finery: finery, sfox: sfox, t4: t4)
+            services.append(essential(CommandService(config: config, venues: venues, publisher: publisher, producer: producer, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("venue-bridge stopped")

@@ -1,0 +1,52 @@
+import CommandPath
+import EventBus
+import Foundation
+import KafkaBus
+import Logging
+import RedisBus
+import ServiceLifecycle
+import VenueBridgeCore
+
+/// Runs the command consumer for the bridge's lifetime. At shutdown the command in hand is
+/// finished (answered, offset stored and committed) before the consumer leaves the group; the
+/// publisher and the connectors it needs stop after it.
+struct CommandService: Service {
+    let consumer: CommandConsumer
+    let redis: RedisRequestClient
+    let logger: Logger
+
+    init(config: BridgeConfig, venues: [VenueID: CommandVenue], publisher: EventPublisher, producer: KafkaProducer, logger: Logger) {
+        let topics = TopicNames(prefix: config.kafka.topicPrefix)
+        let instanceID = config.commands.instanceID ?? ProcessInfo.processInfo.hostName
+        let configuration = CommandPathConfiguration(
+            topics: topics, groupID: config.commands.groupID, idempotencyTTL: .seconds(config.commands.idempotencyTTLSeconds),
+            venueUnavailable: config.commands.venueUnavailable == .wait ? .wait : .reject, venueWait: .milliseconds(config.commands.venueWaitMs),
+            resolveTimeout: .milliseconds(config.commands.resolveTimeoutMs), instanceID: instanceID,
+            limits: config.commands.limits.map { InstrumentLimit(venue: $0.venue, instrument: $0.instrument, maxQuantity: $0.maxQuantity, maxNotional: $0.maxNotional) }
+        )
+        var endpoint = config.redis.endpoint
+        endpoint.clientName = "venue-bridge-commands"
+        redis = RedisRequestClient(endpoint: endpoint, logger: logger)
+        let processor = CommandProcessor(
+            configuration: configuration, venues: venues, store: IdempotencyStore(redis: redis, ttl: configuration.idempotencyTTL),
+            publisher: publisher, producer: producer, logger: logger
+        )
+        consumer = CommandConsumer(
+            configuration: .init(properties: config.kafka.producerProperties, topic: topics.ordersCommand, groupID: configuration.groupID),
+            processor: processor, logger: logger
+        )
+        self.logger = logger
+        logger.info("command consumer configured", metadata: [
+            "venues": "\(venues.keys.map(\.rawValue).sorted())", "instance": "\(instanceID)", "group": "\(configuration.groupID)",
+        ])
+    }
+
+    func run() async throws {
+        let consumer = consumer
+        defer { Task { [redis] in await redis.close() } }
+        // Cancellation stops the loop between commands, never inside one.
+        try await cancelWhenGracefulShutdown {
+            try await consumer.run()
+        }
+    }
+}
