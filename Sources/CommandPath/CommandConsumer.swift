@@ -96,7 +96,7 @@ public final class CommandConsumer: Sendable {
                 let reason: String =
                     switch error {
                     case .store: "redis"
-                    case .publish, .deadLetter: "kafka"
+                    case .publish, .deadLetter, .answerUnverified: "kafka"
                     }
                 processor.metrics.infrastructureRetry(reason: reason)
                 logger.error("command not answered yet; retrying", metadata: [

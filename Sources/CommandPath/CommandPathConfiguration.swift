@@ -1,4 +1,5 @@
 public import EventBus
+public import KafkaBus
 public import VenueBridgeCore
 public import VenueConnector
 
@@ -24,6 +25,11 @@ public struct CommandPathConfiguration: Sendable {
     /// at the same time (the pod name in Kubernetes) and stay the same across restarts of one.
     public var instanceID: String
     public var limits: [InstrumentLimit]
+    /// Client properties (brokers, security) for reading back the answer topic after a crash;
+    /// empty: no read-back (an unrecorded answer is then published again as an original).
+    public var kafkaProperties: KafkaProperties = [:]
+    /// How many of the newest messages per partition the read-back looks through.
+    public var answerScanWindow: Int64 = 10_000
 
     public init(
         topics: TopicNames = TopicNames(), groupID: String = "venue-bridge-commands", idempotencyTTL: Duration = .seconds(7 * 24 * 3600),

@@ -14,9 +14,12 @@ public enum CommandPathError: Error, Sendable, CustomStringConvertible {
     case store(IdempotencyStoreError)
     case publish(PublishError)
     case deadLetter(KafkaError)
+    /// Whether an answer already reached Kafka could not be established (read-back failed).
+    case answerUnverified(String)
 
     public var description: String {
         switch self {
+        case .answerUnverified(let reason): "cannot tell whether the answer was already published: \(reason)"
         case .store(let error): "\(error)"
         case .publish(let error): "answer not published: \(error)"
         case .deadLetter(let error): "DLQ copy not produced: \(error)"
@@ -300,9 +303,16 @@ public final class CommandProcessor: Sendable {
         guard var answer = stored.record.answer else {
             throw .store(.unreadableRecord(key: IdempotencyStore.redisKey(key), reason: "final record without an answer"))
         }
-        if stored.record.published {
+        var alreadyOut = stored.record.published
+        if !alreadyOut {
+            // Final but not recorded as published: the bridge stopped between deciding and
+            // recording the delivery. Kafka itself says whether the answer got out.
+            alreadyOut = try await answerOnKafka(key: key)
+        }
+        if alreadyOut {
             answer.duplicate = true
             try await publish(answer, venue: venue, instrument: instrument)
+            if !stored.record.published { await markPublished(key, stored) }
             metrics.duplicate(venue: venue)
             metrics.answered(type: stored.record.type, venue: venue, outcome: "duplicate")
         } else {
@@ -486,7 +496,26 @@ public final class CommandProcessor: Sendable {
         }
     }
 
-    /// Best effort: if it fails, a replay publishes the answer once more as an original.
+    private func answerOnKafka(key: String) async throws(CommandPathError) -> Bool {
+        guard !configuration.kafkaProperties.isEmpty else { return false }
+        let outcome = await KafkaTailScan.find(
+            properties: configuration.kafkaProperties, topic: configuration.topics.execReport, window: configuration.answerScanWindow,
+            timeout: .seconds(15)
+        ) { message in
+            // Cheap filter first: the key's bytes must be in the message.
+            guard message.value.count >= key.utf8.count, String(decoding: message.value, as: UTF8.self).contains(key),
+                let event = try? EventCodec.decode(message.value), case .executionReport(let report) = event.payload
+            else { return false }
+            return report.idempotencyKey == key && report.command != nil && report.duplicate != true
+        }
+        switch outcome {
+        case .found: return true
+        case .notFound: return false
+        case .inconclusive(let reason): throw .answerUnverified(reason)
+        }
+    }
+
+    /// Best effort: if it fails, a replay reads Kafka back to tell.
     private func markPublished(_ key: String, _ stored: StoredRecord) async {
         var next = stored.record
         next.published = true

@@ -18,12 +18,13 @@ struct CommandService: Service {
     init(config: BridgeConfig, venues: [VenueID: CommandVenue], publisher: EventPublisher, producer: KafkaProducer, logger: Logger) {
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
         let instanceID = config.commands.instanceID ?? ProcessInfo.processInfo.hostName
-        let configuration = CommandPathConfiguration(
+        var configuration = CommandPathConfiguration(
             topics: topics, groupID: config.commands.groupID, idempotencyTTL: .seconds(config.commands.idempotencyTTLSeconds),
             venueUnavailable: config.commands.venueUnavailable == .wait ? .wait : .reject, venueWait: .milliseconds(config.commands.venueWaitMs),
             resolveTimeout: .milliseconds(config.commands.resolveTimeoutMs), instanceID: instanceID,
             limits: config.commands.limits.map { InstrumentLimit(venue: $0.venue, instrument: $0.instrument, maxQuantity: $0.maxQuantity, maxNotional: $0.maxNotional) }
         )
+        configuration.kafkaProperties = config.kafka.producerProperties
         var endpoint = config.redis.endpoint
         endpoint.clientName = "venue-bridge-commands"
         redis = RedisRequestClient(endpoint: endpoint, logger: logger)
