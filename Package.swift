@@ -365,6 +365,15 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "CommandPathTests",
+            dependencies: [
+                "CommandPath", "OrderCommands", "SFOXConnector", "SFOXSimulator", "T4Connector", "T4Simulator", "VenueConnector",
+                "VenueBridgeCore", "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "VenueBridgeServiceTests",
             dependencies: ["VenueBridgeService", "VenueBridgeCore"],
             swiftSettings: strictSwift

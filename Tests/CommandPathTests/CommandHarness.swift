@@ -1,0 +1,168 @@
+import BridgeTestSupport
+import CommandPath
+import Foundation
+import KafkaBus
+import Logging
+import MetricsTestKit
+import OrderCommands
+import RedisBus
+import SFOXConnector
+import SFOXSimulator
+import Synchronization
+import VenueBridgeCore
+import VenueConnector
+
+/// Commands on Kafka (mock cluster) → command consumer (real Redis idempotency store) → sFOX
+/// connector → sFOX simulator, and the answers read back from Kafka.
+final class CommandHarness: Sendable {
+    static let apiKey = "cmd-test-key"
+    static let account = "sfox-1"
+
+    let simulator: SFOXSimulator
+    let pipeline: TestEventPipeline
+    let connector: SFOXConnector
+    let redis: RedisRequestClient
+    let metrics: TestMetrics
+    let dlq: RawTopicReader
+    let configuration: CommandPathConfiguration
+    /// Makes this run's idempotency keys unique: the test redis-server outlives test runs.
+    let run = String(UUID().uuidString.prefix(8))
+    private let tasks: Mutex<[Task<Void, any Error>]>
+
+    var reader: EventReader { pipeline.reader }
+
+    init(
+        prefix: String, venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
+        resolveTimeout: Duration = .seconds(5), connectorKey: String = CommandHarness.apiKey, requestTimeout: Duration = .seconds(5),
+        limits: [InstrumentLimit] = []
+    ) async throws {
+        let logger = Logger(label: "test.commands")
+        var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [Self.apiKey])
+        simulatorConfiguration.updatesPerSecond = 0
+        simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
+        let port = try await simulator.start()
+        pipeline = try TestEventPipeline(prefix: prefix, withRedis: false, logger: logger) { topics in [topics.execReport] }
+        var connectorConfiguration = SFOXConnectorConfiguration(
+            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: Self.account,
+            instruments: try InstrumentMap([("btcusd", "BTC-USD"), ("ethusd", "ETH-USD")])
+        )
+        connectorConfiguration.privateLink.requestTimeout = requestTimeout
+        connectorConfiguration.privateLink.reconnect.initialDelay = .milliseconds(50)
+        connectorConfiguration.marketDataLink.reconnect.initialDelay = .milliseconds(50)
+        metrics = TestMetrics()
+        connector = try SFOXConnector(configuration: connectorConfiguration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
+        redis = RedisRequestClient(endpoint: RedisEndpoint(port: testRedisPort ?? 6379), logger: logger)
+        var configuration = CommandPathConfiguration(
+            topics: pipeline.topics, groupID: "commands-\(prefix)", venueUnavailable: venueUnavailable, venueWait: venueWait,
+            resolveTimeout: resolveTimeout, resolvePollInterval: .milliseconds(100), instanceID: "test-\(prefix)", limits: limits
+        )
+        configuration.kafkaProperties = ["bootstrap.servers": pipeline.cluster.bootstrapServers]
+        self.configuration = configuration
+        let connector = self.connector
+        let venues: [VenueID: CommandVenue] = [
+            .sfox: CommandVenue(
+                entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
+                sessionState: { connector.privateControl?.state ?? .disconnected }, marketTimeInForce: .gtc
+            )
+        ]
+        let processor = CommandProcessor(
+            configuration: configuration, venues: venues, store: IdempotencyStore(redis: redis, ttl: .seconds(3600)),
+            publisher: pipeline.publisher, producer: pipeline.producer, logger: logger, metricsFactory: metrics
+        )
+        let consumer = CommandConsumer(
+            configuration: .init(properties: ["bootstrap.servers": pipeline.cluster.bootstrapServers], topic: pipeline.topics.ordersCommand, groupID: configuration.groupID),
+            processor: processor, logger: logger
+        )
+        dlq = try RawTopicReader(bootstrap: pipeline.cluster.bootstrapServers, topic: pipeline.topics.ordersDLQ)
+        let publisher = pipeline.publisher
+        tasks = Mutex([
+            Task { try await connector.run() }, Task { await publisher.run() }, Task { try await consumer.run() },
+        ])
+    }
+
+    func waitUntilReady() async throws {
+        try await eventually("sFOX private session ready") { connector.privateControl?.state == .ready }
+    }
+
+    func key(_ name: String) -> String { "\(run)-\(name)" }
+
+    /// A resting limit buy, far under the market.
+    func newOrder(_ name: String, quantity: String = "0.01", price: String = "1000") -> OrderCommand {
+        OrderCommand(
+            type: .newOrder, idempotencyKey: key(name), venue: .sfox, account: Self.account, instrument: "BTC-USD", side: .buy,
+            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(quantity), price: ExactDecimal(price)
+        )
+    }
+
+    func send(_ command: OrderCommand) async throws {
+        try await send(bytes: OrderCommandCodec.encode(command), key: command.kafkaKey)
+    }
+
+    func send(bytes: [UInt8], key: String? = "sfox:\(CommandHarness.account)") async throws {
+        try await pipeline.producer.produceAndConfirm(KafkaRecord(topic: pipeline.topics.ordersCommand, key: key.map { Array($0.utf8) }, value: bytes))
+    }
+
+    /// Answers (reports with `command` set) for one idempotency key, in Kafka order.
+    func answers(_ key: String) -> [ExecutionReport] {
+        reader.all.compactMap { event -> ExecutionReport? in
+            guard case .executionReport(let report) = event.payload, report.command != nil, report.idempotencyKey == key else { return nil }
+            return report
+        }
+    }
+
+    func waitForAnswers(_ key: String, count: Int = 1) async throws -> [ExecutionReport] {
+        try await eventually("\(count) answer(s) for \(key)") { answers(key).count >= count }
+        return answers(key)
+    }
+
+    func record(_ key: String) async throws -> IdempotencyRecord? {
+        try await IdempotencyStore(redis: redis, ttl: .seconds(3600)).get(key)?.record
+    }
+
+    func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Int64 {
+        metrics.counters.filter { counter in
+            counter.label == label && dimensions.allSatisfy { d in counter.dimensions.contains { $0 == d } }
+        }.reduce(0) { $0 + $1.totalValue }
+    }
+
+    func stop() async {
+        for task in tasks.withLock({ $0 }).reversed() { task.cancel() }
+        for task in tasks.withLock({ $0 }).reversed() { _ = await task.result }
+        await dlq.stop()
+        await pipeline.stop()
+        await redis.close()
+        await simulator.stop()
+    }
+}
+
+/// Every message of one topic, raw (the DLQ holds commands, not events).
+final class MessageLog: Sendable {
+    let messages = Mutex<[KafkaMessage]>([])
+}
+
+final class RawTopicReader: Sendable {
+    private let log = MessageLog()
+    private let task: Task<Void, any Error>
+
+    init(bootstrap: String, topic: String) throws {
+        let consumer = try KafkaConsumer(
+            configuration: .init(properties: ["bootstrap.servers": bootstrap, "group.id": "test-raw-\(UUID().uuidString)"], topics: [topic]),
+            logger: Logger(label: "test.raw")
+        )
+        let log = self.log
+        task = Task {
+            while !Task.isCancelled {
+                guard let message = try await consumer.poll(timeout: .milliseconds(100)) else { continue }
+                log.messages.withLock { $0.append(message) }
+            }
+            await consumer.close()
+        }
+    }
+
+    var all: [KafkaMessage] { log.messages.withLock { $0 } }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
