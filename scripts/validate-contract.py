@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
-"""Check sample events against the venuebridge.v1 contract (docs/schema/).
+"""Check sample events against the venuebridge.v1 contract (docs/schema/), and sample order
+commands against the venuebridge.command.v1 contract (docs/schema/order_command.schema.json).
 
 Usage: validate-contract.py [--skip-model-check] <samples_dir>
 
 <samples_dir> holds one event per file, named <type>*.json (trade.json, trade-minimal.json, ...).
-Each sample is validated against docs/schema/<type>.schema.json. The run fails (exit 1) when:
+Each sample is validated against docs/schema/<type>.schema.json. <samples_dir>/commands/ holds one
+order command per file, named <command type>*.json (new_order.json, cancel_order-client-id.json,
+...), each validated against docs/schema/order_command.schema.json. The run fails (exit 1) when:
   - a schema is not valid JSON Schema 2020-12, has the wrong $id, or has a $ref that does not
     resolve offline;
-  - an event type has no schema, or no sample;
-  - a sample is not valid JSON, its file name starts with no event type, its "type" differs
-    from that prefix, or it does not validate;
+  - an event type has no schema, or no sample; a command type has no sample in commands/ (so an
+    empty or missing commands/ fails);
+  - a sample (event or command) is not valid JSON, its file name starts with no event (command)
+    type, its "type" differs from that prefix, or it does not validate;
   - a negative self-test (a hand-written invalid event) is accepted, or a positive control is
     rejected: that means the schemas have become too loose or too tight;
   - a JSON example in docs/events.md does not validate, or a type has no example there;
+  - a JSON example in docs/commands.md (a command, or an event answering one) does not validate,
+    or new_order, cancel_order or replace_order has no example there;
   - (unless --skip-model-check) the schemas disagree with the Swift model: enum raw values in
     Identifiers.swift, payload fields in Payloads.swift / NormalizedEvent.swift, and the keys
-    EventCodec.encode writes (w.key = required, w.field = optional).
+    EventCodec.encode writes (w.key = required, w.field = optional); likewise the command schema
+    and OrderCommand, OrderCommandCodec.encode and OrderCommandCodec.knownKeys.
 
-The last line printed is "contract: N passed, M failed", counting samples.
+The last line printed is "contract: N passed, M failed", counting samples (events and commands).
 Needs Python 3.11+, jsonschema and referencing.
 """
 
@@ -40,7 +47,9 @@ from referencing.jsonschema import DRAFT202012
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO_ROOT / "docs" / "schema"
 EVENTS_DOC = REPO_ROOT / "docs" / "events.md"
+COMMANDS_DOC = REPO_ROOT / "docs" / "commands.md"
 SWIFT_CORE = REPO_ROOT / "Sources" / "VenueBridgeCore"
+SWIFT_COMMANDS = REPO_ROOT / "Sources" / "OrderCommands"
 ID_BASE = "https://venuebridge.dev/schema/v1/"
 
 EVENT_TYPES = (
@@ -55,6 +64,19 @@ EVENT_TYPES = (
     "balance",
     "venue_status",
 )
+
+COMMAND_SCHEMA = "order_command.schema.json"
+COMMAND_SCHEMA_ID = "venuebridge.command.v1"
+COMMAND_TYPES = (
+    "new_order",
+    "cancel_order",
+    "replace_order",
+    "create_rfq",
+    "cancel_rfq",
+    "accept_quote",
+)
+# The command types docs/commands.md must show an example of.
+DOCUMENTED_COMMAND_TYPES = ("new_order", "cancel_order", "replace_order")
 
 MAX_ERRORS_SHOWN = 8
 
@@ -102,6 +124,8 @@ class Contract:
                 problems.append(f"event type {event_type}: no schema docs/schema/{event_type}.schema.json")
         if "envelope.schema.json" not in self.schemas:
             problems.append("no docs/schema/envelope.schema.json")
+        if COMMAND_SCHEMA not in self.schemas:
+            problems.append(f"no docs/schema/{COMMAND_SCHEMA}")
 
     def validator(self, schema_file: str) -> Draft202012Validator | None:
         schema = self.schemas.get(schema_file)
@@ -142,47 +166,69 @@ def _json_path(path: Any) -> str:
 # --------------------------------------------------------------------------- samples
 
 
-def sample_type(file_name: str) -> str | None:
-    """The event type a sample file name starts with (longest match), or None."""
-    matches = [t for t in EVENT_TYPES if file_name.startswith(t)]
+def sample_type(file_name: str, types: tuple[str, ...] = EVENT_TYPES) -> str | None:
+    """The type (of `types`) a sample file name starts with (longest match), or None."""
+    matches = [t for t in types if file_name.startswith(t)]
     return max(matches, key=len) if matches else None
 
 
-def check_samples(contract: Contract, samples_dir: Path, problems: list[str]) -> tuple[int, int]:
+def _check_sample_files(
+    contract: Contract,
+    samples_dir: Path,
+    types: tuple[str, ...],
+    kind: str,
+    schema_for: Any,
+    problems: list[str],
+) -> tuple[int, int]:
+    """Validates every *.json file directly in samples_dir; every one of `types` needs a sample."""
     passed = failed = 0
     covered: set[str] = set()
     files = sorted(p for p in samples_dir.iterdir() if p.is_file() and p.suffix == ".json")
+    label = "" if kind == "event" else f"{samples_dir.name}/"
     for path in files:
         reasons: list[str] = []
-        prefix = sample_type(path.name)
+        prefix = sample_type(path.name, types)
         if prefix is None:
-            reasons.append(f"file name does not start with an event type ({', '.join(EVENT_TYPES)})")
+            reasons.append(f"file name does not start with a{'n' if kind[0] in 'aeiou' else ''} {kind} type ({', '.join(types)})")
         else:
             covered.add(prefix)
         try:
-            event = json.loads(path.read_text(encoding="utf-8"))
+            sample = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             reasons.append(f"not valid JSON: {e}")
-            event = None
-        if event is not None and prefix is not None:
-            actual = event.get("type") if isinstance(event, dict) else None
+            sample = None
+        if sample is not None and prefix is not None:
+            actual = sample.get("type") if isinstance(sample, dict) else None
             if actual != prefix:
                 reasons.append(f'"type" is {actual!r} but the file name says {prefix!r}')
-            reasons.extend(contract.errors(f"{prefix}.schema.json", event))
+            reasons.extend(contract.errors(schema_for(prefix), sample))
         if reasons:
             failed += 1
-            print(f"FAIL {path.name}")
+            print(f"FAIL {label}{path.name}")
             for reason in reasons[:MAX_ERRORS_SHOWN]:
                 print(f"     {reason}")
             if len(reasons) > MAX_ERRORS_SHOWN:
                 print(f"     ... and {len(reasons) - MAX_ERRORS_SHOWN} more")
         else:
             passed += 1
-            print(f"ok   {path.name}")
-    for event_type in EVENT_TYPES:
-        if event_type not in covered:
-            problems.append(f"event type {event_type}: no sample {event_type}*.json in {samples_dir}")
+            print(f"ok   {label}{path.name}")
+    for sample_kind in types:
+        if sample_kind not in covered:
+            problems.append(f"{kind} type {sample_kind}: no sample {sample_kind}*.json in {samples_dir}")
     return passed, failed
+
+
+def check_samples(contract: Contract, samples_dir: Path, problems: list[str]) -> tuple[int, int]:
+    return _check_sample_files(contract, samples_dir, EVENT_TYPES, "event", lambda t: f"{t}.schema.json", problems)
+
+
+def check_command_samples(contract: Contract, samples_dir: Path, problems: list[str]) -> tuple[int, int]:
+    """<samples_dir>/commands/*.json against the command schema (written by OrderCommandsTests)."""
+    commands_dir = samples_dir / "commands"
+    if not commands_dir.is_dir() or not any(p.suffix == ".json" for p in commands_dir.iterdir()):
+        problems.append(f"no command samples: {commands_dir} has no *.json (OrderCommandsTests writes them)")
+        return 0, 0
+    return _check_sample_files(contract, commands_dir, COMMAND_TYPES, "command", lambda _: COMMAND_SCHEMA, problems)
 
 
 # --------------------------------------------------------------------------- self-tests
@@ -283,6 +329,92 @@ _MUST_ACCEPT: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+_VALID_NEW_ORDER = {
+    "schema": "venuebridge.command.v1",
+    "type": "new_order",
+    "idempotency_key": "ord-1",
+    "venue": "sfox",
+    "account": "main",
+    "instrument": "BTC-USD",
+    "side": "buy",
+    "order_type": "limit",
+    "quantity": "0.01",
+    "price": "65000.25",
+}
+
+_VALID_CANCEL = {
+    "schema": "venuebridge.command.v1",
+    "type": "cancel_order",
+    "idempotency_key": "cxl-1",
+    "venue": "t4",
+    "account": "SIM-001",
+    "instrument": "ES-M25",
+    "target_idempotency_key": "ord-1",
+}
+
+
+def _without(*keys: str):
+    def change(command: dict[str, Any]) -> None:
+        for key in keys:
+            command.pop(key)
+
+    return change
+
+
+_REPLACE = _mutate(_VALID_CANCEL, _set(("type",), "replace_order"))
+_RFQ_BASE = _mutate(_VALID_CANCEL, _without("target_idempotency_key"))
+
+# Each mirrors a refusal of OrderCommandCodec (Tests/OrderCommandsTests/OrderCommandCodecTests.swift).
+_MUST_REJECT += [
+    ("command: quantity as a JSON number", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("quantity",), 0.01))),
+    ("command: price not a decimal", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("price",), "1,5"))),
+    ('command: decimal ".5"', COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("quantity",), ".5"))),
+    ('command: decimal "+1"', COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("quantity",), "+1"))),
+    ("command: unknown field", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("qty",), "1"))),
+    ("command: event schema id", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("schema",), "venuebridge.v1"))),
+    ("command: unknown type", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("type",), "amend_order"))),
+    ("command: unknown venue", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("venue",), "nyse"))),
+    ("command: missing idempotency_key", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _without("idempotency_key"))),
+    ("command: idempotency_key of 129 characters", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("idempotency_key",), "k" * 129))),
+    ("command: idempotency_key with a space", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("idempotency_key",), "my key"))),
+    ("command: idempotency_key not ASCII", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("idempotency_key",), "clé"))),
+    ("command: empty account", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("account",), ""))),
+    ("command: control character in instrument", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("instrument",), "BTC\nUSD"))),
+    ("command: new_order without side", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _without("side"))),
+    ("command: new_order without order_type", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _without("order_type"))),
+    ("command: new_order without quantity", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _without("quantity"))),
+    ("command: new_order with a target", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("target_venue_order_id",), "9"))),
+    ("command: cancel_order without target", COMMAND_SCHEMA, _mutate(_VALID_CANCEL, _without("target_idempotency_key"))),
+    ("command: cancel_order with two targets", COMMAND_SCHEMA, _mutate(_VALID_CANCEL, _set(("target_client_order_id",), "c"))),
+    ("command: replace_order without new values", COMMAND_SCHEMA, _REPLACE),
+    ("command: replace_order without target", COMMAND_SCHEMA,
+     _mutate(_mutate(_REPLACE, _set(("price",), "1")), _without("target_idempotency_key"))),
+    ("command: create_rfq without quantity", COMMAND_SCHEMA, _mutate(_RFQ_BASE, _set(("type",), "create_rfq"))),
+    ("command: cancel_rfq without rfq_id", COMMAND_SCHEMA, _mutate(_RFQ_BASE, _set(("type",), "cancel_rfq"))),
+    ("command: accept_quote without quote_id", COMMAND_SCHEMA, _mutate(_RFQ_BASE, _set(("type",), "accept_quote"))),
+    ("command: expires_at as a string", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("expires_at",), "1767225600000000000"))),
+    ("command: expires_at with a fraction", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("expires_at",), 1.5))),
+    ("command: expires_at 0", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("expires_at",), 0))),
+    ("command: side null", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("side",), None))),
+]
+
+_MUST_ACCEPT += [
+    ("command: new_order", COMMAND_SCHEMA, _VALID_NEW_ORDER),
+    ("command: market new_order without price", COMMAND_SCHEMA,
+     _mutate(_mutate(_VALID_NEW_ORDER, _set(("order_type",), "market")), _without("price"))),
+    ("command: non-canonical decimals the codec reads", COMMAND_SCHEMA,
+     _mutate(_mutate(_VALID_NEW_ORDER, _set(("quantity",), "0.010")), _set(("price",), "6.5e4"))),
+    ("command: key of 128 printable characters", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("idempotency_key",), "!~" * 64))),
+    ("command: largest expires_at", COMMAND_SCHEMA, _mutate(_VALID_NEW_ORDER, _set(("expires_at",), 9223372036854775807))),
+    ("command: cancel_order by target_idempotency_key", COMMAND_SCHEMA, _VALID_CANCEL),
+    ("command: cancel_order by target_venue_order_id", COMMAND_SCHEMA,
+     _mutate(_mutate(_VALID_CANCEL, _without("target_idempotency_key")), _set(("target_venue_order_id",), "V-1"))),
+    ("command: replace_order with a new price only", COMMAND_SCHEMA, _mutate(_REPLACE, _set(("price",), "5300.25"))),
+    ("command: accept_quote", COMMAND_SCHEMA,
+     _mutate(_mutate(_RFQ_BASE, _set(("type",), "accept_quote")), _set(("quote_id",), "q-1"))),
+]
+
+
 def self_test(contract: Contract, problems: list[str]) -> None:
     for description, schema_file, event in _MUST_ACCEPT:
         errors = contract.errors(schema_file, event)
@@ -322,6 +454,43 @@ def check_doc_examples(contract: Contract, problems: list[str]) -> int:
     for event_type in EVENT_TYPES:
         if event_type not in seen:
             problems.append(f"docs/events.md has no JSON example of {event_type}")
+    return count
+
+
+def check_command_doc_examples(contract: Contract, problems: list[str]) -> int:
+    """Every ```json block in docs/commands.md that is a command or an event must validate."""
+    if not COMMANDS_DOC.exists():
+        problems.append(f"{COMMANDS_DOC.relative_to(REPO_ROOT)} is missing")
+        return 0
+    text = COMMANDS_DOC.read_text(encoding="utf-8")
+    count = 0
+    seen: set[str] = set()
+    for index, block in enumerate(re.findall(r"```json\n(.*?)```", text, flags=re.S), start=1):
+        try:
+            example = json.loads(block)
+        except json.JSONDecodeError as e:
+            problems.append(f"docs/commands.md json block {index}: not valid JSON: {e}")
+            continue
+        if not (isinstance(example, dict) and "schema" in example):
+            continue  # a fragment, e.g. part of the config
+        count += 1
+        kind = example.get("type")
+        if example["schema"] == COMMAND_SCHEMA_ID:
+            if kind not in COMMAND_TYPES:
+                problems.append(f"docs/commands.md json block {index}: unknown command type {kind!r}")
+                continue
+            seen.add(kind)
+            schema_file = COMMAND_SCHEMA
+        elif kind in EVENT_TYPES:
+            schema_file = f"{kind}.schema.json"
+        else:
+            problems.append(f"docs/commands.md json block {index}: neither a command nor an event (type {kind!r})")
+            continue
+        for error in contract.errors(schema_file, example)[:3]:
+            problems.append(f"docs/commands.md json block {index} ({kind}): {error}")
+    for command_type in DOCUMENTED_COMMAND_TYPES:
+        if command_type not in seen:
+            problems.append(f"docs/commands.md has no JSON example of {command_type}")
     return count
 
 
@@ -527,12 +696,54 @@ def check_model(contract: Contract, problems: list[str]) -> None:
         _compare_object(event_type, props, set(data.get("required", [])), model, codec_by_case.get(case), problems)
 
 
+def check_command_model(contract: Contract, problems: list[str]) -> None:
+    """The command schema against OrderCommand, OrderCommandCodec.encode and its knownKeys."""
+    model_file = SWIFT_COMMANDS / "OrderCommand.swift"
+    codec_file = SWIFT_COMMANDS / "OrderCommandCodec.swift"
+    identifiers_file = SWIFT_CORE / "Identifiers.swift"
+    missing = [str(p.relative_to(REPO_ROOT)) for p in (model_file, codec_file, identifiers_file) if not p.exists()]
+    schema = contract.schemas.get(COMMAND_SCHEMA)
+    if missing or schema is None:
+        problems.append(f"model check (commands): missing {', '.join(missing) or COMMAND_SCHEMA}")
+        return
+    enums = swift_string_enums(_strip_comments(identifiers_file.read_text(encoding="utf-8")))
+    model_source = _strip_comments(model_file.read_text(encoding="utf-8"))
+    codec_source = _strip_comments(codec_file.read_text(encoding="utf-8"))
+
+    if tuple(enums.get("CommandType", [])) != COMMAND_TYPES:
+        problems.append(f"model check: CommandType raw values {enums.get('CommandType')} differ from this script's {list(COMMAND_TYPES)}")
+    schema_id = re.search(r'static let schemaID = "([^"]*)"', model_source)
+    if schema_id is None or schema_id.group(1) != COMMAND_SCHEMA_ID or schema["properties"]["schema"].get("const") != COMMAND_SCHEMA_ID:
+        problems.append(f"model check: OrderCommand.schemaID and the command schema's const must both be {COMMAND_SCHEMA_ID}")
+
+    props_swift = swift_stored_properties(model_source, "OrderCommand")
+    encode_body = re.search(r"func encode\(.*?return w\.bytes", codec_source, flags=re.S)
+    known = re.search(r"knownKeys: Set<String> = \[(.*?)\]", codec_source, flags=re.S)
+    if props_swift is None or encode_body is None or known is None:
+        problems.append("model check: cannot find OrderCommand, OrderCommandCodec.encode or OrderCommandCodec.knownKeys")
+        return
+    # `target` is one Swift property written as one of three wire fields.
+    model = {_snake(n): (swift_kind(t, enums), not opt) for n, t, opt in props_swift if n != "target"}
+    model["schema"] = ("const", True)
+    for name in ("target_idempotency_key", "target_client_order_id", "target_venue_order_id"):
+        model[name] = ("string", False)
+    kinds = SchemaKinds(contract)
+    resolver = kinds.resolver(COMMAND_SCHEMA)
+    props = {name: kinds.kind(node, resolver) for name, node in schema["properties"].items()}
+    _compare_object("command", props, set(schema.get("required", [])), model, codec_keys(encode_body.group(0)), problems)
+    known_keys = set(re.findall(r'"(\w+)"', known.group(1)))
+    if known_keys != set(props):
+        problems.append(
+            f"model check: command: OrderCommandCodec.knownKeys {sorted(known_keys)} differ from the schema's properties {sorted(props)}"
+        )
+
+
 # --------------------------------------------------------------------------- main
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="Validate sample events against the venuebridge.v1 contract.")
-    parser.add_argument("samples_dir", type=Path, help="directory of <type>*.json sample events")
+    parser = argparse.ArgumentParser(description="Validate sample events and commands against the venuebridge contracts.")
+    parser.add_argument("samples_dir", type=Path, help="directory of <type>*.json sample events and commands/<type>*.json sample commands")
     parser.add_argument("--skip-model-check", action="store_true", help="do not compare the schemas with the Swift sources")
     args = parser.parse_args(argv)
 
@@ -540,18 +751,26 @@ def main(argv: list[str]) -> int:
     contract = Contract(problems)
     if args.samples_dir.is_dir():
         passed, failed = check_samples(contract, args.samples_dir, problems)
+        command_passed, command_failed = check_command_samples(contract, args.samples_dir, problems)
+        passed += command_passed
+        failed += command_failed
     else:
         problems.append(f"{args.samples_dir} is not a directory")
         passed = failed = 0
     self_test(contract, problems)
     examples = check_doc_examples(contract, problems)
+    command_examples = check_command_doc_examples(contract, problems)
     if not args.skip_model_check:
         try:
             check_model(contract, problems)
+            check_command_model(contract, problems)
         except (Unresolvable, KeyError, TypeError, AttributeError) as e:
             problems.append(f"model check: aborted on a malformed schema: {e!r}")
 
-    print(f"self-tests: {len(_MUST_ACCEPT)} must-accept, {len(_MUST_REJECT)} must-reject; docs examples: {examples}")
+    print(
+        f"self-tests: {len(_MUST_ACCEPT)} must-accept, {len(_MUST_REJECT)} must-reject; "
+        f"docs examples: {examples} (events.md), {command_examples} (commands.md)"
+    )
     for problem in problems:
         print(f"ERROR {problem}")
     print(f"contract: {passed} passed, {failed} failed")
