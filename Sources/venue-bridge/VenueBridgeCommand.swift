@@ -14,7 +14,7 @@ struct VenueBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-bridge",
         abstract: "Bridges trading venues to Kafka topics and Redis streams.",
-        subcommands: [Run.self, CheckConfig.self, Demo.self, Tail.self],
+        subcommands: [Run.self, CheckConfig.self, Demo.self, Tail.self, SendOrder.self, SendCancel.self, SendReplace.self, MockKafka.self],
         defaultSubcommand: Run.self
     )
 }
@@ -178,6 +178,8 @@ struct Demo: AsyncParsableCommand {
             "  Kafka bootstrap: \(bootstrap)",
             "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
             "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
+            "    venue-bridge send-order --brokers \(bootstrap) --venue sfox --account \(config.venues.sfox.account) --instrument BTC-USD --side buy --qty 0.01 --price 43000",
+            "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))",
         ]
         if let redisPort {
             lines += [
@@ -196,8 +198,10 @@ struct Demo: AsyncParsableCommand {
 struct Tail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Consume a topic and print its events.")
     @OptionGroup var options: ConfigOption
-    @Option(help: "Topic to read, e.g. vb.md.trade.")
-    var topic: String
+    @Option(help: "Topic to read, e.g. vb.md.trade (default: <prefix>.exec.report, the command answers and execution reports).")
+    var topic: String?
+    @Option(help: "Topic prefix for the default topic (default: kafka.topic_prefix from config, vb).")
+    var topicPrefix: String?
     @Option(help: "Kafka bootstrap servers (default: kafka.brokers from config / $VB_KAFKA_BROKERS).")
     var brokers: String?
     @Flag(help: "Start at the oldest retained message instead of the newest.")
@@ -210,6 +214,7 @@ struct Tail: AsyncParsableCommand {
     func run() async throws {
         var config = try options.load()
         if let brokers { config.kafka.brokers = brokers }
+        let topic = topic ?? TopicNames(prefix: topicPrefix ?? config.kafka.topicPrefix).execReport
         Observability.bootstrap(level: .warning, format: config.log.format)
         let consumer = try KafkaConsumer(
             configuration: .init(
@@ -230,7 +235,12 @@ struct Tail: AsyncParsableCommand {
                 printLine(json)
             } else {
                 let key = message.key.map { String(decoding: $0, as: UTF8.self) } ?? "-"
-                let summary = (try? EventCodec.decode(message.value)).map { "\($0.type.rawValue) seq=\($0.seq)" } ?? "(not a venuebridge.v1 event)"
+                let summary = (try? EventCodec.decode(message.value)).map { event in
+                    if case .executionReport(let report) = event.payload {
+                        return "\(event.type.rawValue) seq=\(event.seq) \(report.summary)"
+                    }
+                    return "\(event.type.rawValue) seq=\(event.seq)"
+                } ?? "(not a venuebridge.v1 event)"
                 printLine("\(message.topic)[\(message.partition)]@\(message.offset) key=\(key) \(summary)\n  \(json)")
             }
         }

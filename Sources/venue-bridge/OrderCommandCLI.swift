@@ -1,0 +1,276 @@
+import ArgumentParser
+import EventBus
+import Foundation
+import KafkaBus
+import Logging
+import OrderCommands
+import VenueBridgeCore
+import VenueBridgeService
+
+// `send-order`, `send-cancel`, `send-replace`: produce one order command (docs/commands.md) to
+// `<prefix>.orders.command`. The answer arrives on `<prefix>.exec.report` (`venue-bridge tail`).
+
+/// What every command-producing subcommand shares: where the command goes and whom it is for.
+struct CommandAddressOptions: ParsableArguments {
+    @OptionGroup var config: ConfigOption
+    @Option(help: "Kafka bootstrap servers (default: kafka.brokers from config / $VB_KAFKA_BROKERS).")
+    var brokers: String?
+    @Option(help: "Topic prefix (default: kafka.topic_prefix from config, vb).")
+    var topicPrefix: String?
+    @Option(help: "Venue: \(VenueID.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var venue: String
+    @Option(help: "Account at the venue (default: venues.<venue>.account from config; T4 has none, pass it).")
+    var account: String?
+    @Option(help: "Normalized instrument symbol, e.g. BTC-USD or ES-M25.")
+    var instrument: String
+    @Option(help: "Idempotency key, 1…128 printable ASCII characters (default: cli- and a random UUID). The same key again is answered as a duplicate, never sent twice.")
+    var key: String?
+    @Option(help: "The bridge rejects the command (EXPIRED) if it reads it later than this many milliseconds from now.")
+    var expiresInMs: Int64?
+
+    func validate() throws {
+        _ = try venueID()
+        if let expiresInMs, expiresInMs <= 0 { throw ValidationError("--expires-in-ms must be positive") }
+    }
+
+    func venueID() throws -> VenueID {
+        guard let venue = VenueID(rawValue: venue) else {
+            throw ValidationError("unknown venue \"\(venue)\"; one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return venue
+    }
+
+    /// Config (with `--brokers` applied), venue and account, or a message naming what is missing.
+    func resolve() throws -> (config: BridgeConfig, venue: VenueID, account: String) {
+        let venue = try venueID()
+        var loaded = try config.load()
+        if let brokers { loaded.kafka.brokers = brokers }
+        if let topicPrefix { loaded.kafka.topicPrefix = topicPrefix }
+        guard let account = account ?? loaded.defaultOrderAccount(for: venue) else {
+            throw CLIFailure("\(venue) has no configured default account: pass --account")
+        }
+        return (loaded, venue, account)
+    }
+
+    var idempotencyKey: String { key ?? "cli-\(UUID().uuidString)" }
+
+    func expiresAt() throws -> Int64? {
+        guard let expiresInMs else { return nil }
+        let now = wallClockNanos()
+        let (nanos, overflow) = expiresInMs.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, now <= Int64.max - nanos else { throw CLIFailure("--expires-in-ms is too large") }
+        return now + nanos
+    }
+}
+
+/// Which order a cancel or replace acts on: exactly one of three.
+struct OrderTargetOptions: ParsableArguments {
+    @Option(help: "The idempotency key of the new_order that placed the order.")
+    var targetKey: String?
+    @Option(help: "The order's client order id.")
+    var targetClientOrderId: String?
+    @Option(help: "The venue's order id.")
+    var targetVenueOrderId: String?
+
+    func validate() throws {
+        guard [targetKey, targetClientOrderId, targetVenueOrderId].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("name the order once: --target-key, --target-client-order-id or --target-venue-order-id")
+        }
+    }
+
+    var target: OrderTarget? {
+        if let targetKey { return .idempotencyKey(targetKey) }
+        if let targetClientOrderId { return .clientOrderId(targetClientOrderId) }
+        return targetVenueOrderId.map(OrderTarget.venueOrderId)
+    }
+}
+
+enum CLISide: String, ExpressibleByArgument, CaseIterable {
+    case buy, sell
+    var side: Side { self == .buy ? .buy : .sell }
+}
+
+/// The contract has no stop price, so the CLI offers the two order types it can express fully.
+enum CLIOrderType: String, ExpressibleByArgument, CaseIterable {
+    case limit, market
+    var orderType: OrderType { self == .limit ? .limit : .market }
+}
+
+/// gtd needs an expiry the contract does not carry.
+enum CLITimeInForce: String, ExpressibleByArgument, CaseIterable {
+    case gtc, ioc, fok, day
+    var timeInForce: TimeInForce {
+        switch self {
+        case .gtc: .gtc
+        case .ioc: .ioc
+        case .fok: .fok
+        case .day: .day
+        }
+    }
+}
+
+/// A failure after the arguments were accepted: printed as "Error: …" without the usage text,
+/// which would only bury the message.
+struct CLIFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func parseDecimal(_ text: String?, option: String) throws -> ExactDecimal? {
+    guard let text else { return nil }
+    guard let value = ExactDecimal(text) else { throw ValidationError("\(option) \"\(text)\" is not a decimal number such as 0.01") }
+    return value
+}
+
+struct SendOrder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send-order",
+        abstract: "Produce one new_order command; the answer arrives on <prefix>.exec.report (venue-bridge tail)."
+    )
+    @OptionGroup var address: CommandAddressOptions
+    @Option(help: "buy or sell.")
+    var side: CLISide
+    @Option(help: "limit or market.")
+    var type: CLIOrderType = .limit
+    @Option(help: "gtc, ioc, fok or day (default: the bridge's: gtc for limit, ioc for market; gtc for sFOX market orders).")
+    var tif: CLITimeInForce?
+    @Option(help: "Quantity, a decimal such as 0.01.")
+    var qty: String
+    @Option(help: "Limit price, a decimal (required for limit orders).")
+    var price: String?
+    @Option(help: "The venue-format client order id (default: derived from the idempotency key).")
+    var clientOrderId: String?
+
+    /// The bridge would reject these too, but only after a round trip through Kafka.
+    func validate() throws {
+        guard let quantity = try parseDecimal(self.qty, option: "--qty"), quantity.isPositive else {
+            throw ValidationError("--qty must be positive")
+        }
+        let price = try parseDecimal(self.price, option: "--price")
+        if type == .limit, price == nil { throw ValidationError("a limit order needs --price (or --type market)") }
+        if type == .market, price != nil { throw ValidationError("a market order takes no --price") }
+        if let price, !price.isPositive { throw ValidationError("--price must be positive") }
+        if let clientOrderId {
+            let venue = try address.venueID()
+            do throws(CommandError) {
+                try ClientOrderIds.validate(clientOrderId, venue: venue)
+            } catch {
+                throw ValidationError("--client-order-id: \(error.message)")
+            }
+        }
+    }
+
+    func run() async throws {
+        let (config, venue, account) = try address.resolve()
+        let quantity = try parseDecimal(self.qty, option: "--qty")
+        let price = try parseDecimal(self.price, option: "--price")
+        let command = OrderCommand(
+            type: .newOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            side: side.side, orderType: type.orderType, timeInForce: tif?.timeInForce, quantity: quantity, price: price,
+            clientOrderId: clientOrderId, expiresAt: try address.expiresAt()
+        )
+        try await CommandSender.send(command, config: config)
+    }
+}
+
+struct SendCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send-cancel",
+        abstract: "Produce one cancel_order command for an order named by key, client order id or venue order id."
+    )
+    @OptionGroup var address: CommandAddressOptions
+    @OptionGroup var target: OrderTargetOptions
+
+    func run() async throws {
+        let (config, venue, account) = try address.resolve()
+        let command = OrderCommand(
+            type: .cancelOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            expiresAt: try address.expiresAt(), target: target.target
+        )
+        try await CommandSender.send(command, config: config)
+    }
+}
+
+struct SendReplace: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send-replace",
+        abstract: "Produce one replace_order command (T4 only; other venues answer UNSUPPORTED): a new quantity and/or price."
+    )
+    @OptionGroup var address: CommandAddressOptions
+    @OptionGroup var target: OrderTargetOptions
+    @Option(help: "New quantity.")
+    var qty: String?
+    @Option(help: "New limit price.")
+    var price: String?
+
+    func validate() throws {
+        let quantity = try parseDecimal(self.qty, option: "--qty")
+        let price = try parseDecimal(self.price, option: "--price")
+        guard quantity != nil || price != nil else { throw ValidationError("pass --qty, --price or both") }
+        if let quantity, !quantity.isPositive { throw ValidationError("--qty must be positive") }
+        if let price, !price.isPositive { throw ValidationError("--price must be positive") }
+    }
+
+    func run() async throws {
+        let (config, venue, account) = try address.resolve()
+        let quantity = try parseDecimal(self.qty, option: "--qty")
+        let price = try parseDecimal(self.price, option: "--price")
+        let command = OrderCommand(
+            type: .replaceOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            quantity: quantity, price: price, expiresAt: try address.expiresAt(), target: target.target
+        )
+        try await CommandSender.send(command, config: config)
+    }
+}
+
+enum CommandSender {
+    /// A CLI should not sit for librdkafka's two-minute default when the brokers are wrong.
+    static let deliveryTimeoutMs = "15000"
+
+    /// Checks the command the way the bridge will read it, produces it and waits for the broker's
+    /// acknowledgement: printing "sent" means it is in the topic.
+    static func send(_ command: OrderCommand, config: BridgeConfig) async throws {
+        let bytes = OrderCommandCodec.encode(command)
+        switch OrderCommandCodec.decode(bytes) {
+        case .success(let decoded) where decoded == command:
+            break
+        case .success(let decoded):
+            throw CLIFailure("the command does not survive its own wire form (\(decoded)); please report this")
+        case .failure(let failure):
+            throw CLIFailure("not a valid command: \(failure.error)")
+        }
+        Observability.bootstrap(level: .warning, format: config.log.format)
+        var properties = config.kafka.producerProperties
+        if properties["message.timeout.ms"] == nil { properties["message.timeout.ms"] = deliveryTimeoutMs }
+        let producer = try KafkaProducer(configuration: .init(properties: properties), logger: Logger(label: "venue-bridge.send"))
+        defer { producer.close(flushTimeout: .seconds(1)) }
+        let topic = TopicNames(prefix: config.kafka.topicPrefix).ordersCommand
+        do {
+            try await producer.produceAndConfirm(KafkaRecord(topic: topic, key: Array(command.kafkaKey.utf8), value: bytes))
+        } catch {
+            FileHandle.standardError.write(Data("not sent: \(topic) at \(config.kafka.brokers): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let clientOrderId = command.type == .newOrder
+            ? command.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+            : nil
+        printLine("sent \(command.type.rawValue) to \(topic)")
+        printLine("  key: \(command.kafkaKey)")
+        printLine("  idempotency_key: \(command.idempotencyKey)")
+        if let clientOrderId { printLine("  client_order_id: \(clientOrderId)") }
+        printLine("  \(String(decoding: bytes, as: UTF8.self))")
+    }
+}
+
+extension ExecutionReport {
+    /// One line for `tail`: what a person watching commands wants first.
+    var summary: String {
+        var parts = ["status=\(status.rawValue)", "client_order_id=\(clientOrderId)"]
+        if let idempotencyKey { parts.append("idempotency_key=\(idempotencyKey)") }
+        if let command { parts.append("command=\(command.rawValue)") }
+        if let duplicate { parts.append("duplicate=\(duplicate)") }
+        if let rejectCode { parts.append("reject_code=\(rejectCode)") }
+        if let reason { parts.append("reason=\"\(reason)\"") }
+        return parts.joined(separator: " ")
+    }
+}
