@@ -128,11 +128,11 @@ struct SendOrder: AsyncParsableCommand {
         abstract: "Produce one new_order command; the answer arrives on <prefix>.exec.report (venue-bridge tail)."
     )
     @OptionGroup var address: CommandAddressOptions
-    @Option(help: "buy or sell.")
+    @Option(help: "Order side.")
     var side: CLISide
-    @Option(help: "limit or market.")
+    @Option(help: "Order type.")
     var type: CLIOrderType = .limit
-    @Option(help: "gtc, ioc, fok or day (default: the bridge's: gtc for limit, ioc for market; gtc for sFOX market orders).")
+    @Option(help: "Time in force (default: the bridge's: gtc for limit, ioc for market; gtc for sFOX market orders).")
     var tif: CLITimeInForce?
     @Option(help: "Quantity, a decimal such as 0.01.")
     var qty: String
