@@ -235,7 +235,8 @@ public final class CommandProcessor: Sendable {
     private func rejectedAnswer(_ plan: Plan, type: CommandType?, error: CommandError) -> ExecutionReport {
         let c = plan.command
         return ExecutionReport(
-            account: c.account, clientOrderId: plan.clientOrderId ?? plan.venueOrderId ?? "", idempotencyKey: c.idempotencyKey,
+            account: c.account, clientOrderId: plan.clientOrderId ?? plan.venueOrderId ?? ClientOrderIds.derive(venue: c.venue, idempotencyKey: c.idempotencyKey),
+            idempotencyKey: c.idempotencyKey,
             venueOrderId: plan.venueOrderId, side: plan.side ?? .buy, orderType: plan.orderType ?? .limit, timeInForce: plan.timeInForce,
             status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero, reason: error.message,
             rejectCode: error.code.rawValue, command: type
