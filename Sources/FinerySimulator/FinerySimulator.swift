@@ -110,6 +110,12 @@ public final class FinerySimulator: Sendable {
         await venue.addRequestCount(clientOrderId: clientOrderId)
     }
 
+    /// `addRequestCount` of every client order id seen (what `GET /sim/orders` answers, the ids
+    /// in decimal).
+    public func addRequestCounts() async -> [Int64: Int] {
+        await venue.addRequestCounts()
+    }
+
     /// Resting client orders, by order id.
     public func activeOrders(apiKey: String? = nil) async -> [FineryOrder] {
         await venue.activeOrders(apiKey: apiKey)

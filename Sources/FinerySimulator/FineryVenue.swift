@@ -313,6 +313,10 @@ actor FineryVenue: SimulatedVenue {
         addRequests[clientOrderId] ?? 0
     }
 
+    func addRequestCounts() -> [Int64: Int] {
+        addRequests
+    }
+
     func activeOrders(apiKey: String?) -> [FineryOrder] {
         accounts.filter { apiKey == nil || $0.key == apiKey }.values
             .flatMap { $0.activeOrders.values.map(\.order) }

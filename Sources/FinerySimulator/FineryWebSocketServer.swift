@@ -23,6 +23,10 @@ struct FineryWebSocketServer: Sendable {
     func makeServer() -> SimulatorServer {
         let router = Router()
         router.get("/") { _, _ in "finery simulator: open a WebSocket on \(Self.path)\n" }
+        router.get(RouterPath(OrderCountsEndpoint.path)) { [venue] _, _ in
+            let counts = await venue.addRequestCounts()
+            return OrderCountsEndpoint.response(Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }))
+        }
         return SimulatorServer(
             host: configuration.host, port: configuration.port, responder: router.buildResponder(), maxFrameSize: Self.maxFrameSize,
             logger: logger

@@ -108,6 +108,11 @@ public final class SFOXSimulator: Sendable {
         await venue.createRequestCount(clientOrderId: clientOrderId)
     }
 
+    /// `createRequestCount` of every client_order_id seen (what `GET /sim/orders` answers).
+    public func createRequestCounts() async -> [String: Int] {
+        await venue.createRequestCounts()
+    }
+
     /// Orders actually created with this client_order_id (0 or 1 with a correct client).
     public func acceptedOrderCount(clientOrderId: String) async -> Int {
         await venue.acceptedOrderCount(clientOrderId: clientOrderId)

@@ -316,6 +316,8 @@ actor SFOXVenue: SimulatedVenue {
 
     func createRequestCount(clientOrderId: String) -> Int { createRequests[clientOrderId] ?? 0 }
 
+    func createRequestCounts() -> [String: Int] { createRequests }
+
     func acceptedOrderCount(clientOrderId: String) -> Int { acceptedOrders[clientOrderId] ?? 0 }
 
     /// The latest order created with this client order id (any key).

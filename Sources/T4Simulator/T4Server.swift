@@ -19,6 +19,9 @@ struct T4Server: Sendable {
     func makeServer() -> SimulatorServer {
         let router = Router()
         router.get("/") { _, _ in "t4 simulator: open a WebSocket on \(Self.path)\n" }
+        router.get(RouterPath(OrderCountsEndpoint.path)) { [venue] _, _ in
+            OrderCountsEndpoint.response(await venue.submittedOrderCounts())
+        }
         return SimulatorServer(
             host: configuration.host, port: configuration.port, responder: router.buildResponder(), maxFrameSize: Self.maxFrameSize, logger: logger
         ) { request, channel in

@@ -102,6 +102,11 @@ public final class T4Simulator: Sendable {
         await venue.submittedOrderCount(tag: tag)
     }
 
+    /// `submittedOrderCount` of every tag seen (what `GET /sim/orders` answers).
+    public func submittedOrderCounts() async -> [String: Int] {
+        await venue.submittedOrderCounts()
+    }
+
     /// Working orders of every account, in submission order.
     public func workingOrders() async -> [T4SimulatedOrder] {
         await venue.workingOrders()

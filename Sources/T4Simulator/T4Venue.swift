@@ -448,6 +448,10 @@ actor T4Venue: SimulatedVenue {
         submittedByTag[tag] ?? 0
     }
 
+    func submittedOrderCounts() -> [String: Int] {
+        submittedByTag
+    }
+
     func workingOrders() -> [T4SimulatedOrder] {
         orders.values.filter { $0.record.status == .working }.sorted { $0.sequence < $1.sequence }.map(\.record)
     }

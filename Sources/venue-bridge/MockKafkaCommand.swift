@@ -1,0 +1,69 @@
+import ArgumentParser
+import Dispatch
+import EventBus
+import Foundation
+import KafkaBus
+
+/// `venue-bridge mock-kafka`: librdkafka's mock cluster in a process of its own, so that a
+/// bridge killed with SIGKILL and started again finds the same topics, messages and committed
+/// consumer-group offsets (scripts/crash-test). Real Kafka protocol on loopback; not for
+/// production. Hidden from the help: a test tool.
+struct MockKafka: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-kafka",
+        abstract: "Run librdkafka's in-process mock Kafka cluster until SIGTERM/SIGINT (tests).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Number of mock brokers.")
+    var brokers: Int = 1
+    @Option(help: "Partitions of each topic created.")
+    var partitions: Int = 3
+    @Option(help: "Topic prefix: <prefix>.md.book … <prefix>.orders.command, <prefix>.orders.dlq are created.")
+    var topicPrefix: String = "vb"
+    @Option(help: "Also write the bootstrap address to this file (written once the topics exist).")
+    var portFile: String?
+
+    func validate() throws {
+        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be 1…16") }
+        guard (1...256).contains(partitions) else { throw ValidationError("--partitions must be 1…256") }
+    }
+
+    func run() async throws {
+        let cluster = try KafkaMockCluster(brokers: brokers)
+        let topics = TopicNames(prefix: topicPrefix).all
+        for topic in topics {
+            try cluster.createTopic(topic, partitions: partitions, replicationFactor: min(brokers, 3))
+        }
+        if let portFile {
+            // Written whole and renamed into place: a reader polling for the file never sees half.
+            let temporary = portFile + ".tmp"
+            try Data((cluster.bootstrapServers + "\n").utf8).write(to: URL(fileURLWithPath: temporary))
+            if FileManager.default.fileExists(atPath: portFile) { try FileManager.default.removeItem(atPath: portFile) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: portFile)
+        }
+        printLine("mock Kafka bootstrap: \(cluster.bootstrapServers) (\(brokers) broker(s); \(topics.count) topics × \(partitions) partitions)")
+        _ = await stopSignal()
+        withExtendedLifetime(cluster) {}
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (their default handlers replaced so the process ends cleanly).
+private func stopSignal() async -> Int32 {
+    let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { continuation.yield(number) }
+        source.resume()
+        sources.append(source)
+    }
+    var received = SIGTERM
+    for await number in signals {
+        received = number
+        break
+    }
+    sources.forEach { $0.cancel() }
+    return received
+}
