@@ -353,6 +353,7 @@ let package = Package(
             dependencies: [
                 "SFOXWire", "SFOXConnector", "SFOXSimulator", "VenueConnector", "VenueBridgeCore",
                 "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift
         ),
