@@ -24,12 +24,16 @@ struct VenueBench: AsyncParsableCommand {
     var pipeline = 256
     @Option(help: "Repetitions of each Kafka/Redis run; the median is reported.")
     var repeats = 3
-    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4.")
+    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4, commands.")
     var only = "all"
     @Option(help: "Seconds of the Finery end-to-end run.")
     var fineryDuration = 10
     @Option(help: "Book updates per second the Finery simulator offers in the end-to-end run.")
     var fineryRate = 200_000
+    @Option(help: "new_order commands per pass of the command path run.")
+    var commands = 2_000
+    @Option(help: "linger.ms of the command path's producer (the answers); default: the producer's default.")
+    var commandLingerMs: Int?
 
     func wants(_ part: String) -> Bool { only == "all" || only.split(separator: ",").contains { $0 == part } }
 
@@ -107,6 +111,10 @@ struct VenueBench: AsyncParsableCommand {
             let result = t4DecodeNormalizeNanoseconds()
             print(String(format: "T4 market_depth message (10 levels a side + trade_data, %d bytes), decode + diff + normalize: %6.0f ns/message (decode alone %6.0f)",
                          result.frameBytes, result.nanoseconds, result.decodeOnly))
+        }
+
+        if wants("commands") {
+            try await commandPathBench(environment: environment, logger: logger)
         }
     }
 
