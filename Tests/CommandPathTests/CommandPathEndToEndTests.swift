@@ -9,7 +9,7 @@ import VenueConnector
 
 /// Kafka commands → consumer → Redis idempotency → sFOX connector → simulator, answers read back
 /// from Kafka as a downstream consumer sees them.
-@Suite("command path end to end", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
+@Suite("command path end to end", .serialized, .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
 struct CommandPathEndToEndTests {
     @Test("new_order: one venue order under the derived client id, answered new once; then cancel_order by the key answers canceled")
     func newThenCancel() async throws {
