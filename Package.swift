@@ -215,7 +215,6 @@ let package = Package(
             name: "CommandPath",
             dependencies: [
                 "OrderCommands", "VenueBridgeCore", "VenueConnector", "EventBus", "KafkaBus", "RedisBus",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -52,7 +52,7 @@ public final class CommandConsumer: Sendable {
                 properties: configuration.properties.merging([
                     "group.id": configuration.groupID,
                     "enable.auto.commit": "true",
-                    "auto.commit.interval.ms": String(configuration.commitInterval.components.seconds * 1_000 + configuration.commitInterval.components.attoseconds / 1_000_000_000_000_000),
+                    "auto.commit.interval.ms": String(configuration.commitInterval.inMilliseconds),
                     "enable.auto.offset.store": "false",
                     "auto.offset.reset": "earliest",
                 ]) { _, ours in ours },

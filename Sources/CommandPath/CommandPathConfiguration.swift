@@ -99,3 +99,8 @@ public struct CommandVenue: Sendable {
         self.marketTimeInForce = marketTimeInForce
     }
 }
+
+extension Duration {
+    /// Whole milliseconds (Redis PX, lease instants, librdkafka intervals).
+    var inMilliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,4 +1,3 @@
-import Crypto
 public import EventBus
 public import KafkaBus
 public import Logging
@@ -87,7 +86,7 @@ public final class CommandProcessor: Sendable {
         let record = IdempotencyRecord(
             state: .received, fingerprint: plan.fingerprint, type: command.type, venue: command.venue, account: command.account,
             instrument: command.instrument, clientOrderId: plan.clientOrderId, side: plan.side, orderType: plan.orderType,
-            owner: configuration.instanceID, leaseUntilMs: now + configuration.lease.milliseconds, nowMs: now
+            owner: configuration.instanceID, leaseUntilMs: now + configuration.lease.inMilliseconds, nowMs: now
         )
         switch try await claim(command.idempotencyKey, record) {
         case .created(let stored):
@@ -201,7 +200,7 @@ public final class CommandProcessor: Sendable {
         command.orderType = envelope.orderType
         let plan = Plan(
             command: command, clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
-            side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + Self.digest(message.value)
+            side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + digestHex(message.value)
         )
         try await finishInvalid(plan: plan, error: failure.error, message: message, knownType: envelope.type)
     }
@@ -267,7 +266,7 @@ public final class CommandProcessor: Sendable {
                 // Ours from before a restart, or abandoned by an instance whose lease ran out.
                 var next = current.record
                 next.owner = configuration.instanceID
-                next.leaseUntilMs = now + configuration.lease.milliseconds
+                next.leaseUntilMs = now + configuration.lease.inMilliseconds
                 do {
                     current = try await store.update(c.idempotencyKey, from: current, to: next)
                 } catch .lostRace {
@@ -571,12 +570,4 @@ public final class CommandProcessor: Sendable {
     }
 
     private func nowMs() -> Int64 { wallClockNanos() / 1_000_000 }
-
-    static func digest(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).prefix(16).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }

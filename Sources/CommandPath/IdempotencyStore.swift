@@ -111,7 +111,7 @@ public struct IdempotencyStore: Sendable {
     public func claim(_ idempotencyKey: String, _ record: IdempotencyRecord) async throws(IdempotencyStoreError) -> ClaimResult {
         let key = Self.redisKey(idempotencyKey)
         let raw = try Self.encode(record)
-        let ttlMs = max(1, ttl.components.seconds * 1_000 + ttl.components.attoseconds / 1_000_000_000_000_000)
+        let ttlMs = max(1, ttl.inMilliseconds)
         // A key can expire between a refused SET NX and the GET: try again then.
         for _ in 0..<3 {
             let reply = try await send(["SET", key, raw, "NX", "PX", String(ttlMs)])

@@ -9,17 +9,14 @@ public import VenueBridgeCore
 public enum ClientOrderIds {
     /// Finery: a signed int64 in 1 … 2^63−1. sFOX, T4: `vb-` + 32 hex digits (128 bits).
     public static func derive(venue: VenueID, idempotencyKey: String) -> String {
-        let digest = Array(SHA256.hash(data: Array("venuebridge.client-order-id.v1\u{0}\(venue.rawValue)\u{0}\(idempotencyKey)".utf8)))
+        let input = Array("venuebridge.client-order-id.v1\u{0}\(venue.rawValue)\u{0}\(idempotencyKey)".utf8)
         switch venue {
         case .finery:
             // 63 bits of the digest; 0 (one chance in 2^63) becomes 1.
-            let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x7FFF_FFFF_FFFF_FFFF
+            let value = SHA256.hash(data: input).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x7FFF_FFFF_FFFF_FFFF
             return String(max(value, 1))
         case .sfox, .t4, .fi, .fig:
-            return "vb-" + digest.prefix(16).map { byte in
-                let hex = Array("0123456789abcdef".utf8)
-                return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-            }.joined()
+            return "vb-" + digestHex(input)
         }
     }
 
@@ -45,9 +42,19 @@ extension OrderCommand {
     public var fingerprint: String {
         var copy = self
         copy.expiresAt = nil
-        return SHA256.hash(data: OrderCommandCodec.encode(copy)).prefix(16).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
+        return digestHex(OrderCommandCodec.encode(copy))
     }
+}
+
+/// The first 128 bits of the SHA-256 of `bytes`, as 32 lowercase hex digits: client ids,
+/// command fingerprints and the stand-in fingerprint of an undecodable message.
+public func digestHex(_ bytes: [UInt8]) -> String {
+    let hex = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(32)
+    for byte in SHA256.hash(data: bytes).prefix(16) {
+        out.append(hex[Int(byte >> 4)])
+        out.append(hex[Int(byte & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
