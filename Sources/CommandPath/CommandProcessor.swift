@@ -66,6 +66,8 @@ public final class CommandProcessor: Sendable {
     /// What the command acts on, worked out before the claim (read-only).
     struct Plan: Sendable {
         var command: OrderCommand
+        /// The command's type as read: nil for a message too broken to say.
+        var type: CommandType?
         /// The venue client order id of the order the command creates or acts on (nil for a
         /// cancel that names only a venue order id).
         var clientOrderId: String?
@@ -97,7 +99,7 @@ public final class CommandProcessor: Sendable {
     }
 
     private func makePlan(_ command: OrderCommand) async throws(CommandPathError) -> Plan {
-        var plan = Plan(command: command, side: command.side, orderType: command.orderType, timeInForce: command.timeInForce, fingerprint: command.fingerprint)
+        var plan = Plan(command: command, type: command.type, side: command.side, orderType: command.orderType, timeInForce: command.timeInForce, fingerprint: command.fingerprint)
         switch command.type {
         case .newOrder, .createRFQ, .cancelRFQ, .acceptQuote:
             plan.clientOrderId = command.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
@@ -194,26 +196,26 @@ public final class CommandProcessor: Sendable {
             logger.warning("command message dead-lettered", metadata: metadata(message, ["error": "\(failure.error)"]))
             return
         }
-        // The raw bytes stand in for the fingerprint: a replay has the same bytes.
+        // The raw bytes stand in for the fingerprint: a replay has the same bytes. The command
+        // is only the answer's address; `type` says what (if anything) was asked.
         var command = OrderCommand(type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account, instrument: instrument)
         command.side = envelope.side
         command.orderType = envelope.orderType
         let plan = Plan(
-            command: command, clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
+            command: command, type: envelope.type, clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
             side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + digestHex(message.value)
         )
-        try await finishInvalid(plan: plan, error: failure.error, message: message, knownType: envelope.type)
+        try await finishInvalid(plan: plan, error: failure.error, message: message)
     }
 
     /// An invalid command is final at once: recorded (so a replay is a duplicate), copied to the
     /// DLQ, answered `rejected`.
-    private func finishInvalid(plan: Plan, error: CommandError, message: KafkaMessage, knownType: CommandType?? = .none) async throws(CommandPathError) {
+    private func finishInvalid(plan: Plan, error: CommandError, message: KafkaMessage) async throws(CommandPathError) {
         let c = plan.command
-        let type = knownType ?? c.type
-        let answer = rejectedAnswer(plan, type: type, error: error)
+        let answer = rejectedAnswer(plan, error: error)
         let now = nowMs()
         var record = IdempotencyRecord(
-            state: .rejected, fingerprint: plan.fingerprint, type: type, venue: c.venue, account: c.account, instrument: c.instrument,
+            state: .rejected, fingerprint: plan.fingerprint, type: plan.type, venue: c.venue, account: c.account, instrument: c.instrument,
             clientOrderId: plan.clientOrderId, side: plan.side, orderType: plan.orderType, owner: configuration.instanceID, leaseUntilMs: now, nowMs: now
         )
         record.answer = answer
@@ -225,20 +227,20 @@ public final class CommandProcessor: Sendable {
             try await deadLetter(message, error)
             try await publish(answer, venue: c.venue, instrument: c.instrument)
             await markPublished(c.idempotencyKey, stored)
-            metrics.answered(type: type, venue: c.venue, outcome: answer.status.rawValue)
+            metrics.answered(type: plan.type, venue: c.venue, outcome: answer.status.rawValue)
         case .existing(let stored):
             try await continueExisting(stored, plan: plan, message: message)
         }
     }
 
-    private func rejectedAnswer(_ plan: Plan, type: CommandType?, error: CommandError) -> ExecutionReport {
+    private func rejectedAnswer(_ plan: Plan, error: CommandError) -> ExecutionReport {
         let c = plan.command
         return ExecutionReport(
             account: c.account, clientOrderId: plan.clientOrderId ?? plan.venueOrderId ?? ClientOrderIds.derive(venue: c.venue, idempotencyKey: c.idempotencyKey),
             idempotencyKey: c.idempotencyKey,
             venueOrderId: plan.venueOrderId, side: plan.side ?? .buy, orderType: plan.orderType ?? .limit, timeInForce: plan.timeInForce,
             status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero, reason: error.message,
-            rejectCode: error.code.rawValue, command: type
+            rejectCode: error.code.rawValue, command: plan.type
         )
     }
 
@@ -250,11 +252,11 @@ public final class CommandProcessor: Sendable {
         while true {
             if current.record.fingerprint != plan.fingerprint {
                 let error = CommandError(.idempotencyKeyReused, "idempotency key \(c.idempotencyKey) was used before for a different command")
-                let answer = rejectedAnswer(plan, type: c.type, error: error)
+                let answer = rejectedAnswer(plan, error: error)
                 logger.warning("idempotency key reused", metadata: metadata(message, ["key": "\(c.idempotencyKey)"]))
                 try await deadLetter(message, error)
                 try await publish(answer, venue: c.venue, instrument: c.instrument)
-                metrics.answered(type: c.type, venue: c.venue, outcome: "rejected")
+                metrics.answered(type: plan.type, venue: c.venue, outcome: "rejected")
                 return
             }
             if current.record.state.isFinal {
@@ -270,7 +272,7 @@ public final class CommandProcessor: Sendable {
                 do {
                     current = try await store.update(c.idempotencyKey, from: current, to: next)
                 } catch .lostRace {
-                    current = try await reread(c.idempotencyKey, plan: plan, message: message) ?? current
+                    current = try await reread(c.idempotencyKey, message: message) ?? current
                     continue
                 } catch {
                     throw .store(error)
@@ -285,16 +287,16 @@ public final class CommandProcessor: Sendable {
             }
             // Another live instance is working on it: its answer will come; wait for it.
             try? await Task.sleep(for: .milliseconds(200))
-            guard let again = try await reread(c.idempotencyKey, plan: plan, message: message) else { return }
+            guard let again = try await reread(c.idempotencyKey, message: message) else { return }
             current = again
         }
     }
 
-    /// Re-reads a record; nil when it expired meanwhile, in which case the command was handled
-    /// afresh.
-    private func reread(_ key: String, plan: Plan, message: KafkaMessage) async throws(CommandPathError) -> StoredRecord? {
+    /// Re-reads a record; nil when it expired meanwhile, in which case the message was handled
+    /// afresh (from its bytes, like any other).
+    private func reread(_ key: String, message: KafkaMessage) async throws(CommandPathError) -> StoredRecord? {
         if let record = try await storeCall({ () async throws(IdempotencyStoreError) in try await self.store.get(key) }) { return record }
-        try await handle(plan.command, message: message)
+        try await handle(message)
         return nil
     }
 
@@ -334,7 +336,7 @@ public final class CommandProcessor: Sendable {
             while venue.sessionState() != .ready {
                 if configuration.venueUnavailable == .reject || ContinuousClock.now >= deadline {
                     let error = CommandError(.venueUnavailable, "\(c.venue) session is \(venue.sessionState().rawValue)")
-                    try await finish(plan, claimed, answer: rejectedAnswer(plan, type: c.type, error: error))
+                    try await finish(plan, claimed, answer: rejectedAnswer(plan, error: error))
                     return
                 }
                 try? await Task.sleep(for: .milliseconds(50))
@@ -347,7 +349,7 @@ public final class CommandProcessor: Sendable {
 
         while true {
             if let expiresAt = c.expiresAt, expiresAt <= wallClockNanos() {
-                try await finish(plan, stored, answer: rejectedAnswer(plan, type: c.type, error: CommandError(.expired, "the command expired while waiting for \(c.venue)")))
+                try await finish(plan, stored, answer: rejectedAnswer(plan, error: CommandError(.expired, "the command expired while waiting for \(c.venue)")))
                 return
             }
             let callStarted = ContinuousClock.now
@@ -365,13 +367,13 @@ public final class CommandProcessor: Sendable {
                     return
                 }
                 if case .invalid(let detail) = error {
-                    try await finish(plan, stored, answer: rejectedAnswer(plan, type: c.type, error: CommandError(.invalidForVenue, detail)))
+                    try await finish(plan, stored, answer: rejectedAnswer(plan, error: CommandError(.invalidForVenue, detail)))
                     return
                 }
                 // Nothing reached the venue (not ready, paced, overloaded): the same call may go
                 // again within the wait budget.
                 guard configuration.venueUnavailable == .wait, ContinuousClock.now < deadline else {
-                    try await finish(plan, stored, answer: rejectedAnswer(plan, type: c.type, error: CommandError(.venueUnavailable, error.description)))
+                    try await finish(plan, stored, answer: rejectedAnswer(plan, error: CommandError(.venueUnavailable, error.description)))
                     return
                 }
                 var pause = Duration.milliseconds(100)
@@ -432,7 +434,7 @@ public final class CommandProcessor: Sendable {
             }
         }
         metrics.ambiguous(venue: c.venue, resolution: "unknown")
-        var answer = lastSeen.map { self.answer(from: $0, plan: plan) } ?? rejectedAnswer(plan, type: c.type, error: CommandError(.venueUnavailable, ""))
+        var answer = lastSeen.map { self.answer(from: $0, plan: plan) } ?? rejectedAnswer(plan, error: CommandError(.venueUnavailable, ""))
         answer.status = .unknown
         answer.rejectCode = nil
         var reason = "outcome unknown after \(configuration.resolveTimeout) of queries (\(why))"
