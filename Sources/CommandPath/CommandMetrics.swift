@@ -1,12 +1,11 @@
 import Metrics
-import Synchronization
 import VenueBridgeCore
 
 /// The command path's metrics (names in docs/commands.md).
 final class CommandMetrics: Sendable {
+    // Metrics are made where they are counted, as VenueConnectorMetrics does: the factories hand
+    // back the same metric for the same label and dimensions, and a command is not a hot path.
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -15,50 +14,37 @@ final class CommandMetrics: Sendable {
     /// One answered command. `outcome`: the answer's status (`new`, `filled`, `rejected`,
     /// `unknown`, …) or `duplicate`.
     func answered(type: CommandType?, venue: VenueID?, outcome: String) {
-        counter("vb_commands_total", [("type", type?.rawValue ?? "invalid"), ("venue", venue?.rawValue ?? "none"), ("outcome", outcome)]).increment()
+        count("vb_commands_total", [("type", type?.rawValue ?? "invalid"), ("venue", venue?.rawValue ?? "none"), ("outcome", outcome)])
     }
 
     func duplicate(venue: VenueID?) {
-        counter("vb_commands_duplicates_total", [("venue", venue?.rawValue ?? "none")]).increment()
+        count("vb_commands_duplicates_total", [("venue", venue?.rawValue ?? "none")])
     }
 
     /// An ambiguous venue call and how it ended: `found` (the venue knew the order), `unknown`
     /// (still unresolved at the deadline).
     func ambiguous(venue: VenueID, resolution: String) {
-        counter("vb_commands_ambiguous_total", [("venue", venue.rawValue), ("resolution", resolution)]).increment()
-        if resolution == "unknown" { counter("vb_commands_unresolved_total", [("venue", venue.rawValue)]).increment() }
+        count("vb_commands_ambiguous_total", [("venue", venue.rawValue), ("resolution", resolution)])
+        if resolution == "unknown" { count("vb_commands_unresolved_total", [("venue", venue.rawValue)]) }
     }
 
     func deadLettered(code: String) {
-        counter("vb_commands_dlq_total", [("code", code)]).increment()
+        count("vb_commands_dlq_total", [("code", code)])
     }
 
     /// Redis or Kafka failed under a command; it is retried, the partition waits.
     func infrastructureRetry(reason: String) {
-        counter("vb_commands_retries_total", [("reason", reason)]).increment()
+        count("vb_commands_retries_total", [("reason", reason)])
     }
 
     func venueLatency(venue: VenueID, type: CommandType, _ duration: Duration) {
-        let key = "\(venue.rawValue)|\(type.rawValue)"
-        let timer = timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = Timer(
-                label: "vb_command_venue_latency_seconds", dimensions: [("venue", venue.rawValue), ("type", type.rawValue)],
-                preferredDisplayUnit: .seconds, factory: factory
-            )
-            timers[key] = timer
-            return timer
-        }
-        timer.record(duration: duration)
+        Timer(
+            label: "vb_command_venue_latency_seconds", dimensions: [("venue", venue.rawValue), ("type", type.rawValue)],
+            preferredDisplayUnit: .seconds, factory: factory
+        ).record(duration: duration)
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-            counters[key] = counter
-            return counter
-        }
+    private func count(_ label: String, _ dimensions: [(String, String)]) {
+        Counter(label: label, dimensions: dimensions, factory: factory).increment()
     }
 }
