@@ -239,7 +239,7 @@ let package = Package(
             name: "venue-bridge",
             dependencies: [
                 "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator", "SFOXSimulator", "T4Simulator",
-                "OrderCommands",
+                "OrderCommands", "SimulatorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -248,7 +248,7 @@ let package = Package(
         .executableTarget(
             name: "venue-sim",
             dependencies: [
-                "FinerySimulator", "SFOXSimulator", "T4Simulator", "VenueBridgeCore",
+                "FinerySimulator", "SFOXSimulator", "T4Simulator", "VenueBridgeCore", "SimulatorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

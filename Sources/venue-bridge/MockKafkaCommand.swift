@@ -1,8 +1,8 @@
 import ArgumentParser
-import Dispatch
 import EventBus
 import Foundation
 import KafkaBus
+import SimulatorKit
 
 /// `venue-bridge mock-kafka`: librdkafka's mock cluster in a process of its own, so that a
 /// bridge killed with SIGKILL and started again finds the same topics, messages and committed
@@ -43,27 +43,7 @@ struct MockKafka: AsyncParsableCommand {
             try FileManager.default.moveItem(atPath: temporary, toPath: portFile)
         }
         printLine("mock Kafka bootstrap: \(cluster.bootstrapServers) (\(brokers) broker(s); \(topics.count) topics × \(partitions) partitions)")
-        _ = await stopSignal()
+        _ = await terminationSignal()
         withExtendedLifetime(cluster) {}
     }
-}
-
-/// Waits for SIGINT or SIGTERM (their default handlers replaced so the process ends cleanly).
-private func stopSignal() async -> Int32 {
-    let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-    var sources: [any DispatchSourceSignal] = []
-    for number in [SIGINT, SIGTERM] {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { continuation.yield(number) }
-        source.resume()
-        sources.append(source)
-    }
-    var received = SIGTERM
-    for await number in signals {
-        received = number
-        break
-    }
-    sources.forEach { $0.cancel() }
-    return received
 }

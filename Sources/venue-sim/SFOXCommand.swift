@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SFOXSimulator
+import SimulatorKit
 
 struct SFOXCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sfox", abstract: "sFOX simulator (WebSocket on /ws, REST under /v1).")

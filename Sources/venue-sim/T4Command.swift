@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SimulatorKit
 import T4Simulator
 
 struct T4Command: AsyncParsableCommand {

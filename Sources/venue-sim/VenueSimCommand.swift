@@ -2,6 +2,7 @@ import ArgumentParser
 import FinerySimulator
 import Foundation
 import Logging
+import SimulatorKit
 
 @main
 struct VenueSimCommand: AsyncParsableCommand {

@@ -2,7 +2,8 @@ import Dispatch
 import Foundation
 
 /// Waits for SIGINT or SIGTERM (the default handlers are replaced so the process can stop cleanly).
-func terminationSignal() async -> Int32 {
+/// For the stand-alone test processes: `venue-sim` and `venue-bridge mock-kafka`.
+public func terminationSignal() async -> Int32 {
     let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
     var sources: [any DispatchSourceSignal] = []
     for number in [SIGINT, SIGTERM] {
