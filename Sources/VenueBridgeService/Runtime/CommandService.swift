@@ -44,10 +44,15 @@ struct CommandService: Service {
 
     func run() async throws {
         let consumer = consumer
-        defer { Task { [redis] in await redis.close() } }
         // Cancellation stops the loop between commands, never inside one.
-        try await cancelWhenGracefulShutdown {
-            try await consumer.run()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await consumer.run()
+            }
+        } catch {
+            await redis.close()
+            throw error
         }
+        await redis.close()
     }
 }
