@@ -307,7 +307,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VenueConnectorTests",
-            dependencies: ["VenueConnector", "VenueBridgeCore"],
+            dependencies: ["VenueConnector", "VenueBridgeCore", "EventBus", "BridgeTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .testTarget(

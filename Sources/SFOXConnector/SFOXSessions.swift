@@ -68,65 +68,53 @@ final class SFOXMarketDataSession: VenueSessionDriver {
         for batch in batches {
             try await writer.send(text: SFOXClientMessage.subscribe(feeds: batch.flatMap(configuration.marketFeeds(pair:))).encoded())
         }
-        let answered = Latch()
         if pairs.isEmpty {
-            answered.set()
             await control.transition(to: .ready, reason: "no pairs configured")
         }
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await Task.sleep(for: configuration.marketDataLink.connectTimeout)
-                if !answered.isSet { throw VenueSessionError("sFOX did not answer the market-data subscriptions within \(configuration.marketDataLink.connectTimeout)") }
-            }
-            group.addTask { [self] in
-                var acknowledgement = SFOXSubscriptionTracker(batches: batches.map { $0.flatMap(configuration.marketFeeds(pair:)) })
-                var sequence = SFOXSequenceCheck()
-                var books = SFOXBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTopOfBookTicker)
-                var seenThisSession = Set<String>()
-                for try await frame in inbound {
-                    guard let message = connector.decode(frame) else { continue }
-                    try connector.checkSequence(message, &sequence, session: "market_data")
-                    let tsRecv = wallClockNanos()
-                    switch message {
-                    case .control(let reply):
-                        guard reply.action == "subscribe", !acknowledgement.isComplete else { continue }
-                        let refusedNow = acknowledgement.record(reply)
-                        if !refusedNow.isEmpty {
-                            connector.metrics.request(outcome: "error")
-                            connector.logger.error("sFOX refused market-data feeds", metadata: ["feeds": "\(refusedNow)", "error": "\(reply.message ?? "")"])
-                        }
-                        if acknowledgement.isComplete {
-                            answered.set()
-                            if acknowledgement.refused.isEmpty {
-                                await control.transition(to: .ready, reason: "subscribed to \(pairs.count) pair(s)")
-                            } else {
-                                await control.transition(to: .degraded, reason: "subscription refused for \(acknowledgement.refused.sorted().joined(separator: ","))")
-                            }
-                        }
-                    case .data(let seq, _, let timestamp, let payload):
-                        do {
-                            switch payload {
-                            case .orderBook(let book):
-                                if seenThisSession.insert(book.pair).inserted, !snapshotted.withLock({ $0.insert(book.pair).inserted }) {
-                                    connector.metrics.bookResyncs.increment()
-                                }
-                                try await connector.publish(books.apply(book, tsVenue: timestamp, tsRecv: tsRecv), venueSeq: seq)
-                            case .trade(let trade):
-                                try await connector.publish([books.trade(trade, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
-                            case .ticker(let ticker):
-                                try await connector.publish([books.ticker(ticker, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
-                            case .openOrders, .privateTrades, .balances, .other:
-                                connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)", frame: "")
-                            }
-                        } catch let error as SFOXNormalizeError {
-                            connector.rejectFrame(kind: "normalize", detail: error.description, frame: "")
-                        }
+        // The subscriptions' deadline is the supervisor's handshake deadline (ready or degraded
+        // within the connect timeout), watched there for every venue.
+        var acknowledgement = SFOXSubscriptionTracker(batches: batches.map { $0.flatMap(configuration.marketFeeds(pair:)) })
+        var sequence = SFOXSequenceCheck()
+        var books = SFOXBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTopOfBookTicker)
+        var seenThisSession = Set<String>()
+        for try await frame in inbound {
+            guard let message = connector.decode(frame) else { continue }
+            try connector.checkSequence(message, &sequence, session: "market_data")
+            let tsRecv = wallClockNanos()
+            switch message {
+            case .control(let reply):
+                guard reply.action == "subscribe", !acknowledgement.isComplete else { continue }
+                let refusedNow = acknowledgement.record(reply)
+                if !refusedNow.isEmpty {
+                    connector.metrics.request(outcome: "error")
+                    connector.logger.error("sFOX refused market-data feeds", metadata: ["feeds": "\(refusedNow)", "error": "\(reply.message ?? "")"])
+                }
+                if acknowledgement.isComplete {
+                    if acknowledgement.refused.isEmpty {
+                        await control.transition(to: .ready, reason: "subscribed to \(pairs.count) pair(s)")
+                    } else {
+                        await control.transition(to: .degraded, reason: "subscription refused for \(acknowledgement.refused.sorted().joined(separator: ","))")
                     }
                 }
+            case .data(let seq, _, let timestamp, let payload):
+                do {
+                    switch payload {
+                    case .orderBook(let book):
+                        if seenThisSession.insert(book.pair).inserted, !snapshotted.withLock({ $0.insert(book.pair).inserted }) {
+                            connector.metrics.bookResyncs.increment()
+                        }
+                        try await connector.publish(books.apply(book, tsVenue: timestamp, tsRecv: tsRecv), venueSeq: seq)
+                    case .trade(let trade):
+                        try await connector.publish([books.trade(trade, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
+                    case .ticker(let ticker):
+                        try await connector.publish([books.ticker(ticker, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
+                    case .openOrders, .privateTrades, .balances, .other:
+                        connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)", frame: "")
+                    }
+                } catch let error as SFOXNormalizeError {
+                    connector.rejectFrame(kind: "normalize", detail: error.description, frame: "")
+                }
             }
-            try await group.next()
-            group.cancelAll()
         }
     }
 
@@ -152,65 +140,54 @@ final class SFOXPrivateSession: VenueSessionDriver {
         let configuration = connector.configuration
         try await connector.reserveWebSocketRequests(2, session: "private")
         try await writer.send(text: SFOXClientMessage.authenticate(apiKey: apiKey, enterprise: configuration.enterprise).encoded())
-        let answered = Latch()
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await Task.sleep(for: configuration.privateLink.connectTimeout)
-                if !answered.isSet { throw VenueSessionError("sFOX did not confirm authentication and private subscriptions within \(configuration.privateLink.connectTimeout)") }
-            }
-            group.addTask { [self] in
-                var sequence = SFOXSequenceCheck()
-                var sawOrderSnapshot = false
-                for try await frame in inbound {
-                    guard let message = connector.decode(frame) else { continue }
-                    try connector.checkSequence(message, &sequence, session: "private")
-                    let tsRecv = wallClockNanos()
-                    switch message {
-                    case .control(let reply):
-                        switch (reply.action, reply.success) {
-                        case ("authenticate", true):
-                            try await writer.send(text: SFOXClientMessage.subscribe(feeds: SFOXConnectorConfiguration.privateFeeds).encoded())
-                        case ("authenticate", false):
-                            throw VenueSessionError("sFOX refused authentication: \(reply.message ?? "no reason given")")
-                        case ("subscribe", true):
-                            answered.set()
-                            await control.transition(to: .ready, reason: "authenticated; private feeds subscribed")
-                        case ("subscribe", false):
-                            throw VenueSessionError("sFOX refused the private feeds: \(reply.message ?? "no reason given")")
-                        default:
-                            continue
-                        }
-                    case .data(let seq, _, let timestamp, let payload):
-                        switch payload {
-                        case .openOrders(let orders):
-                            let source: SFOXOrderTracker.Source = sawOrderSnapshot ? .live : .snapshot
-                            let reports = connector.orders.withLock { tracker in orders.flatMap { tracker.update($0, source: source) } }
-                            try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
-                            if !sawOrderSnapshot {
-                                sawOrderSnapshot = true
-                                await connector.reconcile(missingFrom: orders)
-                            }
-                        case .privateTrades(let trades):
-                            let reports = connector.orders.withLock { tracker in trades.flatMap { tracker.trade($0) } }
-                            try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
-                        case .balances(let balances):
-                            let events = balances.map { balance in
-                                NormalizedEvent(
-                                    venue: .sfox, instrument: nil, venueInstrument: nil, venueSeq: UInt64(clamping: seq), tsVenue: timestamp, tsRecv: tsRecv,
-                                    payload: .balance(Balance(account: configuration.account, asset: balance.currency.uppercased(), total: balance.balance,
-                                                              available: balance.available, held: balance.held))
-                                )
-                            }
-                            try await connector.publish(events, venueSeq: nil)
-                        case .orderBook, .trade, .ticker, .other:
-                            connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the private socket: \(message)", frame: "")
-                        }
+        // The answers' deadline is the supervisor's handshake deadline (ready within the connect
+        // timeout), watched there for every venue.
+        var sequence = SFOXSequenceCheck()
+        var sawOrderSnapshot = false
+        for try await frame in inbound {
+            guard let message = connector.decode(frame) else { continue }
+            try connector.checkSequence(message, &sequence, session: "private")
+            let tsRecv = wallClockNanos()
+            switch message {
+            case .control(let reply):
+                switch (reply.action, reply.success) {
+                case ("authenticate", true):
+                    try await writer.send(text: SFOXClientMessage.subscribe(feeds: SFOXConnectorConfiguration.privateFeeds).encoded())
+                case ("authenticate", false):
+                    throw VenueSessionError("sFOX refused authentication: \(reply.message ?? "no reason given")")
+                case ("subscribe", true):
+                    await control.transition(to: .ready, reason: "authenticated; private feeds subscribed")
+                case ("subscribe", false):
+                    throw VenueSessionError("sFOX refused the private feeds: \(reply.message ?? "no reason given")")
+                default:
+                    continue
+                }
+            case .data(let seq, _, let timestamp, let payload):
+                switch payload {
+                case .openOrders(let orders):
+                    let source: SFOXOrderTracker.Source = sawOrderSnapshot ? .live : .snapshot
+                    let reports = connector.orders.withLock { tracker in orders.flatMap { tracker.update($0, source: source) } }
+                    try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
+                    if !sawOrderSnapshot {
+                        sawOrderSnapshot = true
+                        await connector.reconcile(missingFrom: orders)
                     }
+                case .privateTrades(let trades):
+                    let reports = connector.orders.withLock { tracker in trades.flatMap { tracker.trade($0) } }
+                    try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
+                case .balances(let balances):
+                    let events = balances.map { balance in
+                        NormalizedEvent(
+                            venue: .sfox, instrument: nil, venueInstrument: nil, venueSeq: UInt64(clamping: seq), tsVenue: timestamp, tsRecv: tsRecv,
+                            payload: .balance(Balance(account: configuration.account, asset: balance.currency.uppercased(), total: balance.balance,
+                                                      available: balance.available, held: balance.held))
+                        )
+                    }
+                    try await connector.publish(events, venueSeq: nil)
+                case .orderBook, .trade, .ticker, .other:
+                    connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the private socket: \(message)", frame: "")
                 }
             }
-            try await group.next()
-            group.cancelAll()
         }
     }
 

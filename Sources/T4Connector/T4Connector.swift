@@ -91,25 +91,24 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         }
     }
 
-    /// Heartbeats when we sent nothing for an interval; the link is dead after `deadAfter` without
-    /// any venue message (WebSocket pongs do not count: the venue's application must be alive);
-    /// the login has `connectTimeout`; requests have their deadlines.
+    /// Heartbeats when we sent nothing for an interval (the configured one, or the venue's own when
+    /// its heartbeats come more often: a venue drops a client silent for three of *its* intervals);
+    /// the link is dead after `deadAfter` without any venue message (WebSocket pongs do not count:
+    /// the venue's application must be alive); requests have their deadlines. The login's deadline
+    /// is the supervisor's handshake deadline.
     private func keepAlive() async throws {
-        let started = ContinuousClock.now
         let tick = min(Duration.milliseconds(250), configuration.heartbeatInterval / 4)
         while true {
             try await Task.sleep(for: tick)
             let now = ContinuousClock.now
-            let (loggedIn, lastHeard, lastSent) = session.withLock { ($0.loggedIn, $0.lastHeard, $0.lastSent) }
-            if !loggedIn, now - started > configuration.link.connectTimeout {
-                throw VenueSessionError("no login_response from T4 within \(configuration.link.connectTimeout)")
-            }
+            let (loggedIn, lastHeard, lastSent, venueInterval) = session.withLock { ($0.loggedIn, $0.lastHeard, $0.lastSent, $0.venueHeartbeats.interval) }
             let silence = now - lastHeard
             metrics.lastMessageAge.record(silence.seconds)
             if silence > configuration.deadAfter {
                 throw VenueSessionError("dead link: no message from T4 for \(silence) (heartbeat every \(configuration.heartbeatInterval))")
             }
-            if loggedIn, now - lastSent >= configuration.heartbeatInterval {
+            let interval = min(configuration.heartbeatInterval, venueInterval ?? configuration.heartbeatInterval)
+            if loggedIn, now - lastSent >= interval {
                 try await send(.heartbeat(timestampMilliseconds: wallClockNanos() / 1_000_000))
             }
             for context in correlator.expire() {
@@ -151,7 +150,12 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         }
         switch message.payload {
         case .heartbeat?:
-            break
+            let interval = session.withLock { $0.venueHeartbeats.record(at: .now) }
+            if let interval, interval < configuration.heartbeatInterval, session.withLock({ $0.venueHeartbeats.announce() }) {
+                logger.notice("T4 heartbeats come more often than ours: heartbeating at the venue's interval", metadata: [
+                    "venue_interval": "\(interval)", "configured_interval": "\(configuration.heartbeatInterval)",
+                ])
+            }
         case .loginResponse?:
             logger.warning("T4 sent a second login_response; ignored")
 
@@ -293,6 +297,7 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
             metrics.decodeError(kind: "unmatched_order_update")
             logger.warning("T4 order update for an order the bridge cannot place", metadata: ["detail": "\(detail)"])
         }
+        for detail in events.invalid { rejectFrame(kind: "invalid_order_update", detail: detail) }
         for report in events.reports {
             let marketID = orders.withLock { $0.marketID(clientOrderId: report.clientOrderId) }
             let symbol = marketID.flatMap { configuration.market(id: $0)?.symbol } ?? marketID
@@ -342,6 +347,7 @@ struct T4SessionState: Sendable {
     var lastHeard: ContinuousClock.Instant = .now
     var lastSent: ContinuousClock.Instant = .now
     var loggedIn = false
+    var venueHeartbeats = T4VenueHeartbeats()
     var accounts: [String] = []
     var accountsSubscribed = false
     var accountRefusal: String?
@@ -354,4 +360,31 @@ struct T4SessionState: Sendable {
 struct T4MarketMemory: Sendable {
     var tradeBaselines: [String: Int32] = [:]
     var snapshotted: Set<String> = []
+}
+
+/// The venue's own heartbeat interval, as observed on this connection: the shortest gap between
+/// two of its heartbeats. The venue heartbeats only when it had nothing else to send, so a gap is
+/// never shorter than its interval, and two heartbeats in a quiet spell show the interval itself.
+struct T4VenueHeartbeats: Sendable {
+    /// Gaps shorter than this are not an interval (two heartbeats queued back to back): heartbeating
+    /// faster would only add load.
+    static let shortestInterval: Duration = .seconds(1)
+    private var last: ContinuousClock.Instant?
+    private(set) var interval: Duration?
+    private var announced = false
+
+    /// Records a venue heartbeat; returns the interval now known (nil before the second one).
+    mutating func record(at now: ContinuousClock.Instant) -> Duration? {
+        defer { last = now }
+        guard let last else { return interval }
+        let gap = now - last
+        if gap >= Self.shortestInterval, interval.map({ gap < $0 }) ?? true { interval = gap }
+        return interval
+    }
+
+    /// True the first time it is asked (one log line per connection).
+    mutating func announce() -> Bool {
+        defer { announced = true }
+        return !announced
+    }
 }

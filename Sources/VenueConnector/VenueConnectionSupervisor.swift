@@ -56,6 +56,24 @@ public final class VenueSessionControl: Sendable {
     /// When the current connection first became ready (nil if it did not).
     public var readySince: ContinuousClock.Instant? { machine.withLock { $0.readySince } }
 
+    /// Returns once the session is `ready` or `degraded` (the venue accepted us and answered our
+    /// subscriptions); throws a `VenueSessionError` when that takes longer than `timeout`.
+    public func awaitHandshake(within timeout: Duration, clock: ContinuousClock = .init()) async throws {
+        let deadline = clock.now + timeout
+        while true {
+            switch state {
+            case .ready, .degraded: return
+            case .disconnected, .connecting, .authenticating: break
+            }
+            let now = clock.now
+            if now >= deadline {
+                let name = session.map { "\(venue) \($0)" } ?? "\(venue)"
+                throw VenueSessionError("\(name) session not ready within \(timeout) of connecting (no login or subscription answer from the venue)")
+            }
+            try await Task.sleep(for: min(.milliseconds(20), deadline - now))
+        }
+    }
+
     /// Moves the session to `state`. An invalid transition is a bug in a driver: logged, not fatal.
     public func transition(to state: VenueConnectionState, reason: String? = nil) async {
         let status: VenueStatus?
@@ -111,9 +129,9 @@ public struct VenueConnectionSupervisor: Service {
             var minimumDelay: Duration = .zero
             do {
                 let headers = try driver.upgradeHeaders()
-                try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger) { inbound, writer in
+                try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger) { [driver, control, settings] inbound, writer in
                     await control.transition(to: .authenticating)
-                    try await driver.runSession(inbound: inbound, writer: writer, control: control)
+                    try await Self.runSession(driver: driver, inbound: inbound, writer: writer, control: control, handshakeTimeout: settings.connectTimeout)
                 }
                 reason = "session ended"
             } catch is CancellationError {
@@ -139,7 +157,36 @@ public struct VenueConnectionSupervisor: Service {
             }
             let delay = max(minimumDelay, settings.reconnect.delay(attempt: attempt, unit: Double.random(in: 0..<1, using: &generator)))
             metrics.reconnects.increment()
-            try await Task.sleep(for: delay)
+            // A stop during the backoff is a normal stop, not a failure of the service: the
+            // session already ended above, so there is nothing left to clean up.
+            do { try await Task.sleep(for: delay) } catch { return }
+        }
+    }
+
+    /// What ended first among a connected session's two tasks.
+    private enum SessionTaskOutcome: Sendable { case sessionEnded, handshakeFinished }
+
+    /// Runs the driver's session under the handshake deadline: a connected session must become
+    /// `ready` or `degraded` (authenticated and subscribed, however the venue does it) within
+    /// `handshakeTimeout`, else it ends with a `VenueSessionError`. The deadline is watched here,
+    /// once for every venue, and only ever *ends* the session when it fires: once the handshake is
+    /// done the watcher finishes and the session runs on until the link or the driver ends it.
+    static func runSession(
+        driver: any VenueSessionDriver, inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl, handshakeTimeout: Duration
+    ) async throws {
+        try await withThrowingTaskGroup(of: SessionTaskOutcome.self) { group in
+            group.addTask {
+                try await driver.runSession(inbound: inbound, writer: writer, control: control)
+                return .sessionEnded
+            }
+            group.addTask {
+                try await control.awaitHandshake(within: handshakeTimeout)
+                return .handshakeFinished
+            }
+            while let outcome = try await group.next() {
+                if outcome == .sessionEnded { break }
+            }
+            group.cancelAll()
         }
     }
 }

@@ -17,7 +17,8 @@ public struct VenueLinkSettings: Sendable, Equatable {
     public var pingInterval: Duration = .seconds(15)
     /// No inbound frame (data, ping or pong) for this long means the link is dead.
     public var deadLinkTimeout: Duration = .seconds(40)
-    /// Socket open plus upgrade (and, for venues with a login message, the login) must finish within this.
+    /// Socket open plus upgrade must finish within this; then the session's handshake (login,
+    /// subscriptions) has as long again to reach `ready` or `degraded` (watched by the supervisor).
     public var connectTimeout: Duration = .seconds(10)
     /// A request without a reply after this long fails as ambiguous (the venue may have acted on it).
     public var requestTimeout: Duration = .seconds(10)
