@@ -37,6 +37,11 @@ final class CommandMetrics: Sendable {
         count("vb_commands_retries_total", [("reason", reason)])
     }
 
+    /// A message given up on after repeated failures that retrying cannot fix.
+    func skipped(reason: String) {
+        count("vb_commands_skipped_total", [("reason", reason)])
+    }
+
     func venueLatency(venue: VenueID, type: CommandType, _ duration: Duration) {
         Timer(
             label: "vb_command_venue_latency_seconds", dimensions: [("venue", venue.rawValue), ("type", type.rawValue)],

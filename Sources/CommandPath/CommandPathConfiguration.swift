@@ -30,6 +30,14 @@ public struct CommandPathConfiguration: Sendable {
     public var kafkaProperties: KafkaProperties = [:]
     /// How many of the newest messages per partition the read-back looks through.
     public var answerScanWindow: Int64 = 10_000
+    /// Largest command message read (value + key + headers, bytes). A bigger one is not parsed:
+    /// it goes to the DLQ only, truncated to this size. Must stay well under the broker's
+    /// `message.max.bytes` (1 MB by default) so that the DLQ copy itself always fits.
+    public var maxMessageBytes: Int = CommandPathConfiguration.defaultMaxMessageBytes
+    public static let defaultMaxMessageBytes = 64 * 1024
+    /// Largest `maxMessageBytes` accepted: the DLQ copy (this much value plus our headers) must
+    /// fit under the broker's default `message.max.bytes` of 1 000 000 bytes.
+    public static let maxMessageBytesLimit = 900_000
 
     public init(
         topics: TopicNames = TopicNames(), groupID: String = "venue-bridge-commands", idempotencyTTL: Duration = .seconds(7 * 24 * 3600),

@@ -15,9 +15,33 @@ public enum CommandPathError: Error, Sendable, CustomStringConvertible {
     case deadLetter(KafkaError)
     /// Whether an answer already reached Kafka could not be established (read-back failed).
     case answerUnverified(String)
+    /// The task was cancelled while the command waited (for its venue, a query, another
+    /// instance). Like a crash: the record says where it stopped and a replay finishes it.
+    case cancelled
+
+    /// Retrying the same message can never succeed: Kafka refuses the record itself, or the
+    /// idempotency record cannot be read. Everything else (Redis or a broker unreachable) may heal.
+    public var isPermanent: Bool {
+        switch self {
+        case .store(.unreadableRecord): true
+        case .store: false
+        case .publish(.kafka(let error)), .deadLetter(let error): error.isPermanent
+        case .publish(.shuttingDown), .answerUnverified, .cancelled: false
+        }
+    }
+
+    /// The `reason` label of `vb_commands_retries_total` and `vb_commands_skipped_total`.
+    var metricReason: String {
+        switch self {
+        case .store: "redis"
+        case .publish, .deadLetter, .answerUnverified: "kafka"
+        case .cancelled: "cancelled"
+        }
+    }
 
     public var description: String {
         switch self {
+        case .cancelled: "cancelled while waiting"
         case .answerUnverified(let reason): "cannot tell whether the answer was already published: \(reason)"
         case .store(let error): "\(error)"
         case .publish(let error): "answer not published: \(error)"
@@ -53,6 +77,15 @@ public final class CommandProcessor: Sendable {
     /// Returns once the message's answer is durable on Kafka (and its DLQ copy, if it has one):
     /// then, and only then, may its offset be committed.
     public func handle(_ message: KafkaMessage) async throws(CommandPathError) {
+        let size = message.sizeInBytes
+        guard size <= configuration.maxMessageBytes else {
+            // Not parsed at all: a hostile size must cost neither parse time nor an answer stream.
+            let error = CommandError(.messageTooLarge, "message is \(size) bytes (value, key and headers); commands.max_message_bytes is \(configuration.maxMessageBytes)")
+            try await deadLetter(message, error)
+            metrics.answered(type: nil, venue: nil, outcome: "dead_lettered")
+            logger.warning("oversized command message dead-lettered", metadata: metadata(message, ["bytes": "\(size)"]))
+            return
+        }
         switch OrderCommandCodec.decode(message.value) {
         case .success(let command):
             try await handle(command, message: message)
@@ -80,8 +113,13 @@ public final class CommandProcessor: Sendable {
 
     private func handle(_ command: OrderCommand, message: KafkaMessage) async throws(CommandPathError) {
         let plan = try await makePlan(command)
+        try await waitForAccountList(command)
         if let error = validate(plan) {
-            try await finishInvalid(plan: plan, error: error, message: message)
+            if addressable(command.venue, command.account) {
+                try await finishInvalid(plan: plan, error: error, message: message)
+            } else {
+                try await deadLetterOnly(message, error, type: command.type, venue: command.venue)
+            }
             return
         }
         let now = nowMs()
@@ -145,8 +183,13 @@ public final class CommandProcessor: Sendable {
         guard venue.instruments.contains(c.instrument) else {
             return CommandError(.unknownInstrument, "instrument \(c.instrument) is not configured for \(c.venue)")
         }
-        if let accounts = venue.accounts(), !accounts.contains(c.account) {
-            return CommandError(.unknownAccount, "account \(c.account) is not an account of \(c.venue) (known: \(accounts.sorted().joined(separator: ", ")))")
+        // Only listed accounts get past here: every answer lands on the stream of an account the
+        // bridge knows, never on one a sender made up.
+        guard let accounts = venue.accounts() else {
+            return CommandError(.venueUnavailable, "\(c.venue) has not listed its accounts yet (session \(venue.sessionState().rawValue))")
+        }
+        guard accounts.contains(c.account) else {
+            return CommandError(.unknownAccount, "account \(c.account) is not an account of \(c.venue)")
         }
         if let id = c.clientOrderId {
             do { try ClientOrderIds.validate(id, venue: c.venue) } catch { return error }
@@ -186,14 +229,36 @@ public final class CommandProcessor: Sendable {
 
     // MARK: - Invalid input
 
+    /// Whether an answer for (venue, account) has somewhere to go: a venue with order entry here
+    /// and an account it lists. Anything else is answered on the DLQ only, so senders cannot make
+    /// the bridge create exec streams (Redis keys, `seq` counters) for names they invent.
+    func addressable(_ venue: VenueID, _ account: String) -> Bool {
+        venues[venue]?.accounts()?.contains(account) == true
+    }
+
+    /// A venue that lists its accounts only once logged in (T4) has none before: the command
+    /// waits for the list like it would for the session (`venue_unavailable`), bounded.
+    private func waitForAccountList(_ command: OrderCommand) async throws(CommandPathError) {
+        guard let venue = venues[command.venue], venue.accounts() == nil, configuration.venueUnavailable == .wait else { return }
+        let deadline = ContinuousClock.now + configuration.venueWait
+        while venue.accounts() == nil, ContinuousClock.now < deadline {
+            try await pause(.milliseconds(50))
+        }
+    }
+
+    /// No answer: the DLQ copy is the only trace (docs/commands.md §5).
+    private func deadLetterOnly(_ message: KafkaMessage, _ error: CommandError, type: CommandType?, venue: VenueID?) async throws(CommandPathError) {
+        try await deadLetter(message, error)
+        metrics.answered(type: type, venue: venue, outcome: "dead_lettered")
+        logger.warning("command message dead-lettered without an answer", metadata: metadata(message, ["error": "\(error)"]))
+    }
+
     private func handleUndecodable(_ failure: CommandDecodingFailure, message: KafkaMessage) async throws(CommandPathError) {
         guard let envelope = failure.envelope, let key = envelope.idempotencyKey, let venue = envelope.venue,
-            let account = envelope.account, let instrument = envelope.instrument
+            let account = envelope.account, let instrument = envelope.instrument, addressable(venue, account)
         else {
-            // Nothing to address an answer to: the DLQ copy is the only trace.
-            try await deadLetter(message, failure.error)
-            metrics.answered(type: failure.envelope?.type, venue: failure.envelope?.venue, outcome: "dead_lettered")
-            logger.warning("command message dead-lettered", metadata: metadata(message, ["error": "\(failure.error)"]))
+            // Nothing (known) to address an answer to.
+            try await deadLetterOnly(message, failure.error, type: failure.envelope?.type, venue: failure.envelope?.venue)
             return
         }
         // The raw bytes stand in for the fingerprint: a replay has the same bytes. The command
@@ -252,8 +317,12 @@ public final class CommandProcessor: Sendable {
         while true {
             if current.record.fingerprint != plan.fingerprint {
                 let error = CommandError(.idempotencyKeyReused, "idempotency key \(c.idempotencyKey) was used before for a different command")
-                let answer = rejectedAnswer(plan, error: error)
                 logger.warning("idempotency key reused", metadata: metadata(message, ["key": "\(c.idempotencyKey)"]))
+                guard addressable(c.venue, c.account) else {
+                    try await deadLetterOnly(message, error, type: plan.type, venue: c.venue)
+                    return
+                }
+                let answer = rejectedAnswer(plan, error: error)
                 try await deadLetter(message, error)
                 try await publish(answer, venue: c.venue, instrument: c.instrument)
                 metrics.answered(type: plan.type, venue: c.venue, outcome: "rejected")
@@ -286,7 +355,7 @@ public final class CommandProcessor: Sendable {
                 return
             }
             // Another live instance is working on it: its answer will come; wait for it.
-            try? await Task.sleep(for: .milliseconds(200))
+            try await pause(.milliseconds(200))
             guard let again = try await reread(c.idempotencyKey, message: message) else { return }
             current = again
         }
@@ -339,7 +408,7 @@ public final class CommandProcessor: Sendable {
                     try await finish(plan, claimed, answer: rejectedAnswer(plan, error: error))
                     return
                 }
-                try? await Task.sleep(for: .milliseconds(50))
+                try await pause(.milliseconds(50))
             }
         }
         var stored = claimed
@@ -378,7 +447,7 @@ public final class CommandProcessor: Sendable {
                 }
                 var pause = Duration.milliseconds(100)
                 if case .rateLimited(let retryAfter) = error { pause = max(pause, retryAfter) }
-                try? await Task.sleep(for: min(pause, deadline - ContinuousClock.now))
+                try await self.pause(min(pause, deadline - ContinuousClock.now))
             }
         }
     }
@@ -430,7 +499,7 @@ public final class CommandProcessor: Sendable {
                 }
                 if case .failure(.invalid) = queried { break }
                 guard ContinuousClock.now < deadline else { break }
-                try? await Task.sleep(for: min(configuration.resolvePollInterval, deadline - ContinuousClock.now))
+                try await pause(min(configuration.resolvePollInterval, deadline - ContinuousClock.now))
             }
         }
         metrics.ambiguous(venue: c.venue, resolution: "unknown")
@@ -528,22 +597,40 @@ public final class CommandProcessor: Sendable {
         }
     }
 
-    /// The original message, byte for byte, with the Kafka Connect-style error headers.
+    /// The original message, byte for byte, with the Kafka Connect-style error headers. A message
+    /// over `maxMessageBytes` is cut down so that the copy always fits the broker: its value to
+    /// the first `maxMessageBytes` bytes, its key to `maxTruncatedKeyBytes`, its own headers
+    /// dropped; `original.truncated` and `original.size` say so.
     private func deadLetter(_ message: KafkaMessage, _ error: CommandError) async throws(CommandPathError) {
-        var headers = message.headers
+        let size = message.sizeInBytes
+        let truncated = size > configuration.maxMessageBytes
+        var key = message.key
+        var value = message.value
+        var headers: [KafkaHeader] = []
+        if truncated {
+            value = Array(value.prefix(configuration.maxMessageBytes))
+            key = key.map { Array($0.prefix(Self.maxTruncatedKeyBytes)) }
+            headers.append(KafkaHeader("original.truncated", "true"))
+            headers.append(KafkaHeader("original.size", String(size)))
+        } else {
+            headers = message.headers
+        }
         headers.append(KafkaHeader("error.code", error.code.rawValue))
         headers.append(KafkaHeader("error.message", error.message))
         headers.append(KafkaHeader("original.topic", message.topic))
         headers.append(KafkaHeader("original.partition", String(message.partition)))
         headers.append(KafkaHeader("original.offset", String(message.offset)))
-        if let key = message.key { headers.append(KafkaHeader("original.key", bytes: key)) }
+        if let key { headers.append(KafkaHeader("original.key", bytes: key)) }
         do {
-            try await producer.produceAndConfirm(KafkaRecord(topic: configuration.topics.ordersDLQ, key: message.key, value: message.value, headers: headers))
+            try await producer.produceAndConfirm(KafkaRecord(topic: configuration.topics.ordersDLQ, key: key, value: value, headers: headers))
         } catch {
             throw .deadLetter(error)
         }
         metrics.deadLettered(code: error.code.rawValue)
     }
+
+    /// Key bytes kept in the DLQ copy of an oversized message (keys are `<venue>:<account>`).
+    static let maxTruncatedKeyBytes = 256
 
     // MARK: - Helpers
 
@@ -572,4 +659,32 @@ public final class CommandProcessor: Sendable {
     }
 
     private func nowMs() -> Int64 { wallClockNanos() / 1_000_000 }
+
+    /// Every wait of the command path ends on cancellation: a `try?` sleep returns at once when
+    /// cancelled, and the loop around it would spin until its deadline (or for ever).
+    private func pause(_ duration: Duration) async throws(CommandPathError) {
+        do {
+            try await Task.sleep(for: duration)
+        } catch {
+            throw .cancelled
+        }
+    }
+}
+
+extension KafkaMessage {
+    /// What the message weighs at intake: value, key and headers (names and values). Saturating:
+    /// sizes come from outside.
+    var sizeInBytes: Int {
+        var total = value.count
+        func add(_ n: Int) {
+            let (sum, overflow) = total.addingReportingOverflow(n)
+            total = overflow ? .max : sum
+        }
+        add(key?.count ?? 0)
+        for header in headers {
+            add(header.name.utf8.count)
+            add(header.value.count)
+        }
+        return total
+    }
 }

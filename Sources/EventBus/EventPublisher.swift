@@ -48,17 +48,28 @@ public final class EventPublisher: EventSink {
         public var marketDataBacklogCapacity: Int
         /// How often the `vb:venue:<venue>` hash's `last_msg_ts` is refreshed at most.
         public var venueHeartbeatInterval: Duration
+        /// Streams whose `seq` counter is kept. Over it, the counters of the least recently used
+        /// streams are forgotten (`vb_publisher_seq_evictions_total`): such a stream's next event
+        /// has `seq` 1, which events.md §3.1 defines as a restart. Streams are venues × configured
+        /// instruments and listed accounts, far fewer than this.
+        public var maxSequenceStreams: Int
+        /// Orders whose terminal report is remembered so that a command's answer never follows it
+        /// with an older state (docs/commands.md §3). Oldest forgotten first
+        /// (`vb_publisher_terminal_orders_evicted_total`).
+        public var maxTerminalOrders: Int
 
         public init(
             routing: EventRouting = EventRouting(), policy: BackpressurePolicy = .block,
             queueFullTimeout: Duration = .milliseconds(500), marketDataBacklogCapacity: Int = 50_000,
-            venueHeartbeatInterval: Duration = .seconds(1)
+            venueHeartbeatInterval: Duration = .seconds(1), maxSequenceStreams: Int = 100_000, maxTerminalOrders: Int = 100_000
         ) {
             self.routing = routing
             self.policy = policy
             self.queueFullTimeout = queueFullTimeout
             self.marketDataBacklogCapacity = max(1, marketDataBacklogCapacity)
             self.venueHeartbeatInterval = venueHeartbeatInterval
+            self.maxSequenceStreams = max(1, maxSequenceStreams)
+            self.maxTerminalOrders = max(1, maxTerminalOrders)
         }
     }
 
@@ -74,7 +85,8 @@ public final class EventPublisher: EventSink {
     private let redis: RedisStreamWriter?
     private let logger: Logger
     private let metrics: PublisherMetrics
-    private let sequences = Mutex<[StreamIdentity: UInt64]>([:])
+    private let sequences: Mutex<SequenceCounters>
+    private let terminalOrders: Mutex<TerminalOrders>
     private let backlog = Mutex<Deque<PendingRecord>>([])
     private let lastVenueHeartbeat = Mutex<[VenueID: ContinuousClock.Instant]>([:])
     private let stopping = Atomic<Bool>(false)
@@ -86,7 +98,12 @@ public final class EventPublisher: EventSink {
         self.redis = redis
         self.logger = logger
         self.metrics = PublisherMetrics(factory: metricsFactory)
+        self.sequences = Mutex(SequenceCounters(capacity: configuration.maxSequenceStreams))
+        self.terminalOrders = Mutex(TerminalOrders(capacity: configuration.maxTerminalOrders))
     }
+
+    /// Streams with a live `seq` counter (bounded by `maxSequenceStreams`).
+    public var sequenceStreamCount: Int { sequences.withLock(\.count) }
 
     public func publish(_ event: NormalizedEvent) async throws(PublishError) {
         guard !stopping.load(ordering: .relaxed) else { throw .shuttingDown }
@@ -125,11 +142,18 @@ public final class EventPublisher: EventSink {
 
     private func publishNow(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
         var event = event
+        if case .executionReport(let report) = event.payload {
+            // Under the ordered lane (exec events always take it): nothing else publishes for the
+            // account between this check and the enqueue below.
+            event.payload = .executionReport(reconcileWithTerminal(report, venue: event.venue))
+        }
         let identity = StreamIdentity(of: event)
-        event.seq = sequences.withLock { seqs in
-            let next = (seqs[identity] ?? 0) + 1
-            seqs[identity] = next
-            return next
+        let (seq, evicted) = sequences.withLock { $0.next(identity) }
+        event.seq = seq
+        if seq == 1 { metrics.seqStreams.record(sequenceStreamCount) }
+        if evicted > 0 {
+            metrics.seqEvictions.increment(by: Int64(evicted))
+            logger.warning("seq counters of idle streams forgotten: their next event starts at seq 1", metadata: ["count": "\(evicted)"])
         }
         let json = EventCodec.encode(event)
         let record = configuration.routing.kafkaRecord(event, json: json)
@@ -143,6 +167,30 @@ public final class EventPublisher: EventSink {
             if let heartbeat = venueHeartbeat(event) { commands.append(heartbeat) }
             redis.enqueue(commands)
         }
+    }
+
+    /// The rule of docs/commands.md §3: no report follows a terminal one for an order. A command's
+    /// answer (`command` set) for an order whose terminal report is already out carries that
+    /// terminal state instead of the (older) state the venue acknowledged; the command's own
+    /// `reason` is kept. Terminal reports are remembered, bounded, per (venue, account, client id).
+    private func reconcileWithTerminal(_ report: ExecutionReport, venue: VenueID) -> ExecutionReport {
+        let key = TerminalOrders.Key(venue: venue, account: report.account, clientOrderId: report.clientOrderId)
+        var report = report
+        let evicted = terminalOrders.withLock { orders -> Int in
+            if report.command != nil, let terminal = orders[key], !report.status.isTerminal || report.status != terminal.status {
+                report.status = terminal.status
+                report.cumQty = terminal.cumQty
+                report.leavesQty = terminal.leavesQty
+                report.avgPx = terminal.avgPx ?? report.avgPx
+                report.venueOrderId = report.venueOrderId ?? terminal.venueOrderId
+                report.reason = report.reason ?? terminal.reason
+                report.rejectCode = terminal.status == .rejected ? (report.rejectCode ?? terminal.rejectCode) : nil
+            }
+            guard report.status.isTerminal else { return 0 }
+            return orders.remember(key, report)
+        }
+        if evicted > 0 { metrics.terminalOrdersEvicted.increment(by: Int64(evicted)) }
+        return report
     }
 
     /// Stops intake. Market data still in the backlog gets up to `timeout` to reach librdkafka.
@@ -271,17 +319,95 @@ public final class EventPublisher: EventSink {
     }
 }
 
+/// `seq` counters per stream, bounded: over `capacity` the least recently used sixteenth is
+/// forgotten in one pass (a sort per capacity/16 new streams, not per event).
+struct SequenceCounters {
+    private struct Entry {
+        var seq: UInt64
+        var lastUse: UInt64
+    }
+
+    let capacity: Int
+    private var entries: [StreamIdentity: Entry] = [:]
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    var count: Int { entries.count }
+
+    /// The stream's next `seq` and how many other streams' counters were forgotten for room.
+    mutating func next(_ identity: StreamIdentity) -> (seq: UInt64, evicted: Int) {
+        clock &+= 1
+        if var entry = entries[identity] {
+            // Wrapping is unreachable (2^64 events); if it ever happened, 1 again is a documented restart.
+            entry.seq = entry.seq == .max ? 1 : entry.seq + 1
+            entry.lastUse = clock
+            entries[identity] = entry
+            return (entry.seq, 0)
+        }
+        var evicted = 0
+        if entries.count >= capacity {
+            let batch = max(1, capacity / 16)
+            for (victim, _) in entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }).prefix(batch) {
+                entries[victim] = nil
+                evicted += 1
+            }
+        }
+        entries[identity] = Entry(seq: 1, lastUse: clock)
+        return (1, evicted)
+    }
+}
+
+/// The last terminal report per order, bounded, oldest forgotten first.
+struct TerminalOrders {
+    struct Key: Hashable {
+        var venue: VenueID
+        var account: String
+        var clientOrderId: String
+    }
+
+    let capacity: Int
+    private var reports: [Key: ExecutionReport] = [:]
+    private var order = Deque<Key>()
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    subscript(key: Key) -> ExecutionReport? { reports[key] }
+
+    /// Returns how many older orders were forgotten for room.
+    mutating func remember(_ key: Key, _ report: ExecutionReport) -> Int {
+        if reports.updateValue(report, forKey: key) != nil { return 0 }
+        order.append(key)
+        var evicted = 0
+        while order.count > capacity, let oldest = order.popFirst() {
+            reports[oldest] = nil
+            evicted += 1
+        }
+        return evicted
+    }
+}
+
 /// Publisher metrics. Labels are bounded: topic (6), venue (5), type (10), reason (3).
 final class PublisherMetrics: Sendable {
     private let factory: any MetricsFactory
     private let counters = Mutex<[String: Counter]>([:])
     let backlogDepth: Gauge
     let blockedTime: Timer
+    let seqStreams: Gauge
+    let seqEvictions: Counter
+    let terminalOrdersEvicted: Counter
 
     init(factory: any MetricsFactory) {
         self.factory = factory
         backlogDepth = Gauge(label: "vb_md_backlog_depth", factory: factory)
         blockedTime = Timer(label: "vb_publish_blocked_seconds", preferredDisplayUnit: .seconds, factory: factory)
+        seqStreams = Gauge(label: "vb_publisher_seq_streams", factory: factory)
+        seqEvictions = Counter(label: "vb_publisher_seq_evictions_total", factory: factory)
+        terminalOrdersEvicted = Counter(label: "vb_publisher_terminal_orders_evicted_total", factory: factory)
     }
 
     func published(topic: String, venue: VenueID, type: EventType) {

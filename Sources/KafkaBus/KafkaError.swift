@@ -30,6 +30,24 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func describe(_ code: rd_kafka_resp_err_t) -> String {
+    /// Whether sending the same record again can never succeed: the record itself is refused
+    /// (too large, invalid), not the broker's current state. Callers that retry failures (the
+    /// command consumer) retry these a bounded number of times instead of for ever. Anything not
+    /// listed (broker down, timeouts, authorization an operator can fix) counts as transient.
+    public var isPermanent: Bool {
+        switch self {
+        case .produceFailed(_, let code, _), .deliveryFailed(_, let code, _):
+            Self.permanentRecordErrors.contains(code)
+        case .invalidProperty, .clientCreation, .subscribeFailed, .commitFailed, .consumeFailed, .closed:
+            false
+        }
+    }
+
+    static let permanentRecordErrors: Set<Int32> = [
+        RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
+        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue, RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
+    ]
+
         String(cString: rd_kafka_err2str(code))
     }
 }

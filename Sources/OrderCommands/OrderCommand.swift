@@ -96,6 +96,10 @@ public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
         case venueUnavailable = "VENUE_UNAVAILABLE"
         /// The connector refused the order as not expressible for the venue (nothing was sent).
         case invalidForVenue = "INVALID_FOR_VENUE"
+        /// The message is larger than `commands.max_message_bytes`; it was not read.
+        case messageTooLarge = "MESSAGE_TOO_LARGE"
+        /// An object has the same key twice (at any depth): which one is meant is not safe to guess.
+        case duplicateKey = "DUPLICATE_KEY"
     }
 
     public init(_ code: Code, _ message: String) {

@@ -26,8 +26,15 @@ public enum OrderCommandCodec {
     public static func decode(_ bytes: [UInt8]) -> Result<OrderCommand, CommandDecodingFailure> {
         let json: JSONValue
         do {
-            json = try JSONValue.parse(bytes)
+            json = try JSONValue.parse(bytes, rejectingDuplicateKeys: true)
         } catch {
+            // No envelope: with a key twice, even the account or idempotency key that would
+            // address an answer may be the wrong one of two. The DLQ copy is the only trace.
+            if let name = error.duplicateKey {
+                return .failure(CommandDecodingFailure(
+                    error: CommandError(.duplicateKey, "key \"\(name)\" appears twice in one object (byte \(error.offset)); send each key once"), envelope: nil
+                ))
+            }
             return .failure(CommandDecodingFailure(error: CommandError(.malformed, "not JSON: \(error)"), envelope: nil))
         }
         guard let object = json.object else {
@@ -171,10 +178,20 @@ public enum OrderCommandCodec {
             return nil
         }
         let text = try requiredString(object, name)
-        guard !text.isEmpty, text.utf8.count <= 128, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw CommandError(.invalidField, "\(name) must be 1…128 printable characters")
+        guard isIdentifier(text) else {
+            throw CommandError(.invalidField, "\(name) must be 1…\(maxIdentifierBytes) bytes of UTF-8 without control characters")
         }
         return text
+    }
+
+    public static let maxIdentifierBytes = 128
+
+    /// The contract's identifier (docs/commands.md §2, events.md §2.3): non-empty, at most 128
+    /// bytes of UTF-8, no control characters (C0 including NUL, DEL, C1). Identifiers become
+    /// Kafka keys, Redis key names and log fields; one rule for every place that reads them, the
+    /// envelope of a refused message included.
+    public static func isIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= maxIdentifierBytes && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     private static func requiredEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> E
@@ -201,7 +218,9 @@ public enum OrderCommandCodec {
     }
 
     private static func envelope(_ object: [String: JSONValue]) -> Envelope {
-        func text(_ name: String) -> String? { object[name]?.string.flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 } }
+        // What addresses an answer must be an identifier like any other: a refused message must
+        // not get further with its account or instrument than a valid one would.
+        func text(_ name: String) -> String? { object[name]?.string.flatMap { isIdentifier($0) ? $0 : nil } }
         var key = text("idempotency_key")
         if let candidate = key, (try? checkIdempotencyKey(candidate)) == nil { key = nil }
         return Envelope(

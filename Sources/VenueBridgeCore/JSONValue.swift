@@ -68,6 +68,9 @@ public enum JSONValue: Sendable, Hashable {
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     public var reason: String
+    /// Set when the document was refused because an object has this member name twice (only
+    /// when parsing with `rejectingDuplicateKeys`).
+    public var duplicateKey: String? = nil
 
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
@@ -85,12 +88,16 @@ extension JSONValue {
         return try result.get()
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer) }
+    /// `rejectingDuplicateKeys`: an object with the same member name twice, at any depth, is an
+    /// error instead of "the last one wins". For input that orders money (commands): RFC 8259
+    /// leaves duplicates' meaning open, and `"quantity":"0.01","quantity":"1000"` must not be read
+    /// as whichever a parser happens to keep.
+    public static func parse(_ bytes: [UInt8], rejectingDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys) }
     }
 
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var reader = JSONReader(bytes: bytes)
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, rejectingDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes, rejectDuplicateKeys: rejectingDuplicateKeys)
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
@@ -102,10 +109,12 @@ extension JSONValue {
 /// A strict RFC 8259 reader (no comments, no trailing commas, no NaN).
 private struct JSONReader {
     let bytes: UnsafeBufferPointer<UInt8>
+    let rejectDuplicateKeys: Bool
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, rejectDuplicateKeys: Bool = false) {
         self.bytes = bytes
+        self.rejectDuplicateKeys = rejectDuplicateKeys
     }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: position, reason: reason) }
@@ -177,7 +186,11 @@ private struct JSONReader {
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let nameOffset = position
             let name = try string()
+            if rejectDuplicateKeys, members[name] != nil {
+                throw JSONParseError(offset: nameOffset, reason: "duplicate key \"\(name)\"", duplicateKey: name)
+            }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1

@@ -25,6 +25,8 @@ final class CommandHarness: Sendable {
     let metrics: TestMetrics
     let dlq: RawTopicReader
     let configuration: CommandPathConfiguration
+    let dlqProducer: KafkaProducer?
+    let consumerTask: Task<Void, any Error>
     /// Makes this run's idempotency keys unique: the test redis-server outlives test runs.
     let run = String(UUID().uuidString.prefix(8))
     private let tasks: Mutex<[Task<Void, any Error>]>
@@ -34,7 +36,7 @@ final class CommandHarness: Sendable {
     init(
         prefix: String, venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
         resolveTimeout: Duration = .seconds(5), connectorKey: String = CommandHarness.apiKey, requestTimeout: Duration = .seconds(5),
-        limits: [InstrumentLimit] = []
+        limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil, dlqProducerProperties: KafkaProperties? = nil
     ) async throws {
         let logger = Logger(label: "test.commands")
         var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [Self.apiKey])
@@ -51,13 +53,19 @@ final class CommandHarness: Sendable {
         connectorConfiguration.marketDataLink.reconnect.initialDelay = .milliseconds(50)
         metrics = TestMetrics()
         connector = try SFOXConnector(configuration: connectorConfiguration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
-        redis = RedisRequestClient(endpoint: RedisEndpoint(port: testRedisPort ?? 6379), logger: logger)
+        redis = RedisRequestClient(endpoint: RedisEndpoint(port: redisPort ?? testRedisPort ?? 6379), logger: logger)
         var configuration = CommandPathConfiguration(
             topics: pipeline.topics, groupID: "commands-\(prefix)", venueUnavailable: venueUnavailable, venueWait: venueWait,
             resolveTimeout: resolveTimeout, resolvePollInterval: .milliseconds(100), instanceID: "test-\(prefix)", limits: limits
         )
         configuration.kafkaProperties = ["bootstrap.servers": pipeline.cluster.bootstrapServers]
+        if let maxMessageBytes { configuration.maxMessageBytes = maxMessageBytes }
         self.configuration = configuration
+        // The processor's own producer only writes DLQ copies; a test can give it other limits.
+        let bootstrap = pipeline.cluster.bootstrapServers
+        dlqProducer = try dlqProducerProperties.map { properties in
+            try KafkaProducer(configuration: .init(properties: properties.merging(["bootstrap.servers": bootstrap]) { a, _ in a }), logger: logger)
+        }
         let connector = self.connector
         let venues: [VenueID: CommandVenue] = [
             .sfox: CommandVenue(
@@ -67,7 +75,7 @@ final class CommandHarness: Sendable {
         ]
         let processor = CommandProcessor(
             configuration: configuration, venues: venues, store: IdempotencyStore(redis: redis, ttl: .seconds(3600)),
-            publisher: pipeline.publisher, producer: pipeline.producer, logger: logger, metricsFactory: metrics
+            publisher: pipeline.publisher, producer: dlqProducer ?? pipeline.producer, logger: logger, metricsFactory: metrics
         )
         let consumer = CommandConsumer(
             configuration: .init(properties: ["bootstrap.servers": pipeline.cluster.bootstrapServers], topic: pipeline.topics.ordersCommand, groupID: configuration.groupID),
@@ -75,9 +83,27 @@ final class CommandHarness: Sendable {
         )
         dlq = try RawTopicReader(bootstrap: pipeline.cluster.bootstrapServers, topic: pipeline.topics.ordersDLQ)
         let publisher = pipeline.publisher
-        tasks = Mutex([
-            Task { try await connector.run() }, Task { await publisher.run() }, Task { try await consumer.run() },
-        ])
+        consumerTask = Task { try await consumer.run() }
+        tasks = Mutex([Task { try await connector.run() }, Task { await publisher.run() }, consumerTask])
+    }
+
+    /// Cancels the command consumer (what SIGTERM does to it) and reports whether it ended within
+    /// `within`. Generous: this checks that it stops at all, not how fast.
+    func stopConsumer(within: Duration = .seconds(30)) async throws -> Bool {
+        let ended = Flag()
+        let task = consumerTask
+        task.cancel()
+        // A detached waiter: a consumer that never ends must fail the test, not hang it.
+        Task.detached {
+            _ = await task.result
+            ended.value.store(true, ordering: .relaxed)
+        }
+        do {
+            try await eventually("the command consumer ends after cancellation", timeout: within) { ended.value.load(ordering: .relaxed) }
+        } catch is Timeout {
+            return false
+        }
+        return true
     }
 
     func waitUntilReady() async throws {
@@ -110,8 +136,8 @@ final class CommandHarness: Sendable {
         }
     }
 
-    func waitForAnswers(_ key: String, count: Int = 1) async throws -> [ExecutionReport] {
-        try await eventually("\(count) answer(s) for \(key)") { answers(key).count >= count }
+    func waitForAnswers(_ key: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws -> [ExecutionReport] {
+        try await eventually("\(count) answer(s) for \(key)", timeout: timeout) { answers(key).count >= count }
         return answers(key)
     }
 
@@ -129,10 +155,15 @@ final class CommandHarness: Sendable {
         for task in tasks.withLock({ $0 }).reversed() { task.cancel() }
         for task in tasks.withLock({ $0 }).reversed() { _ = await task.result }
         await dlq.stop()
+        dlqProducer?.close(flushTimeout: .seconds(1))
         await pipeline.stop()
         await redis.close()
         await simulator.stop()
     }
+}
+
+final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
 }
 
 /// Every message of one topic, raw (the DLQ holds commands, not events).

@@ -268,6 +268,9 @@ struct OrderCommandCodecTests {
         expectRefused(base.setting(name, quoted("a\\u0001b")), .invalidField, mentioning: name)
         expectRefused(base.setting(name, quoted("a\\nb")), .invalidField, mentioning: name)
         expectRefused(base.setting(name, quoted("a\u{7F}b")), .invalidField, mentioning: name)
+        expectRefused(base.setting(name, quoted("a\\u0000b")), .invalidField, mentioning: name)
+        // C1 controls (U+0080…U+009F) are control characters too.
+        expectRefused(base.setting(name, quoted("a\\u0085b")), .invalidField, mentioning: name)
         expectRefused(base.setting(name, "12"), .invalidField, mentioning: name)
         expectRefused(base.setting(name, "null"), .invalidField, mentioning: name)
     }
@@ -307,9 +310,52 @@ struct OrderCommandCodecTests {
         #expect(CommandError.Code.allCases.map(\.rawValue) == [
             "MALFORMED", "INVALID_FIELD", "UNSUPPORTED_SCHEMA", "UNKNOWN_VENUE", "UNKNOWN_ACCOUNT", "UNKNOWN_INSTRUMENT",
             "INVALID_QUANTITY", "INVALID_PRICE", "LIMIT_EXCEEDED", "EXPIRED", "UNSUPPORTED", "IDEMPOTENCY_KEY_REUSED",
-            "UNKNOWN_ORDER", "VENUE_UNAVAILABLE", "INVALID_FOR_VENUE",
+            "UNKNOWN_ORDER", "VENUE_UNAVAILABLE", "INVALID_FOR_VENUE", "MESSAGE_TOO_LARGE", "DUPLICATE_KEY",
         ])
         #expect(CommandError(.expired, "too late").description == "EXPIRED: too late")
+    }
+
+    // MARK: - Duplicate keys (issue 13, item 12)
+
+    /// `fields` may name a key twice: the raw text is exactly what a sender wrote.
+    func withDuplicate(_ raw: RawCommand, _ name: String, _ json: String) -> [UInt8] {
+        var text = String(decoding: raw.bytes, as: UTF8.self)
+        text.removeLast()
+        return Array((text + ",\"\(name)\":\(json)}").utf8)
+    }
+
+    @Test("a key twice is refused with DUPLICATE_KEY, whatever the values, and nothing of the message is trusted")
+    func duplicateKeys() throws {
+        // Last-one-wins read this as 1000.
+        let quantity = try #require(failure(withDuplicate(.newOrder, "quantity", quoted("1000"))))
+        #expect(quantity.error.code == .duplicateKey)
+        #expect(quantity.error.message.contains("quantity"))
+        #expect(quantity.envelope == nil, "with a key twice even the account may be the wrong one of two")
+        // The same value twice is still two keys.
+        #expect(failure(withDuplicate(.newOrder, "quantity", quoted("0.5")))?.error.code == .duplicateKey)
+        // Addressing keys too, and the second spelt with an escape: names compare as decoded.
+        #expect(failure(withDuplicate(.newOrder, "acco\\u0075nt", quoted("other")))?.error.code == .duplicateKey)
+        #expect(failure(withDuplicate(.cancelOrder, "target_idempotency_key", quoted("k-2")))?.error.code == .duplicateKey)
+        // At any depth: inside a value that would otherwise be merely ill-typed.
+        let nested = RawCommand.newOrder.setting("price", #"{"a":1,"b":{"c":2,"c":3}}"#)
+        #expect(failure(nested.bytes)?.error.code == .duplicateKey)
+        let inArray = RawCommand.newOrder.setting("price", #"[{"a":1},{"a":1,"a":2}]"#)
+        #expect(failure(inArray.bytes)?.error.code == .duplicateKey)
+        // Same member names in sibling objects are not duplicates.
+        let siblings = RawCommand.newOrder.setting("price", #"[{"a":1},{"a":2}]"#)
+        #expect(failure(siblings.bytes)?.error.code == .invalidField)
+    }
+
+    @Test("JSONValue keeps last-one-wins for venue frames unless asked to refuse duplicates")
+    func duplicateKeysParserOption() throws {
+        let text = Array(#"{"a":"1","a":"2"}"#.utf8)
+        #expect(try JSONValue.parse(text)["a"] == .string("2"))
+        do {
+            _ = try JSONValue.parse(text, rejectingDuplicateKeys: true)
+            Issue.record("accepted a duplicate key")
+        } catch {
+            #expect(error.duplicateKey == "a")
+        }
     }
 
     // MARK: - What a refused message still tells
@@ -340,6 +386,12 @@ struct OrderCommandCodecTests {
         #expect(envelope.instrument == nil)
         #expect(envelope.side == nil)
         #expect(envelope.type == nil)
+        // An account or instrument a valid command could not carry cannot address an answer
+        // either (issue 13: NUL and control characters made Redis stream names).
+        for bad in ["a\\u0000b", "a\\u001fb", "a\\u0085b", "a\u{7F}b", String(repeating: "x", count: 129)] {
+            let unusable = try #require(failure(RawCommand.newOrder.setting("account", quoted(bad)).setting("instrument", quoted(bad)).bytes)?.envelope)
+            #expect(unusable.account == nil && unusable.instrument == nil, "\(bad)")
+        }
         let tooLong = try #require(failure(RawCommand.newOrder.setting("idempotency_key", quoted(String(repeating: "k", count: 129))).bytes)?.envelope)
         #expect(tooLong.idempotencyKey == nil)
         #expect(tooLong.venue == .sfox)

@@ -202,6 +202,9 @@ public struct BridgeConfig: Sendable {
         /// The consumer runs when enabled and some configured venue takes orders.
         public func runsConsumer(_ config: BridgeConfig) -> Bool {
             let venues = config.venues
+        /// Command messages larger than this (value + key + headers) go to the DLQ unread, cut to
+        /// this size. At most 900 000, so the DLQ copy fits the broker's default 1 MB.
+        public var maxMessageBytes: Int = 64 * 1024
             let sfoxOrders = venues.sfox.enabled && venues.sfox.feeds.contains(.account) && venues.sfox.apiKey != nil
             return enabled && (venues.finery.enabled || sfoxOrders || (venues.t4.enabled && venues.t4.subscribeAccounts))
         }

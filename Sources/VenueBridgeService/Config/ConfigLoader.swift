@@ -189,6 +189,7 @@ public struct ConfigLoader {
                 var venueName = ""
                 var instrument = ""
                 var maxQuantity: String?
+            r.int("max_message_bytes", in: 1_024...900_000, into: &config.commands.maxMessageBytes)
                 var maxNotional: String?
                 l.string("venue", into: &venueName)
                 l.string("instrument", into: &instrument)

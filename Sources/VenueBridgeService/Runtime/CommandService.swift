@@ -25,6 +25,7 @@ struct CommandService: Service {
             limits: config.commands.limits.map { InstrumentLimit(venue: $0.venue, instrument: $0.instrument, maxQuantity: $0.maxQuantity, maxNotional: $0.maxNotional) }
         )
         configuration.kafkaProperties = config.kafka.producerProperties
+        configuration.maxMessageBytes = config.commands.maxMessageBytes
         var endpoint = config.redis.endpoint
         endpoint.clientName = "venue-bridge-commands"
         redis = RedisRequestClient(endpoint: endpoint, logger: logger)
