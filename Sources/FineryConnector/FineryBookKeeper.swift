@@ -27,7 +27,7 @@ public struct FineryBookKeeper: Sendable {
     public mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
         let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
-        guard !new.isCrossed else { throw FineryNormalizeError("B \(venueInstrument): snapshot is crossed") }
+        guard !new.isCrossed else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot is crossed") }
         let old = books.updateValue(new, forKey: venueInstrument)
         return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
     }
@@ -36,13 +36,13 @@ public struct FineryBookKeeper: Sendable {
     /// crossed, is an error: the caller resyncs (rebinds) that book.
     public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
-        guard var book = books[venueInstrument] else { throw FineryNormalizeError("B \(venueInstrument): update before snapshot") }
+        guard var book = books[venueInstrument] else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot") }
         let before = book.top
         let bidChanges = Self.apply(bids, side: .bid, to: &book)
         let askChanges = Self.apply(asks, side: .ask, to: &book)
         guard !book.isCrossed else {
             books[venueInstrument] = nil
-            throw FineryNormalizeError("B \(venueInstrument): book crossed after update")
+            throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): book crossed after update")
         }
         books[venueInstrument] = book
         guard !bidChanges.isEmpty || !askChanges.isEmpty else { return [] }
@@ -77,7 +77,7 @@ public struct FineryBookKeeper: Sendable {
 
     private func symbol(_ venueInstrument: String) throws(FineryNormalizeError) -> String {
         guard let symbol = instruments.symbol(forVenueId: venueInstrument) else {
-            throw FineryNormalizeError("B \(venueInstrument): instrument not configured")
+            throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): instrument not configured")
         }
         return symbol
     }
@@ -87,8 +87,22 @@ public struct FineryBookKeeper: Sendable {
     }
 }
 
-/// A venue message that decoded but makes no sense in context (unknown instrument, crossed book).
+/// A venue message that decoded but makes no sense in context (unknown instrument, crossed book,
+/// impossible order sizes). `kind` is the decode-error metric label.
 public struct FineryNormalizeError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
+    public enum Kind: String, Sendable {
+        /// Our copy of the book can no longer be trusted: rebind for a fresh snapshot.
+        case bookInconsistent = "book_inconsistent"
+        /// An `O` order or deal whose numbers cannot be right (negative sizes, more left than ordered).
+        case invalidOrder = "invalid_order"
+    }
+
+    public var kind: Kind
+    public var detail: String
+    public var description: String { "\(kind.rawValue): \(detail)" }
+
+    init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
 }

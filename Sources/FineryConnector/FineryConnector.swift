@@ -120,7 +120,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             do {
                 try await publish(books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
             } catch let error as FineryNormalizeError {
-                rejectFrame(kind: "book_inconsistent", detail: error.description, frame: "")
+                rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
                 try await resync(instrument, writer)
             }
 
@@ -128,7 +128,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             do {
                 try await publish(books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
             } catch let error as FineryNormalizeError {
-                rejectFrame(kind: "book_inconsistent", detail: error.description, frame: "")
+                rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
                 try await resync(instrument, writer)
             }
 
@@ -142,15 +142,37 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             }
 
         case .orders(let action, _, let list):
-            switch action {
-            case .snapshot: try await publish(reports: orders.snapshot(list), tsRecv: tsRecv)
-            case .added: try await publish(reports: list.compactMap { orders.added($0) }, tsRecv: tsRecv)
-            case .removed: try await publish(reports: list.compactMap { orders.removed($0) }, tsRecv: tsRecv)
-            default: break
+            let reports: [ExecutionReport]
+            do throws(FineryNormalizeError) {
+                // All or nothing: one unusable order refuses the frame before any order is tracked.
+                for order in list { _ = try FineryOrderTracker.filledSize(order) }
+                switch action {
+                case .snapshot: reports = try orders.snapshot(list)
+                case .added:
+                    var added: [ExecutionReport] = []
+                    for order in list { if let report = try orders.added(order) { added.append(report) } }
+                    reports = added
+                case .removed:
+                    var removed: [ExecutionReport] = []
+                    for order in list { if let report = try orders.removed(order) { removed.append(report) } }
+                    reports = removed
+                default: reports = []
+                }
+            } catch {
+                return rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
             }
+            try await publish(reports: reports, tsRecv: tsRecv)
 
         case .deal(_, let deal):
-            if let report = orders.deal(deal) { try await publish(reports: [report], tsRecv: tsRecv, tsVenue: Int64(clamping: deal.moment) * 1_000_000) }
+            // The decoder refuses a moment that does not convert; checked again rather than trusted.
+            guard let tsVenue = FineryUnits.nanoseconds(milliseconds: deal.moment) else {
+                return rejectFrame(kind: FrameDecodeError.Kind.invalidValue.rawValue, detail: "O deal \(deal.dealId): moment \(deal.moment) ms is out of range", frame: "")
+            }
+            let report: ExecutionReport?
+            do throws(FineryNormalizeError) { report = try orders.deal(deal) } catch {
+                return rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
+            }
+            if let report { try await publish(reports: [report], tsRecv: tsRecv, tsVenue: tsVenue) }
 
         case .positions(_, _, let positions):
             for position in positions {

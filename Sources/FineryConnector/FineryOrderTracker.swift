@@ -68,9 +68,12 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` snapshot: the venue's full list of active orders. Orders we knew as active but are not
-    /// listed left the book while we could not see it.
-    func snapshot(_ orders: [FineryOrder]) -> [ExecutionReport] {
-        state.withLock { state in
+    /// listed left the book while we could not see it. One unusable order refuses the whole
+    /// snapshot before anything changes: acting on part of it would report listed orders as gone.
+    func snapshot(_ orders: [FineryOrder]) throws(FineryNormalizeError) -> [ExecutionReport] {
+        var filled: [Int64: ExactDecimal] = [:]
+        for order in orders { filled[order.orderId] = try Self.filledSize(order) }
+        return state.withLock { state in
             var reports: [ExecutionReport] = []
             let listed = Set(orders.map(\.orderId))
             for (orderId, tracked) in state.active where !listed.contains(orderId) {
@@ -92,23 +95,27 @@ final class FineryOrderTracker: Sendable {
                     state.active[order.orderId] = tracked
                     continue
                 }
-                reports.append(track(&state, order))
+                reports.append(track(&state, order, filled: filled[order.orderId] ?? .zero))
             }
             return reports
         }
     }
 
     /// `O` `+`: a new order on the book.
-    func added(_ order: FineryOrder) -> ExecutionReport? {
-        state.withLock { state in
+    func added(_ order: FineryOrder) throws(FineryNormalizeError) -> ExecutionReport? {
+        let filled = try Self.filledSize(order)
+        return state.withLock { state in
             guard state.active[order.orderId] == nil, state.finished[order.clientOrderId]?.venueOrderId != "\(order.orderId)" else { return nil }
-            return track(&state, order)
+            return track(&state, order, filled: filled)
         }
     }
 
     /// `O` `D`: a fill. Duplicate deal ids are ignored.
-    func deal(_ deal: FineryDeal) -> ExecutionReport? {
-        state.withLock { state in
+    func deal(_ deal: FineryDeal) throws(FineryNormalizeError) -> ExecutionReport? {
+        // The deal's order fields must be usable too: they become the tracked order.
+        _ = try Self.filledSize(deal.order)
+        guard deal.size >= 0 else { throw FineryNormalizeError(.invalidOrder, "O deal \(deal.dealId): negative size \(deal.size)") }
+        return state.withLock { state in
             var tracked = state.active[deal.order.orderId] ?? newTracked(&state, deal.order)
             guard tracked.dealIds.insert(deal.dealId).inserted else { return nil }
             let size = FineryUnits.decimal(deal.size)
@@ -131,19 +138,20 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `-`: the order left the book: filled (already reported by its deal) or canceled.
-    func removed(_ order: FineryOrder) -> ExecutionReport? {
-        state.withLock { state in
+    func removed(_ order: FineryOrder) throws(FineryNormalizeError) -> ExecutionReport? {
+        let filled = try Self.filledSize(order)
+        return state.withLock { state in
             guard var tracked = state.active[order.orderId] else {
                 // Unknown and already finished: a late duplicate. Unknown and never seen: report it once.
                 if state.finished[order.clientOrderId] != nil { return nil }
                 var tracked = newTracked(&state, order)
                 tracked.order = order
-                let report = removalReport(tracked, order)
+                let report = removalReport(tracked, order, filled: filled)
                 finish(&state, orderId: order.orderId, instrument: order.instrument, report: report)
                 return report
             }
             tracked.order = order
-            let report = removalReport(tracked, order)
+            let report = removalReport(tracked, order, filled: filled)
             let alreadyReported = tracked.status == .filled && report.status == .filled
             finish(&state, orderId: order.orderId, instrument: order.instrument, report: report)
             return alreadyReported ? nil : report
@@ -161,9 +169,22 @@ final class FineryOrderTracker: Sendable {
         )
     }
 
-    private func removalReport(_ tracked: Tracked, _ order: FineryOrder) -> ExecutionReport {
+    /// How much of `order` has filled (`initialSize - sizeLeft`), checked: both sizes come from
+    /// the venue, and a difference that overflows or is negative (more left than ordered) would
+    /// trap the process or publish a negative `cum_qty`. Such an order is refused, not tracked.
+    static func filledSize(_ order: FineryOrder) throws(FineryNormalizeError) -> ExactDecimal {
+        guard order.initialSize >= 0, order.sizeLeft >= 0 else {
+            throw FineryNormalizeError(.invalidOrder, "O order \(order.orderId): negative size (initial \(order.initialSize), left \(order.sizeLeft))")
+        }
+        let (filled, overflow) = order.initialSize.subtractingReportingOverflow(order.sizeLeft)
+        guard !overflow, filled >= 0 else {
+            throw FineryNormalizeError(.invalidOrder, "O order \(order.orderId): size left \(order.sizeLeft) exceeds initial size \(order.initialSize)")
+        }
+        return FineryUnits.decimal(filled)
+    }
+
+    private func removalReport(_ tracked: Tracked, _ order: FineryOrder, filled impliedCum: ExactDecimal) -> ExecutionReport {
         var tracked = tracked
-        let impliedCum = FineryUnits.decimal(order.initialSize - order.sizeLeft)
         if impliedCum > tracked.cumQty { tracked.cumQty = impliedCum }
         if order.sizeLeft == 0 {
             return makeReport(tracked, status: .filled)
@@ -174,9 +195,9 @@ final class FineryOrderTracker: Sendable {
         return report
     }
 
-    private func track(_ state: inout State, _ order: FineryOrder) -> ExecutionReport {
+    private func track(_ state: inout State, _ order: FineryOrder, filled: ExactDecimal) -> ExecutionReport {
         var tracked = newTracked(&state, order)
-        tracked.cumQty = FineryUnits.decimal(order.initialSize - order.sizeLeft)
+        tracked.cumQty = filled
         tracked.status = tracked.cumQty.isZero ? .new : .partiallyFilled
         state.active[order.orderId] = tracked
         state.activeByClientId[order.clientOrderId] = order.orderId

@@ -79,6 +79,22 @@ public final class FinerySimulator: Sendable {
         await venue.sendToAll(#"["B","BTC-USD","M",[[["+","#)
     }
 
+    /// Sends every connection `text` exactly as given: hostile or unsolicited venue frames.
+    public func sendFrame(_ text: String) async {
+        await venue.sendToAll(text)
+    }
+
+    /// Applies `bids` / `asks` to the instrument's book in order and broadcasts them as one `B`
+    /// `M` frame, repeats of a price included (the random walk never touches a level twice).
+    public func sendBookUpdate(_ instrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate]) async {
+        await venue.applyInOneFrame(instrument, bids: bids, asks: asks)
+    }
+
+    /// `bind` / `unbind` requests received for one feed binding (e.g. `"unbind"`, `"B"`, `.name("ETH-USD")`).
+    public func feedRequestCount(_ event: String, feed: String, feedId: FineryFeedID) async -> Int {
+        await venue.feedRequests[FineryVenue.FeedRequest(event: event, feed: feed, feedId: feedId)] ?? 0
+    }
+
     /// Broadcasts `["X",0,"Z",code]`. While non-zero, requests fail with 2 and binds are refused
     /// with 2, and all feed bindings are dropped (clients rebind after `["X",0,"Z",0]`).
     public func setBackendStatus(_ code: Int64) async {

@@ -65,6 +65,14 @@ actor FineryVenue: SimulatedVenue {
     var nextOrderId: Int64 = 1000
     var nextDealId: Int64 = 1
     var pending: [VenueEvent] = []
+    /// Test query: bind / unbind requests per binding.
+    var feedRequests: [FeedRequest: Int] = [:]
+
+    struct FeedRequest: Hashable {
+        var event: String
+        var feed: String
+        var feedId: FineryFeedID
+    }
 
     init(configuration: FinerySimulatorConfiguration, counters: SimulatorCounters, logger: Logger) {
         self.configuration = configuration
@@ -144,8 +152,12 @@ actor FineryVenue: SimulatedVenue {
             return
         }
         switch message {
-        case .bind(let feed, let feedId): bind(feed: feed, feedId: feedId, session: session)
-        case .unbind(let feed, let feedId): unbind(feed: feed, feedId: feedId, session: session)
+        case .bind(let feed, let feedId):
+            feedRequests[FeedRequest(event: "bind", feed: feed, feedId: feedId), default: 0] += 1
+            bind(feed: feed, feedId: feedId, session: session)
+        case .unbind(let feed, let feedId):
+            feedRequests[FeedRequest(event: "unbind", feed: feed, feedId: feedId), default: 0] += 1
+            unbind(feed: feed, feedId: feedId, session: session)
         case .request(let reqId, let method, let content):
             let reply: FineryServerMessage
             do throws(RequestFailure) {
@@ -290,6 +302,16 @@ actor FineryVenue: SimulatedVenue {
             emitBook(name, change)
             fillCrossedOrders(instrument: name)
         }
+        flush()
+    }
+
+    /// Test control: see `FinerySimulator.sendBookUpdate`.
+    func applyInOneFrame(_ instrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate]) {
+        guard var book = books[instrument] else { return }
+        for update in bids { book.apply(update, bid: true) }
+        for update in asks { book.apply(update, bid: false) }
+        books[instrument] = book
+        emitBook(instrument, BookChange(bids: bids, asks: asks))
         flush()
     }
 

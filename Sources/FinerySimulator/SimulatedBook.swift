@@ -162,6 +162,17 @@ struct SimulatedBook: Sendable {
         return change
     }
 
+    // MARK: - Test control
+
+    /// Applies one update as given (`+`/`M` set the level's size, `-` or size 0 removes it; `~` is
+    /// not supported), so a test can send a frame that touches one level more than once, as the
+    /// real venue does. The side stays sorted; the invariants above are the caller's business.
+    mutating func apply(_ change: FineryBookUpdate, bid: Bool) {
+        update(bid: bid) { side in side.removeAll { $0.price == change.price } }
+        guard change.action != .remove, change.action != .truncate, change.size > 0 else { return }
+        insert(FineryLevel(price: change.price, size: change.size), bid: bid)
+    }
+
     // MARK: - Helpers
 
     private func distance(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : b - a }

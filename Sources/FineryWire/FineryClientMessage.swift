@@ -174,11 +174,13 @@ public struct FineryOrderReply: Sendable, Hashable {
     public init(body: JSONValue) throws(FineryDecodeError) {
         guard let id = body["id"]?.int64 else { throw FineryDecodeError(.invalidValue, "order reply without id") }
         guard let remaining = body["remainingSize"]?.int64 else { throw FineryDecodeError(.invalidValue, "order reply without remainingSize") }
+        guard remaining >= 0 else { throw FineryDecodeError(.invalidValue, "order reply \(id): negative remainingSize \(remaining)") }
         var deals: [FineryReplyDeal] = []
         for deal in body["deals"]?.array ?? [] {
             guard let dealId = deal["id"]?.int64, let price = deal["price"]?.uint64, let size = deal["size"]?.int64 else {
                 throw FineryDecodeError(.invalidValue, "order reply deal malformed")
             }
+            guard size >= 0 else { throw FineryDecodeError(.invalidValue, "order reply \(id): deal \(dealId) has negative size \(size)") }
             deals.append(FineryReplyDeal(id: dealId, counterpartyId: deal["counterpartyId"]?.int64 ?? 0, price: price, size: size,
                                          volume: deal["volume"]?.int64 ?? 0, delta: deal["delta"]?.int64 ?? 0))
         }

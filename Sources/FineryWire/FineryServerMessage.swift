@@ -140,6 +140,8 @@ extension FineryServerMessage {
         guard let pair = value.array, pair.count >= 2, let price = pair[0].uint64, let size = pair[1].int64 else {
             throw FineryDecodeError(.invalidValue, "book level is not [uint64 price, int64 size]")
         }
+        // A size is a quantity: negative has no meaning and would be published as one.
+        guard size >= 0 else { throw FineryDecodeError(.invalidValue, "book level \(price) has negative size \(size)") }
         return FineryLevel(price: price, size: size)
     }
 
@@ -150,6 +152,8 @@ extension FineryServerMessage {
         guard let action = FineryBookAction(rawValue: actionText) else {
             throw FineryDecodeError(.invalidValue, "unknown book update action \(actionText)")
         }
+        // Size 0 is meaningful (`M` to 0 deletes the level, `-` and `["~",0,0]` carry 0); negative is not.
+        guard size >= 0 else { throw FineryDecodeError(.invalidValue, "book update \(actionText) \(price) has negative size \(size)") }
         return FineryBookUpdate(action, price: price, size: size)
     }
 
@@ -178,6 +182,9 @@ extension FineryServerMessage {
               let price = fields[6].uint64, let initialSize = fields[7].int64, let sizeLeft = fields[8].int64,
               let createdAt = fields[9].uint64
         else { throw FineryDecodeError(.invalidValue, "O: order fields 0–9 malformed") }
+        guard initialSize >= 0, sizeLeft >= 0 else {
+            throw FineryDecodeError(.invalidValue, "O: order \(orderId) has a negative size (initial \(initialSize), left \(sizeLeft))")
+        }
         return FineryOrder(
             instrument: instrument, type: type, side: side, cancelReason: cancelReason, orderId: orderId, clientOrderId: clientOrderId,
             price: price, initialSize: initialSize, sizeLeft: sizeLeft, createdAt: createdAt,
@@ -196,6 +203,12 @@ extension FineryServerMessage {
               let price = fields[13].uint64, let size = fields[14].int64, let volume = fields[15].int64,
               let delta = fields[16].int64, let counterparty = fields[17].int64
         else { throw FineryDecodeError(.invalidValue, "O deal: deal fields malformed") }
+        guard size >= 0 else { throw FineryDecodeError(.invalidValue, "O deal \(dealId): negative size \(size)") }
+        // The event carries the moment in nanoseconds: a moment that does not convert (e.g. sent
+        // in microseconds) is refused here rather than published wrong or overflowing later.
+        guard FineryUnits.nanoseconds(milliseconds: moment) != nil else {
+            throw FineryDecodeError(.invalidValue, "O deal \(dealId): moment \(moment) ms is out of range")
+        }
         return FineryDeal(order: order, moment: moment, dealId: dealId, aggressorSide: aggressor, price: price, size: size,
                           volume: volume, delta: delta, counterpartyId: counterparty)
     }

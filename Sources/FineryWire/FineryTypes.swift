@@ -13,6 +13,15 @@ public enum FineryUnits {
     /// The scaled integer, or nil when the value has more than 8 decimal places or is out of range:
     /// such an amount cannot be sent to the venue without changing it.
     public static func scaled(_ value: ExactDecimal) -> Int64? { value.scaledInteger(scale: scale) }
+
+    /// A venue timestamp (uint64 milliseconds) as our nanoseconds since the epoch, or nil when that
+    /// does not fit in `Int64` (beyond the year 2262: a value in another unit, e.g. microseconds).
+    /// Checked, because the product of a venue number must never trap the process.
+    public static func nanoseconds(milliseconds: UInt64) -> Int64? {
+        guard let millis = Int64(exactly: milliseconds) else { return nil }
+        let (nanos, overflow) = millis.multipliedReportingOverflow(by: 1_000_000)
+        return overflow ? nil : nanos
+    }
 }
 
 public enum FinerySide: Int64, Sendable, Hashable {

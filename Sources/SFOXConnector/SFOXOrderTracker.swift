@@ -165,7 +165,7 @@ public struct SFOXOrderTracker: Sendable {
         }
         entry.cumQty = entry.tradedQty
         let wasTerminal = entry.status?.isTerminal == true
-        let status: OrderStatus = entry.cumQty >= entry.quantity ? .filled : (wasTerminal ? entry.status! : .partiallyFilled)
+        let status: OrderStatus = if entry.cumQty >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else { .partiallyFilled }
         var fill = report(&entry, status: status)
         fill.lastQty = lastQty
         fill.lastPx = trade.price

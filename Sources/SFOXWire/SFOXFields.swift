@@ -35,6 +35,19 @@ struct SFOXFields {
         return try decimal(key)
     }
 
+    /// A quantity: sizes, fills and volumes are never negative, and a negative one would be
+    /// published as one (docs/events.md: decimal ≥ 0).
+    func quantity(_ key: String) throws(SFOXDecodeError) -> ExactDecimal {
+        let value = try decimal(key)
+        guard !value.isNegative else { throw SFOXDecodeError(.invalidValue, "\(context).\(key) is negative (\(value))") }
+        return value
+    }
+
+    func optionalQuantity(_ key: String) throws(SFOXDecodeError) -> ExactDecimal? {
+        guard has(key) else { return nil }
+        return try quantity(key)
+    }
+
     /// A 64-bit id: a JSON integer or a string of digits.
     func int64(_ key: String) throws(SFOXDecodeError) -> Int64 {
         switch members[key] {

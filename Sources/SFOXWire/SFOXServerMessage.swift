@@ -76,6 +76,8 @@ extension SFOXServerMessage {
         let feed = SFOXFeed(try fields.string("recipient"))
         let sequence = try fields.int64("sequence")
         let timestamp = try fields.optionalInt64("timestamp")
+        // Published as ts_venue, which is never negative.
+        if let timestamp, timestamp < 0 { throw SFOXDecodeError(.invalidValue, "\(feed): negative timestamp \(timestamp)") }
         guard let payload = fields.members["payload"] else { throw SFOXDecodeError(.unexpectedShape, "\(feed): no payload") }
         return .data(sequence: sequence, feed: feed, timestamp: timestamp, payload: try decodePayload(payload, feed: feed))
     }
@@ -124,6 +126,10 @@ extension SFOXServerMessage {
             guard case .array(let cells) = row, cells.count >= 2, let price = cells[0].decimal, let quantity = cells[1].decimal else {
                 throw SFOXDecodeError(.invalidValue, "orderbook.\(side): level is not [price, quantity, source]")
             }
+            // A crypto book level has a positive price and a quantity that is not negative.
+            guard price.isPositive, !quantity.isNegative else {
+                throw SFOXDecodeError(.invalidValue, "orderbook.\(side): level \(price) × \(quantity) is not a positive price with a non-negative quantity")
+            }
             result.append(SFOXLevel(price: price, quantity: quantity, source: cells.count > 2 ? cells[2].string ?? "" : ""))
         }
         return result
@@ -134,7 +140,7 @@ extension SFOXServerMessage {
         let side = fields.optionalString("side").flatMap(SFOXAction.init(wire:))
         return SFOXTrade(
             id: try fields.idText("id"), pair: try fields.string("pair"), price: try fields.decimal("price"),
-            quantity: try fields.decimal("quantity"), side: side, exchange: fields.optionalString("exchange"), timestamp: fields.optionalString("timestamp")
+            quantity: try fields.quantity("quantity"), side: side, exchange: fields.optionalString("exchange"), timestamp: fields.optionalString("timestamp")
         )
     }
 
@@ -142,7 +148,7 @@ extension SFOXServerMessage {
         let fields = try SFOXFields(payload, "ticker")
         return SFOXTicker(
             pair: try fields.string("pair"), last: try fields.optionalDecimal("last"), open: try fields.optionalDecimal("open"),
-            high: try fields.optionalDecimal("high"), low: try fields.optionalDecimal("low"), volume: try fields.optionalDecimal("volume"),
+            high: try fields.optionalDecimal("high"), low: try fields.optionalDecimal("low"), volume: try fields.optionalQuantity("volume"),
             vwap: try fields.optionalDecimal("vwap"), timestamp: fields.optionalString("timestamp")
         )
     }
@@ -154,8 +160,8 @@ extension SFOXOrder {
         return SFOXOrder(
             id: try fields.int64("id"), clientOrderId: fields.optionalString("client_order_id").flatMap { $0.isEmpty ? nil : $0 },
             dateAdded: fields.optionalString("date_added"), status: SFOXOrderStatus(wire: try fields.string("status")),
-            filled: try fields.optionalDecimal("filled") ?? .zero, filledAmount: try fields.optionalDecimal("filled_amount"),
-            vwap: try fields.optionalDecimal("vwap"), price: try fields.optionalDecimal("price"), quantity: try fields.decimal("quantity"),
+            filled: try fields.optionalQuantity("filled") ?? .zero, filledAmount: try fields.optionalDecimal("filled_amount"),
+            vwap: try fields.optionalDecimal("vwap"), price: try fields.optionalDecimal("price"), quantity: try fields.quantity("quantity"),
             pair: try fields.string("pair"), action: try fields.action("action"), type: fields.optionalString("type"),
             algorithmId: try fields.optionalInt64("algorithm_id").map { Int($0) }, timeInForce: fields.optionalString("time_in_force"),
             fees: try fields.optionalDecimal("fees")
@@ -169,7 +175,7 @@ extension SFOXPrivateTrade {
         return SFOXPrivateTrade(
             tradeId: try fields.int64("trade_id"), orderId: try fields.int64("order_id"), clientOrderId: fields.optionalString("client_order_id"),
             dateUpdated: fields.optionalString("date_updated"), action: try fields.action("action"), currencyPair: try fields.string("currency_pair"),
-            quantity: try fields.decimal("quantity"), amount: try fields.optionalDecimal("amount"), price: try fields.decimal("price"),
+            quantity: try fields.quantity("quantity"), amount: try fields.optionalDecimal("amount"), price: try fields.decimal("price"),
             fees: try fields.optionalDecimal("fees"), netAmount: try fields.optionalDecimal("net_amount")
         )
     }

@@ -83,15 +83,22 @@ public struct T4BookKeeper: Sendable {
     /// A `MarketDepth`: the whole book, plus the trade it may carry in `trade_data`.
     public mutating func depth(_ message: T4proto_V1_Market_MarketDepth, tsRecv: Int64) throws(T4NormalizeError) -> [NormalizedEvent] {
         let market = try configured(message.marketID, "market_depth")
-        let tsVenue = message.hasTime ? Self.nanos(message.time.seconds, message.time.nanos) : nil
+        let tsVenue = message.hasTime ? try Self.nanos(message.time.seconds, message.time.nanos, market, "market_depth") : nil
         let new = LocalOrderBook(bids: try Self.levels(message.bids, market, "bid"), asks: try Self.levels(message.offers, market, "offer"))
+        // Everything in the message is checked before anything is kept: a refused message changes
+        // neither the book nor the trade baseline.
+        var tradeTime = tsVenue
+        if message.hasTradeData {
+            let data = message.tradeData
+            if data.hasTime { tradeTime = try Self.nanos(data.time.seconds, data.time.nanos, market, "market_depth trade_data") }
+            try Self.checkTradeVolumes(total: data.totalTradedVolume, volume: data.lastTradeVolume, market, "market_depth trade_data")
+        }
         let old = books.updateValue(new, forKey: market.marketID)
         var events = LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map {
             NormalizedEvent(venue: .t4, instrument: market.symbol, venueInstrument: market.marketID, tsVenue: tsVenue, tsRecv: tsRecv, payload: $0)
         }
         if message.hasTradeData {
             let data = message.tradeData
-            let tradeTime = data.hasTime ? Self.nanos(data.time.seconds, data.time.nanos) : tsVenue
             if let trade = try newTrade(
                 market, total: data.totalTradedVolume, volume: data.lastTradeVolume, price: data.hasLastTradePrice ? data.lastTradePrice : nil,
                 atBidOrOffer: data.atBidOrOffer, tsVenue: tradeTime, tsRecv: tsRecv
@@ -105,10 +112,11 @@ public struct T4BookKeeper: Sendable {
     /// A `MarketDepthTrade`: a trade when its `total_traded_volume` is new.
     public mutating func trade(_ message: T4proto_V1_Market_MarketDepthTrade, tsRecv: Int64) throws(T4NormalizeError) -> NormalizedEvent? {
         let market = try configured(message.marketID, "market_depth_trade")
+        let tsVenue = message.hasTime ? try Self.nanos(message.time.seconds, message.time.nanos, market, "market_depth_trade") : nil
+        try Self.checkTradeVolumes(total: message.totalTradedVolume, volume: message.lastTradeVolume, market, "market_depth_trade")
         return try newTrade(
             market, total: message.totalTradedVolume, volume: message.lastTradeVolume, price: message.hasLastTradePrice ? message.lastTradePrice : nil,
-            atBidOrOffer: message.atBidOrOffer, tsVenue: message.hasTime ? Self.nanos(message.time.seconds, message.time.nanos) : nil,
-            tsRecv: tsRecv
+            atBidOrOffer: message.atBidOrOffer, tsVenue: tsVenue, tsRecv: tsRecv
         )
     }
 
@@ -150,7 +158,24 @@ public struct T4BookKeeper: Sendable {
         return levels
     }
 
-    static func nanos(_ seconds: Int64, _ nanos: Int32) -> Int64 {
-        seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ Int64(nanos)
+    /// A venue timestamp as nanoseconds since the epoch, checked: `seconds` is the venue's, and a
+    /// product that overflows must be refused, not wrapped into a plausible-looking wrong time.
+    /// Our timestamps are never negative (docs/events.md §2.2), nor are protobuf's `nanos`.
+    static func nanos(_ seconds: Int64, _ nanos: Int32, _ market: T4Market, _ what: String) throws(T4NormalizeError) -> Int64 {
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard seconds >= 0, !overflow, (0..<1_000_000_000).contains(nanos) else {
+            throw T4NormalizeError("\(what) for \(market.marketID): time \(seconds) s + \(nanos) ns is out of range")
+        }
+        let (total, carry) = whole.addingReportingOverflow(Int64(nanos))
+        guard !carry else { throw T4NormalizeError("\(what) for \(market.marketID): time \(seconds) s + \(nanos) ns is out of range") }
+        return total
+    }
+
+    /// Traded volumes are counts of contracts: a negative one cannot be published as a trade size
+    /// nor kept as the dedupe baseline.
+    static func checkTradeVolumes(total: Int32, volume: Int32, _ market: T4Market, _ what: String) throws(T4NormalizeError) {
+        guard total >= 0, volume >= 0 else {
+            throw T4NormalizeError("\(what) for \(market.marketID): negative volume (total \(total), last \(volume))")
+        }
     }
 }

@@ -22,13 +22,19 @@ public struct T4OrderEvents: Sendable {
     public var answers: [(clientOrderId: String, kind: T4RequestKind, answer: T4RequestAnswer)] = []
     /// Updates for orders the tracker cannot place (no tag and never seen): counted and logged.
     public var unmatched: [String] = []
+    /// Updates refused because their numbers cannot be right (negative volumes): counted and
+    /// logged, and they changed nothing.
+    public var invalid: [String] = []
 
     public init() {}
+
+    init(invalid detail: String) { invalid = [detail] }
 
     mutating func append(_ other: T4OrderEvents) {
         reports += other.reports
         answers += other.answers
         unmatched += other.unmatched
+        invalid += other.invalid
     }
 }
 
@@ -107,6 +113,10 @@ public struct T4OrderTracker: Sendable {
 
     /// A full order record: the answer to a submit, or an order listed by a snapshot.
     public mutating func update(_ update: T4proto_V1_Orderrouting_OrderUpdate, source: Source) -> T4OrderEvents {
+        if let problem = Self.negativeVolume([("current_volume", update.currentVolume), ("total_fill_volume", update.totalFillVolume),
+                                              ("working_volume", update.workingVolume)] + update.trades.map { ("trades.volume", $0.volume) }) {
+            return T4OrderEvents(invalid: "order_update \(update.uniqueID): \(problem)")
+        }
         var events = T4OrderEvents()
         let clientId = clientOrderId(tag: update.tag, uniqueID: update.uniqueID)
         var entry = entries[clientId] ?? Entry(
@@ -153,6 +163,9 @@ public struct T4OrderTracker: Sendable {
 
     /// A status change (pull, revise, expiry, the unfilled rest of an IOC).
     public mutating func status(_ status: T4proto_V1_Orderrouting_OrderUpdateStatus) -> T4OrderEvents {
+        if let problem = Self.negativeVolume([("current_volume", status.currentVolume)]) {
+            return T4OrderEvents(invalid: "order_update_status \(status.uniqueID): \(problem)")
+        }
         var events = T4OrderEvents()
         guard let clientId = known(uniqueID: status.uniqueID, tag: status.tag), var entry = entries[clientId] else {
             events.unmatched.append("order_update_status for unknown order \(status.uniqueID)")
@@ -175,6 +188,9 @@ public struct T4OrderTracker: Sendable {
 
     /// A fill. Repeats (same `exchange_trade_id`) report nothing.
     public mutating func trade(_ trade: T4proto_V1_Orderrouting_OrderUpdateTrade) -> T4OrderEvents {
+        if let problem = Self.negativeVolume([("volume", trade.volume), ("total_fill_volume", trade.totalFillVolume), ("working_volume", trade.workingVolume)]) {
+            return T4OrderEvents(invalid: "order_update_trade \(trade.uniqueID): \(problem)")
+        }
         var events = T4OrderEvents()
         guard let clientId = known(uniqueID: trade.uniqueID, tag: ""), var entry = entries[clientId] else {
             events.unmatched.append("order_update_trade for unknown order \(trade.uniqueID)")
@@ -281,7 +297,7 @@ public struct T4OrderTracker: Sendable {
         let lastQty = min(tradeQty, beyond)
         entry.cumQty = newCum
         let wasTerminal = entry.status?.isTerminal == true
-        let status: OrderStatus = newCum >= entry.quantity ? .filled : (wasTerminal ? entry.status! : .partiallyFilled)
+        let status: OrderStatus = if newCum >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else { .partiallyFilled }
         var fill = report(&entry, status: status)
         fill.lastQty = lastQty
         fill.lastPx = price.flatMap { try? $0.exactDecimal() }
@@ -339,6 +355,12 @@ public struct T4OrderTracker: Sendable {
             side: entry.side, orderType: entry.orderType, timeInForce: entry.timeInForce, status: status, price: entry.price,
             quantity: entry.quantity, cumQty: entry.cumQty, leavesQty: leaves, reason: entry.reason, rejectCode: entry.rejectCode
         )
+    }
+
+    /// The first negative one of `volumes` (contract counts, never negative), described; nil when
+    /// all are usable. A negative volume would become a negative quantity in a report.
+    static func negativeVolume(_ volumes: [(String, Int32)]) -> String? {
+        volumes.first { $0.1 < 0 }.map { "negative \($0.0) \($0.1)" }
     }
 
     static func reason(_ detail: String, _ change: T4OrderChange) -> String {
