@@ -284,11 +284,14 @@ public final class CommandProcessor: Sendable {
             clientOrderId: plan.clientOrderId, side: plan.side, orderType: plan.orderType, owner: configuration.instanceID, leaseUntilMs: now, nowMs: now
         )
         record.answer = answer
+        // Final at once, but with its DLQ copy recorded as pending: a replay after a DLQ failure
+        // or a crash produces the copy before it answers (answerFinal), instead of only
+        // republishing the answer of a record that looked finished.
+        record.deadLetter = PendingDeadLetter(code: error.code.rawValue, message: error.message)
         switch try await claim(c.idempotencyKey, record) {
         case .created(let stored):
             logger.warning("command rejected", metadata: metadata(message, ["key": "\(c.idempotencyKey)", "error": "\(error)"]))
-            // DLQ first: a crash before the answer replays into "final, unpublished", which
-            // publishes the answer; the other order could lose the DLQ copy.
+            // DLQ first, then the answer, then one record update saying both are out.
             try await deadLetter(message, error)
             try await publish(answer, venue: c.venue, instrument: c.instrument)
             await markPublished(c.idempotencyKey, stored)
@@ -329,7 +332,7 @@ public final class CommandProcessor: Sendable {
                 return
             }
             if current.record.state.isFinal {
-                try await answerFinal(current, key: c.idempotencyKey, venue: c.venue, instrument: c.instrument)
+                try await answerFinal(current, key: c.idempotencyKey, venue: c.venue, instrument: c.instrument, message: message)
                 return
             }
             let now = nowMs()
@@ -369,10 +372,16 @@ public final class CommandProcessor: Sendable {
         return nil
     }
 
-    /// A final record: its answer again, as a duplicate if it was published before.
-    private func answerFinal(_ stored: StoredRecord, key: String, venue: VenueID, instrument: String) async throws(CommandPathError) {
+    /// A final record: its DLQ copy if still pending, then its answer again, as a duplicate if it
+    /// was published before.
+    private func answerFinal(_ stored: StoredRecord, key: String, venue: VenueID, instrument: String, message: KafkaMessage) async throws(CommandPathError) {
         guard var answer = stored.record.answer else {
             throw .store(.unreadableRecord(key: IdempotencyStore.redisKey(key), reason: "final record without an answer"))
+        }
+        if let pending = stored.record.deadLetter, let code = CommandError.Code(rawValue: pending.code) {
+            // At least once: if the copy got out just before a crash, this is a second one.
+            logger.notice("producing a DLQ copy left pending", metadata: metadata(message, ["key": "\(key)", "code": "\(pending.code)"]))
+            try await deadLetter(message, CommandError(code, pending.message))
         }
         var alreadyOut = stored.record.published
         if !alreadyOut {
@@ -383,7 +392,7 @@ public final class CommandProcessor: Sendable {
         if alreadyOut {
             answer.duplicate = true
             try await publish(answer, venue: venue, instrument: instrument)
-            if !stored.record.published { await markPublished(key, stored) }
+            if !stored.record.published || stored.record.deadLetter != nil { await markPublished(key, stored) }
             metrics.duplicate(venue: venue)
             metrics.answered(type: stored.record.type, venue: venue, outcome: "duplicate")
         } else {
@@ -586,10 +595,12 @@ public final class CommandProcessor: Sendable {
         }
     }
 
-    /// Best effort: if it fails, a replay reads Kafka back to tell.
+    /// Best effort: if it fails, a replay reads Kafka back to tell (and produces the DLQ copy
+    /// again: at least once). Called only once the DLQ copy, if any, is confirmed too.
     private func markPublished(_ key: String, _ stored: StoredRecord) async {
         var next = stored.record
         next.published = true
+        next.deadLetter = nil
         do {
             _ = try await store.update(key, from: stored, to: next)
         } catch {

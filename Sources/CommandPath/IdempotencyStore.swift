@@ -15,6 +15,17 @@ public enum CommandState: String, Sendable, Codable, Hashable {
     public var isFinal: Bool { self == .acked || self == .rejected || self == .unknown }
 }
 
+/// A DLQ copy still to be produced: the error it carries (the message is the one being handled).
+public struct PendingDeadLetter: Sendable, Codable, Hashable {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
 /// The value of `vb:idem:<idempotency_key>`: one JSON document.
 public struct IdempotencyRecord: Sendable, Codable, Hashable {
     public var state: CommandState
@@ -34,6 +45,11 @@ public struct IdempotencyRecord: Sendable, Codable, Hashable {
     /// The answer reached Kafka (delivery confirmed). A replay of an unpublished final record
     /// publishes the answer as the original, not as a duplicate.
     public var published: Bool
+    /// The command's DLQ copy, when it has one, until it is confirmed on Kafka. Written with the
+    /// final state, before the copy is produced: a replay (after a DLQ failure or a crash) finds
+    /// it and produces the copy before answering. Absent in records of commands without a copy
+    /// (and in records written before this field existed).
+    public var deadLetter: PendingDeadLetter?
     /// The bridge instance working on the command, and until when it may (ms since the epoch):
     /// another instance takes over an unfinished command only after the lease ran out.
     public var owner: String

@@ -145,4 +145,45 @@ struct CommandIntakeTests {
         #expect(harness.simulator.stats.ordersCreated == 1, "only the good order reached the venue")
         await harness.stop()
     }
+
+    @Test("crash (or DLQ failure) after an invalid command was recorded rejected: the replay produces the pending DLQ copy, then answers")
+    func pendingDeadLetterFinishedOnReplay() async throws {
+        let harness = try await CommandHarness(prefix: "i6")
+        try await harness.waitUntilReady()
+        var order = harness.newOrder("dlq-pending")
+        order.quantity = ExactDecimal("-1")
+        // What a bridge stopped right after recording the rejection leaves behind: the final
+        // record with its answer, the DLQ copy pending, nothing on Kafka, the offset uncommitted.
+        let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
+        let now = wallClockNanos() / 1_000_000
+        var record = IdempotencyRecord(
+            state: .rejected, fingerprint: order.fingerprint, type: .newOrder, venue: .sfox, account: CommandHarness.account, instrument: "BTC-USD",
+            clientOrderId: clientId, side: .buy, orderType: .limit, owner: harness.configuration.instanceID, leaseUntilMs: now, nowMs: now
+        )
+        record.answer = ExecutionReport(
+            account: CommandHarness.account, clientOrderId: clientId, idempotencyKey: order.idempotencyKey, side: .buy, orderType: .limit,
+            timeInForce: .gtc, status: .rejected, price: order.price, quantity: order.quantity, cumQty: .zero, leavesQty: .zero,
+            reason: "quantity must be positive, got -1", rejectCode: "INVALID_QUANTITY", command: .newOrder
+        )
+        record.deadLetter = PendingDeadLetter(code: "INVALID_QUANTITY", message: "quantity must be positive, got -1")
+        let store = IdempotencyStore(redis: harness.redis, ttl: .seconds(3600))
+        guard case .created = try await store.claim(order.idempotencyKey, record) else { Issue.record("key already known"); return }
+
+        try await harness.send(order)
+        let answer = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)
+        #expect(answer.status == .rejected && answer.rejectCode == "INVALID_QUANTITY" && answer.duplicate == nil)
+        try await eventually("the pending DLQ copy") { harness.dlq.all.count == 1 }
+        #expect(harness.dlq.all.first?.header("error.code") == "INVALID_QUANTITY")
+        #expect(harness.counter("vb_commands_dlq_total", [("code", "INVALID_QUANTITY")]) == 1)
+        let after = try #require(try await harness.record(order.idempotencyKey))
+        #expect(after.published && after.deadLetter == nil)
+
+        // A further replay is a duplicate answer and no further DLQ copy.
+        try await harness.send(order)
+        _ = try await harness.waitForAnswers(order.idempotencyKey, count: 2)
+        #expect(harness.answers(order.idempotencyKey).last?.duplicate == true)
+        #expect(harness.counter("vb_commands_dlq_total") == 1)
+        #expect(harness.dlq.all.count == 1)
+        await harness.stop()
+    }
 }
