@@ -76,6 +76,17 @@ public enum VenueLink {
         settings: VenueLinkSettings, headers: [(name: String, value: String)], metrics: VenueConnectorMetrics,
         logger: Logger, session: @escaping Session
     ) async throws {
+        // The client's own URI splitter would dial `ws://user:pw@host:port/` as host `user` port 80;
+        // refusing here keeps a connector built in code (not from the config) off the wrong host.
+        let endpoint: VenueURL
+        do {
+            endpoint = try VenueURL(settings.url, schemes: VenueURL.webSocketSchemes)
+        } catch .notAURL {
+            // Not parsed, so not safely redacted either: a password may be what broke it.
+            throw VenueLinkError.invalidConfiguration("the venue URL \(VenueURL.Problem.notAURL)")
+        } catch {
+            throw VenueLinkError.invalidConfiguration("venue URL \(VenueURL.redactingCredentials(in: settings.url)) \(error)")
+        }
         var configuration = WebSocketClientConfiguration(
             maxFrameSize: settings.maxFrameSize,
             autoPing: .enabled(timePeriod: settings.pingInterval)
@@ -85,7 +96,7 @@ public enum VenueLink {
             guard let name = HTTPField.Name(header.name) else { throw VenueLinkError.invalidConfiguration("header name \(header.name)") }
             configuration.additionalHeaders[name] = header.value
         }
-        let tls = try tlsConfiguration(settings, logger: logger)
+        let tls = tlsConfiguration(settings, endpoint: endpoint, logger: logger)
         let clientConfiguration = configuration
         let activity = InboundFrameActivity()
         let wsLogger = InboundActivityLogHandler.logger(wrapping: logger, activity: activity)
@@ -150,9 +161,9 @@ public enum VenueLink {
         }
     }
 
-    static func tlsConfiguration(_ settings: VenueLinkSettings, logger: Logger) throws -> TLSConfiguration? {
-        guard settings.url.hasPrefix("wss://") || settings.url.hasPrefix("https://") else {
-            if !isLoopback(settings.url) {
+    static func tlsConfiguration(_ settings: VenueLinkSettings, endpoint: VenueURL, logger: Logger) -> TLSConfiguration? {
+        guard endpoint.isTLS else {
+            if !endpoint.isLoopback {
                 logger.warning("venue URL is not TLS: traffic and credentials are sent in clear", metadata: ["url": "\(settings.url)"])
             }
             return nil
@@ -166,10 +177,6 @@ public enum VenueLink {
             tls.additionalTrustRoots = [.file(caFile)]
         }
         return tls
-    }
-
-    static func isLoopback(_ url: String) -> Bool {
-        ["://127.0.0.1", "://localhost", "://[::1]"].contains { url.contains($0) }
     }
 }
 
