@@ -2,9 +2,10 @@ import CRdKafka
 
 /// What went wrong talking to Kafka, with the context needed to act on it.
 public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A librdkafka property was rejected (unknown name or invalid value).
+    /// A librdkafka property was rejected (unknown name or invalid value). `reason` is librdkafka's
+    /// text with the values of non-printable properties taken out (`KafkaPropertyPolicy.scrub`).
     case invalidProperty(name: String, reason: String)
-    /// The client could not be created (e.g. conflicting properties).
+    /// The client could not be created (e.g. conflicting properties); `reason` scrubbed likewise.
     case clientCreation(reason: String)
     /// librdkafka refused a message at enqueue time (not queue-full: that is a `ProduceOutcome`).
     case produceFailed(topic: String, code: Int32, reason: String)
@@ -29,7 +30,6 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func describe(_ code: rd_kafka_resp_err_t) -> String {
     /// Whether sending the same record again can never succeed: the record itself is refused
     /// (too large, invalid), not the broker's current state. Callers that retry failures (the
     /// command consumer) retry these a bounded number of times instead of for ever. Anything not
@@ -48,6 +48,7 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue, RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
     ]
 
+    static func describe(_ code: rd_kafka_resp_err_t) -> String {
         String(cString: rd_kafka_err2str(code))
     }
 }

@@ -87,7 +87,7 @@ public final class KafkaProducer: @unchecked Sendable {
         self.pollTimeoutMs = configuration.pollInterval.librdkafkaMilliseconds
         // The callbacks find their way back to this object through the conf opaque. The reference
         // is unretained: the poll thread that serves callbacks is joined before `self` goes away.
-        let context = DeliveryContext(logger: logger, metrics: metrics)
+        let context = DeliveryContext(logger: logger, metrics: metrics, hidden: conf.hidden)
         rd_kafka_conf_set_opaque(conf.handle, Unmanaged.passRetained(context).toOpaque())
         rd_kafka_conf_set_dr_msg_cb(conf.handle, kafkaDeliveryReport)
         rd_kafka_conf_set_error_cb(conf.handle, kafkaClientError)
@@ -278,10 +278,14 @@ final class DeliveryTicket: Sendable {
 final class DeliveryContext: Sendable {
     let logger: Logger
     let metrics: KafkaProducerMetrics
+    /// Values of non-printable properties: librdkafka's errors and logs may quote them (an
+    /// unparsable `sasl.oauthbearer.config` is logged from where parsing stopped).
+    let hidden: [String]
 
-    init(logger: Logger, metrics: KafkaProducerMetrics) {
+    init(logger: Logger, metrics: KafkaProducerMetrics, hidden: [String]) {
         self.logger = logger
         self.metrics = metrics
+        self.hidden = hidden
     }
 }
 
@@ -307,7 +311,7 @@ private func kafkaDeliveryReport(_ client: OpaquePointer?, _ message: UnsafePoin
 private func kafkaClientError(_ client: OpaquePointer?, _ code: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
     guard let opaque else { return }
     let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeUnretainedValue()
-    let text = reason.map { String(cString: $0) } ?? "?"
+    let text = KafkaPropertyPolicy.scrub(reason.map { String(cString: $0) } ?? "?", hiding: context.hidden)
     // Most client errors are transient (broker down, retried by librdkafka); fatal ones are not.
     if code == RD_KAFKA_RESP_ERR__FATAL.rawValue {
         context.logger.critical("Kafka producer fatal error", metadata: ["reason": "\(text)"])
@@ -320,7 +324,7 @@ private func kafkaLog(_ client: OpaquePointer?, _ level: Int32, _ facility: Unsa
     // Without log.queue, librdkafka logs from its own threads; route to stderr-free swift-log.
     guard let client, let opaque = rd_kafka_opaque(client) else { return }
     let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeUnretainedValue()
-    let text = message.map { String(cString: $0) } ?? ""
+    let text = KafkaPropertyPolicy.scrub(message.map { String(cString: $0) } ?? "", hiding: context.hidden)
     let fac = facility.map { String(cString: $0) } ?? ""
     // syslog levels: 0–3 error, 4 warning, 5–6 notice/info, 7 debug.
     let swiftLevel: Logger.Level = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug

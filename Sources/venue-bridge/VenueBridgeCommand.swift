@@ -54,10 +54,7 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        print("configuration OK\(options.path.map { " (\($0))" } ?? " (defaults + environment)")")
-        for (key, value) in config.redactedSummary.sorted(by: { $0.key < $1.key }) {
-            print("  \(key) = \(value)")
-        }
+        printLine(config.checkConfigReport(source: options.path))
     }
 }
 

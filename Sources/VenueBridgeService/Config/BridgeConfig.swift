@@ -4,6 +4,7 @@ public import Logging
 public import RedisBus
 public import T4Connector
 public import VenueBridgeCore
+import VenueConnector
 
 /// The whole service configuration, after YAML, environment overrides and secrets were applied
 /// and validated. Defaults here are the documented defaults (README "Configuration").
@@ -144,6 +145,10 @@ public struct BridgeConfig: Sendable {
         public var subscribeAccounts: Bool = true
         public var publishTicker: Bool = true
         public var loginRetryDelayMs: Int = 30_000
+        /// The application heartbeat period (`Heartbeat` protobuf messages, not WebSocket pings):
+        /// nil is the notes' 20 s. The connector heartbeats faster on its own when the venue's
+        /// heartbeats arrive more often than this.
+        public var heartbeatIntervalMs: Int?
         /// From `VB_T4_API_KEY[_FILE]` or `api_key_file`.
         public var apiKey: String?
         /// The password login; `firm`, `username` and `appName` are not secrets and may be in YAML.
@@ -197,14 +202,14 @@ public struct BridgeConfig: Sendable {
         public var venueUnavailable: VenueUnavailable = .wait
         public var venueWaitMs: Int = 10_000
         public var resolveTimeoutMs: Int = 30_000
+        /// Command messages larger than this (value + key + headers) go to the DLQ unread, cut to
+        /// this size. At most 900 000, so the DLQ copy fits the broker's default 1 MB.
+        public var maxMessageBytes: Int = 64 * 1024
         public var limits: [Limit] = []
 
         /// The consumer runs when enabled and some configured venue takes orders.
         public func runsConsumer(_ config: BridgeConfig) -> Bool {
             let venues = config.venues
-        /// Command messages larger than this (value + key + headers) go to the DLQ unread, cut to
-        /// this size. At most 900 000, so the DLQ copy fits the broker's default 1 MB.
-        public var maxMessageBytes: Int = 64 * 1024
             let sfoxOrders = venues.sfox.enabled && venues.sfox.feeds.contains(.account) && venues.sfox.apiKey != nil
             return enabled && (venues.finery.enabled || sfoxOrders || (venues.t4.enabled && venues.t4.subscribeAccounts))
         }
@@ -226,22 +231,26 @@ public struct BridgeConfig: Sendable {
 
     public init() {}
 
-    /// The config as safe to print: secrets replaced.
+    /// The config as safe to print (`check-config`, the startup log): secrets as `(set)`, librdkafka
+    /// properties shown only when allowlisted (`KafkaPropertyPolicy.printable`), and any
+    /// `user:password@` in a URL replaced, even in a value the loader would refuse.
     public var redactedSummary: [String: String] {
+        let url = VenueURL.redactingCredentials(in:)
         var summary: [String: String] = [
             "log.level": log.level.rawValue, "log.format": log.format.rawValue,
             "http": "\(http.host):\(http.port)",
-            "kafka.brokers": kafka.brokers, "kafka.topic_prefix": kafka.topicPrefix,
+            "kafka.brokers": url(kafka.brokers), "kafka.topic_prefix": kafka.topicPrefix,
             "kafka.backpressure": kafka.backpressure.rawValue,
             "redis": redis.enabled ? "\(redis.host):\(redis.port)/\(redis.database)" : "disabled",
             "redis.password": redis.password == nil ? "(none)" : "(set)",
             "synthetic": synthetic.enabled ? "\(synthetic.venue) \(synthetic.instruments)" : "disabled",
-            "venues.finery": venues.finery.enabled ? "\(venues.finery.link.url) \(venues.finery.instruments.map(\.symbol))" : "disabled",
+            "venues.finery": venues.finery.enabled ? "\(url(venues.finery.link.url)) \(venues.finery.instruments.map(\.symbol))" : "disabled",
             "venues.finery.api_key": venues.finery.apiKey == nil ? "(none)" : "(set)",
             "venues.finery.api_secret": venues.finery.apiSecret == nil ? "(none)" : "(set)",
-            "venues.sfox": venues.sfox.enabled ? "\(venues.sfox.link.url) \(venues.sfox.restURL) \(venues.sfox.instruments.map(\.symbol))" : "disabled",
+            "venues.sfox": venues.sfox.enabled
+                ? "\(url(venues.sfox.link.url)) \(url(venues.sfox.restURL)) \(venues.sfox.instruments.map(\.symbol))" : "disabled",
             "venues.sfox.api_key": venues.sfox.apiKey == nil ? "(none)" : "(set)",
-            "venues.t4": venues.t4.enabled ? "\(venues.t4.link.url) \(venues.t4.markets.map(\.symbol))" : "disabled",
+            "venues.t4": venues.t4.enabled ? "\(url(venues.t4.link.url)) \(venues.t4.markets.map(\.symbol))" : "disabled",
             "venues.t4.api_key": venues.t4.apiKey == nil ? "(none)" : "(set)",
             "venues.t4.user": venues.t4.hasPasswordLogin ? "\(venues.t4.firm ?? "?")/\(venues.t4.username ?? "?") via \(venues.t4.appName ?? "?")" : "(none)",
             "venues.t4.password": venues.t4.password == nil ? "(none)" : "(set)",
@@ -251,20 +260,28 @@ public struct BridgeConfig: Sendable {
                 : "disabled",
         ]
         for (name, value) in kafka.properties {
-            summary["kafka.properties.\(name)"] = SecretPolicy.isSecretKafkaProperty(name) ? "(set)" : value
+            summary["kafka.properties.\(name)"] = KafkaPropertyPolicy.isPrintable(name) ? url(value) : "(set)"
         }
         return summary
+    }
+
+    /// The metadata of the "venue-bridge starting" log line: the redacted summary, nothing else.
+    public var startupLogMetadata: Logger.Metadata {
+        redactedSummary.mapValues { .string($0) }
+    }
+
+    /// `check-config`'s report: where the settings came from, then one `key = value` per line, sorted.
+    public func checkConfigReport(source: String?) -> String {
+        let lines = redactedSummary.sorted { $0.key < $1.key }.map { "  \($0.key) = \($0.value)" }
+        return (["configuration OK\(source.map { " (\($0))" } ?? " (defaults + environment)")"] + lines).joined(separator: "\n")
     }
 }
 
 /// Which settings are secrets: they may only come from the environment or secret files.
 public enum SecretPolicy {
-    public static let secretKafkaProperties: Set<String> = [
-        "sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret",
-        "ssl.key.pem", "ssl_key",
-    ]
-
+    /// A librdkafka property holding a credential (`KafkaPropertyPolicy.isSecret`): names with
+    /// `password`, `secret` or `passphrase` in them, `*.pem`, `*.key` and `sasl.oauthbearer.config`.
     public static func isSecretKafkaProperty(_ name: String) -> Bool {
-        secretKafkaProperties.contains(name) || name.hasSuffix(".password") || name.hasSuffix(".secret")
+        KafkaPropertyPolicy.isSecret(name)
     }
 }

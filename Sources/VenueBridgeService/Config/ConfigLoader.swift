@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import T4Connector
 import VenueBridgeCore
+import VenueConnector
 import Yams
 
 /// One problem with the configuration, naming where it is.
@@ -11,7 +12,9 @@ public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
     public var key: String
     public var problem: String
 
-    public var description: String { "\(key): \(problem)" }
+    /// A URL's `user:password@` is replaced even if a problem text quotes one: the last net
+    /// before an error reaches a terminal or a log.
+    public var description: String { VenueURL.redactingCredentials(in: "\(key): \(problem)") }
 }
 
 /// Every problem found, so an operator fixes them in one go.
@@ -67,7 +70,7 @@ public struct ConfigLoader {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigError(issues: [ConfigIssue(key: "config file", problem: "not valid YAML: \(error)")])
+            throw ConfigError(issues: [ConfigIssue(key: "config file", problem: Self.describe(yamlError: error))])
         }
         guard let root else { return }  // empty file: defaults
         var reader = ConfigReader(node: root, path: "", issues: [])
@@ -166,6 +169,8 @@ public struct ConfigLoader {
                 r.bool("publish_ticker", into: &t4.publishTicker)
                 // At least a second: a quick retry of a refused password can lock the user out.
                 r.int("login_retry_delay_ms", in: 1_000...3_600_000, into: &t4.loginRetryDelayMs)
+                // The venue drops a client silent for three of its intervals; under a second is noise.
+                r.optionalInt("heartbeat_interval_ms", in: 1_000...600_000, into: &t4.heartbeatIntervalMs)
                 r.optionalString("firm", into: &t4.firm)
                 r.optionalString("username", into: &t4.username)
                 r.optionalString("app_name", into: &t4.appName)
@@ -184,12 +189,12 @@ public struct ConfigLoader {
             r.enumValue("venue_unavailable", into: &config.commands.venueUnavailable)
             r.int("venue_wait_ms", in: 0...600_000, into: &config.commands.venueWaitMs)
             r.int("resolve_timeout_ms", in: 1_000...3_600_000, into: &config.commands.resolveTimeoutMs)
+            r.int("max_message_bytes", in: 1_024...900_000, into: &config.commands.maxMessageBytes)
             var limits: [BridgeConfig.Commands.Limit] = []
             r.mappingList("limits") { l in
                 var venueName = ""
                 var instrument = ""
                 var maxQuantity: String?
-            r.int("max_message_bytes", in: 1_024...900_000, into: &config.commands.maxMessageBytes)
                 var maxNotional: String?
                 l.string("venue", into: &venueName)
                 l.string("instrument", into: &instrument)
@@ -404,14 +409,50 @@ public struct ConfigLoader {
         }
     }
 
+    /// Where the YAML is broken and what libyaml says about it, never the text there. Yams' own
+    /// descriptions quote the offending line (for a duplicated key, the whole document), which
+    /// would print a secret sitting next to a typo into the terminal and the logs.
+    static func describe(yamlError error: any Error) -> String {
+        func at(_ mark: Mark) -> String { "line \(mark.line), column \(mark.column)" }
+        func phase(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> String {
+            // libyaml's context and problem are fixed phrases ("while scanning a quoted scalar").
+            "not valid YAML at \(at(mark)): \(problem)" + (context.map { " (\($0.text) started at \(at($0.mark)))" } ?? "")
+        }
+        guard let error = error as? YamlError else { return "not valid YAML" }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return phase(context, problem, mark)
+        case .reader(let problem, let offset, _, let yaml):
+            guard let offset else { return "not valid YAML: \(problem)" }
+            let before = yaml.prefix(offset)
+            let line = before.filter { $0 == "\n" }.count + 1
+            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            return "not valid YAML at line \(line), column \(column): \(problem)"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0.prefix(100))'" }.joined(separator: ", ")
+            return "key \(keys) appears more than once in the mapping at \(at(context.mark)); each key may be set once"
+        case .dataCouldNotBeDecoded:
+            return "not valid UTF-8"
+        default:
+            return "not valid YAML"
+        }
+    }
+
     // MARK: Cross-field validation
 
     func validate(_ config: BridgeConfig, issues: inout [ConfigIssue]) {
         if config.kafka.brokers.trimmingCharacters(in: .whitespaces).isEmpty {
             issues.append(ConfigIssue(key: "kafka.brokers", problem: "must not be empty"))
         }
-        for broker in config.kafka.brokers.split(separator: ",") {
+        for (i, broker) in config.kafka.brokers.split(separator: ",").enumerated() {
             let hostPort = broker.split(separator: "://").last ?? broker
+            // librdkafka takes no credentials here (SASL is set by properties); `u:p@host:9092`
+            // would pass the port check below and leak into every printout of the broker list.
+            if hostPort.contains("@") {
+                issues.append(ConfigIssue(key: "kafka.brokers", problem: "entry \(i + 1) must not carry credentials (user:password@): set SASL with VB_KAFKA_PROP_SASL_USERNAME and VB_KAFKA_PROP_SASL_PASSWORD[_FILE]"))
+                continue
+            }
             guard let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]), BridgeConfig.portRange.contains(port) else {
                 issues.append(ConfigIssue(key: "kafka.brokers", problem: "'\(broker)' is not host:port"))
                 continue
@@ -438,9 +479,22 @@ public struct ConfigLoader {
                 issues.append(ConfigIssue(key: "commands.limits[\(i)].instrument", problem: "'\(limit.instrument)' is not configured for \(limit.venue)"))
             }
         }
+        // A password in a venue URL is refused even for a disabled venue: it sits in the config or
+        // the environment where nothing reads it, and would be dialled the day the venue is enabled.
+        let venueURLs: [(key: String, url: String, enabled: Bool, credentials: String)] = [
+            ("venues.finery.url", config.venues.finery.link.url, config.venues.finery.enabled, Self.fineryCredentials),
+            ("venues.sfox.url", config.venues.sfox.link.url, config.venues.sfox.enabled, Self.sfoxCredentials),
+            ("venues.sfox.rest_url", config.venues.sfox.restURL, config.venues.sfox.enabled, Self.sfoxCredentials),
+            ("venues.t4.url", config.venues.t4.link.url, config.venues.t4.enabled, Self.t4Credentials),
+        ]
+        for entry in venueURLs where !entry.enabled {
+            if case .credentials? = Self.urlProblem(entry.url, schemes: VenueURL.webSocketSchemes + VenueURL.httpSchemes) {
+                issues.append(Self.credentialsIssue(key: entry.key, from: entry.credentials))
+            }
+        }
         let finery = config.venues.finery
         if finery.enabled {
-            validate(finery.link, section: "venues.finery", issues: &issues)
+            validate(finery.link, section: "venues.finery", credentials: Self.fineryCredentials, issues: &issues)
             if finery.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "must map at least one instrument")) }
             if finery.apiKey?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_key", problem: "missing: set VB_FINERY_API_KEY or VB_FINERY_API_KEY_FILE")) }
             if finery.apiSecret?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_secret", problem: "missing: set VB_FINERY_API_SECRET or VB_FINERY_API_SECRET_FILE")) }
@@ -450,9 +504,11 @@ public struct ConfigLoader {
         }
         let sfox = config.venues.sfox
         if sfox.enabled {
-            validate(sfox.link, section: "venues.sfox", issues: &issues)
-            if !(sfox.restURL.hasPrefix("https://") || sfox.restURL.hasPrefix("http://")) {
-                issues.append(ConfigIssue(key: "venues.sfox.rest_url", problem: "must be an http:// or https:// URL (the /v1 base)"))
+            validate(sfox.link, section: "venues.sfox", credentials: Self.sfoxCredentials, issues: &issues)
+            switch Self.urlProblem(sfox.restURL, schemes: VenueURL.httpSchemes) {
+            case nil: break
+            case .credentials?: issues.append(Self.credentialsIssue(key: "venues.sfox.rest_url", from: Self.sfoxCredentials))
+            case let problem?: issues.append(ConfigIssue(key: "venues.sfox.rest_url", problem: "\(problem) (the REST base including /v1)"))
             }
             if sfox.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.sfox.instruments", problem: "must map at least one pair")) }
             if Set(sfox.instruments.map(\.symbol)).count != sfox.instruments.count {
@@ -470,23 +526,52 @@ public struct ConfigLoader {
 }
 
 extension ConfigLoader {
-    /// What every WebSocket venue's link needs. `urlHint` tells where a missing URL comes from.
-    func validate(_ link: BridgeConfig.VenueLink, section: String, urlHint: String = "the venue's ws:// or wss:// URL", issues: inout [ConfigIssue]) {
+    /// What every WebSocket venue's link needs. `urlHint` tells where a missing URL comes from,
+    /// `credentials` where the venue's credentials go instead of the URL.
+    func validate(
+        _ link: BridgeConfig.VenueLink, section: String, urlHint: String = "the venue's ws:// or wss:// URL", credentials: String,
+        issues: inout [ConfigIssue]
+    ) {
         if link.url.isEmpty {
             issues.append(ConfigIssue(key: "\(section).url", problem: "missing: set \(urlHint)"))
-        } else if !(link.url.hasPrefix("wss://") || link.url.hasPrefix("ws://")) {
-            issues.append(ConfigIssue(key: "\(section).url", problem: "must be a ws:// or wss:// URL"))
+        } else {
+            switch Self.urlProblem(link.url, schemes: VenueURL.webSocketSchemes) {
+            case nil: break
+            case .credentials?: issues.append(Self.credentialsIssue(key: "\(section).url", from: credentials))
+            case let problem?: issues.append(ConfigIssue(key: "\(section).url", problem: "\(problem)"))
+            }
         }
         if link.deadLinkTimeoutMs <= link.pingIntervalMs {
             issues.append(ConfigIssue(key: "\(section).dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
         }
     }
 
+    /// Where each venue's credentials come from, for the error refusing them in a URL.
+    static let fineryCredentials = "VB_FINERY_API_KEY and VB_FINERY_API_SECRET (or their _FILE variants)"
+    static let sfoxCredentials = "VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE"
+    static let t4Credentials = "VB_T4_API_KEY[_FILE] or the password login (VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], …)"
+
+    /// The parser's objection to a venue URL, parsed as the link will dial it (`VenueURL`).
+    static func urlProblem(_ url: String, schemes: [String]) -> VenueURL.Problem? {
+        do {
+            _ = try VenueURL(url, schemes: schemes)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Names the key and where credentials go; never the URL, which holds the password.
+    static func credentialsIssue(key: String, from: String) -> ConfigIssue {
+        ConfigIssue(key: key, problem: "\(VenueURL.Problem.credentials); venue credentials come from \(from)")
+    }
+
     /// An enabled `venues.t4`: a URL (no default), markets, and exactly one complete login, since
     /// T4 has no public market data.
     func validate(_ t4: BridgeConfig.T4, issues: inout [ConfigIssue]) {
         validate(t4.link, section: "venues.t4",
-                 urlHint: "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)", issues: &issues)
+                 urlHint: "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)",
+                 credentials: Self.t4Credentials, issues: &issues)
         if t4.markets.isEmpty {
             issues.append(ConfigIssue(key: "venues.t4.markets", problem: "must list at least one market ({symbol, exchange_id, contract_id, market_id})"))
         }
@@ -559,6 +644,14 @@ struct ConfigReader {
             return
         }
         target = value
+    }
+
+    mutating func optionalInt(_ key: String, in range: ClosedRange<Int>, into target: inout Int?) {
+        guard has(key) else { return }
+        var value = target ?? range.lowerBound
+        let before = issues.count
+        int(key, in: range, into: &value)
+        if issues.count == before { target = value }
     }
 
     mutating func bool(_ key: String, into target: inout Bool) {

@@ -71,7 +71,7 @@ public struct BridgeRuntime {
 
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
     public func run(onHTTPRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        logger.info("venue-bridge starting", metadata: config.redactedSummary.mapValues { .string($0) })
+        logger.info("venue-bridge starting", metadata: config.startupLogMetadata)
         let publisherService = PublisherService(publisher: publisher, producer: producer, redis: redis, readiness: readiness,
                                                 flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
         let http = HTTPEndpoints.application(host: config.http.host, port: config.http.port, registry: registry, readiness: readiness, logger: logger, onRunning: onHTTPRunning)
