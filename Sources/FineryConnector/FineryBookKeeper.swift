@@ -28,47 +28,49 @@ public struct FineryBookKeeper: Sendable {
         let symbol = try symbol(venueInstrument)
         let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
         guard !new.isCrossed else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot is crossed") }
+        // Two sizes for one price: no book (and no delta with unique prices) can be made of it.
+        guard !new.hasRepeatedPrices else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot lists a price twice on one side") }
         let old = books.updateValue(new, forKey: venueInstrument)
         return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
     }
 
     /// Incremental updates. An update for a book without a snapshot, or one that leaves the book
     /// crossed, is an error: the caller resyncs (rebinds) that book.
+    ///
+    /// The published delta is the net change between the book before and after the whole frame,
+    /// not the venue's list of updates: one frame may touch a level twice (`M` then `-`), and a
+    /// delta's levels are independent and unordered (docs/events.md §3.3), so each price appears
+    /// at most once per side. A frame that changes nothing publishes nothing.
     public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
-        guard var book = books[venueInstrument] else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot") }
-        let before = book.top
-        let bidChanges = Self.apply(bids, side: .bid, to: &book)
-        let askChanges = Self.apply(asks, side: .ask, to: &book)
+        guard let before = books[venueInstrument] else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot") }
+        var book = before
+        for update in bids { Self.apply(update, side: .bid, to: &book) }
+        for update in asks { Self.apply(update, side: .ask, to: &book) }
         guard !book.isCrossed else {
             books[venueInstrument] = nil
             throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): book crossed after update")
         }
         books[venueInstrument] = book
-        guard !bidChanges.isEmpty || !askChanges.isEmpty else { return [] }
-        var events = [event(symbol, venueInstrument, tsRecv, .bookDelta(BookLevels(bids: bidChanges, asks: askChanges)))]
-        if publishTicker, before != book.top { events.append(event(symbol, venueInstrument, tsRecv, .ticker(book.topOfBookTicker))) }
-        return events
+        return LocalOrderBook.replacementPayloads(from: before, to: book, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
     }
 
-    private static func apply(_ updates: [FineryBookUpdate], side: BookSide, to book: inout LocalOrderBook) -> [PriceLevel] {
-        var changes: [PriceLevel] = []
-        for update in updates {
-            let price = FineryUnits.decimal(update.price)
-            switch update.action {
-            case .add, .modify:
-                if let change = book.set(side, price: price, size: FineryUnits.decimal(update.size)) { changes.append(change) }
-            case .remove:
-                if let change = book.set(side, price: price, size: .zero) { changes.append(change) }
-            case .truncate:
-                if update.price == 0 && update.size == 0 {
-                    changes += book.clear(side)
-                } else {
-                    changes += book.truncate(side, newTop: price, size: FineryUnits.decimal(update.size))
-                }
+    /// One venue update, in the venue's order (the order matters within a frame; only the net
+    /// result is published).
+    private static func apply(_ update: FineryBookUpdate, side: BookSide, to book: inout LocalOrderBook) {
+        let price = FineryUnits.decimal(update.price)
+        switch update.action {
+        case .add, .modify:
+            book.set(side, price: price, size: FineryUnits.decimal(update.size))
+        case .remove:
+            book.set(side, price: price, size: .zero)
+        case .truncate:
+            if update.price == 0 && update.size == 0 {
+                _ = book.clear(side)
+            } else {
+                _ = book.truncate(side, newTop: price, size: FineryUnits.decimal(update.size))
             }
         }
-        return changes
     }
 
     private static func level(_ level: FineryLevel) -> PriceLevel {
@@ -77,7 +79,7 @@ public struct FineryBookKeeper: Sendable {
 
     private func symbol(_ venueInstrument: String) throws(FineryNormalizeError) -> String {
         guard let symbol = instruments.symbol(forVenueId: venueInstrument) else {
-            throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): instrument not configured")
+            throw FineryNormalizeError(.unsubscribedInstrument, "B \(venueInstrument): instrument not configured (never bound)")
         }
         return symbol
     }
@@ -88,9 +90,12 @@ public struct FineryBookKeeper: Sendable {
 }
 
 /// A venue message that decoded but makes no sense in context (unknown instrument, crossed book,
-/// impossible order sizes). `kind` is the decode-error metric label.
+/// impossible order sizes). `kind` is the decode-error metric label and decides the remedy: only an
+/// inconsistent book is worth a resync.
 public struct FineryNormalizeError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
+        /// A `B` message for an instrument we did not bind: ignored (rebinding would not stop it).
+        case unsubscribedInstrument = "unsubscribed_instrument"
         /// Our copy of the book can no longer be trusted: rebind for a fresh snapshot.
         case bookInconsistent = "book_inconsistent"
         /// An `O` order or deal whose numbers cannot be right (negative sizes, more left than ordered).

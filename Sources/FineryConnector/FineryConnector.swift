@@ -116,20 +116,20 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             }
 
         case .bookSnapshot(.name(let instrument), let bids, let asks):
-            if !snapshotted.withLock({ $0.insert(instrument).inserted }) { metrics.bookResyncs.increment() }
+            if configuration.instruments.symbol(forVenueId: instrument) != nil, !snapshotted.withLock({ $0.insert(instrument).inserted }) {
+                metrics.bookResyncs.increment()
+            }
             do {
                 try await publish(books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
             } catch let error as FineryNormalizeError {
-                rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
-                try await resync(instrument, writer)
+                try await bookRefused(error, instrument, writer)
             }
 
         case .bookUpdate(.name(let instrument), let bids, let asks):
             do {
                 try await publish(books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
             } catch let error as FineryNormalizeError {
-                rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
-                try await resync(instrument, writer)
+                try await bookRefused(error, instrument, writer)
             }
 
         case .bookSnapshot(.number, _, _), .bookUpdate(.number, _, _):
@@ -213,6 +213,14 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
                 try await writer.send(text: FineryClientMessage.bind(feed: "B", feedId: .name(instrument)).encoded())
             }
         }
+    }
+
+    /// A `B` message the book keeper refused: counted and logged; rebound only when our copy of a
+    /// bound book is what went wrong. A book we never bound is not ours to rebind: unbinding it
+    /// and binding it again would only fetch another unwanted snapshot, on every one it sends.
+    private func bookRefused(_ error: FineryNormalizeError, _ instrument: String, _ writer: VenueLinkWriter) async throws {
+        rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
+        if error.kind == .bookInconsistent { try await resync(instrument, writer) }
     }
 
     /// Drops a book that can no longer be trusted and asks for a fresh snapshot.

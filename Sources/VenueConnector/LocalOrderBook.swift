@@ -8,8 +8,10 @@ public enum BookSide: Sendable, Hashable {
 /// A price-level book kept from a venue's snapshot and updates: bids best (highest) first, asks
 /// best (lowest) first. Exact decimals throughout.
 ///
-/// Every mutation returns the levels it changed (size 0 = removed), which is exactly the body of
-/// the `book_delta` the connector publishes, so the published deltas and this book cannot drift.
+/// Every mutation returns the levels it changed (size 0 = removed). A connector publishes the
+/// `book_delta` of a venue message as `changes(from:to:)` between the book before and after the
+/// whole message, not as the concatenation of those returns: a message may touch one level twice,
+/// and a delta lists each price at most once per side (its levels are applied in any order).
 public struct LocalOrderBook: Sendable, Equatable {
     public private(set) var bids: [PriceLevel] = []
     public private(set) var asks: [PriceLevel] = []
@@ -36,6 +38,12 @@ public struct LocalOrderBook: Sendable, Equatable {
     public var topOfBookTicker: Ticker {
         Ticker(bid: bestBid?.price, bidSize: bestBid?.size, ask: bestAsk?.price, askSize: bestAsk?.size)
     }
+    /// True when a side holds one price more than once (a snapshot that gave two sizes for one
+    /// level): `set` and `changes(from:to:)` assume unique prices, so such a book is refused.
+    public var hasRepeatedPrices: Bool {
+        zip(bids, bids.dropFirst()).contains { $0.price == $1.price } || zip(asks, asks.dropFirst()).contains { $0.price == $1.price }
+    }
+
     /// A crossed or locked book means the local copy is wrong (or the venue is): resync.
     public var isCrossed: Bool {
         guard let bid = bestBid, let ask = bestAsk else { return false }

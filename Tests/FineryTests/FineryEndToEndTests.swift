@@ -28,6 +28,84 @@ struct FineryEndToEndTests {
         // seq is gap-free per book stream.
         let seqs = harness.reader.all.filter { $0.stream == .book && $0.instrument == "BTC-USD" }.map(\.seq)
         #expect(seqs == Array(1...UInt64(seqs.count)))
+        for symbol in ["BTC-USD", "ETH-USD"] {
+            let repeated = harness.reader.repeatedDeltaPrices(symbol)
+            #expect(repeated.isEmpty, "\(repeated)")
+        }
+        await harness.stop()
+    }
+
+    @Test("one B frame touching a level twice: one delta level per price, and deltas applied in reverse level order still converge")
+    func levelTouchedTwiceInOneFrame() async throws {
+        let harness = try await FineryBridgeHarness(prefix: "f11")
+        try await harness.waitUntilReady()
+        try await eventually("first snapshot") { harness.reader.snapshotCount("BTC-USD") == 1 }
+        let book = await harness.simulator.book("BTC-USD")
+        let bids = book.bids, asks = book.asks
+        try #require(bids.count >= 3 && asks.count >= 3)
+        // As the real venue sends it: modify then remove one level; remove then re-add another;
+        // modify a level twice; and on the other side a level re-added at its current size (no net change).
+        await harness.simulator.sendBookUpdate("BTC-USD", bids: [
+            FineryBookUpdate(.modify, price: bids[1].price, size: 15_000_000),
+            FineryBookUpdate(.remove, price: bids[1].price, size: 0),
+            FineryBookUpdate(.remove, price: bids[2].price, size: 0),
+            FineryBookUpdate(.add, price: bids[2].price, size: bids[2].size + 7),
+            FineryBookUpdate(.modify, price: bids[0].price, size: 1),
+            FineryBookUpdate(.modify, price: bids[0].price, size: bids[0].size + 3),
+        ], asks: [
+            FineryBookUpdate(.remove, price: asks[1].price, size: 0),
+            FineryBookUpdate(.add, price: asks[1].price, size: asks[1].size),
+        ])
+        // A frame that changes nothing publishes nothing.
+        await harness.simulator.sendBookUpdate("BTC-USD", bids: [
+            FineryBookUpdate(.modify, price: bids[0].price, size: 5),
+            FineryBookUpdate(.modify, price: bids[0].price, size: bids[0].size + 3),
+        ], asks: [])
+        await harness.simulator.step(100)
+        try await harness.waitForBookConvergence("BTC-USD")
+        let repeated = harness.reader.repeatedDeltaPrices("BTC-USD")
+        #expect(repeated.isEmpty, "\(repeated)")
+        #expect(harness.reader.rebuiltBookApplyingLevelsInReverse("BTC-USD") == (await harness.venueBook("BTC-USD")))
+        // The first hand-made frame is one delta: net changes only, each price once.
+        let deltas = harness.reader.all.compactMap { event -> BookLevels? in
+            guard event.instrument == "BTC-USD", case .bookDelta(let levels) = event.payload else { return nil }
+            return levels
+        }
+        let first = try #require(deltas.first)
+        #expect(first.bids == [
+            PriceLevel(price: FineryUnits.decimal(bids[0].price), size: FineryUnits.decimal(bids[0].size + 3)),
+            PriceLevel(price: FineryUnits.decimal(bids[1].price), size: .zero),
+            PriceLevel(price: FineryUnits.decimal(bids[2].price), size: FineryUnits.decimal(bids[2].size + 7)),
+        ])
+        #expect(first.asks.isEmpty)
+        // The no-op frame published nothing: the next delta is the random walk's.
+        if deltas.count > 1 {
+            #expect(deltas[1].bids != [PriceLevel(price: FineryUnits.decimal(bids[0].price), size: FineryUnits.decimal(bids[0].size + 3))])
+        }
+        await harness.stop()
+    }
+
+    @Test("a B snapshot for an instrument we did not bind is counted and ignored: no unbind/rebind, nothing published")
+    func unsubscribedInstrumentSnapshot() async throws {
+        let btcOnly = try InstrumentMap(identity: ["BTC-USD"])
+        let harness = try await FineryBridgeHarness(prefix: "f12") { $0.instruments = btcOnly }
+        try await harness.waitUntilReady()
+        try await eventually("first snapshot") { harness.reader.snapshotCount("BTC-USD") == 1 }
+        let eth = await harness.simulator.book("ETH-USD")
+        let unsolicited = FineryServerMessage.bookSnapshot(feedId: .name("ETH-USD"), bids: eth.bids, asks: eth.asks).encoded()
+        for _ in 0..<3 { await harness.simulator.sendFrame(unsolicited) }
+        await harness.simulator.sendFrame(#"["B","ETH-USD","M",[[["M",\#(eth.bids[0].price),5]],[]]]"#)
+        await harness.simulator.step(30)
+        try await harness.waitForBookConvergence("BTC-USD")
+        try await eventually("every unsolicited B message counted") {
+            ((try? harness.metrics.expectCounter("vb_venue_decode_errors_total", [("venue", "finery"), ("kind", "unsubscribed_instrument")]))?.totalValue ?? 0) == 4
+        }
+        #expect(await harness.simulator.feedRequestCount("unbind", feed: "B", feedId: .name("ETH-USD")) == 0)
+        #expect(await harness.simulator.feedRequestCount("bind", feed: "B", feedId: .name("ETH-USD")) == 0)
+        #expect(await harness.simulator.feedRequestCount("bind", feed: "B", feedId: .name("BTC-USD")) == 1)
+        #expect((try? harness.metrics.expectCounter("vb_venue_decode_errors_total", [("venue", "finery"), ("kind", "book_inconsistent")])) == nil)
+        #expect(!harness.reader.all.contains { $0.venueInstrument == "ETH-USD" })
+        #expect(harness.connector.control.state == .ready)
         await harness.stop()
     }
 

@@ -23,6 +23,10 @@ struct SFOXEndToEndTests {
         #expect(harness.reader.snapshotCount("BTC-USD") == 1, "later snapshots are published as deltas")
         let deltas = harness.reader.all.filter { $0.type == .bookDelta && $0.instrument == "BTC-USD" }
         #expect(!deltas.isEmpty)
+        for symbol in ["BTC-USD", "ETH-USD"] {
+            let repeated = harness.reader.repeatedDeltaPrices(symbol)
+            #expect(repeated.isEmpty, "\(repeated)")
+        }
         let seqs = harness.reader.all.filter { $0.stream == .book && $0.instrument == "BTC-USD" }.map(\.seq)
         #expect(seqs == Array(1...UInt64(seqs.count)))
         // Market trades become trade events with the venue's trade id.

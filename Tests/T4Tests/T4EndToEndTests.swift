@@ -21,6 +21,10 @@ struct T4EndToEndTests {
         try await harness.waitForBookConvergence(nqMarket, symbol: "NQ-M25")
         #expect(harness.reader.snapshotCount("ES-M25") == 1, "later depths are published as deltas")
         #expect(harness.reader.all.contains { $0.type == .bookDelta && $0.instrument == "ES-M25" })
+        for symbol in ["ES-M25", "NQ-M25"] {
+            let repeated = harness.reader.repeatedDeltaPrices(symbol)
+            #expect(repeated.isEmpty, "\(repeated)")
+        }
         let seqs = harness.reader.all.filter { $0.stream == .book && $0.instrument == "ES-M25" }.map(\.seq)
         #expect(seqs == Array(1...UInt64(seqs.count)))
         // Every trade reaches the venue twice (MarketDepthTrade and MarketDepth.trade_data) and is
