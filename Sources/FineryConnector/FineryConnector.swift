@@ -54,21 +54,16 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     public func runSession(inbound: VenueInbound, writer linkWriter: VenueLinkWriter, control: VenueSessionControl) async throws {
         writer.withLock { $0 = linkWriter }
         defer { writer.withLock { $0 = nil } }
-        let sawStatus = Latch()
-        let timeout = configuration.link.connectTimeout
+        // The handshake deadline (the venue's first `X` status makes the session ready or
+        // degraded) is the supervisor's, watched there for every venue.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
-                // Replies that never come: fail them (ambiguous) and, before the venue's first
-                // status frame, give the handshake its deadline.
-                let started = ContinuousClock.now
+                // Replies that never come: fail them (ambiguous).
                 while true {
                     try await Task.sleep(for: .milliseconds(200))
                     for context in correlator.expire() {
                         metrics.request(outcome: "timeout")
                         logger.warning("Finery request timed out", metadata: ["request": "\(context)"])
-                    }
-                    if !sawStatus.isSet, ContinuousClock.now - started > timeout {
-                        throw VenueSessionError("no [\"X\",0,\"Z\",…] status from Finery within \(timeout)")
                     }
                 }
             }
@@ -87,7 +82,6 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
                         rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: text)
                         continue
                     }
-                    if case .status = message { sawStatus.set() }
                     try await handle(message, books: &books, tsRecv: tsRecv, writer: linkWriter)
                 }
             }

@@ -65,6 +65,7 @@ public enum VenueConnectors {
         configuration.subscribeAccounts = t4.subscribeAccounts
         configuration.publishTicker = t4.publishTicker
         configuration.loginRetryDelay = .milliseconds(t4.loginRetryDelayMs)
+        if let heartbeat = t4.heartbeatIntervalMs { configuration.heartbeatInterval = .milliseconds(heartbeat) }
         return configuration
     }
 }
