@@ -298,7 +298,6 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
             logger.warning("T4 order update for an order the bridge cannot place", metadata: ["detail": "\(detail)"])
         }
         for detail in events.invalid { rejectFrame(kind: "invalid_order_update", detail: detail) }
-        for detail in events.invalid { rejectFrame(kind: "invalid_order_update", detail: detail) }
         for report in events.reports {
             let marketID = orders.withLock { $0.marketID(clientOrderId: report.clientOrderId) }
             let symbol = marketID.flatMap { configuration.market(id: $0)?.symbol } ?? marketID
