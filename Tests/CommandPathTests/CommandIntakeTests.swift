@@ -186,4 +186,47 @@ struct CommandIntakeTests {
         #expect(harness.dlq.all.count == 1)
         await harness.stop()
     }
+
+    @Test("sFOX: the answer to an immediately filling market order never follows the order's terminal report on the exec stream")
+    func answerAfterTerminalSFOX() async throws {
+        let harness = try await CommandHarness(prefix: "i7")
+        try await harness.waitUntilReady()
+        var keys: [String] = []
+        // The race is between the connector's fill report and the answer: several orders, so that
+        // some land on each side of it.
+        for i in 0..<8 {
+            var order = harness.newOrder("market-\(i)")
+            order.orderType = .market
+            order.price = nil
+            order.timeInForce = nil
+            try await harness.send(order)
+            keys.append(order.idempotencyKey)
+        }
+        for key in keys {
+            let answer = try #require(try await harness.waitForAnswers(key, timeout: .seconds(60)).first)
+            let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: key)
+            // Wait for the order's own terminal report, then look at the whole stream for it.
+            try await eventually("\(key): the connector's terminal report") {
+                harness.reader.reports(clientOrderId: clientId).contains { $0.command == nil && $0.status.isTerminal }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let life = harness.reader.reports(clientOrderId: clientId)
+            expectNothingAfterTerminal(life, key)
+            #expect(life.filter { $0.command != nil }.count == 1 && life.contains(answer), "\(key): one answer")
+        }
+        await harness.stop()
+    }
+}
+
+/// docs/commands.md §3, events.md §4.7: once an order's terminal report is out, the only report
+/// that may follow is a command's answer carrying that same terminal state (an answer is owed
+/// exactly once; it just never says anything older).
+func expectNothingAfterTerminal(_ reports: [ExecutionReport], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let first = reports.firstIndex(where: { $0.status.isTerminal }) else { return }
+    let terminal = reports[first]
+    let wrong = reports[(first + 1)...].filter { $0.command == nil || $0.status != terminal.status || $0.cumQty != terminal.cumQty }
+    #expect(
+        wrong.isEmpty, "\(what): after \(terminal.status.rawValue): \(wrong.map { "\($0.status.rawValue)\($0.command.map { " (answer to \($0.rawValue))" } ?? "")" })",
+        sourceLocation: sourceLocation
+    )
 }

@@ -44,4 +44,34 @@ struct PublisherBoundsTests {
         #expect(evictions >= 200 - 16)
         producer.close(flushTimeout: .seconds(1))
     }
+
+    @Test("an answer published after the order's terminal report carries that terminal state: nothing follows a terminal report")
+    func answerNeverFollowsTerminal() async throws {
+        let (cluster, topics) = try mockCluster(prefix: "pb2")
+        let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
+        let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger)
+        // The connector's own life of the order, then the command's answer as of the venue's ack.
+        try await publisher.publish(report(account: "a", clientOrderId: "m1", status: .new))
+        var filled = report(account: "a", clientOrderId: "m1", status: .filled)
+        if case .executionReport(var r) = filled.payload {
+            r.cumQty = ExactDecimal("0.5")!
+            r.leavesQty = .zero
+            r.avgPx = ExactDecimal("65000")
+            filled.payload = .executionReport(r)
+        }
+        try await publisher.publish(filled)
+        try await publisher.publishConfirmed(report(account: "a", clientOrderId: "m1", status: .new, command: .newOrder))
+        // Another order's answer is left alone.
+        try await publisher.publishConfirmed(report(account: "a", clientOrderId: "m2", status: .new, command: .newOrder))
+        let messages = try await consumeAll(bootstrap: cluster.bootstrapServers, topic: topics.execReport, count: 4)
+        let reports = messages.compactMap { message -> ExecutionReport? in
+            guard let event = try? EventCodec.decode(message.value), case .executionReport(let r) = event.payload else { return nil }
+            return r
+        }
+        try #require(reports.count == 4)
+        #expect(reports[2].command == .newOrder && reports[2].status == .filled)
+        #expect(reports[2].cumQty == ExactDecimal("0.5") && reports[2].leavesQty == .zero && reports[2].avgPx == ExactDecimal("65000"))
+        #expect(reports[3].clientOrderId == "m2" && reports[3].status == .new)
+        producer.close(flushTimeout: .seconds(1))
+    }
 }
