@@ -75,7 +75,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_destroy(client)
+        // Joins the client's threads (see KafkaTeardown).
+        let client = SendableHandle(self.client)
+        KafkaTeardown.detach { rd_kafka_destroy(client.pointer) }
     }
 
     /// The next message, or nil when none arrived within `timeout`. Transient errors (broker

@@ -24,8 +24,13 @@ public final class KafkaMockCluster: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_mock_cluster_destroy(cluster)
-        rd_kafka_destroy(owner)
+        // Both join threads (see KafkaTeardown).
+        let cluster = SendableHandle(self.cluster)
+        let owner = SendableHandle(self.owner)
+        KafkaTeardown.detach {
+            rd_kafka_mock_cluster_destroy(cluster.pointer)
+            rd_kafka_destroy(owner.pointer)
+        }
     }
 
     public func createTopic(_ name: String, partitions: Int = 1, replicationFactor: Int = 1) throws(KafkaError) {

@@ -98,14 +98,17 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     deinit {
-        close(flushTimeout: .zero)
-        for (_, topic) in topicHandles.withLock({ $0 }) { rd_kafka_topic_destroy(topic) }
-        if let opaque = rd_kafka_opaque(client) {
-            let context = Unmanaged<DeliveryContext>.fromOpaque(opaque)
-            rd_kafka_destroy(client)
-            context.release()
-        } else {
-            rd_kafka_destroy(client)
+        // Stopping the poll thread and destroying the client both block (see KafkaTeardown).
+        let wasOpen = !isClosed.exchange(true, ordering: .acquiringAndReleasing)
+        let pollLoop = self.pollLoop
+        let client = SendableHandle(self.client)
+        let topics = topicHandles.withLock { $0.values.map(SendableHandle.init) }
+        let context = rd_kafka_opaque(client.pointer).map(SendableRawPointer.init)
+        KafkaTeardown.detach {
+            if wasOpen { pollLoop.stopAndJoin() }
+            for topic in topics { rd_kafka_topic_destroy(topic.pointer) }
+            rd_kafka_destroy(client.pointer)
+            if let context { Unmanaged<DeliveryContext>.fromOpaque(context.pointer).release() }
         }
     }
 
