@@ -124,7 +124,10 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
                                  tradeBaselines: marketMemory.withLock { $0.tradeBaselines })
         defer { marketMemory.withLock { $0.tradeBaselines = books.tradeBaselines } }
         for try await frame in inbound {
-            session.withLock { $0.lastHeard = .now }
+            session.withLock { state in
+                state.previousHeard = state.lastHeard
+                state.lastHeard = .now
+            }
             guard case .binary(let buffer) = frame else {
                 rejectFrame(kind: "text_frame", detail: "text frame on a protobuf venue")
                 continue
@@ -150,8 +153,13 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         }
         switch message.payload {
         case .heartbeat?:
-            let interval = session.withLock { $0.venueHeartbeats.record(at: .now) }
-            if let interval, interval < configuration.heartbeatInterval, session.withLock({ $0.venueHeartbeats.announce() }) {
+            let configured = configuration.heartbeatInterval
+            let faster: Duration? = session.withLock { state in
+                let interval = state.venueHeartbeats.record(gap: state.lastHeard - state.previousHeard)
+                guard let interval, interval < configured, state.venueHeartbeats.announce() else { return nil }
+                return interval
+            }
+            if let interval = faster {
                 logger.notice("T4 heartbeats come more often than ours: heartbeating at the venue's interval", metadata: [
                     "venue_interval": "\(interval)", "configured_interval": "\(configuration.heartbeatInterval)",
                 ])
@@ -345,6 +353,9 @@ struct T4PendingRequest: Sendable, Hashable, CustomStringConvertible {
 struct T4SessionState: Sendable {
     var writer: VenueLinkWriter?
     var lastHeard: ContinuousClock.Instant = .now
+    /// When the venue's message before the latest one arrived: a heartbeat's distance from it is
+    /// the venue's heartbeat interval.
+    var previousHeard: ContinuousClock.Instant = .now
     var lastSent: ContinuousClock.Instant = .now
     var loggedIn = false
     var venueHeartbeats = T4VenueHeartbeats()
@@ -362,29 +373,28 @@ struct T4MarketMemory: Sendable {
     var snapshotted: Set<String> = []
 }
 
-/// The venue's own heartbeat interval, as observed on this connection: the shortest gap between
-/// two of its heartbeats. The venue heartbeats only when it had nothing else to send, so a gap is
-/// never shorter than its interval, and two heartbeats in a quiet spell show the interval itself.
+/// The venue's own heartbeat interval, as observed on this connection. The venue sends a heartbeat
+/// when it had nothing else to send for its interval, so the gap between a heartbeat and the
+/// venue's message before it is never shorter than that interval, and a quiet spell shows the
+/// interval itself: the shortest such gap is our estimate, known from the first heartbeat on.
 struct T4VenueHeartbeats: Sendable {
-    /// Gaps shorter than this are not an interval (two heartbeats queued back to back): heartbeating
+    /// Gaps shorter than this are not an interval (two messages queued back to back): heartbeating
     /// faster would only add load.
     static let shortestInterval: Duration = .seconds(1)
-    private var last: ContinuousClock.Instant?
     private(set) var interval: Duration?
     private var announced = false
 
-    /// Records a venue heartbeat; returns the interval now known (nil before the second one).
-    mutating func record(at now: ContinuousClock.Instant) -> Duration? {
-        defer { last = now }
-        guard let last else { return interval }
-        let gap = now - last
+    /// Records the gap between a venue heartbeat and the venue's message before it; returns the
+    /// interval now known.
+    mutating func record(gap: Duration) -> Duration? {
         if gap >= Self.shortestInterval, interval.map({ gap < $0 }) ?? true { interval = gap }
         return interval
     }
 
-    /// True the first time it is asked (one log line per connection).
+    /// True the first time it is asked once an interval is known (one log line per connection).
     mutating func announce() -> Bool {
-        defer { announced = true }
-        return !announced
+        guard interval != nil, !announced else { return false }
+        announced = true
+        return true
     }
 }
