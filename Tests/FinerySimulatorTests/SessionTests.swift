@@ -1,6 +1,7 @@
 import FinerySimulator
 import FineryWire
 import HummingbirdWSClient
+import SimulatorTestSupport
 import Testing
 import VenueBridgeCore
 
@@ -20,7 +21,7 @@ struct SessionTests {
             #expect(await simulator.activeOrders().count == 1)
 
             await simulator.dropConnections()
-            #expect(await client.waitClosed(timeout: .seconds(5)) != nil)
+            #expect(await client.waitClosed(timeout: liveWait) != nil)
             #expect(await simulator.activeOrders().isEmpty)
 
             let again = try await SimClient.ready(simulator)
@@ -77,18 +78,20 @@ struct SessionTests {
 
     @Test("idle timeout closes a silent socket; pings alone keep a socket open")
     func idleTimeout() async throws {
-        // Six pings per idle period. The client's auto-ping also closes the socket itself when a pong
-        // is later than one period, so the period must stay well above scheduling delays on a loaded
-        // CI machine (100 ms was not).
-        try await withSimulator({ $0.idleTimeout = .seconds(3) }) { simulator async throws in
+        // Four pings per idle period. The client's auto-ping also closes the socket itself when a
+        // pong is later than one period, so the period must stay well above scheduling delays on a
+        // CI machine busy with a build (100 ms was not, nor was 500 ms): both are derived from it.
+        let pingPeriod = Duration.seconds(2)
+        let idle = pingPeriod * 4
+        try await withSimulator({ $0.idleTimeout = idle }) { simulator async throws in
             let silent = try await SimClient.ready(simulator)
-            let pinging = await SimClient.connect(simulator, autoPing: .enabled(timePeriod: .milliseconds(500)))
+            let pinging = await SimClient.connect(simulator, autoPing: .enabled(timePeriod: pingPeriod))
             #expect(try await pinging.next() == .status(code: 0))
 
-            #expect(await silent.waitClosed(timeout: .seconds(15)) != nil)
+            #expect(await silent.waitClosed(timeout: idle + liveWait) != nil)
             #expect(await simulator.stats().idleDisconnects == 1)
             // Longer than an idle period after the silent one went: only pings kept this one open.
-            try await Task.sleep(for: .milliseconds(3_500))
+            try await Task.sleep(for: idle + .milliseconds(500))
             #expect(await pinging.waitClosed(timeout: .milliseconds(10)) == nil, "the pinging client is still connected")
             #expect(await simulator.connectionCount() == 1)
         }
@@ -104,7 +107,7 @@ struct SessionTests {
             _ = try await client.next()
             // One actor turn queues far more than 8 frames before the writer can drain them.
             await simulator.step(2_000)
-            #expect(await client.waitClosed(timeout: .seconds(5)) != nil)
+            #expect(await client.waitClosed(timeout: liveWait) != nil)
             #expect(await simulator.stats().slowClientDisconnects == 1)
             #expect(await simulator.connectionCount() == 0)
         }

@@ -73,12 +73,12 @@ extension WebSocketTestClient {
     }
 
     /// The next frame, which must decode.
-    func next(timeout: Duration = .seconds(5)) async throws -> FineryServerMessage {
+    func next(timeout: Duration = liveWait) async throws -> FineryServerMessage {
         try await next(timeout: timeout) { try FineryServerMessage.decode($0) }
     }
 
     /// Skips frames until one matches.
-    func expect<T>(_ what: String, timeout: Duration = .seconds(5), _ match: (FineryServerMessage) -> T?) async throws -> T {
+    func expect<T>(_ what: String, timeout: Duration = liveWait, _ match: (FineryServerMessage) -> T?) async throws -> T {
         try await expect(what, timeout: timeout, decode: { try FineryServerMessage.decode($0) }, match)
     }
 
@@ -113,7 +113,7 @@ func rawUpgradeResponse(port: Int, headers: [(name: String, value: String)]) asy
     for header in headers { request += "\(header.name): \(header.value)\r\n" }
     request += "\r\n"
     let message = request
-    return try await withTimeout(.seconds(5), "raw upgrade response") {
+    return try await withTimeout(liveWait, "raw upgrade response") {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }

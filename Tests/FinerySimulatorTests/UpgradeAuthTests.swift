@@ -2,6 +2,7 @@ import FinerySimulator
 import FineryWire
 import Foundation
 import HummingbirdWSClient
+import SimulatorTestSupport
 import Testing
 
 @Suite("Finery simulator: upgrade authentication")
@@ -14,7 +15,7 @@ struct UpgradeAuthTests {
             #expect(await simulator.connectionCount() == 1)
             #expect(await simulator.stats().connectionsAccepted == 1)
             client.close()
-            #expect(await client.waitClosed(timeout: .seconds(5)) != nil)
+            #expect(await client.waitClosed(timeout: liveWait) != nil)
         }
     }
 
@@ -23,7 +24,7 @@ struct UpgradeAuthTests {
         try await withSimulator { simulator async throws in
             var headers = FineryAuth.upgradeHeaders(key: testKey, secret: "wrong-secret", nonce: nextNonce(), timestamp: nowMillis())
             let client = SimClient(url: await simulator.url, headers: headers)
-            let outcome = await client.waitClosed(timeout: .seconds(5))
+            let outcome = await client.waitClosed(timeout: liveWait)
             #expect(throws: WebSocketClientError.webSocketUpgradeFailed) { try outcome?.get() }
 
             headers = FineryAuth.upgradeHeaders(key: testKey, secret: "wrong-secret", nonce: nextNonce(), timestamp: nowMillis())
@@ -59,7 +60,7 @@ struct UpgradeAuthTests {
             #expect(try await first.next() == .status(code: 0))
 
             let replay = SimClient(url: await simulator.url, headers: headers)
-            let replayOutcome = await replay.waitClosed(timeout: .seconds(5))
+            let replayOutcome = await replay.waitClosed(timeout: liveWait)
             #expect(throws: WebSocketClientError.webSocketUpgradeFailed) { try replayOutcome?.get() }
             let replayResponse = try await rawUpgradeResponse(port: simulator.port, headers: headers)
             #expect(replayResponse.hasPrefix("HTTP/1.1 403"))

@@ -14,6 +14,12 @@ struct FinerySessionLifetimeTests {
             $0.link.deadLinkTimeout = ping * 4
         }
         try await harness.waitUntilReady()
+        // The first snapshot read back before the watch starts, so that "still one" at the end
+        // means no resubscription, not a reader that had not caught up.
+        try await eventually("first snapshot") {
+            _ = await harness.producer.flush(timeout: .milliseconds(200))
+            return harness.reader.snapshotCount("BTC-USD") == 1
+        }
         try await Task.sleep(for: SessionLifetime.window(connectTimeout: connectTimeout, keepAlive: ping))
         _ = await harness.producer.flush(timeout: .seconds(2))
         SessionLifetime.expectNoReconnects(harness.reader.statuses)

@@ -55,19 +55,19 @@ extension WebSocketTestClient {
     }
 
     /// The next message, which must decode.
-    func next(timeout: Duration = .seconds(5)) async throws -> SFOXServerMessage {
+    func next(timeout: Duration = liveWait) async throws -> SFOXServerMessage {
         try await next(timeout: timeout) { try SFOXServerMessage.decode($0) }
     }
 
     /// The next message, which must be a control reply.
-    func control(timeout: Duration = .seconds(5)) async throws -> SFOXControlReply {
+    func control(timeout: Duration = liveWait) async throws -> SFOXControlReply {
         let message = try await next(timeout: timeout)
         guard case .control(let reply) = message else { throw TestTimeout(description: "expected a control reply, got \(message)") }
         return reply
     }
 
     /// The next message, which must be data on `feed`.
-    func data(_ feed: SFOXFeed, timeout: Duration = .seconds(5)) async throws -> SFOXPayload {
+    func data(_ feed: SFOXFeed, timeout: Duration = liveWait) async throws -> SFOXPayload {
         let message = try await next(timeout: timeout)
         guard case .data(_, let received, _, let payload) = message, received == feed else {
             throw TestTimeout(description: "expected data on \(feed), got \(message)")
@@ -76,7 +76,7 @@ extension WebSocketTestClient {
     }
 
     /// Skips messages until one matches.
-    func expect<T>(_ what: String, timeout: Duration = .seconds(5), _ match: (SFOXServerMessage) -> T?) async throws -> T {
+    func expect<T>(_ what: String, timeout: Duration = liveWait, _ match: (SFOXServerMessage) -> T?) async throws -> T {
         try await expect(what, timeout: timeout, decode: { try SFOXServerMessage.decode($0) }, match)
     }
 
@@ -121,7 +121,7 @@ struct RestResponse: Sendable {
 
 /// One REST call with `Authorization: Bearer <key>` (none when `key` is nil).
 func rest(_ simulator: SFOXSimulator, _ method: String, _ path: String, key: String? = testKey, body: String? = nil,
-          timeout: TimeAmount = .seconds(5)) async throws -> RestResponse {
+          timeout: TimeAmount = .seconds(Int64(liveWait.components.seconds))) async throws -> RestResponse {
     var request = HTTPClientRequest(url: simulator.restBaseURL + path)
     request.method = .init(rawValue: method)
     if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }

@@ -215,8 +215,8 @@ struct WebSocketTests {
             try await b.subscribe([btc])
             #expect(await simulator.connectionCount() == 2)
             await simulator.dropConnections()
-            #expect(await a.waitClosed(timeout: .seconds(5)) != nil)
-            #expect(await b.waitClosed(timeout: .seconds(5)) != nil)
+            #expect(await a.waitClosed(timeout: liveWait) != nil)
+            #expect(await b.waitClosed(timeout: liveWait) != nil)
             #expect(await simulator.connectionCount() == 0)
         }
     }
@@ -275,7 +275,7 @@ struct WebSocketTests {
             try await a.subscribe([btc])
             try await b.subscribe([btc])
             let c = WSClient.connect(simulator)
-            #expect(await c.waitClosed(timeout: .seconds(5)) != nil)
+            #expect(await c.waitClosed(timeout: liveWait) != nil)
             #expect(await simulator.connectionCount() == 2)
             #expect(simulator.stats.upgradesRefused == 1)
         }

@@ -19,6 +19,12 @@ struct SFOXSessionLifetimeTests {
             }
         })
         try await harness.waitUntilReady()
+        // The first snapshot read back before the watch starts, so that "still one" at the end
+        // means no resubscription, not a reader that had not caught up.
+        try await eventually("first snapshot") {
+            _ = await harness.producer.flush(timeout: .milliseconds(200))
+            return harness.reader.snapshotCount("BTC-USD") == 1
+        }
         try await Task.sleep(for: SessionLifetime.window(connectTimeout: connectTimeout, keepAlive: ping))
         await harness.flush()
         for session in ["market_data", "private"] {

@@ -109,7 +109,7 @@ public final class WebSocketTestClient: Sendable {
     }
 
     /// The next binary message, or nil on timeout or when the socket is closed.
-    public func nextBinary(timeout: Duration = .seconds(5)) async -> [UInt8]? {
+    public func nextBinary(timeout: Duration = liveWait) async -> [UInt8]? {
         await binaryInbox.next(timeout: timeout)
     }
 
@@ -130,7 +130,7 @@ public final class WebSocketTestClient: Sendable {
     }
 
     /// The next text frame, or nil on timeout or when the socket is closed.
-    public func nextText(timeout: Duration = .seconds(5)) async -> String? {
+    public func nextText(timeout: Duration = liveWait) async -> String? {
         await inbox.next(timeout: timeout)
     }
 
@@ -202,3 +202,9 @@ actor Inbox<Item: Sendable> {
         waiter.continuation.resume(returning: nil)
     }
 }
+
+/// How long a test waits for something that must happen (a frame, a close, a reply). Long on
+/// purpose: only a failing test waits it out, and a CI machine busy with a build can stall a
+/// healthy simulator for seconds (issue 13, item 14). Waits for something that must *not* happen
+/// keep their own short windows.
+public let liveWait: Duration = .seconds(30)

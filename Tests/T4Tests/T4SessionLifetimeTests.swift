@@ -1,5 +1,5 @@
 import BridgeTestSupport
-import T4Connector
+@testable import T4Connector
 import Testing
 import VenueConnector
 
@@ -29,18 +29,42 @@ struct T4SessionLifetimeTests {
     /// notes' 20 s here, the connector must notice the venue's faster heartbeats and keep up.
     @Test("a venue that heartbeats faster than configured: the connector heartbeats at the venue's interval and is never dropped")
     func followsTheVenuesShorterHeartbeat() async throws {
-        let venueInterval = Duration.seconds(2)
+        // Three seconds: the venue drops us after 9 s of our silence, which leaves a loaded machine
+        // seconds of slack once the connector knows the interval (from the venue's first heartbeat).
+        let venueInterval = Duration.seconds(3)
         let harness = try await T4BridgeHarness(prefix: "tl2", simulate: { $0.setHeartbeat(venueInterval) }, tune: {
             $0.heartbeatInterval = .seconds(20)
             $0.link.pingInterval = .seconds(20)
             $0.link.deadLinkTimeout = .seconds(60)
         })
         try await harness.waitUntil(.ready)
-        // The venue drops a client silent for 3 of its intervals (6 s): watch for well beyond that.
-        try await Task.sleep(for: venueInterval * 6)
+        // The venue drops a client silent for 3 of its intervals: watch for well beyond that.
+        try await Task.sleep(for: venueInterval * 5)
         await harness.flush()
         #expect(await harness.simulator.stats().heartbeatDisconnects == 0, "the venue dropped us for silence")
         SessionLifetime.expectNoReconnects(harness.reader.statuses)
         await harness.stop()
+    }
+}
+
+@Suite("T4 venue heartbeat interval")
+struct T4VenueHeartbeatsTests {
+    @Test("the shortest quiet gap before a venue heartbeat is its interval; sub-second gaps are not an interval")
+    func estimate() {
+        var heartbeats = T4VenueHeartbeats()
+        var announced = heartbeats.announce()
+        #expect(!announced, "nothing to announce before an interval is known")
+        var estimate = heartbeats.record(gap: .milliseconds(200))
+        #expect(estimate == nil, "two messages back to back say nothing")
+        estimate = heartbeats.record(gap: .seconds(7))
+        #expect(estimate == .seconds(7))
+        announced = heartbeats.announce()
+        #expect(announced)
+        estimate = heartbeats.record(gap: .seconds(12))
+        #expect(estimate == .seconds(7), "a gap after other traffic is longer, never the estimate")
+        estimate = heartbeats.record(gap: .milliseconds(5_100))
+        #expect(estimate == .milliseconds(5_100))
+        announced = heartbeats.announce()
+        #expect(!announced, "announced once per connection")
     }
 }
