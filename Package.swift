@@ -278,6 +278,7 @@ let package = Package(
         .target(
             name: "SimulatorTestSupport",
             dependencies: [
+                "BridgeTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -313,7 +314,7 @@ let package = Package(
         .testTarget(
             name: "FinerySimulatorTests",
             dependencies: [
-                "FinerySimulator", "FineryWire", "VenueBridgeCore", "SimulatorTestSupport",
+                "FinerySimulator", "FineryWire", "VenueBridgeCore", "SimulatorTestSupport", "BridgeTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -323,7 +324,7 @@ let package = Package(
         .testTarget(
             name: "SFOXSimulatorTests",
             dependencies: [
-                "SFOXSimulator", "SFOXWire", "VenueBridgeCore", "SimulatorTestSupport",
+                "SFOXSimulator", "SFOXWire", "VenueBridgeCore", "SimulatorTestSupport", "BridgeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -334,7 +335,7 @@ let package = Package(
         .testTarget(
             name: "T4SimulatorTests",
             dependencies: [
-                "T4Simulator", "T4Wire", "VenueBridgeCore", "SimulatorTestSupport",
+                "T4Simulator", "T4Wire", "VenueBridgeCore", "SimulatorTestSupport", "BridgeTestSupport",
             ],
             swiftSettings: strictSwift
         ),
@@ -367,8 +368,8 @@ let package = Package(
         .testTarget(
             name: "CommandPathTests",
             dependencies: [
-                "CommandPath", "OrderCommands", "SFOXConnector", "SFOXSimulator", "T4Connector", "T4Simulator", "VenueConnector",
-                "VenueBridgeCore", "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
+                "CommandPath", "OrderCommands", "FineryConnector", "FinerySimulator", "SFOXConnector", "SFOXSimulator", "T4Connector", "T4Simulator",
+                "VenueConnector", "VenueBridgeCore", "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift

@@ -39,8 +39,9 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     var currentWriter: VenueLinkWriter? { writer.withLock { $0 } }
 
     /// The service that keeps this connector connected (run it in the bridge's service group).
-    public func supervisor() -> VenueConnectionSupervisor {
-        VenueConnectionSupervisor(settings: configuration.link, driver: self, control: control, metrics: metrics, logger: logger)
+    /// `transport`: nil is the WebSocket to `configuration.link.url`; tests pass an in-memory one.
+    public func supervisor(transport: (any VenueTransport)? = nil) -> VenueConnectionSupervisor {
+        VenueConnectionSupervisor(settings: configuration.link, transport: transport, driver: self, control: control, metrics: metrics, logger: logger)
     }
 
     // MARK: - Session

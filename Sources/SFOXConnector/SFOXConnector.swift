@@ -53,14 +53,21 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
 
     /// Runs both sessions until shutdown, then closes the REST client.
     public func run() async throws {
+        try await run(marketDataTransport: nil, privateTransport: nil)
+    }
+
+    /// Runs both sessions over the given transports (nil: the WebSocket of the session's link
+    /// settings); tests pass in-memory ones.
+    public func run(marketDataTransport: (any VenueTransport)?, privateTransport: (any VenueTransport)?) async throws {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let market = VenueConnectionSupervisor(settings: configuration.marketDataLink, driver: SFOXMarketDataSession(connector: self),
-                                                       control: marketDataControl, metrics: metrics, logger: logger)
+                let market = VenueConnectionSupervisor(settings: configuration.marketDataLink, transport: marketDataTransport,
+                                                       driver: SFOXMarketDataSession(connector: self), control: marketDataControl, metrics: metrics, logger: logger)
                 group.addTask { try await market.run() }
                 if let privateControl, let apiKey = configuration.apiKey {
-                    let account = VenueConnectionSupervisor(settings: configuration.privateLink, driver: SFOXPrivateSession(connector: self, apiKey: apiKey),
-                                                            control: privateControl, metrics: metrics, logger: logger)
+                    let account = VenueConnectionSupervisor(settings: configuration.privateLink, transport: privateTransport,
+                                                            driver: SFOXPrivateSession(connector: self, apiKey: apiKey), control: privateControl,
+                                                            metrics: metrics, logger: logger)
                     group.addTask { try await account.run() }
                 }
                 try await group.waitForAll()

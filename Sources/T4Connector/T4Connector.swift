@@ -44,8 +44,9 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     }
 
     /// The service that keeps this connector connected (run it in the bridge's service group).
-    public func supervisor() -> VenueConnectionSupervisor {
-        VenueConnectionSupervisor(settings: configuration.link, driver: self, control: control, metrics: metrics, logger: logger)
+    /// `transport`: nil is the WebSocket to `configuration.link.url`; tests pass an in-memory one.
+    public func supervisor(transport: (any VenueTransport)? = nil) -> VenueConnectionSupervisor {
+        VenueConnectionSupervisor(settings: configuration.link, transport: transport, driver: self, control: control, metrics: metrics, logger: logger)
     }
 
     /// `MarketDetails` of a configured market (tick, point value), once the venue sent them.

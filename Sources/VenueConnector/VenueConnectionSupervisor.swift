@@ -99,14 +99,21 @@ public final class VenueSessionControl: Sendable {
 public struct VenueConnectionSupervisor: Service {
     public let venue: VenueID
     let settings: VenueLinkSettings
+    let transport: any VenueTransport
     let driver: any VenueSessionDriver
     let control: VenueSessionControl
     let metrics: VenueConnectorMetrics
     let logger: Logger
 
-    public init(settings: VenueLinkSettings, driver: any VenueSessionDriver, control: VenueSessionControl, metrics: VenueConnectorMetrics, logger: Logger) {
+    /// `transport`: how each connection is opened; nil is a WebSocket to `settings.url`. The
+    /// handshake deadline and the backoff come from `settings` whatever the transport.
+    public init(
+        settings: VenueLinkSettings, transport: (any VenueTransport)? = nil, driver: any VenueSessionDriver, control: VenueSessionControl,
+        metrics: VenueConnectorMetrics, logger: Logger
+    ) {
         venue = driver.venue
         self.settings = settings
+        self.transport = transport ?? WebSocketTransport(settings: settings, metrics: metrics, logger: logger)
         self.driver = driver
         self.control = control
         self.metrics = metrics
@@ -129,7 +136,7 @@ public struct VenueConnectionSupervisor: Service {
             var minimumDelay: Duration = .zero
             do {
                 let headers = try driver.upgradeHeaders()
-                try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger) { [driver, control, settings] inbound, writer in
+                try await transport.connect(headers: headers) { [driver, control, settings] inbound, writer in
                     await control.transition(to: .authenticating)
                     try await Self.runSession(driver: driver, inbound: inbound, writer: writer, control: control, handshakeTimeout: settings.connectTimeout)
                 }

@@ -47,22 +47,6 @@ public enum VenueLinkError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// The sending half of a link, counted in the venue's metrics.
-public struct VenueLinkWriter: Sendable {
-    let outbound: WebSocketOutboundWriter
-    let metrics: VenueConnectorMetrics
-
-    public func send(text: String) async throws {
-        try await outbound.write(.text(text))
-        metrics.framesOut.increment()
-    }
-
-    public func send(binary: ByteBuffer) async throws {
-        try await outbound.write(.binary(binary))
-        metrics.framesOut.increment()
-    }
-}
-
 /// A venue WebSocket: dial (TLS verified unless told otherwise), upgrade with the venue's headers,
 /// hand the session an inbound frame sequence and a writer, and watch the link for silence.
 ///
@@ -111,8 +95,13 @@ public enum VenueLink {
                         connected.set()
                         activity.touch()
                         try await session(
-                            VenueInbound(stream: inbound, maxSize: settings.maxFrameSize, activity: activity, metrics: metrics),
-                            VenueLinkWriter(outbound: outbound, metrics: metrics)
+                            VenueInbound(webSocket: inbound, maxSize: settings.maxFrameSize, activity: activity, metrics: metrics),
+                            VenueLinkWriter(metrics: metrics) { frame in
+                                switch frame {
+                                case .text(let text): try await outbound.write(.text(text))
+                                case .binary(let buffer): try await outbound.write(.binary(buffer))
+                                }
+                            }
                         )
                     }
                     if !connected.isSet { throw VenueLinkError.upgradeRefused(url: settings.url) }
@@ -143,8 +132,9 @@ public enum VenueLink {
         }
     }
 
-    /// Fails the link when the connect takes too long or the venue goes silent.
-    private static func watchdog(settings: VenueLinkSettings, activity: InboundFrameActivity, connected: Latch, metrics: VenueConnectorMetrics) async throws {
+    /// Fails the link when the connect takes too long or the venue goes silent. Every transport
+    /// runs it, so a dead link means the same thing over a socket and in memory.
+    static func watchdog(settings: VenueLinkSettings, activity: InboundFrameActivity, connected: Latch, metrics: VenueConnectorMetrics) async throws {
         let started = ContinuousClock.now
         let tick = min(.seconds(1), settings.deadLinkTimeout / 4)
         while true {
@@ -186,33 +176,4 @@ public final class Latch: Sendable {
     public init() {}
     public func set() { flag.withLock { $0 = true } }
     public var isSet: Bool { flag.withLock { $0 } }
-}
-
-/// The venue's frames as an async sequence, counted and timed.
-public struct VenueInbound: AsyncSequence, Sendable {
-    public typealias Element = VenueFrame
-    let stream: WebSocketInboundStream
-    let maxSize: Int
-    let activity: InboundFrameActivity
-    let metrics: VenueConnectorMetrics
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var messages: WebSocketInboundMessageStream.AsyncIterator
-        let activity: InboundFrameActivity
-        let metrics: VenueConnectorMetrics
-
-        public mutating func next() async throws -> VenueFrame? {
-            guard let message = try await messages.next() else { return nil }
-            activity.touch()
-            metrics.framesIn.increment()
-            switch message {
-            case .text(let text): return .text(text)
-            case .binary(let buffer): return .binary(buffer)
-            }
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(messages: stream.messages(maxSize: maxSize).makeAsyncIterator(), activity: activity, metrics: metrics)
-    }
 }

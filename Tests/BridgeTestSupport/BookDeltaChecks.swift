@@ -1,4 +1,4 @@
-public import VenueBridgeCore
+import VenueBridgeCore
 public import VenueConnector
 
 // Checks of the book contract (docs/events.md §3.3) that every venue's end-to-end suite runs on

@@ -25,6 +25,12 @@ public func eventually(_ what: String, timeout: Duration = .seconds(20), _ condi
     throw Timeout(what: what)
 }
 
+/// How long a test waits for something that must happen (a frame, a close, a reply). Long on
+/// purpose: only a failing test waits it out, and a CI machine busy with a build can stall a
+/// healthy simulator for seconds (issue 13, item 14). Waits for something that must *not* happen
+/// keep their own short windows.
+public let liveWait: Duration = .seconds(30)
+
 /// Reads bridge topics from the beginning and keeps every decoded event, in topic order.
 final class EventLog: Sendable {
     let events = Mutex<[NormalizedEvent]>([])

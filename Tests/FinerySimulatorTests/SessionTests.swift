@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import FinerySimulator
 import FineryWire
 import HummingbirdWSClient

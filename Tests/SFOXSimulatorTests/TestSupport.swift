@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix

@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import SFOXSimulator
 import SFOXWire
 import SimulatorTestSupport

@@ -1,3 +1,4 @@
+public import BridgeTestSupport
 import HTTPTypes
 public import HummingbirdWSClient
 public import Logging
@@ -203,8 +204,3 @@ actor Inbox<Item: Sendable> {
     }
 }
 
-/// How long a test waits for something that must happen (a frame, a close, a reply). Long on
-/// purpose: only a failing test waits it out, and a CI machine busy with a build can stall a
-/// healthy simulator for seconds (issue 13, item 14). Waits for something that must *not* happen
-/// keep their own short windows.
-public let liveWait: Duration = .seconds(30)

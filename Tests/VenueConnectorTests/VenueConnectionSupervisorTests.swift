@@ -6,16 +6,6 @@ import Testing
 import VenueBridgeCore
 import VenueConnector
 
-/// Collects what the session control publishes (venue_status events), without Kafka: these tests
-/// are about the supervisor's decisions, not the bus.
-private final class StatusRecorder: EventSink {
-    private let events = Mutex<[VenueStatus]>([])
-    func publish(_ event: NormalizedEvent) async throws(PublishError) {
-        if case .venueStatus(let status) = event.payload { events.withLock { $0.append(status) } }
-    }
-    var statuses: [VenueStatus] { events.withLock { $0 } }
-}
-
 /// A driver whose sessions never run: every dial in these tests is refused.
 private struct UnreachableVenueDriver: VenueSessionDriver {
     let venue: VenueID = .finery
@@ -26,7 +16,7 @@ private struct UnreachableVenueDriver: VenueSessionDriver {
     func sessionEnded(reason: String) async {}
 }
 
-private func makeControl(_ sink: StatusRecorder) -> (VenueSessionControl, VenueConnectorMetrics) {
+private func makeControl(_ sink: RecordingEventSink) -> (VenueSessionControl, VenueConnectorMetrics) {
     let metrics = VenueConnectorMetrics(venue: .finery)
     return (VenueSessionControl(venue: .finery, sink: sink, metrics: metrics, logger: Logger(label: "test.supervisor")), metrics)
 }
@@ -36,7 +26,7 @@ private func makeControl(_ sink: StatusRecorder) -> (VenueSessionControl, VenueC
     /// `run()`, so a SIGTERM while a venue waited to reconnect ended the bridge with exit 1.
     @Test("a stop during the reconnect backoff ends the supervisor normally, not with an error")
     func stopDuringBackoffIsClean() async throws {
-        let sink = StatusRecorder()
+        let sink = RecordingEventSink()
         let (control, metrics) = makeControl(sink)
         // Port 1 on loopback: nothing listens, the dial is refused at once.
         var settings = VenueLinkSettings(url: "ws://127.0.0.1:1/ws")
@@ -59,7 +49,7 @@ private func makeControl(_ sink: StatusRecorder) -> (VenueSessionControl, VenueC
 
     @Test("the handshake deadline: returns once the session is ready or degraded, throws when it never is")
     func handshakeDeadline() async throws {
-        let sink = StatusRecorder()
+        let sink = RecordingEventSink()
         let (control, _) = makeControl(sink)
         await control.transition(to: .connecting)
         await control.transition(to: .authenticating)
