@@ -24,12 +24,12 @@ public struct FineryBookKeeper: Sendable {
 
     /// A snapshot: the first per binding is published as `book_snapshot`; later ones (a venue that
     /// sends only snapshots) as the `book_delta` of what changed.
-    public mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
+    public mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(VenueNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
         let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
-        guard !new.isCrossed else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot is crossed") }
+        guard !new.isCrossed else { throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot is crossed") }
         // Two sizes for one price: no book (and no delta with unique prices) can be made of it.
-        guard !new.hasRepeatedPrices else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot lists a price twice on one side") }
+        guard !new.hasRepeatedPrices else { throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot lists a price twice on one side") }
         let old = books.updateValue(new, forKey: venueInstrument)
         return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
     }
@@ -41,15 +41,15 @@ public struct FineryBookKeeper: Sendable {
     /// not the venue's list of updates: one frame may touch a level twice (`M` then `-`), and a
     /// delta's levels are independent and unordered (docs/events.md §3.3), so each price appears
     /// at most once per side. A frame that changes nothing publishes nothing.
-    public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(FineryNormalizeError) -> [NormalizedEvent] {
+    public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(VenueNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
-        guard let before = books[venueInstrument] else { throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot") }
+        guard let before = books[venueInstrument] else { throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot") }
         var book = before
         for update in bids { Self.apply(update, side: .bid, to: &book) }
         for update in asks { Self.apply(update, side: .ask, to: &book) }
         guard !book.isCrossed else {
             books[venueInstrument] = nil
-            throw FineryNormalizeError(.bookInconsistent, "B \(venueInstrument): book crossed after update")
+            throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): book crossed after update")
         }
         books[venueInstrument] = book
         return LocalOrderBook.replacementPayloads(from: before, to: book, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
@@ -77,37 +77,14 @@ public struct FineryBookKeeper: Sendable {
         PriceLevel(price: FineryUnits.decimal(level.price), size: FineryUnits.decimal(level.size))
     }
 
-    private func symbol(_ venueInstrument: String) throws(FineryNormalizeError) -> String {
+    private func symbol(_ venueInstrument: String) throws(VenueNormalizeError) -> String {
         guard let symbol = instruments.symbol(forVenueId: venueInstrument) else {
-            throw FineryNormalizeError(.unsubscribedInstrument, "B \(venueInstrument): instrument not configured (never bound)")
+            throw VenueNormalizeError(.unsubscribedInstrument, "B \(venueInstrument): instrument not configured (never bound)")
         }
         return symbol
     }
 
     private func event(_ symbol: String, _ venueInstrument: String, _ tsRecv: Int64, _ payload: EventPayload) -> NormalizedEvent {
         NormalizedEvent(venue: .finery, instrument: symbol, venueInstrument: venueInstrument, tsRecv: tsRecv, payload: payload)
-    }
-}
-
-/// A venue message that decoded but makes no sense in context (unknown instrument, crossed book,
-/// impossible order sizes). `kind` is the decode-error metric label and decides the remedy: only an
-/// inconsistent book is worth a resync.
-public struct FineryNormalizeError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        /// A `B` message for an instrument we did not bind: ignored (rebinding would not stop it).
-        case unsubscribedInstrument = "unsubscribed_instrument"
-        /// Our copy of the book can no longer be trusted: rebind for a fresh snapshot.
-        case bookInconsistent = "book_inconsistent"
-        /// An `O` order or deal whose numbers cannot be right (negative sizes, more left than ordered).
-        case invalidOrder = "invalid_order"
-    }
-
-    public var kind: Kind
-    public var detail: String
-    public var description: String { "\(kind.rawValue): \(detail)" }
-
-    init(_ kind: Kind, _ detail: String) {
-        self.kind = kind
-        self.detail = detail
     }
 }

@@ -18,20 +18,23 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     public let configuration: FineryConnectorConfiguration
     public let metrics: VenueConnectorMetrics
     public let control: VenueSessionControl
-    private let sink: any EventSink
     private let logger: Logger
+    private let publisher: ConnectorPublisher
+    private let rejected: RejectedFrames
+    /// Bound books that had a snapshot before: another one is a book resync.
+    private let resyncs: BookResyncMemory
     let correlator = RequestCorrelator<FineryReply, FineryRequestContext>()
     let orders: FineryOrderTracker
     private let nonces = Mutex(FineryNonceSource())
     private let writer = Mutex<VenueLinkWriter?>(nil)
-    /// Instruments that had a snapshot before: another one is a book resync.
-    private let snapshotted = Mutex<Set<String>>([])
 
     public init(configuration: FineryConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.configuration = configuration
-        self.sink = sink
         self.logger = logger
         metrics = VenueConnectorMetrics(venue: .finery, factory: metricsFactory)
+        publisher = ConnectorPublisher(venue: .finery, sink: sink, logger: logger)
+        rejected = RejectedFrames(metrics: metrics, logger: logger, logMessage: "Finery frame rejected")
+        resyncs = BookResyncMemory(metrics: metrics)
         control = VenueSessionControl(venue: .finery, sink: sink, metrics: metrics, logger: logger)
         orders = FineryOrderTracker(account: configuration.account, finishedMemory: configuration.finishedOrderMemory)
     }
@@ -72,7 +75,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
                 var books = FineryBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTicker)
                 for try await frame in inbound {
                     guard case .text(let text) = frame else {
-                        rejectFrame(kind: "binary_frame", detail: "binary frame on a JSON venue", frame: "")
+                        rejected.record(kind: "binary_frame", detail: "binary frame on a JSON venue")
                         continue
                     }
                     let tsRecv = wallClockNanos()
@@ -80,7 +83,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
                     switch Result(catching: { () throws(FineryDecodeError) in try FineryServerMessage.decode(text) }) {
                     case .success(let decoded): message = decoded
                     case .failure(let error):
-                        rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: text)
+                        rejected.record(error, frame: text)
                         continue
                     }
                     try await handle(message, books: &books, tsRecv: tsRecv, writer: linkWriter)
@@ -111,24 +114,23 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             }
 
         case .bookSnapshot(.name(let instrument), let bids, let asks):
-            if configuration.instruments.symbol(forVenueId: instrument) != nil, !snapshotted.withLock({ $0.insert(instrument).inserted }) {
-                metrics.bookResyncs.increment()
-            }
+            // Only a book we bound can be resynced; a snapshot of another is refused below.
+            if configuration.instruments.symbol(forVenueId: instrument) != nil { resyncs.snapshot(of: instrument) }
             do {
-                try await publish(books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
-            } catch let error as FineryNormalizeError {
+                try await publisher.publish(books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
+            } catch let error as VenueNormalizeError {
                 try await bookRefused(error, instrument, writer)
             }
 
         case .bookUpdate(.name(let instrument), let bids, let asks):
             do {
-                try await publish(books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
-            } catch let error as FineryNormalizeError {
+                try await publisher.publish(books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
+            } catch let error as VenueNormalizeError {
                 try await bookRefused(error, instrument, writer)
             }
 
         case .bookSnapshot(.number, _, _), .bookUpdate(.number, _, _):
-            rejectFrame(kind: "unexpected_shape", detail: "B message with a numeric feed id", frame: "")
+            rejected.record(kind: "unexpected_shape", detail: "B message with a numeric feed id")
 
         case .instruments(_, let listed):
             let names = Set(listed.map(\.name))
@@ -138,7 +140,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
 
         case .orders(let action, _, let list):
             let reports: [ExecutionReport]
-            do throws(FineryNormalizeError) {
+            do throws(VenueNormalizeError) {
                 // All or nothing: one unusable order refuses the frame before any order is tracked.
                 for order in list { _ = try FineryOrderTracker.filledSize(order) }
                 switch action {
@@ -154,24 +156,24 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
                 default: reports = []
                 }
             } catch {
-                return rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
+                return rejected.record(error)
             }
             try await publish(reports: reports, tsRecv: tsRecv)
 
         case .deal(_, let deal):
             // The decoder refuses a moment that does not convert; checked again rather than trusted.
             guard let tsVenue = FineryUnits.nanoseconds(milliseconds: deal.moment) else {
-                return rejectFrame(kind: FrameDecodeError.Kind.invalidValue.rawValue, detail: "O deal \(deal.dealId): moment \(deal.moment) ms is out of range", frame: "")
+                return rejected.record(FrameDecodeError(.invalidValue, "O deal \(deal.dealId): moment \(deal.moment) ms is out of range"))
             }
             let report: ExecutionReport?
-            do throws(FineryNormalizeError) { report = try orders.deal(deal) } catch {
-                return rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
+            do throws(VenueNormalizeError) { report = try orders.deal(deal) } catch {
+                return rejected.record(error)
             }
             if let report { try await publish(reports: [report], tsRecv: tsRecv, tsVenue: tsVenue) }
 
         case .positions(_, _, let positions):
             for position in positions {
-                try await publishEvent(NormalizedEvent(
+                try await publisher.publish(NormalizedEvent(
                     venue: .finery, instrument: position.currency, venueInstrument: position.currency, tsRecv: tsRecv,
                     payload: .position(Position(account: configuration.account, quantity: FineryUnits.decimal(position.value)))
                 ))
@@ -194,7 +196,7 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             // refusal: the order exists (see `place`).
             if case .add(let request, let symbol, let key) = context, code != .clientOrderIdInUse {
                 let report = orders.rejection(request, idempotencyKey: key, code: code, param: param)
-                try await publish(reports: [report], tsRecv: tsRecv, instrument: (symbol, request.instrument))
+                try await publisher.publish(reports: [report], tsRecv: tsRecv, venueInstrument: { _ in request.instrument }, symbol: { _ in symbol })
             }
         }
     }
@@ -213,8 +215,8 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     /// A `B` message the book keeper refused: counted and logged; rebound only when our copy of a
     /// bound book is what went wrong. A book we never bound is not ours to rebind: unbinding it
     /// and binding it again would only fetch another unwanted snapshot, on every one it sends.
-    private func bookRefused(_ error: FineryNormalizeError, _ instrument: String, _ writer: VenueLinkWriter) async throws {
-        rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: "")
+    private func bookRefused(_ error: VenueNormalizeError, _ instrument: String, _ writer: VenueLinkWriter) async throws {
+        rejected.record(error)
         if error.kind == .bookInconsistent { try await resync(instrument, writer) }
     }
 
@@ -225,30 +227,15 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
         try await writer.send(text: FineryClientMessage.bind(feed: "B", feedId: .name(instrument)).encoded())
     }
 
-    private func rejectFrame(kind: String, detail: String, frame: String) {
-        metrics.decodeError(kind: kind)
-        logger.warning("Finery frame rejected", metadata: ["kind": "\(kind)", "detail": "\(detail)", "frame": "\(frame.prefix(256))"])
-    }
-
     private func lateReply(_ reqId: Int64) {
         metrics.request(outcome: "late_reply")
         logger.warning("Finery reply for an unknown or expired request", metadata: ["reqId": "\(reqId)"])
     }
 
-    private func publish(_ events: [NormalizedEvent]) async throws {
-        for event in events { try await publishEvent(event) }
-    }
-
-    private func publish(reports: [ExecutionReport], tsRecv: Int64, tsVenue: Int64? = nil, instrument: (String, String)? = nil) async throws {
-        for report in reports {
-            let venueInstrument = instrument?.1 ?? orders.instrument(clientOrderId: report.clientOrderId)
-            let symbol = instrument?.0 ?? venueInstrument.flatMap { configuration.instruments.symbol(forVenueId: $0) } ?? venueInstrument
-            try await publishEvent(NormalizedEvent(venue: .finery, instrument: symbol, venueInstrument: venueInstrument, tsVenue: tsVenue, tsRecv: tsRecv, payload: .executionReport(report)))
-        }
-    }
-
-    private func publishEvent(_ event: NormalizedEvent) async throws {
-        try await sink.publishFromConnector(event, logger: logger)
+    /// Reports of orders on feed `O`: the tracker knows each order's instrument.
+    private func publish(reports: [ExecutionReport], tsRecv: Int64, tsVenue: Int64? = nil) async throws {
+        try await publisher.publish(reports: reports, tsVenue: tsVenue, tsRecv: tsRecv, venueInstrument: orders.instrument(clientOrderId:),
+                                    symbol: configuration.instruments.symbol(forVenueId:))
     }
 }
 

@@ -2,6 +2,7 @@ import DequeModule
 import FineryWire
 import Synchronization
 import VenueBridgeCore
+import VenueConnector
 
 /// The connector's view of its orders, built from feed `O` and carried across reconnects, so that:
 /// - every order change becomes exactly one `execution_report` (deals are de-duplicated by id),
@@ -70,7 +71,7 @@ final class FineryOrderTracker: Sendable {
     /// `O` snapshot: the venue's full list of active orders. Orders we knew as active but are not
     /// listed left the book while we could not see it. One unusable order refuses the whole
     /// snapshot before anything changes: acting on part of it would report listed orders as gone.
-    func snapshot(_ orders: [FineryOrder]) throws(FineryNormalizeError) -> [ExecutionReport] {
+    func snapshot(_ orders: [FineryOrder]) throws(VenueNormalizeError) -> [ExecutionReport] {
         var filled: [Int64: ExactDecimal] = [:]
         for order in orders { filled[order.orderId] = try Self.filledSize(order) }
         return state.withLock { state in
@@ -102,7 +103,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `+`: a new order on the book.
-    func added(_ order: FineryOrder) throws(FineryNormalizeError) -> ExecutionReport? {
+    func added(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
         let filled = try Self.filledSize(order)
         return state.withLock { state in
             guard state.active[order.orderId] == nil, state.finished[order.clientOrderId]?.venueOrderId != "\(order.orderId)" else { return nil }
@@ -111,10 +112,10 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `D`: a fill. Duplicate deal ids are ignored.
-    func deal(_ deal: FineryDeal) throws(FineryNormalizeError) -> ExecutionReport? {
+    func deal(_ deal: FineryDeal) throws(VenueNormalizeError) -> ExecutionReport? {
         // The deal's order fields must be usable too: they become the tracked order.
         _ = try Self.filledSize(deal.order)
-        guard deal.size >= 0 else { throw FineryNormalizeError(.invalidOrder, "O deal \(deal.dealId): negative size \(deal.size)") }
+        guard deal.size >= 0 else { throw VenueNormalizeError(.invalidOrder, "O deal \(deal.dealId): negative size \(deal.size)") }
         return state.withLock { state in
             var tracked = state.active[deal.order.orderId] ?? newTracked(&state, deal.order)
             guard tracked.dealIds.insert(deal.dealId).inserted else { return nil }
@@ -138,7 +139,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `-`: the order left the book: filled (already reported by its deal) or canceled.
-    func removed(_ order: FineryOrder) throws(FineryNormalizeError) -> ExecutionReport? {
+    func removed(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
         let filled = try Self.filledSize(order)
         return state.withLock { state in
             guard var tracked = state.active[order.orderId] else {
@@ -172,13 +173,13 @@ final class FineryOrderTracker: Sendable {
     /// How much of `order` has filled (`initialSize - sizeLeft`), checked: both sizes come from
     /// the venue, and a difference that overflows or is negative (more left than ordered) would
     /// trap the process or publish a negative `cum_qty`. Such an order is refused, not tracked.
-    static func filledSize(_ order: FineryOrder) throws(FineryNormalizeError) -> ExactDecimal {
+    static func filledSize(_ order: FineryOrder) throws(VenueNormalizeError) -> ExactDecimal {
         guard order.initialSize >= 0, order.sizeLeft >= 0 else {
-            throw FineryNormalizeError(.invalidOrder, "O order \(order.orderId): negative size (initial \(order.initialSize), left \(order.sizeLeft))")
+            throw VenueNormalizeError(.invalidOrder, "O order \(order.orderId): negative size (initial \(order.initialSize), left \(order.sizeLeft))")
         }
         let (filled, overflow) = order.initialSize.subtractingReportingOverflow(order.sizeLeft)
         guard !overflow, filled >= 0 else {
-            throw FineryNormalizeError(.invalidOrder, "O order \(order.orderId): size left \(order.sizeLeft) exceeds initial size \(order.initialSize)")
+            throw VenueNormalizeError(.invalidOrder, "O order \(order.orderId): size left \(order.sizeLeft) exceeds initial size \(order.initialSize)")
         }
         return FineryUnits.decimal(filled)
     }

@@ -2,12 +2,6 @@ public import SFOXWire
 public import VenueBridgeCore
 public import VenueConnector
 
-/// A venue message that decoded but makes no sense in context (unknown pair, crossed book).
-public struct SFOXNormalizeError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Turns sFOX's full-snapshot books into normalized events: the first snapshot of a subscription is
 /// a `book_snapshot`, every later one the `book_delta` of the levels that changed (found by
 /// diffing), plus a `ticker` when the top of book moved. Pure (no I/O): one per session, so a new
@@ -28,18 +22,18 @@ public struct SFOXBookKeeper: Sendable {
     public mutating func reset() { books.removeAll() }
     public func book(pair: String) -> LocalOrderBook? { books[pair] }
 
-    public mutating func apply(_ snapshot: SFOXOrderBook, tsVenue: Int64?, tsRecv: Int64) throws(SFOXNormalizeError) -> [NormalizedEvent] {
+    public mutating func apply(_ snapshot: SFOXOrderBook, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> [NormalizedEvent] {
         let pair = snapshot.pair
-        guard let symbol = instruments.symbol(forVenueId: pair) else { throw SFOXNormalizeError("orderbook \(pair): pair not configured") }
+        guard let symbol = instruments.symbol(forVenueId: pair) else { throw VenueNormalizeError(.unsubscribedInstrument, "orderbook \(pair): pair not configured") }
         let new = LocalOrderBook(bids: try Self.aggregate(snapshot.bids, pair), asks: try Self.aggregate(snapshot.asks, pair))
-        guard !new.isCrossed else { throw SFOXNormalizeError("orderbook \(pair): snapshot is crossed") }
+        guard !new.isCrossed else { throw VenueNormalizeError(.bookInconsistent, "orderbook \(pair): snapshot is crossed") }
         let old = books.updateValue(new, forKey: pair)
         return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, pair, tsVenue, tsRecv, $0) }
     }
 
     /// The venue's ~3 s ticker (last, OHLC, volume, VWAP), completed with our current top of book.
-    public func ticker(_ ticker: SFOXTicker, tsVenue: Int64?, tsRecv: Int64) throws(SFOXNormalizeError) -> NormalizedEvent {
-        guard let symbol = instruments.symbol(forVenueId: ticker.pair) else { throw SFOXNormalizeError("ticker \(ticker.pair): pair not configured") }
+    public func ticker(_ ticker: SFOXTicker, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> NormalizedEvent {
+        guard let symbol = instruments.symbol(forVenueId: ticker.pair) else { throw VenueNormalizeError(.unsubscribedInstrument, "ticker \(ticker.pair): pair not configured") }
         let book = books[ticker.pair]
         return event(symbol, ticker.pair, tsVenue, tsRecv, .ticker(Ticker(
             bid: book?.bestBid?.price, bidSize: book?.bestBid?.size, ask: book?.bestAsk?.price, askSize: book?.bestAsk?.size,
@@ -48,8 +42,8 @@ public struct SFOXBookKeeper: Sendable {
     }
 
     /// A market trade on any of sFOX's sources; `side` is the aggressor's when given.
-    public func trade(_ trade: SFOXTrade, tsVenue: Int64?, tsRecv: Int64) throws(SFOXNormalizeError) -> NormalizedEvent {
-        guard let symbol = instruments.symbol(forVenueId: trade.pair) else { throw SFOXNormalizeError("trade \(trade.pair): pair not configured") }
+    public func trade(_ trade: SFOXTrade, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> NormalizedEvent {
+        guard let symbol = instruments.symbol(forVenueId: trade.pair) else { throw VenueNormalizeError(.unsubscribedInstrument, "trade \(trade.pair): pair not configured") }
         let aggressor: AggressorSide = switch trade.side {
         case .buy?: .buy
         case .sell?: .sell
@@ -61,12 +55,12 @@ public struct SFOXBookKeeper: Sendable {
     /// Rows of one price (one per source) summed. The venue sends each side best first, so equal
     /// prices are adjacent and one pass suffices; a side that is not strictly ordered after it is
     /// sorted and merged again.
-    private static func aggregate(_ levels: [SFOXLevel], _ pair: String) throws(SFOXNormalizeError) -> [PriceLevel] {
+    private static func aggregate(_ levels: [SFOXLevel], _ pair: String) throws(VenueNormalizeError) -> [PriceLevel] {
         var result: [PriceLevel] = []
         result.reserveCapacity(levels.count)
         for level in levels {
             guard !level.quantity.isNegative, level.price.isPositive else {
-                throw SFOXNormalizeError("orderbook \(pair): level \(level.price) × \(level.quantity) is not a positive price with a non-negative size")
+                throw VenueNormalizeError(.invalidValue, "orderbook \(pair): level \(level.price) × \(level.quantity) is not a positive price with a non-negative size")
             }
             try merge(PriceLevel(price: level.price, size: level.quantity), into: &result, pair)
         }
@@ -76,9 +70,9 @@ public struct SFOXBookKeeper: Sendable {
         return sorted
     }
 
-    private static func merge(_ level: PriceLevel, into result: inout [PriceLevel], _ pair: String) throws(SFOXNormalizeError) {
+    private static func merge(_ level: PriceLevel, into result: inout [PriceLevel], _ pair: String) throws(VenueNormalizeError) {
         guard let last = result.last, last.price == level.price else { return result.append(level) }
-        do { result[result.count - 1].size = try last.size.adding(level.size) } catch { throw SFOXNormalizeError("orderbook \(pair): \(error)") }
+        do { result[result.count - 1].size = try last.size.adding(level.size) } catch { throw VenueNormalizeError(.invalidValue, "orderbook \(pair): \(error)") }
     }
 
     private static func isStrictlyOrdered(_ levels: [PriceLevel]) -> Bool {

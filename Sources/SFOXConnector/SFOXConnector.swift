@@ -23,8 +23,9 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     public let marketDataControl: VenueSessionControl
     /// nil without an API key.
     public let privateControl: VenueSessionControl?
-    let sink: any EventSink
     let logger: Logger
+    let publisher: ConnectorPublisher
+    let rejected: RejectedFrames
     let orders: Mutex<SFOXOrderTracker>
     let rest: SFOXRestClient?
     /// WebSocket requests (authenticate, subscribe) of both sockets, kept under the venue's 40 per
@@ -36,9 +37,10 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
 
     public init(configuration: SFOXConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
         self.configuration = configuration
-        self.sink = sink
         self.logger = logger
         metrics = VenueConnectorMetrics(venue: .sfox, factory: metricsFactory)
+        publisher = ConnectorPublisher(venue: .sfox, sink: sink, logger: logger)
+        rejected = RejectedFrames(metrics: metrics, logger: logger, logMessage: "sFOX frame rejected")
         marketDataControl = VenueSessionControl(venue: .sfox, session: "market_data", sink: sink, metrics: metrics, logger: logger)
         if let apiKey = configuration.apiKey {
             privateControl = VenueSessionControl(venue: .sfox, session: "private", sink: sink, metrics: metrics, logger: logger)
@@ -84,13 +86,13 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     /// Decodes a frame; a bad one is counted and logged, and the session goes on.
     func decode(_ frame: VenueFrame) -> SFOXServerMessage? {
         guard case .text(let text) = frame else {
-            rejectFrame(kind: "binary_frame", detail: "binary frame on a JSON venue", frame: "")
+            rejected.record(kind: "binary_frame", detail: "binary frame on a JSON venue")
             return nil
         }
         do {
             return try SFOXServerMessage.decode(text)
         } catch {
-            rejectFrame(kind: error.kind.rawValue, detail: error.detail, frame: text)
+            rejected.record(error, frame: text)
             return nil
         }
     }
@@ -117,11 +119,6 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
         throw VenueSessionError("sFOX \(session) sequence break: expected \(gap.expected), received \(gap.received); resubscribing")
     }
 
-    func rejectFrame(kind: String, detail: String, frame: String) {
-        metrics.decodeError(kind: kind)
-        logger.warning("sFOX frame rejected", metadata: ["kind": "\(kind)", "detail": "\(detail)", "frame": "\(frame.prefix(256))"])
-    }
-
     /// Orders we thought open that the fresh open-orders snapshot does not list finished while the
     /// socket was down: ask the venue for their final state.
     func reconcile(missingFrom snapshot: [SFOXOrder]) async {
@@ -135,25 +132,17 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
         }
     }
 
+    /// sFOX's `sequence` is signed on the wire; a negative one (never seen) is published as 0.
     func publish(_ events: [NormalizedEvent], venueSeq: Int64?) async throws {
-        for var event in events {
-            if let venueSeq { event.venueSeq = UInt64(clamping: venueSeq) }
-            try await publishEvent(event)
-        }
+        try await publisher.publish(events, venueSeq: venueSeq.map { UInt64(clamping: $0) })
     }
 
+    /// Reports of sFOX orders: the tracker knows each order's pair.
     func publish(reports: [ExecutionReport], tsVenue: Int64? = nil, tsRecv: Int64 = wallClockNanos(), venueSeq: Int64? = nil) async throws {
-        for report in reports {
-            let pair = orders.withLock { $0.pair(clientOrderId: report.clientOrderId) }
-            let symbol = pair.flatMap { configuration.instruments.symbol(forVenueId: $0) } ?? pair
-            try await publishEvent(NormalizedEvent(
-                venue: .sfox, instrument: symbol, venueInstrument: pair, venueSeq: venueSeq.map { UInt64(clamping: $0) },
-                tsVenue: tsVenue, tsRecv: tsRecv, payload: .executionReport(report)
-            ))
-        }
-    }
-
-    private func publishEvent(_ event: NormalizedEvent) async throws {
-        try await sink.publishFromConnector(event, logger: logger)
+        try await publisher.publish(
+            reports: reports, tsVenue: tsVenue, tsRecv: tsRecv, venueSeq: venueSeq.map { UInt64(clamping: $0) },
+            venueInstrument: { clientOrderId in orders.withLock { $0.pair(clientOrderId: clientOrderId) } },
+            symbol: configuration.instruments.symbol(forVenueId:)
+        )
     }
 }

@@ -51,12 +51,15 @@ final class SFOXMarketDataSession: VenueSessionDriver {
     let venue: VenueID = .sfox
     private let connector: SFOXConnector
     /// Pairs that had a snapshot on an earlier connection: another one is a book resync.
-    private let snapshotted = Mutex<Set<String>>([])
+    private let resyncs: BookResyncMemory
 
     /// 8 pairs (24 feeds) per request: 100 pairs take 13 requests.
     static let pairsPerSubscribe = 8
 
-    init(connector: SFOXConnector) { self.connector = connector }
+    init(connector: SFOXConnector) {
+        self.connector = connector
+        resyncs = BookResyncMemory(metrics: connector.metrics)
+    }
 
     func upgradeHeaders() throws -> [(name: String, value: String)] { [] }
 
@@ -100,19 +103,18 @@ final class SFOXMarketDataSession: VenueSessionDriver {
                 do {
                     switch payload {
                     case .orderBook(let book):
-                        if seenThisSession.insert(book.pair).inserted, !snapshotted.withLock({ $0.insert(book.pair).inserted }) {
-                            connector.metrics.bookResyncs.increment()
-                        }
+                        // Every sFOX book message is a full snapshot: only a session's first can be a resync.
+                        if seenThisSession.insert(book.pair).inserted { resyncs.snapshot(of: book.pair) }
                         try await connector.publish(books.apply(book, tsVenue: timestamp, tsRecv: tsRecv), venueSeq: seq)
                     case .trade(let trade):
                         try await connector.publish([books.trade(trade, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
                     case .ticker(let ticker):
                         try await connector.publish([books.ticker(ticker, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
                     case .openOrders, .privateTrades, .balances, .other:
-                        connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)", frame: "")
+                        connector.rejected.record(kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)")
                     }
-                } catch let error as SFOXNormalizeError {
-                    connector.rejectFrame(kind: "normalize", detail: error.description, frame: "")
+                } catch let error as VenueNormalizeError {
+                    connector.rejected.record(error, countedAs: "normalize")
                 }
             }
         }
@@ -185,7 +187,7 @@ final class SFOXPrivateSession: VenueSessionDriver {
                     }
                     try await connector.publish(events, venueSeq: nil)
                 case .orderBook, .trade, .ticker, .other:
-                    connector.rejectFrame(kind: "unexpected_feed", detail: "feed on the private socket: \(message)", frame: "")
+                    connector.rejected.record(kind: "unexpected_feed", detail: "feed on the private socket: \(message)")
                 }
             }
         }

@@ -22,23 +22,28 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     public let configuration: T4ConnectorConfiguration
     public let metrics: VenueConnectorMetrics
     public let control: VenueSessionControl
-    private let sink: any EventSink
     private let logger: Logger
+    private let publisher: ConnectorPublisher
+    private let rejected: RejectedFrames
+    /// Markets that had a snapshot before (on this session or an earlier one): a later one is a resync.
+    private let resyncs: BookResyncMemory
     let correlator = RequestCorrelator<T4RequestAnswer, T4PendingRequest>()
     let orders: Mutex<T4OrderTracker>
     let session = Mutex(T4SessionState())
     /// Requests waiting for an answer, by order and kind (several callers may wait on one order).
     let waiting = Mutex<[T4PendingRequest: [Int64]]>([:])
     /// Outlives sessions: the last `total_traded_volume` per market (trade dedupe across
-    /// reconnects) and the markets that had a snapshot before (a later one is a resync).
-    private let marketMemory = Mutex(T4MarketMemory())
+    /// reconnects).
+    private let tradeBaselines = Mutex<[String: Int32]>([:])
     private let instrumentDetails = Mutex<[String: T4InstrumentDetails]>([:])
 
     public init(configuration: T4ConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.configuration = configuration
-        self.sink = sink
         self.logger = logger
         metrics = VenueConnectorMetrics(venue: .t4, factory: metricsFactory)
+        publisher = ConnectorPublisher(venue: .t4, sink: sink, logger: logger)
+        rejected = RejectedFrames(metrics: metrics, logger: logger, logMessage: "T4 message rejected")
+        resyncs = BookResyncMemory(metrics: metrics)
         control = VenueSessionControl(venue: .t4, sink: sink, metrics: metrics, logger: logger)
         orders = Mutex(T4OrderTracker(finishedMemory: configuration.finishedOrderMemory))
     }
@@ -122,15 +127,15 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
 
     private func read(_ inbound: VenueInbound) async throws {
         var books = T4BookKeeper(markets: configuration.markets, publishTicker: configuration.publishTicker,
-                                 tradeBaselines: marketMemory.withLock { $0.tradeBaselines })
-        defer { marketMemory.withLock { $0.tradeBaselines = books.tradeBaselines } }
+                                 tradeBaselines: tradeBaselines.withLock { $0 })
+        defer { tradeBaselines.withLock { $0 = books.tradeBaselines } }
         for try await frame in inbound {
             session.withLock { state in
                 state.previousHeard = state.lastHeard
                 state.lastHeard = .now
             }
             guard case .binary(let buffer) = frame else {
-                rejectFrame(kind: "text_frame", detail: "text frame on a protobuf venue")
+                rejected.record(kind: "text_frame", detail: "text frame on a protobuf venue")
                 continue
             }
             let tsRecv = wallClockNanos()
@@ -138,7 +143,7 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
             do {
                 message = try T4Frame.decodeServer(Array(buffer.readableBytesView))
             } catch {
-                rejectFrame(kind: error.kind.rawValue, detail: "\(error.detail) (\(buffer.readableBytes) bytes)")
+                rejected.record(kind: error.kind.rawValue, detail: "\(error.detail) (\(buffer.readableBytes) bytes)")
                 continue
             }
             try await handle(message, books: &books, tsRecv: tsRecv)
@@ -181,15 +186,15 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
                     "market": "\(entry.marketID)", "tick": "\(entry.tick.map { "\($0)" } ?? "-")", "point_value": "\(entry.pointValue.map { "\($0)" } ?? "-")",
                 ])
             } catch {
-                rejectFrame(kind: "market_details", detail: error.description)
+                rejected.record(error, countedAs: "market_details")
             }
         case .marketSnapshot(let snapshot)?:
-            if !marketMemory.withLock({ $0.snapshotted.insert(snapshot.marketID).inserted }) { metrics.bookResyncs.increment() }
-            try await publish { () throws(T4NormalizeError) in try books.snapshot(snapshot, tsRecv: tsRecv) }
+            resyncs.snapshot(of: snapshot.marketID)
+            try await publish { () throws(VenueNormalizeError) in try books.snapshot(snapshot, tsRecv: tsRecv) }
         case .marketDepth(let depth)?:
-            try await publish { () throws(T4NormalizeError) in try books.depth(depth, tsRecv: tsRecv) }
+            try await publish { () throws(VenueNormalizeError) in try books.depth(depth, tsRecv: tsRecv) }
         case .marketDepthTrade(let trade)?:
-            try await publish { () throws(T4NormalizeError) in try books.trade(trade, tsRecv: tsRecv).map { [$0] } ?? [] }
+            try await publish { () throws(VenueNormalizeError) in try books.trade(trade, tsRecv: tsRecv).map { [$0] } ?? [] }
 
         case .accountSubscribeResponse(let response)?:
             session.withLock { state in
@@ -280,23 +285,24 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
 
     // MARK: - Publishing
 
-    private func publish(_ normalize: () throws(T4NormalizeError) -> [NormalizedEvent]) async throws {
+    /// Market data is counted under one label whatever went wrong (docs/venues/t4.md): the
+    /// message is dropped whole and the book keeps its last good state, so no kind needs a remedy.
+    private func publish(_ normalize: () throws(VenueNormalizeError) -> [NormalizedEvent]) async throws {
         let events: [NormalizedEvent]
         do { events = try normalize() } catch {
-            rejectFrame(kind: "unusable_market_data", detail: error.description)
-            return
+            return rejected.record(error, countedAs: "unusable_market_data")
         }
-        for event in events { try await sink.publishFromConnector(event, logger: logger) }
+        try await publisher.publish(events)
     }
 
     private func publish(_ position: T4proto_V1_Account_AccountPosition, tsRecv: Int64) async throws {
         let symbol = configuration.market(id: position.marketID)?.symbol ?? position.marketID
         let net = T4HouseRules.netPosition(overnight: position.overnightPosition, buys: position.buys, sells: position.sells)
         let average = position.hasAverageOpenPrice ? try? position.averageOpenPrice.exactDecimal() : nil
-        try await sink.publishFromConnector(NormalizedEvent(
+        try await publisher.publish(NormalizedEvent(
             venue: .t4, instrument: symbol, venueInstrument: position.marketID, tsRecv: tsRecv,
             payload: .position(Position(account: position.accountID, quantity: T4Volume.quantity(net), avgPrice: average))
-        ), logger: logger)
+        ))
     }
 
     /// Publishes the reports, then hands answers to the requests waiting for them (after
@@ -306,14 +312,12 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
             metrics.decodeError(kind: "unmatched_order_update")
             logger.warning("T4 order update for an order the bridge cannot place", metadata: ["detail": "\(detail)"])
         }
-        for detail in events.invalid { rejectFrame(kind: "invalid_order_update", detail: detail) }
-        for report in events.reports {
-            let marketID = orders.withLock { $0.marketID(clientOrderId: report.clientOrderId) }
-            let symbol = marketID.flatMap { configuration.market(id: $0)?.symbol } ?? marketID
-            try await sink.publishFromConnector(NormalizedEvent(
-                venue: .t4, instrument: symbol, venueInstrument: marketID, tsRecv: tsRecv, payload: .executionReport(report)
-            ), logger: logger)
-        }
+        for detail in events.invalid { rejected.record(kind: "invalid_order_update", detail: detail) }
+        try await publisher.publish(
+            reports: events.reports, tsRecv: tsRecv,
+            venueInstrument: { clientOrderId in orders.withLock { $0.marketID(clientOrderId: clientOrderId) } },
+            symbol: { marketID in configuration.market(id: marketID)?.symbol }
+        )
         for (clientOrderId, kind, answer) in events.answers {
             let key = T4PendingRequest(clientOrderId: clientOrderId, kind: kind)
             for id in waiting.withLock({ $0.removeValue(forKey: key) }) ?? [] { correlator.resolve(id, with: answer) }
@@ -326,11 +330,6 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         guard let writer = session.withLock({ $0.writer }) else { throw RequestFailure.notSent(reason: "T4 link is down") }
         try await writer.send(binary: ByteBuffer(bytes: T4Frame.encode(message)))
         session.withLock { $0.lastSent = .now }
-    }
-
-    private func rejectFrame(kind: String, detail: String) {
-        metrics.decodeError(kind: kind)
-        logger.warning("T4 message rejected", metadata: ["kind": "\(kind)", "detail": "\(detail)"])
     }
 
     static func name(_ payload: T4ServerMessage.OneOf_Payload?) -> String {
@@ -367,11 +366,6 @@ struct T4SessionState: Sendable {
     var refusedMarkets: [String: String] = [:]
 
     init(writer: VenueLinkWriter? = nil) { self.writer = writer }
-}
-
-struct T4MarketMemory: Sendable {
-    var tradeBaselines: [String: Int32] = [:]
-    var snapshotted: Set<String> = []
 }
 
 /// The venue's own heartbeat interval, as observed on this connection. The venue sends a heartbeat

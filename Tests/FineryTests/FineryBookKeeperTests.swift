@@ -71,6 +71,6 @@ struct FineryBookKeeperTests {
         } catch {
             #expect(error.kind == .unsubscribedInstrument)
         }
-        #expect(throws: FineryNormalizeError.self) { try keeper.update(venueInstrument: "ETH-USD", bids: [], asks: [], tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.update(venueInstrument: "ETH-USD", bids: [], asks: [], tsRecv: 1) }
     }
 }

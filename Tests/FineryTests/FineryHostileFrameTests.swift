@@ -48,12 +48,12 @@ struct FineryHostileFrameTests {
     func orderSizesOverflow() throws {
         let tracker = FineryOrderTracker(account: "acct-1", finishedMemory: 10)
         let hostile = order(initialSize: .max, sizeLeft: -1)
-        #expect(throws: FineryNormalizeError.self) { try tracker.snapshot([hostile]) }
-        #expect(throws: FineryNormalizeError.self) { try tracker.added(hostile) }
-        #expect(throws: FineryNormalizeError.self) { try tracker.removed(hostile) }
+        #expect(throws: VenueNormalizeError.self) { try tracker.snapshot([hostile]) }
+        #expect(throws: VenueNormalizeError.self) { try tracker.added(hostile) }
+        #expect(throws: VenueNormalizeError.self) { try tracker.removed(hostile) }
         let deal = FineryDeal(order: hostile, moment: 1_700_000_000_000, dealId: 9, aggressorSide: .bid, price: 5_000_000_000_000,
                               size: 1, volume: 1, delta: 0, counterpartyId: 42)
-        #expect(throws: FineryNormalizeError.self) { try tracker.deal(deal) }
+        #expect(throws: VenueNormalizeError.self) { try tracker.deal(deal) }
         // Both sizes non-negative but more left than ordered: a negative fill, refused too.
         do {
             _ = try tracker.added(order(initialSize: 1, sizeLeft: 2))
@@ -62,7 +62,7 @@ struct FineryHostileFrameTests {
             #expect(error.kind == .invalidOrder)
         }
         // All or nothing: one bad order in a snapshot refuses it before the good one is tracked.
-        #expect(throws: FineryNormalizeError.self) { try tracker.snapshot([order(orderId: 80, clientOrderId: 8, initialSize: 10, sizeLeft: 10), hostile]) }
+        #expect(throws: VenueNormalizeError.self) { try tracker.snapshot([order(orderId: 80, clientOrderId: 8, initialSize: 10, sizeLeft: 10), hostile]) }
         #expect(tracker.activeCount == 0)
         #expect(tracker.report(clientOrderId: 5) == nil)
         // The tracker is still usable afterwards, and fills are still computed exactly.

@@ -129,8 +129,8 @@ struct SFOXBookKeeperTests {
         #expect(delta.bids == [PriceLevel(price: 99, size: .zero), PriceLevel(price: 98, size: 1)], "best first")
         #expect(delta.asks.isEmpty)
         #expect(try keeper.apply(SFOXOrderBook(pair: "btcusd", bids: [level("100.1", "1.5"), level("98", "1")], asks: [level("101", "1")]), tsVenue: nil, tsRecv: 3).isEmpty)
-        #expect(throws: SFOXNormalizeError.self) { try keeper.apply(SFOXOrderBook(pair: "xyz", bids: [], asks: []), tsVenue: nil, tsRecv: 4) }
-        #expect(throws: SFOXNormalizeError.self) { try keeper.apply(SFOXOrderBook(pair: "btcusd", bids: [level("102", "1")], asks: [level("101", "1")]), tsVenue: nil, tsRecv: 5) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.apply(SFOXOrderBook(pair: "xyz", bids: [], asks: []), tsVenue: nil, tsRecv: 4) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.apply(SFOXOrderBook(pair: "btcusd", bids: [level("102", "1")], asks: [level("101", "1")]), tsVenue: nil, tsRecv: 5) }
     }
 }
 

@@ -51,11 +51,11 @@ struct T4HostileFrameTests {
     @Test("a time whose nanoseconds overflow Int64 (or are negative) is refused, not wrapped; the book is left as it was")
     func timeOverflow() throws {
         var keeper = try startedKeeper()
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: .max), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: 9_223_372_037), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: -1), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: 1_700_000_000, nanos: -1), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.trade(trade(total: 101, volume: 1, seconds: .max), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: .max), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: 9_223_372_037), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: -1), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: 1_700_000_000, nanos: -1), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.trade(trade(total: 101, volume: 1, seconds: .max), tsRecv: 1) }
         #expect(keeper.book(marketID: market.marketID)?.bestBid?.size == ExactDecimal(10), "a refused depth changes nothing")
         // In range: exact nanoseconds.
         let events = try keeper.depth(depth(bid: 12, seconds: 1_700_000_000, nanos: 5), tsRecv: 1)
@@ -65,9 +65,9 @@ struct T4HostileFrameTests {
     @Test("negative traded volumes are refused, and do not move the dedupe baseline")
     func negativeTradeVolume() throws {
         var keeper = try startedKeeper()
-        #expect(throws: T4NormalizeError.self) { try keeper.trade(trade(total: 105, volume: -3), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.trade(trade(total: -1, volume: 3), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bid: 13, traded: (106, -2)), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.trade(trade(total: 105, volume: -3), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.trade(trade(total: -1, volume: 3), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 13, traded: (106, -2)), tsRecv: 1) }
         #expect(keeper.tradeBaselines[market.marketID] == 100)
         #expect(keeper.book(marketID: market.marketID)?.bestBid?.size == ExactDecimal(10))
         // The next good trade is still reported, with its size.

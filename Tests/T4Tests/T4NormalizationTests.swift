@@ -77,12 +77,12 @@ struct T4BookKeeperTests {
     func refusals() throws {
         var keeper = T4BookKeeper(markets: [market], publishTicker: false)
         _ = try keeper.snapshot(snapshot(depth(bids: [("5954.75", 10)], offers: [("5955", 7)])), tsRecv: 0)
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bids: [("5954,75", 1)], offers: []), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bids: [("5954.5", 1), ("5954.75", 1)], offers: []), tsRecv: 1) }
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(depth(bids: [("5954.5", -1)], offers: []), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bids: [("5954,75", 1)], offers: []), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bids: [("5954.5", 1), ("5954.75", 1)], offers: []), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bids: [("5954.5", -1)], offers: []), tsRecv: 1) }
         var other = depth(bids: [], offers: [])
         other.marketID = "XCME_Eq NQ (M25)"
-        #expect(throws: T4NormalizeError.self) { try keeper.depth(other, tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) { try keeper.depth(other, tsRecv: 1) }
         // The book is unchanged by the refused messages.
         #expect(keeper.book(marketID: market.marketID)?.bestBid?.price == ExactDecimal("5954.75"))
     }
