@@ -179,7 +179,7 @@ struct FineryConfigTests {
         #expect(finery.apiKey == "key-1" && finery.apiSecret == "s3cret")
         #expect(config.redactedSummary["venues.finery.api_secret"] == "(set)")
         #expect(!config.redactedSummary.values.contains { $0.contains("s3cret") || $0.contains("key-1") })
-        let connector = VenueConnectors.fineryConfiguration(finery)
+        let connector = try VenueConnectors.fineryConfiguration(finery)
         #expect(connector.link.deadLinkTimeout == .seconds(30) && connector.link.reconnect.maxAttempts == 5)
         #expect(connector.link.reconnect.initialDelay == .milliseconds(100) && connector.link.tlsVerify)
         #expect(!connector.bindPositions && connector.bindBooks)
@@ -227,7 +227,7 @@ struct SFOXConfigTests {
         #expect(sfox.enabled && sfox.link.url == "wss://ws.sfox.com/ws" && sfox.apiKey == "sfox-key")
         #expect(sfox.instruments.map(\.venueId) == ["btcusd", "ethusd"])
         #expect(!config.redactedSummary.values.contains { $0.contains("sfox-key") })
-        let connector = VenueConnectors.sfoxConfiguration(sfox)
+        let connector = try VenueConnectors.sfoxConfiguration(sfox)
         #expect(connector.marketDataLink.pingInterval == .seconds(30) && connector.marketDataLink.deadLinkTimeout == .seconds(60))
         #expect(connector.subscribeBooks && !connector.subscribeTrades && !connector.subscribeTicker && connector.netPriceBooks)
         #expect(connector.apiKey == "sfox-key" && connector.restBaseURL == "https://api.sfox.com/v1")
@@ -237,7 +237,7 @@ struct SFOXConfigTests {
     @Test("market data only needs no key; the account feed without a key, secrets in YAML and bad URLs are reported")
     func rejects() throws {
         let publicOnly = try load("venues:\n  sfox:\n    enabled: true\n    instruments: {btcusd: BTC-USD}\n    feeds: [books, trades]\n")
-        #expect(VenueConnectors.sfoxConfiguration(publicOnly.venues.sfox).apiKey == nil)
+        #expect(try VenueConnectors.sfoxConfiguration(publicOnly.venues.sfox).apiKey == nil)
         let yaml = """
         venues:
           sfox:

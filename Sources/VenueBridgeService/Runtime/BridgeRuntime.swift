@@ -59,7 +59,7 @@ public struct BridgeRuntime {
         readiness = Readiness(venues: venues)
         sink = StatusTrackingSink(inner: publisher, board: venues)
         finery = config.venues.finery.enabled
-            ? FineryConnector(configuration: VenueConnectors.fineryConfiguration(config.venues.finery), sink: sink, logger: logger)
+            ? try FineryConnector(configuration: VenueConnectors.fineryConfiguration(config.venues.finery), sink: sink, logger: logger)
             : nil
         sfox = config.venues.sfox.enabled
             ? try SFOXConnector(configuration: VenueConnectors.sfoxConfiguration(config.venues.sfox), sink: sink, logger: logger)

@@ -21,9 +21,10 @@ public enum VenueConnectors {
         return settings
     }
 
-    /// The loader has validated the section (instruments unique, credentials present).
-    public static func fineryConfiguration(_ finery: BridgeConfig.Finery) -> FineryConnectorConfiguration {
-        let instruments = (try? InstrumentMap(finery.instruments.map { ($0.venueId, $0.symbol) })) ?? (try! InstrumentMap([]))
+    /// The loader has validated the section (instruments unique, credentials present); a config
+    /// built in code without the loader gets the mapping error rather than an empty instrument list.
+    public static func fineryConfiguration(_ finery: BridgeConfig.Finery) throws(InstrumentMap.DuplicateMapping) -> FineryConnectorConfiguration {
+        let instruments = try InstrumentMap(finery.instruments.map { ($0.venueId, $0.symbol) })
         var configuration = FineryConnectorConfiguration(
             url: finery.link.url, apiKey: finery.apiKey ?? "", apiSecret: finery.apiSecret ?? "", account: finery.account, instruments: instruments
         )
@@ -37,9 +38,10 @@ public enum VenueConnectors {
         return configuration
     }
 
-    /// The loader has validated the section (pairs unique, a key when the account feed is on).
-    public static func sfoxConfiguration(_ sfox: BridgeConfig.SFOX) -> SFOXConnectorConfiguration {
-        let instruments = (try? InstrumentMap(sfox.instruments.map { ($0.venueId, $0.symbol) })) ?? (try! InstrumentMap([]))
+    /// The loader has validated the section (pairs unique, a key when the account feed is on); a
+    /// config built in code without the loader gets the mapping error.
+    public static func sfoxConfiguration(_ sfox: BridgeConfig.SFOX) throws(InstrumentMap.DuplicateMapping) -> SFOXConnectorConfiguration {
+        let instruments = try InstrumentMap(sfox.instruments.map { ($0.venueId, $0.symbol) })
         let apiKey = sfox.feeds.contains(.account) ? sfox.apiKey : nil
         var configuration = SFOXConnectorConfiguration(url: sfox.link.url, restBaseURL: sfox.restURL, apiKey: apiKey, account: sfox.account, instruments: instruments)
         configuration.marketDataLink = linkSettings(sfox.link)
