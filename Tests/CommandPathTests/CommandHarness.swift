@@ -1,26 +1,25 @@
 import BridgeTestSupport
 import CommandPath
+import EventBus
 import Foundation
 import KafkaBus
 import Logging
 import MetricsTestKit
 import OrderCommands
 import RedisBus
-import SFOXConnector
-import SFOXSimulator
 import Synchronization
 import VenueBridgeCore
 import VenueConnector
 
-/// Commands on Kafka (mock cluster) → command consumer (real Redis idempotency store) → sFOX
-/// connector → sFOX simulator, and the answers read back from Kafka.
-final class CommandHarness: Sendable {
-    static let apiKey = "cmd-test-key"
-    static let account = "sfox-1"
+/// Commands on Kafka (mock cluster) → command consumer (real Redis idempotency store) → one
+/// venue's real connector → that venue's simulator, and the answers read back from Kafka. The
+/// venue is a type parameter (`SFOXTestVenue`, `FineryTestVenue`, `T4TestVenue`): everything but
+/// the venue itself is the same path for all of them.
+final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
+    static var account: String { Venue.account }
 
-    let simulator: SFOXSimulator
+    let venue: Venue
     let pipeline: TestEventPipeline
-    let connector: SFOXConnector
     let redis: RedisRequestClient
     let metrics: TestMetrics
     let dlq: RawTopicReader
@@ -33,26 +32,19 @@ final class CommandHarness: Sendable {
 
     var reader: EventReader { pipeline.reader }
 
+    /// `makeVenue` starts the simulator and builds the connector on the harness's publisher and
+    /// metrics; the harness runs the connector.
     init(
-        prefix: String, venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
-        resolveTimeout: Duration = .seconds(5), connectorKey: String = CommandHarness.apiKey, requestTimeout: Duration = .seconds(5),
-        limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil, dlqProducerProperties: KafkaProperties? = nil
+        prefix: String, venue makeVenue: (_ sink: EventPublisher, _ metrics: TestMetrics, _ logger: Logger) async throws -> Venue,
+        venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
+        resolveTimeout: Duration = .seconds(5), limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil,
+        dlqProducerProperties: KafkaProperties? = nil
     ) async throws {
         let logger = Logger(label: "test.commands")
-        var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [Self.apiKey])
-        simulatorConfiguration.updatesPerSecond = 0
-        simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
-        let port = try await simulator.start()
-        pipeline = try TestEventPipeline(prefix: prefix, withRedis: false, logger: logger) { topics in [topics.execReport] }
-        var connectorConfiguration = SFOXConnectorConfiguration(
-            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: Self.account,
-            instruments: try InstrumentMap([("btcusd", "BTC-USD"), ("ethusd", "ETH-USD")])
-        )
-        connectorConfiguration.privateLink.requestTimeout = requestTimeout
-        connectorConfiguration.privateLink.reconnect.initialDelay = .milliseconds(50)
-        connectorConfiguration.marketDataLink.reconnect.initialDelay = .milliseconds(50)
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: false, logger: logger) { topics in [topics.execReport] }
         metrics = TestMetrics()
-        connector = try SFOXConnector(configuration: connectorConfiguration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
+        let venue = try await makeVenue(pipeline.publisher, metrics, logger)
+        self.venue = venue
         redis = RedisRequestClient(endpoint: RedisEndpoint(port: redisPort ?? testRedisPort ?? 6379), logger: logger)
         var configuration = CommandPathConfiguration(
             topics: pipeline.topics, groupID: "commands-\(prefix)", venueUnavailable: venueUnavailable, venueWait: venueWait,
@@ -66,15 +58,8 @@ final class CommandHarness: Sendable {
         dlqProducer = try dlqProducerProperties.map { properties in
             try KafkaProducer(configuration: .init(properties: properties.merging(["bootstrap.servers": bootstrap]) { a, _ in a }), logger: logger)
         }
-        let connector = self.connector
-        let venues: [VenueID: CommandVenue] = [
-            .sfox: CommandVenue(
-                entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
-                sessionState: { connector.privateControl?.state ?? .disconnected }, marketTimeInForce: .gtc
-            )
-        ]
         let processor = CommandProcessor(
-            configuration: configuration, venues: venues, store: IdempotencyStore(redis: redis, ttl: .seconds(3600)),
+            configuration: configuration, venues: [Venue.id: venue.commandVenue], store: IdempotencyStore(redis: redis, ttl: .seconds(3600)),
             publisher: pipeline.publisher, producer: dlqProducer ?? pipeline.producer, logger: logger, metricsFactory: metrics
         )
         let consumer = CommandConsumer(
@@ -84,7 +69,7 @@ final class CommandHarness: Sendable {
         dlq = try RawTopicReader(bootstrap: pipeline.cluster.bootstrapServers, topic: pipeline.topics.ordersDLQ)
         let publisher = pipeline.publisher
         consumerTask = Task { try await consumer.run() }
-        tasks = Mutex([Task { try await connector.run() }, Task { await publisher.run() }, consumerTask])
+        tasks = Mutex([Task { try await venue.run() }, Task { await publisher.run() }, consumerTask])
     }
 
     /// Cancels the command consumer (what SIGTERM does to it) and reports whether it ended within
@@ -107,24 +92,38 @@ final class CommandHarness: Sendable {
     }
 
     func waitUntilReady() async throws {
-        try await eventually("sFOX private session ready") { connector.privateControl?.state == .ready }
+        try await eventually("\(Venue.id) order session ready") { venue.isReady }
     }
 
     func key(_ name: String) -> String { "\(run)-\(name)" }
 
-    /// A resting limit buy, far under the market.
-    func newOrder(_ name: String, quantity: String = "0.01", price: String = "1000") -> OrderCommand {
+    /// A resting limit buy, far under the market, on the venue's first instrument.
+    func newOrder(_ name: String, quantity: String? = nil, price: String = "1000") -> OrderCommand {
         OrderCommand(
-            type: .newOrder, idempotencyKey: key(name), venue: .sfox, account: Self.account, instrument: "BTC-USD", side: .buy,
-            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(quantity), price: ExactDecimal(price)
+            type: .newOrder, idempotencyKey: key(name), venue: Venue.id, account: Venue.account, instrument: Venue.instrument, side: .buy,
+            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(quantity ?? Venue.quantity), price: ExactDecimal(price)
         )
+    }
+
+    /// A buy at the market: the venue's book fills it at once.
+    func marketOrder(_ name: String) -> OrderCommand {
+        var order = newOrder(name)
+        order.orderType = .market
+        order.price = nil
+        order.timeInForce = nil
+        return order
     }
 
     func send(_ command: OrderCommand) async throws {
         try await send(bytes: OrderCommandCodec.encode(command), key: command.kafkaKey)
     }
 
-    func send(bytes: [UInt8], key: String? = "sfox:\(CommandHarness.account)") async throws {
+    /// Raw bytes under the venue account's Kafka key, as a sender of a broken command would.
+    func send(bytes: [UInt8]) async throws {
+        try await send(bytes: bytes, key: "\(Venue.id.rawValue):\(Venue.account)")
+    }
+
+    func send(bytes: [UInt8], key: String?) async throws {
         try await pipeline.producer.produceAndConfirm(KafkaRecord(topic: pipeline.topics.ordersCommand, key: key.map { Array($0.utf8) }, value: bytes))
     }
 
@@ -158,7 +157,7 @@ final class CommandHarness: Sendable {
         dlqProducer?.close(flushTimeout: .seconds(1))
         await pipeline.stop()
         await redis.close()
-        await simulator.stop()
+        await venue.stopSimulator()
     }
 }
 

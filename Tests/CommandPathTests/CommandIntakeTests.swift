@@ -189,30 +189,62 @@ struct CommandIntakeTests {
 
     @Test("sFOX: the answer to an immediately filling market order never follows the order's terminal report on the exec stream")
     func answerAfterTerminalSFOX() async throws {
-        let harness = try await CommandHarness(prefix: "i7")
+        try await expectAnswersNeverFollowTerminal(CommandHarness(prefix: "i7"))
+    }
+
+    @Test("Finery: the answer to an immediately filling market order never follows the order's terminal report on the exec stream")
+    func answerAfterTerminalFinery() async throws {
+        // Still open on Finery: the answer is built from the `add` reply, which carries the deals,
+        // so it says `filled` before the connector has published the order's feed-O reports, and
+        // its own `new` and `filled` (the fill) then follow a terminal answer. The publisher's rule
+        // only rewrites answers that come after a terminal report; the fix belongs in Finery's
+        // place() (answer no further than the feed got). Remove the known issue with that fix.
+        try await expectAnswersNeverFollowTerminal(
+            VenueCommandHarness(prefix: "i8", venue: FineryTestVenue.start),
+            knownIssue: "issue 13 item 5 on Finery: connector reports follow an answer that carried the add reply's terminal state"
+        )
+    }
+
+    @Test("T4: the answer to an immediately filling market order never follows the order's terminal report on the exec stream")
+    func answerAfterTerminalT4() async throws {
+        try await expectAnswersNeverFollowTerminal(VenueCommandHarness(prefix: "i9", venue: T4TestVenue.start))
+    }
+
+    /// Issue 13 item 5 on one venue: market orders that fill at once, through the command path.
+    /// The race is between the connector's fill report and the answer: several orders, so that
+    /// some land on each side of it.
+    private func expectAnswersNeverFollowTerminal<Venue>(_ harness: VenueCommandHarness<Venue>, knownIssue: Comment? = nil) async throws {
         try await harness.waitUntilReady()
-        var keys: [String] = []
-        // The race is between the connector's fill report and the answer: several orders, so that
-        // some land on each side of it.
-        for i in 0..<8 {
-            var order = harness.newOrder("market-\(i)")
-            order.orderType = .market
-            order.price = nil
-            order.timeInForce = nil
-            try await harness.send(order)
-            keys.append(order.idempotencyKey)
-        }
-        for key in keys {
-            let answer = try #require(try await harness.waitForAnswers(key, timeout: .seconds(60)).first)
-            let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: key)
-            // Wait for the order's own terminal report, then look at the whole stream for it.
-            try await eventually("\(key): the connector's terminal report") {
+        let orders = (0..<8).map { harness.marketOrder("market-\($0)") }
+        for order in orders { try await harness.send(order) }
+        var answers: [String: ExecutionReport] = [:]
+        for order in orders {
+            answers[order.idempotencyKey] = try #require(try await harness.waitForAnswers(order.idempotencyKey, timeout: .seconds(60)).first)
+            let clientId = ClientOrderIds.derive(venue: Venue.id, idempotencyKey: order.idempotencyKey)
+            try await eventually("\(order.idempotencyKey): the connector's terminal report", timeout: .seconds(60)) {
                 harness.reader.reports(clientOrderId: clientId).contains { $0.command == nil && $0.status.isTerminal }
             }
-            try await Task.sleep(for: .milliseconds(500))
-            let life = harness.reader.reports(clientOrderId: clientId)
-            expectNothingAfterTerminal(life, key)
-            #expect(life.filter { $0.command != nil }.count == 1 && life.contains(answer), "\(key): one answer")
+        }
+        // A barrier instead of a pause: the venue reports a resting order after everything it
+        // said about the earlier ones, so once the connector's report of it is on the stream, so
+        // is anything that could still follow a terminal report of theirs.
+        let barrier = harness.newOrder("barrier")
+        try await harness.send(barrier)
+        let barrierId = ClientOrderIds.derive(venue: Venue.id, idempotencyKey: barrier.idempotencyKey)
+        try await eventually("the connector's own report of the resting barrier order", timeout: .seconds(60)) {
+            harness.reader.reports(clientOrderId: barrierId).contains { $0.command == nil }
+        }
+        for order in orders {
+            let key = order.idempotencyKey
+            let life = harness.reader.reports(clientOrderId: ClientOrderIds.derive(venue: Venue.id, idempotencyKey: key))
+            #expect(life.contains { $0.command == nil && $0.status == .filled }, "\(key) filled at once: \(life.map(\.status.rawValue))")
+            if let knownIssue {
+                // Intermittent: it is a race, and a run may have every order on its good side.
+                withKnownIssue(knownIssue, isIntermittent: true) { expectNothingAfterTerminal(life, key) }
+            } else {
+                expectNothingAfterTerminal(life, key)
+            }
+            #expect(life.filter { $0.command != nil }.count == 1 && life.contains(answers[key]!), "\(key): one answer")
         }
         await harness.stop()
     }
@@ -225,8 +257,8 @@ func expectNothingAfterTerminal(_ reports: [ExecutionReport], _ what: String, so
     guard let first = reports.firstIndex(where: { $0.status.isTerminal }) else { return }
     let terminal = reports[first]
     let wrong = reports[(first + 1)...].filter { $0.command == nil || $0.status != terminal.status || $0.cumQty != terminal.cumQty }
-    #expect(
-        wrong.isEmpty, "\(what): after \(terminal.status.rawValue): \(wrong.map { "\($0.status.rawValue)\($0.command.map { " (answer to \($0.rawValue))" } ?? "")" })",
-        sourceLocation: sourceLocation
-    )
+    func describe(_ report: ExecutionReport) -> String {
+        report.status.rawValue + (report.command.map { " (answer to \($0.rawValue))" } ?? "")
+    }
+    #expect(wrong.isEmpty, "\(what): after \(describe(terminal)): \(wrong.map(describe))", sourceLocation: sourceLocation)
 }

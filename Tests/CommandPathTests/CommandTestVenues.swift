@@ -1,0 +1,177 @@
+import CommandPath
+import EventBus
+import FineryConnector
+import FinerySimulator
+import KafkaBus
+import Logging
+import MetricsTestKit
+import SFOXConnector
+import SFOXSimulator
+import T4Connector
+import T4Simulator
+import VenueBridgeCore
+import VenueConnector
+
+/// Typealias kept for the sFOX tests, which make up most of the suite.
+typealias CommandHarness = VenueCommandHarness<SFOXTestVenue>
+
+/// One venue behind the command path: its simulator on a loopback port and the real connector
+/// logged in to it, publishing into the harness's pipeline. `commandVenue` is what the service
+/// hands the processor for it (VenueBridgeService's `CommandVenues.make`).
+protocol CommandTestVenue: Sendable {
+    static var id: VenueID { get }
+    static var account: String { get }
+    /// The instrument the tests trade (configured, with a book at the simulator).
+    static var instrument: String { get }
+    /// A small quantity the venue accepts for `instrument`.
+    static var quantity: String { get }
+    var commandVenue: CommandVenue { get }
+    /// The state of the session orders go through.
+    var sessionState: VenueConnectionState { get }
+    /// The connector, until cancelled.
+    func run() async throws
+    func stopSimulator() async
+}
+
+extension CommandTestVenue {
+    /// Every simulator here takes this key (and the connector logs in with it).
+    static var apiKey: String { "cmd-test-key" }
+    var isReady: Bool { sessionState == .ready }
+}
+
+struct SFOXTestVenue: CommandTestVenue {
+    static let id = VenueID.sfox
+    static let account = "sfox-1"
+    static let instrument = "BTC-USD"
+    static let quantity = "0.01"
+
+    let simulator: SFOXSimulator
+    let connector: SFOXConnector
+
+    static func start(
+        sink: EventPublisher, metrics: TestMetrics, logger: Logger, connectorKey: String = apiKey, requestTimeout: Duration = .seconds(5)
+    ) async throws -> SFOXTestVenue {
+        var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [apiKey])
+        simulatorConfiguration.updatesPerSecond = 0
+        let simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
+        let port = try await simulator.start()
+        var configuration = SFOXConnectorConfiguration(
+            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: account,
+            instruments: try InstrumentMap([("btcusd", "BTC-USD"), ("ethusd", "ETH-USD")])
+        )
+        configuration.privateLink.requestTimeout = requestTimeout
+        configuration.privateLink.reconnect.initialDelay = .milliseconds(50)
+        configuration.marketDataLink.reconnect.initialDelay = .milliseconds(50)
+        let connector = try SFOXConnector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        return SFOXTestVenue(simulator: simulator, connector: connector)
+    }
+
+    var commandVenue: CommandVenue {
+        let connector = connector
+        return CommandVenue(
+            entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
+            sessionState: { connector.privateControl?.state ?? .disconnected }, marketTimeInForce: .gtc
+        )
+    }
+
+    var sessionState: VenueConnectionState { connector.privateControl?.state ?? .disconnected }
+    func run() async throws { try await connector.run() }
+    func stopSimulator() async { await simulator.stop() }
+}
+
+extension VenueCommandHarness where Venue == SFOXTestVenue {
+    var simulator: SFOXSimulator { venue.simulator }
+    var connector: SFOXConnector { venue.connector }
+
+    convenience init(
+        prefix: String, venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
+        resolveTimeout: Duration = .seconds(5), connectorKey: String = SFOXTestVenue.apiKey, requestTimeout: Duration = .seconds(5),
+        limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil, dlqProducerProperties: KafkaProperties? = nil
+    ) async throws {
+        try await self.init(
+            prefix: prefix,
+            venue: { sink, metrics, logger in
+                try await SFOXTestVenue.start(sink: sink, metrics: metrics, logger: logger, connectorKey: connectorKey, requestTimeout: requestTimeout)
+            },
+            venueUnavailable: venueUnavailable, venueWait: venueWait, resolveTimeout: resolveTimeout, limits: limits, maxMessageBytes: maxMessageBytes,
+            redisPort: redisPort, dlqProducerProperties: dlqProducerProperties
+        )
+    }
+}
+
+struct FineryTestVenue: CommandTestVenue {
+    static let apiSecret = "cmd-test-secret"
+    static let id = VenueID.finery
+    static let account = "finery-1"
+    static let instrument = "BTC-USD"
+    static let quantity = "0.01"
+
+    let simulator: FinerySimulator
+    let connector: FineryConnector
+
+    static func start(sink: EventPublisher, metrics: TestMetrics, logger: Logger) async throws -> FineryTestVenue {
+        let simulator = FinerySimulator(configuration: FinerySimulatorConfiguration(credentials: [apiKey: apiSecret]), logger: logger)
+        let port = try await simulator.start()
+        var configuration = FineryConnectorConfiguration(
+            url: "ws://127.0.0.1:\(port)/ws", apiKey: apiKey, apiSecret: apiSecret, account: account,
+            instruments: try InstrumentMap([("BTC-USD", "BTC-USD"), ("ETH-USD", "ETH-USD")])
+        )
+        configuration.link.reconnect.initialDelay = .milliseconds(50)
+        let connector = FineryConnector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        return FineryTestVenue(simulator: simulator, connector: connector)
+    }
+
+    var commandVenue: CommandVenue {
+        let connector = connector
+        return CommandVenue(
+            entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] }, sessionState: { connector.control.state },
+            marketTimeInForce: .ioc
+        )
+    }
+
+    var sessionState: VenueConnectionState { connector.control.state }
+    func run() async throws { try await connector.supervisor().run() }
+    func stopSimulator() async { await simulator.stop() }
+}
+
+struct T4TestVenue: CommandTestVenue {
+    static let id = VenueID.t4
+    /// The simulator's account; the login lists it.
+    static let account = "SIM-001"
+    static let instrument = "ES-M25"
+    static let quantity = "1"
+
+    let simulator: T4Simulator
+    let connector: T4Connector
+
+    static func start(sink: EventPublisher, metrics: TestMetrics, logger: Logger) async throws -> T4TestVenue {
+        var simulatorConfiguration = T4SimulatorConfiguration(apiKeys: [apiKey])
+        simulatorConfiguration.updatesPerSecond = 0
+        let simulator = T4Simulator(configuration: simulatorConfiguration, logger: logger)
+        _ = try await simulator.start()
+        let es = T4SimulatorConfiguration.Market.es
+        var configuration = T4ConnectorConfiguration(url: simulator.url, credentials: .apiKey(apiKey), markets: [
+            T4Market(symbol: instrument, exchangeID: es.exchangeID, contractID: es.contractID, marketID: es.marketID)
+        ])
+        configuration.link.reconnect.initialDelay = .milliseconds(50)
+        let connector = T4Connector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        return T4TestVenue(simulator: simulator, connector: connector)
+    }
+
+    var commandVenue: CommandVenue {
+        let connector = connector
+        return CommandVenue(
+            entry: connector, instruments: [Self.instrument],
+            // As the service wires it: the login names the accounts.
+            accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) }, sessionState: { connector.control.state },
+            replace: { clientOrderId, account, quantity, price async throws(OrderEntryError) in
+                try await connector.revise(clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
+            },
+            marketTimeInForce: .ioc
+        )
+    }
+
+    var sessionState: VenueConnectionState { connector.control.state }
+    func run() async throws { try await connector.supervisor().run() }
+    func stopSimulator() async { await simulator.stop() }
+}
