@@ -1,0 +1,175 @@
+import OrderCommands
+import VenueBridgeCore
+
+/// What a command acts on, worked out before the claim, and the records and answers made from it.
+/// Pure: the one input that needs I/O (the placing command's record, for a cancel or replace that
+/// names it by key) is read by the processor and passed in.
+struct CommandPlan: Sendable, Hashable {
+    var command: OrderCommand
+    /// The command's type as read: nil for a message too broken to say.
+    var type: CommandType?
+    /// The venue client order id of the order the command creates or acts on (nil for a
+    /// cancel that names only a venue order id).
+    var clientOrderId: String?
+    var venueOrderId: String?
+    var side: Side?
+    var orderType: OrderType?
+    var timeInForce: TimeInForce?
+    var fingerprint: String
+
+    init(
+        command: OrderCommand, type: CommandType?, clientOrderId: String? = nil, venueOrderId: String? = nil, side: Side?, orderType: OrderType?,
+        timeInForce: TimeInForce? = nil, fingerprint: String
+    ) {
+        self.command = command
+        self.type = type
+        self.clientOrderId = clientOrderId
+        self.venueOrderId = venueOrderId
+        self.side = side
+        self.orderType = orderType
+        self.timeInForce = timeInForce
+        self.fingerprint = fingerprint
+    }
+
+    /// The idempotency key of the order a cancel or replace names by key: its record is read
+    /// before the plan is made.
+    static func placingKey(of command: OrderCommand) -> String? {
+        guard command.type == .cancelOrder || command.type == .replaceOrder, case .idempotencyKey(let key) = command.target else { return nil }
+        return key
+    }
+
+    /// The plan of a decoded command. `placed`: the record of `placingKey(of:)`, if it has one.
+    /// `marketTimeInForce`: the venue's default for market orders (nil: the venue is unknown).
+    init(_ command: OrderCommand, placed: IdempotencyRecord?, marketTimeInForce: TimeInForce?) {
+        self.init(
+            command: command, type: command.type, side: command.side, orderType: command.orderType, timeInForce: command.timeInForce,
+            fingerprint: command.fingerprint
+        )
+        switch command.type {
+        case .newOrder, .createRFQ, .cancelRFQ, .acceptQuote:
+            clientOrderId = command.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+            if timeInForce == nil, let type = command.orderType {
+                timeInForce = type == .market ? (marketTimeInForce ?? .ioc) : .gtc
+            }
+        case .cancelOrder, .replaceOrder:
+            switch command.target {
+            case .idempotencyKey(let key):
+                // The placing command's record knows the id it used (it may have been given, not
+                // derived); without a record the derivation is the same function it used.
+                clientOrderId = placed?.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: key)
+                venueOrderId = placed?.venueOrderId
+                side = side ?? placed?.side
+                orderType = orderType ?? placed?.orderType
+            case .clientOrderId(let id):
+                clientOrderId = id
+            case .venueOrderId(let id):
+                venueOrderId = id
+            case nil:
+                break
+            }
+        }
+    }
+
+    /// The plan of a message that did not decode but says where its answer goes. The raw bytes
+    /// stand in for the fingerprint (a replay has the same bytes); the command is only the
+    /// answer's address, and `type` says what (if anything) was asked.
+    init(undecodable envelope: OrderCommandCodec.Envelope, key: String, venue: VenueID, account: String, instrument: String, value: [UInt8]) {
+        var command = OrderCommand(type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account, instrument: instrument)
+        command.side = envelope.side
+        command.orderType = envelope.orderType
+        self.init(
+            command: command, type: envelope.type, clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
+            side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + digestHex(value)
+        )
+    }
+
+    // MARK: - Records
+
+    /// The record a valid command claims: `received`, owned by `owner` for one lease.
+    func receivedRecord(owner: String, lease: Duration, now: CommandInstant) -> IdempotencyRecord {
+        let c = command
+        return IdempotencyRecord(
+            state: .received, fingerprint: fingerprint, type: c.type, venue: c.venue, account: c.account, instrument: c.instrument,
+            clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner, leaseUntilMs: now.wallMs + lease.inMilliseconds,
+            nowMs: now.wallMs
+        )
+    }
+
+    /// The record an invalid command claims: final at once, with its answer, and with its DLQ
+    /// copy pending, so a replay after a DLQ failure or a crash produces the copy before it
+    /// answers instead of only republishing the answer of a record that looked finished.
+    func rejectionRecord(_ error: CommandError, owner: String, now: CommandInstant) -> IdempotencyRecord {
+        let c = command
+        var record = IdempotencyRecord(
+            state: .rejected, fingerprint: fingerprint, type: type, venue: c.venue, account: c.account, instrument: c.instrument,
+            clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner, leaseUntilMs: now.wallMs, nowMs: now.wallMs
+        )
+        record.answer = rejectedAnswer(error)
+        record.deadLetter = PendingDeadLetter(code: error.code.rawValue, message: error.message)
+        return record
+    }
+
+    // MARK: - Answers
+
+    /// The bridge's own refusal as the command's answer.
+    func rejectedAnswer(_ error: CommandError) -> ExecutionReport {
+        let c = command
+        return ExecutionReport(
+            account: c.account, clientOrderId: clientOrderId ?? venueOrderId ?? ClientOrderIds.derive(venue: c.venue, idempotencyKey: c.idempotencyKey),
+            idempotencyKey: c.idempotencyKey,
+            venueOrderId: venueOrderId, side: side ?? .buy, orderType: orderType ?? .limit, timeInForce: timeInForce,
+            status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero, reason: error.message,
+            rejectCode: error.code.rawValue, command: type
+        )
+    }
+
+    /// The venue's report made into the command's answer: the order's state, without the fill
+    /// fields (the connector published the fills themselves; the answer is not one).
+    func answer(from report: ExecutionReport) -> ExecutionReport {
+        var answer = report
+        answer.lastQty = nil
+        answer.lastPx = nil
+        answer.fillId = nil
+        answer.liquidity = nil
+        answer.duplicate = nil
+        answer.command = command.type
+        answer.idempotencyKey = command.idempotencyKey
+        return answer
+    }
+
+    /// Whether the order's state as queried answers the command (a cancel is answered by a
+    /// terminal or pending-cancel state, a replace by its new values or a terminal state).
+    func isAnswered(by report: ExecutionReport) -> Bool {
+        let c = command
+        switch c.type {
+        case .newOrder:
+            return true
+        case .cancelOrder:
+            return report.status.isTerminal || report.status == .pendingCancel
+        case .replaceOrder:
+            if report.status.isTerminal { return true }
+            return (c.quantity.map { $0 == report.quantity } ?? true) && (c.price.map { $0 == report.price } ?? true)
+        case .createRFQ, .cancelRFQ, .acceptQuote:
+            return true
+        }
+    }
+}
+
+/// A moment as the command path's decisions see it: the wall clock, for `expires_at` and for
+/// leases (which other instances compare against their own wall clock), and the monotonic clock,
+/// for waits and deadlines (which must not jump when the wall clock is stepped).
+struct CommandInstant: Sendable, Hashable {
+    var wallNanos: Int64
+    var monotonic: ContinuousClock.Instant
+
+    var wallMs: Int64 { wallNanos / 1_000_000 }
+
+    static func now() -> CommandInstant {
+        CommandInstant(wallNanos: wallClockNanos(), monotonic: .now)
+    }
+
+    func advanced(by duration: Duration) -> CommandInstant {
+        let (seconds, attoseconds) = duration.components
+        return CommandInstant(wallNanos: wallNanos + seconds * 1_000_000_000 + attoseconds / 1_000_000_000, monotonic: monotonic + duration)
+    }
+}
