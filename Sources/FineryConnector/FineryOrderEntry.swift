@@ -15,11 +15,7 @@ extension FineryConnector {
                 metrics.decodeError(kind: "invalid_reply")
                 return known ?? unknownReport(order, reason: "add accepted but the reply could not be read")
             }
-            // The reply is the add's own outcome; feed O (read concurrently) wins only when it has
-            // seen more of the order's life than the reply says.
-            let fromReply = report(for: order, reply: parsed)
-            if let known, known.status.isTerminal || known.cumQty > fromReply.cumQty { return known }
-            return fromReply
+            return await answer(to: report(for: order, reply: parsed), clientOrderId: request.clientOrderId)
         case .error(let code, let param):
             if code == .clientOrderIdInUse {
                 // Error 74: an order with this client id exists, i.e. an earlier attempt got through.
@@ -115,6 +111,42 @@ extension FineryConnector {
         }
         return FineryAddRequest(instrument: instrument, clientOrderId: clientOrderId, price: price, size: size, side: order.side == .buy ? .bid : .ask,
                                 type: type, cancelOnDisconnect: order.cancelOnDisconnect ?? configuration.cancelOnDisconnectByDefault)
+    }
+
+    /// How long an answer waits for feed O to catch up with the add reply (see `answer(to:)`):
+    /// the feed normally follows the reply within milliseconds.
+    static let feedCatchUpBound: Duration = .seconds(3)
+
+    /// The answer to an add never runs ahead of the connector's own reports for the order
+    /// (docs/commands.md §3). The add reply can already carry deals and the final state that feed O
+    /// has not delivered yet: answered from the reply, a `filled` answer would be followed by the
+    /// feed's own `new` and fill reports, after a terminal one. So the answer waits (bounded) for
+    /// the feed to catch up with the reply and then is the feed's state; past the bound it says
+    /// only what the feed has published, or that the venue acknowledged the order (`new`). Without
+    /// feed O bound the reply is all the bridge will ever hear, and is the answer.
+    private func answer(to reply: ExecutionReport, clientOrderId: Int64) async -> ExecutionReport {
+        guard configuration.bindOrders else { return reply }
+        let deadline = ContinuousClock.now + Self.feedCatchUpBound
+        var known = orders.report(clientOrderId: clientOrderId)
+        while Self.isAhead(reply, of: known), ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { break }
+            known = orders.report(clientOrderId: clientOrderId)
+        }
+        guard Self.isAhead(reply, of: known) else { return known ?? reply }
+        if let known { return known }
+        var acknowledged = reply
+        acknowledged.status = .new
+        acknowledged.cumQty = .zero
+        acknowledged.leavesQty = reply.quantity
+        acknowledged.reason = nil
+        return acknowledged
+    }
+
+    /// Whether `reply` says more of the order's life than the connector has published (`known`).
+    static func isAhead(_ reply: ExecutionReport, of known: ExecutionReport?) -> Bool {
+        guard let known else { return reply.status.isTerminal || !reply.cumQty.isZero }
+        if known.status.isTerminal { return false }
+        return reply.status.isTerminal || reply.cumQty > known.cumQty
     }
 
     private func report(for order: OrderRequest, reply: FineryOrderReply) -> ExecutionReport {

@@ -194,15 +194,9 @@ struct CommandIntakeTests {
 
     @Test("Finery: the answer to an immediately filling market order never follows the order's terminal report on the exec stream")
     func answerAfterTerminalFinery() async throws {
-        // Still open on Finery: the answer is built from the `add` reply, which carries the deals,
-        // so it says `filled` before the connector has published the order's feed-O reports, and
-        // its own `new` and `filled` (the fill) then follow a terminal answer. The publisher's rule
-        // only rewrites answers that come after a terminal report; the fix belongs in Finery's
-        // place() (answer no further than the feed got). Remove the known issue with that fix.
-        try await expectAnswersNeverFollowTerminal(
-            VenueCommandHarness(prefix: "i8", venue: FineryTestVenue.start),
-            knownIssue: "issue 13 item 5 on Finery: connector reports follow an answer that carried the add reply's terminal state"
-        )
+        // The add reply carries the deals, ahead of feed O: Finery's place() waits for the feed
+        // to catch up before answering, so the answer never runs ahead of the connector's reports.
+        try await expectAnswersNeverFollowTerminal(VenueCommandHarness(prefix: "i8", venue: FineryTestVenue.start))
     }
 
     @Test("T4: the answer to an immediately filling market order never follows the order's terminal report on the exec stream")
@@ -213,7 +207,7 @@ struct CommandIntakeTests {
     /// Issue 13 item 5 on one venue: market orders that fill at once, through the command path.
     /// The race is between the connector's fill report and the answer: several orders, so that
     /// some land on each side of it.
-    private func expectAnswersNeverFollowTerminal<Venue>(_ harness: VenueCommandHarness<Venue>, knownIssue: Comment? = nil) async throws {
+    private func expectAnswersNeverFollowTerminal<Venue>(_ harness: VenueCommandHarness<Venue>) async throws {
         try await harness.waitUntilReady()
         let orders = (0..<8).map { harness.marketOrder("market-\($0)") }
         for order in orders { try await harness.send(order) }
@@ -238,12 +232,7 @@ struct CommandIntakeTests {
             let key = order.idempotencyKey
             let life = harness.reader.reports(clientOrderId: ClientOrderIds.derive(venue: Venue.id, idempotencyKey: key))
             #expect(life.contains { $0.command == nil && $0.status == .filled }, "\(key) filled at once: \(life.map(\.status.rawValue))")
-            if let knownIssue {
-                // Intermittent: it is a race, and a run may have every order on its good side.
-                withKnownIssue(knownIssue, isIntermittent: true) { expectNothingAfterTerminal(life, key) }
-            } else {
-                expectNothingAfterTerminal(life, key)
-            }
+            expectNothingAfterTerminal(life, key)
             #expect(life.filter { $0.command != nil }.count == 1 && life.contains(answers[key]!), "\(key): one answer")
         }
         await harness.stop()
