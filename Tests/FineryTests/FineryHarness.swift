@@ -35,7 +35,7 @@ final class FineryBridgeHarness: Sendable {
             logger: logger
         )
         let port = try await simulator.start()
-        pipeline = try TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.ticker, topics.execReport, topics.venueStatus] }
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.ticker, topics.execReport, topics.venueStatus] }
         symbols = ["BTC-USD": "BTC-USD" + symbolSuffix, "ETH-USD": "ETH-USD" + symbolSuffix]
         var configuration = FineryConnectorConfiguration(
             url: "ws://127.0.0.1:\(port)/ws", apiKey: Self.apiKey, apiSecret: Self.apiSecret, account: "acct-1",

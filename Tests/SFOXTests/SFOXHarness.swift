@@ -34,7 +34,7 @@ final class SFOXBridgeHarness: Sendable {
         simulate(&simulatorConfiguration)
         simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
         let port = try await simulator.start()
-        pipeline = try TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus] }
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus] }
         symbols = ["btcusd": "BTC-USD" + symbolSuffix, "ethusd": "ETH-USD" + symbolSuffix]
         var configuration = SFOXConnectorConfiguration(
             url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: "sfox-1",

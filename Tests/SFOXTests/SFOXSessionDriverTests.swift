@@ -54,13 +54,14 @@ struct SFOXSessionDriverTests {
     /// subscriptions, nothing ends the session, however many connect timeouts pass.
     @Test("subscriptions answered: ready, and still the one connection after many connect timeouts")
     func staysUpPastTheConnectTimeout() async throws {
-        let connectTimeout = Duration.milliseconds(200)
+        // Seconds wide: a deadline that fired before the answer was read would test something else.
+        let connectTimeout = Duration.seconds(2)
         let rig = try Rig(connectTimeout: connectTimeout)
         let (connection, feeds) = try await rig.subscription()
         #expect(feeds.contains("orderbook.sfox.btcusd"))
         connection.send(text: SFOXServerMessage.control(SFOXControlReply(success: true, action: "subscribe", sequence: 1, timestamp: nil, feeds: feeds)).encoded())
         try await eventually("ready") { rig.connector.marketDataControl.state == .ready }
-        try await Task.sleep(for: connectTimeout * 5)
+        try await Task.sleep(for: connectTimeout * 3 + .milliseconds(500))
         #expect(!connection.isEnded)
         #expect(rig.transport.dials.total == 1)
         #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
@@ -79,13 +80,14 @@ struct SFOXSessionDriverTests {
 
     @Test("a subscription answered with a refusal: degraded, naming the pair, and the session stays up")
     func refusedSubscription() async throws {
-        let rig = try Rig(connectTimeout: .milliseconds(200))
+        let connectTimeout = Duration.seconds(2)
+        let rig = try Rig(connectTimeout: connectTimeout)
         let (connection, feeds) = try await rig.subscription()
         connection.send(text: SFOXServerMessage.control(
             SFOXControlReply(success: false, action: "subscribe", sequence: 1, timestamp: nil, feeds: feeds, message: "unknown pair")
         ).encoded())
         try await eventually("degraded") { rig.connector.marketDataControl.state == .degraded }
-        try await Task.sleep(for: .milliseconds(600))
+        try await Task.sleep(for: connectTimeout + .milliseconds(500))
         #expect(rig.transport.dials.total == 1, "a refusal is an answer: the handshake deadline does not fire")
         await rig.stop()
     }

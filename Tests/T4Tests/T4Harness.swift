@@ -37,7 +37,7 @@ final class T4BridgeHarness: Sendable {
         simulate(&simulatorConfiguration)
         simulator = T4Simulator(configuration: simulatorConfiguration, logger: logger)
         _ = try await simulator.start()
-        pipeline = try TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in
             [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus]
         }
         var configuration = T4ConnectorConfiguration(url: simulator.url, credentials: credentials, markets: [

@@ -88,21 +88,22 @@ struct T4SessionDriverTests {
         let interval = Duration.milliseconds(200)
         let rig = Rig {
             $0.heartbeatInterval = interval
-            $0.deadAfter = interval * 25
+            // Far beyond any scheduling stall: this test is about heartbeats going out, not the
+            // dead-link window (tested below).
+            $0.deadAfter = .seconds(10)
         }
         let connection = try await rig.loggedIn()
         _ = try await Self.nextClientMessage(connection)  // depth subscribe
         var heartbeats = 0
-        // Longer than the dead-after window: the venue's heartbeats alone keep it open.
-        let until = ContinuousClock.now + interval * 15
-        while ContinuousClock.now < until {
+        let deadline = ContinuousClock.now + liveWait
+        while heartbeats < 5, ContinuousClock.now < deadline {
             connection.send(binary: T4Frame.encode(T4ServerMessage.heartbeat(timestampMilliseconds: 0)))
             if case .binary(let buffer)? = await connection.nextWritten(timeout: interval * 2),
                case .heartbeat? = try T4Frame.decodeClient(Array(buffer.readableBytesView)).payload {
                 heartbeats += 1
             }
         }
-        #expect(heartbeats >= 3)
+        #expect(heartbeats == 5, "our heartbeats while the venue's kept coming")
         #expect(!connection.isEnded)
         #expect(rig.connector.control.state == .ready)
         #expect(rig.transport.dials.total == 1)
@@ -112,12 +113,12 @@ struct T4SessionDriverTests {
     @Test("a silent venue: dead link after deadAfter, then a fresh dial and login")
     func deadLink() async throws {
         let rig = Rig {
-            $0.heartbeatInterval = .milliseconds(100)
-            $0.deadAfter = .milliseconds(600)
+            $0.heartbeatInterval = .milliseconds(200)
+            $0.deadAfter = .seconds(1)
         }
+        // The venue answers the login and then says nothing more. Not waiting for `ready`: the
+        // dead link may end it before a poll would see it.
         let first = try await rig.loggedIn()
-        try await eventually("ready") { rig.connector.control.state == .ready }
-        // The venue says nothing more.
         let second = try await rig.loggedIn()
         #expect(first.isEnded)
         #expect(rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("dead link") == true })
