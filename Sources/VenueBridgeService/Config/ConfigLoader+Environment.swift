@@ -1,0 +1,140 @@
+import EventBus
+import Foundation
+import Logging
+import T4Connector
+import VenueBridgeCore
+import VenueConnector
+import Yams
+
+
+extension ConfigLoader {
+    // MARK: Environment
+
+    /// The environment variables we read, for docs and `check-config`.
+    public static let environmentVariables: [(name: String, meaning: String)] = [
+        ("VB_CONFIG", "path of the YAML config file (same as --config)"),
+        ("VB_LOG_LEVEL", "log.level"), ("VB_LOG_FORMAT", "log.format"),
+        ("VB_HTTP_HOST", "http.host"), ("VB_HTTP_PORT", "http.port"),
+        ("VB_KAFKA_BROKERS", "kafka.brokers"), ("VB_KAFKA_TOPIC_PREFIX", "kafka.topic_prefix"),
+        ("VB_KAFKA_BACKPRESSURE", "kafka.backpressure"),
+        ("VB_KAFKA_PROP_<NAME>", "librdkafka property <name> (NAME upper-case, '.' as '_'), e.g. VB_KAFKA_PROP_SASL_USERNAME"),
+        ("VB_KAFKA_PROP_<NAME>_FILE", "the same, read from a file (secrets)"),
+        ("VB_REDIS_ENABLED", "redis.enabled"), ("VB_REDIS_HOST", "redis.host"), ("VB_REDIS_PORT", "redis.port"),
+        ("VB_REDIS_PASSWORD", "Redis password (secret)"), ("VB_REDIS_PASSWORD_FILE", "file holding the Redis password"),
+        ("VB_FINERY_ENABLED", "venues.finery.enabled"), ("VB_FINERY_URL", "venues.finery.url"),
+        ("VB_FINERY_API_KEY", "Finery API key (secret)"), ("VB_FINERY_API_KEY_FILE", "file holding the Finery API key"),
+        ("VB_FINERY_API_SECRET", "Finery API secret (secret)"), ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
+        ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"), ("VB_SFOX_REST_URL", "venues.sfox.rest_url"),
+        ("VB_SFOX_API_KEY", "sFOX API key (secret)"), ("VB_SFOX_API_KEY_FILE", "file holding the sFOX API key"),
+        ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
+        ("VB_T4_API_KEY", "T4 API key (secret)"), ("VB_T4_API_KEY_FILE", "file holding the T4 API key"),
+        ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"), ("VB_T4_APP_NAME", "venues.t4.app_name"),
+        ("VB_T4_PASSWORD", "T4 password (secret)"), ("VB_T4_PASSWORD_FILE", "file holding the T4 password"),
+        ("VB_T4_APP_LICENSE", "T4 application license (secret)"), ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
+        ("VB_COMMANDS_ENABLED", "commands.enabled"), ("VB_COMMANDS_INSTANCE_ID", "commands.instance_id (default: the host name)"),
+    ]
+
+    func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
+        func env(_ name: String, _ apply: (String) -> String?) {
+            guard let value = environment[name] else { return }
+            if let problem = apply(value) { issues.append(ConfigIssue(key: "env \(name)", problem: problem)) }
+        }
+        /// `NAME` and `NAME_FILE`; the file wins, being how secrets are mounted in production.
+        func secret(_ name: String, into target: WritableKeyPath<BridgeConfig, String?>) {
+            env(name) { v in config[keyPath: target] = v; return nil }
+            env(name + "_FILE") { v in config[keyPath: target] = readSecret(file: v, key: "env \(name)_FILE", issues: &issues); return nil }
+        }
+        env("VB_LOG_LEVEL") { v in Logger.Level(rawValue: v).map { config.log.level = $0; return nil } ?? "must be one of \(Logger.Level.allCases.map(\.rawValue))" }
+        env("VB_LOG_FORMAT") { v in BridgeConfig.Log.Format(rawValue: v).map { config.log.format = $0; return nil } ?? "must be text or json" }
+        env("VB_HTTP_HOST") { v in config.http.host = v; return nil }
+        env("VB_HTTP_PORT") { v in Int(v).flatMap { BridgeConfig.httpPortRange.contains($0) ? $0 : nil }.map { config.http.port = $0; return nil } ?? "must be a port number" }
+        env("VB_KAFKA_BROKERS") { v in config.kafka.brokers = v; return nil }
+        env("VB_KAFKA_TOPIC_PREFIX") { v in config.kafka.topicPrefix = v; return nil }
+        env("VB_KAFKA_BACKPRESSURE") { v in BackpressurePolicy(rawValue: v).map { config.kafka.backpressure = $0; return nil } ?? "must be block or drop_oldest_md" }
+        env("VB_REDIS_ENABLED") { v in Self.parseBool(v).map { config.redis.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_REDIS_HOST") { v in config.redis.host = v; return nil }
+        env("VB_REDIS_PORT") { v in Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
+        secret("VB_REDIS_PASSWORD", into: \.redis.password)
+        env("VB_FINERY_ENABLED") { v in Self.parseBool(v).map { config.venues.finery.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_FINERY_URL") { v in config.venues.finery.link.url = v; return nil }
+        secret("VB_FINERY_API_KEY", into: \.venues.finery.apiKey)
+        secret("VB_FINERY_API_SECRET", into: \.venues.finery.apiSecret)
+        env("VB_SFOX_ENABLED") { v in Self.parseBool(v).map { config.venues.sfox.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_SFOX_URL") { v in config.venues.sfox.link.url = v; return nil }
+        env("VB_SFOX_REST_URL") { v in config.venues.sfox.restURL = v; return nil }
+        secret("VB_SFOX_API_KEY", into: \.venues.sfox.apiKey)
+        env("VB_T4_ENABLED") { v in Self.parseBool(v).map { config.venues.t4.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_T4_URL") { v in config.venues.t4.link.url = v; return nil }
+        env("VB_T4_FIRM") { v in config.venues.t4.firm = v; return nil }
+        env("VB_T4_USERNAME") { v in config.venues.t4.username = v; return nil }
+        env("VB_T4_APP_NAME") { v in config.venues.t4.appName = v; return nil }
+        secret("VB_T4_API_KEY", into: \.venues.t4.apiKey)
+        secret("VB_T4_PASSWORD", into: \.venues.t4.password)
+        secret("VB_T4_APP_LICENSE", into: \.venues.t4.appLicense)
+        env("VB_COMMANDS_ENABLED") { v in Self.parseBool(v).map { config.commands.enabled = $0; return nil } ?? "must be true or false" }
+        env("VB_COMMANDS_INSTANCE_ID") { v in config.commands.instanceID = v; return nil }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
+            var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
+            var value: String? = value
+            if suffix.hasSuffix("_FILE") {
+                suffix = String(suffix.dropLast("_FILE".count))
+                value = readSecret(file: value!, key: "env \(name)", issues: &issues)
+            }
+            guard !suffix.isEmpty, let value else { continue }
+            config.kafka.properties[suffix.lowercased().replacingOccurrences(of: "_", with: ".")] = value
+        }
+    }
+
+    static func envName(forProperty name: String) -> String {
+        name.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    static func parseBool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": true
+        case "false", "0", "no", "off": false
+        default: nil
+        }
+    }
+
+    func readSecret(file: String, key: String, issues: inout [ConfigIssue]) -> String? {
+        do {
+            // Trailing newlines are an artefact of `echo > file` and Kubernetes secret mounts.
+            let text = try readFile(file)
+            return String(text.reversed().drop { $0 == "\n" || $0 == "\r" }.reversed())
+        } catch {
+            issues.append(ConfigIssue(key: key, problem: "cannot read secret file \(file)"))
+            return nil
+        }
+    }
+
+    /// Where the YAML is broken and what libyaml says about it, never the text there. Yams' own
+    /// descriptions quote the offending line (for a duplicated key, the whole document), which
+    /// would print a secret sitting next to a typo into the terminal and the logs.
+    static func describe(yamlError error: any Error) -> String {
+        func at(_ mark: Mark) -> String { "line \(mark.line), column \(mark.column)" }
+        func phase(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> String {
+            // libyaml's context and problem are fixed phrases ("while scanning a quoted scalar").
+            "not valid YAML at \(at(mark)): \(problem)" + (context.map { " (\($0.text) started at \(at($0.mark)))" } ?? "")
+        }
+        guard let error = error as? YamlError else { return "not valid YAML" }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return phase(context, problem, mark)
+        case .reader(let problem, let offset, _, let yaml):
+            guard let offset else { return "not valid YAML: \(problem)" }
+            let before = yaml.prefix(offset)
+            let line = before.filter { $0 == "\n" }.count + 1
+            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            return "not valid YAML at line \(line), column \(column): \(problem)"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0.prefix(100))'" }.joined(separator: ", ")
+            return "key \(keys) appears more than once in the mapping at \(at(context.mark)); each key may be set once"
+        case .dataCouldNotBeDecoded:
+            return "not valid UTF-8"
+        default:
+            return "not valid YAML"
+        }
+    }
+}
