@@ -23,6 +23,13 @@ struct CommandStateMachine: Sendable {
         case refuse(CommandPlan, CommandError)
         /// Valid: claimed `received`, then sent to its venue.
         case send(CommandPlan)
+
+        var plan: CommandPlan? {
+            switch self {
+            case .deadLetterOnly: nil
+            case .refuse(let plan, _), .send(let plan): plan
+            }
+        }
     }
 
     /// What the machine waits for.
