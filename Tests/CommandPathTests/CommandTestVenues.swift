@@ -17,7 +17,7 @@ typealias CommandHarness = VenueCommandHarness<SFOXTestVenue>
 
 /// One venue behind the command path: its simulator on a loopback port and the real connector
 /// logged in to it, publishing into the harness's pipeline. `commandVenue` is what the service
-/// hands the processor for it (VenueBridgeService's `CommandVenues.make`).
+/// hands the processor for it (VenueBridgeService's venue modules, `start`).
 protocol CommandTestVenue: Sendable {
     static var id: VenueID { get }
     static var account: String { get }

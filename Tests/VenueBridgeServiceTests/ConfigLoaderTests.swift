@@ -179,7 +179,7 @@ struct FineryConfigTests {
         #expect(finery.apiKey == "key-1" && finery.apiSecret == "s3cret")
         #expect(config.redactedSummary["venues.finery.api_secret"] == "(set)")
         #expect(!config.redactedSummary.values.contains { $0.contains("s3cret") || $0.contains("key-1") })
-        let connector = try VenueConnectors.fineryConfiguration(finery)
+        let connector = try FineryModule.connectorConfiguration(finery)
         #expect(connector.link.deadLinkTimeout == .seconds(30) && connector.link.reconnect.maxAttempts == 5)
         #expect(connector.link.reconnect.initialDelay == .milliseconds(100) && connector.link.tlsVerify)
         #expect(!connector.bindPositions && connector.bindBooks)
@@ -227,7 +227,7 @@ struct SFOXConfigTests {
         #expect(sfox.enabled && sfox.link.url == "wss://ws.sfox.com/ws" && sfox.apiKey == "sfox-key")
         #expect(sfox.instruments.map(\.venueId) == ["btcusd", "ethusd"])
         #expect(!config.redactedSummary.values.contains { $0.contains("sfox-key") })
-        let connector = try VenueConnectors.sfoxConfiguration(sfox)
+        let connector = try SFOXModule.connectorConfiguration(sfox)
         #expect(connector.marketDataLink.pingInterval == .seconds(30) && connector.marketDataLink.deadLinkTimeout == .seconds(60))
         #expect(connector.subscribeBooks && !connector.subscribeTrades && !connector.subscribeTicker && connector.netPriceBooks)
         #expect(connector.apiKey == "sfox-key" && connector.restBaseURL == "https://api.sfox.com/v1")
@@ -237,7 +237,7 @@ struct SFOXConfigTests {
     @Test("market data only needs no key; the account feed without a key, secrets in YAML and bad URLs are reported")
     func rejects() throws {
         let publicOnly = try load("venues:\n  sfox:\n    enabled: true\n    instruments: {btcusd: BTC-USD}\n    feeds: [books, trades]\n")
-        #expect(try VenueConnectors.sfoxConfiguration(publicOnly.venues.sfox).apiKey == nil)
+        #expect(try SFOXModule.connectorConfiguration(publicOnly.venues.sfox).apiKey == nil)
         let yaml = """
         venues:
           sfox:
@@ -288,7 +288,7 @@ struct T4ConfigTests {
         #expect(t4.enabled && t4.apiKey == "t4-key" && t4.markets.map(\.symbol) == ["ES-M25", "NQ-M25"])
         #expect(config.redactedSummary["venues.t4.api_key"] == "(set)" && config.redactedSummary["venues.t4.user"] == "(none)")
         #expect(!config.redactedSummary.values.contains { $0.contains("t4-key") })
-        let connector = VenueConnectors.t4Configuration(t4)
+        let connector = T4Module.connectorConfiguration(t4)
         #expect(connector.credentials == .apiKey("t4-key"))
         #expect(connector.link.url == "wss://wss-sim.t4login.com/v1")
         #expect(connector.link.pingInterval == .seconds(20) && connector.link.deadLinkTimeout == .seconds(60))
@@ -301,7 +301,7 @@ struct T4ConfigTests {
         let yaml = Self.section() + "    firm: DEMO\n    app_name: VenueBridge\n"
         let env = ["VB_T4_USERNAME": "demo", "VB_T4_PASSWORD": "demo-password", "VB_T4_APP_LICENSE_FILE": "/license", "VB_T4_URL": "ws://127.0.0.1:9300/v1"]
         let config = try load(yaml, env: env, files: ["/license": "license-0042\n"])
-        let connector = VenueConnectors.t4Configuration(config.venues.t4)
+        let connector = T4Module.connectorConfiguration(config.venues.t4)
         #expect(connector.credentials == .password(firm: "DEMO", username: "demo", password: "demo-password", appName: "VenueBridge", appLicense: "license-0042"))
         #expect(connector.link.url == "ws://127.0.0.1:9300/v1")
         #expect(config.redactedSummary["venues.t4.user"] == "DEMO/demo via VenueBridge")

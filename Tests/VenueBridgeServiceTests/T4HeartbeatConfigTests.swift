@@ -7,12 +7,12 @@ struct T4HeartbeatConfigTests {
 
     @Test("heartbeat_interval_ms: the notes' 20 s by default, configurable, and never mistaken for the WebSocket ping")
     func heartbeatInterval() throws {
-        let defaults = VenueConnectors.t4Configuration(try loadVenueConfig(Self.yaml, env: [:], files: ["/key": "k"]).venues.t4)
+        let defaults = T4Module.connectorConfiguration(try loadVenueConfig(Self.yaml, env: [:], files: ["/key": "k"]).venues.t4)
         #expect(defaults.heartbeatInterval == .seconds(20))
 
         let tuned = try loadVenueConfig(Self.yaml + "    heartbeat_interval_ms: 5000\n    ping_interval_ms: 7000\n    dead_link_timeout_ms: 30000\n",
                                         env: [:], files: ["/key": "k"])
-        let connector = VenueConnectors.t4Configuration(tuned.venues.t4)
+        let connector = T4Module.connectorConfiguration(tuned.venues.t4)
         #expect(connector.heartbeatInterval == .seconds(5))
         #expect(connector.link.pingInterval == .seconds(7), "the WebSocket ping keeps its own setting")
     }

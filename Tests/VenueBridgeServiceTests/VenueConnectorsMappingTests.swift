@@ -10,9 +10,9 @@ struct VenueConnectorsMappingTests {
     func duplicateInstrument() {
         var finery = BridgeConfig.Finery()
         finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "XBT-USD", symbol: "BTC-USD")]
-        #expect(throws: InstrumentMap.DuplicateMapping.self) { try VenueConnectors.fineryConfiguration(finery) }
+        #expect(throws: InstrumentMap.DuplicateMapping.self) { try FineryModule.connectorConfiguration(finery) }
         var sfox = BridgeConfig.SFOX()
         sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "btcusd", symbol: "XBT-USD")]
-        #expect(throws: InstrumentMap.DuplicateMapping.self) { try VenueConnectors.sfoxConfiguration(sfox) }
+        #expect(throws: InstrumentMap.DuplicateMapping.self) { try SFOXModule.connectorConfiguration(sfox) }
     }
 }

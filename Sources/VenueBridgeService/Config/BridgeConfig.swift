@@ -2,7 +2,6 @@ public import EventBus
 public import KafkaBus
 public import Logging
 public import RedisBus
-public import T4Connector
 public import VenueBridgeCore
 import VenueConnector
 
@@ -83,95 +82,6 @@ public struct BridgeConfig: Sendable {
         public var reconnectMaxAttempts: Int = 0
     }
 
-    /// Finery Markets (`venues.finery`).
-    public struct Finery: Sendable, Equatable {
-        public var enabled: Bool = false
-        public var link: VenueLink = {
-            var link = VenueLink()
-            link.url = "wss://trade.finerymarkets.com/ws"
-            return link
-        }()
-        public var account: String = "default"
-        /// Venue instrument id → normalized symbol, in config order.
-        public var instruments: [InstrumentMapping] = []
-        public var feeds: Set<FineryFeed> = Set(FineryFeed.allCases)
-        public var publishTicker: Bool = true
-        public var cancelOnDisconnect: Bool = true
-        /// From `VB_FINERY_API_KEY[_FILE]` or `api_key_file`.
-        public var apiKey: String?
-        /// From `VB_FINERY_API_SECRET[_FILE]` or `api_secret_file`.
-        public var apiSecret: String?
-    }
-
-    /// sFOX (`venues.sfox`). Public market data needs no key; private feeds and orders do.
-    public struct SFOX: Sendable, Equatable {
-        public var enabled: Bool = false
-        public var link: VenueLink = {
-            var link = VenueLink()
-            link.url = "wss://ws.sfox.com/ws"
-            link.pingIntervalMs = 30_000
-            link.deadLinkTimeoutMs = 60_000
-            return link
-        }()
-        public var restURL: String = "https://api.sfox.com/v1"
-        public var account: String = "default"
-        /// sFOX pair (`btcusd`) → normalized symbol, in config order.
-        public var instruments: [InstrumentMapping] = []
-        public var feeds: Set<SFOXFeed> = Set(SFOXFeed.allCases)
-        /// `orderbook.net.<pair>` (fee-adjusted) instead of `orderbook.sfox.<pair>`.
-        public var netPriceBooks: Bool = false
-        public var publishTicker: Bool = true
-        public var enterprise: Bool = false
-        /// From `VB_SFOX_API_KEY[_FILE]` or `api_key_file`. Without it: market data only.
-        public var apiKey: String?
-    }
-
-    /// Plus500 Futures / T4 (`venues.t4`). The venue has no public market data: every session
-    /// logs in, with an API key or with a user and a registered application.
-    public struct T4: Sendable, Equatable {
-        public var enabled: Bool = false
-        /// No default URL: a guess between live (`wss://wss.t4login.com/v1`) and the venue's own
-        /// simulator (`wss://wss-sim.t4login.com/v1`) would send orders to the wrong one.
-        /// Keep-alive at the house heartbeat (20 s, dead after 60 s of silence), as the connector does.
-        public var link: VenueLink = {
-            var link = VenueLink()
-            link.pingIntervalMs = 20_000
-            link.deadLinkTimeoutMs = 60_000
-            return link
-        }()
-        /// The connector's own market type: the config adds nothing to T4's three ids and our symbol.
-        public var markets: [T4Market] = []
-        /// Off: market data only (no executions, positions or order entry).
-        public var subscribeAccounts: Bool = true
-        public var publishTicker: Bool = true
-        public var loginRetryDelayMs: Int = 30_000
-        /// The application heartbeat period (`Heartbeat` protobuf messages, not WebSocket pings):
-        /// nil is the notes' 20 s. The connector heartbeats faster on its own when the venue's
-        /// heartbeats arrive more often than this.
-        public var heartbeatIntervalMs: Int?
-        /// From `VB_T4_API_KEY[_FILE]` or `api_key_file`.
-        public var apiKey: String?
-        /// The password login; `firm`, `username` and `appName` are not secrets and may be in YAML.
-        public var firm: String?
-        public var username: String?
-        /// From `VB_T4_PASSWORD[_FILE]` or `password_file`.
-        public var password: String?
-        public var appName: String?
-        /// From `VB_T4_APP_LICENSE[_FILE]` or `app_license_file`.
-        public var appLicense: String?
-
-        /// True when any part of the password login is set, so a half-configured one is reported.
-        var hasPasswordLogin: Bool { [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) } }
-    }
-
-    public enum SFOXFeed: String, Sendable, CaseIterable, Hashable {
-        case books, trades, ticker, account
-    }
-
-    public enum FineryFeed: String, Sendable, CaseIterable, Hashable {
-        case books, instruments, orders, positions
-    }
-
     public struct InstrumentMapping: Sendable, Equatable {
         public var venueId: String
         public var symbol: String
@@ -209,9 +119,7 @@ public struct BridgeConfig: Sendable {
 
         /// The consumer runs when enabled and some configured venue takes orders.
         public func runsConsumer(_ config: BridgeConfig) -> Bool {
-            let venues = config.venues
-            let sfoxOrders = venues.sfox.enabled && venues.sfox.feeds.contains(.account) && venues.sfox.apiKey != nil
-            return enabled && (venues.finery.enabled || sfoxOrders || (venues.t4.enabled && venues.t4.subscribeAccounts))
+            enabled && VenueModules.all.contains { $0.takesOrders(config) }
         }
     }
 
@@ -244,21 +152,11 @@ public struct BridgeConfig: Sendable {
             "redis": redis.enabled ? "\(redis.host):\(redis.port)/\(redis.database)" : "disabled",
             "redis.password": redis.password == nil ? "(none)" : "(set)",
             "synthetic": synthetic.enabled ? "\(synthetic.venue) \(synthetic.instruments)" : "disabled",
-            "venues.finery": venues.finery.enabled ? "\(url(venues.finery.link.url)) \(venues.finery.instruments.map(\.symbol))" : "disabled",
-            "venues.finery.api_key": venues.finery.apiKey == nil ? "(none)" : "(set)",
-            "venues.finery.api_secret": venues.finery.apiSecret == nil ? "(none)" : "(set)",
-            "venues.sfox": venues.sfox.enabled
-                ? "\(url(venues.sfox.link.url)) \(url(venues.sfox.restURL)) \(venues.sfox.instruments.map(\.symbol))" : "disabled",
-            "venues.sfox.api_key": venues.sfox.apiKey == nil ? "(none)" : "(set)",
-            "venues.t4": venues.t4.enabled ? "\(url(venues.t4.link.url)) \(venues.t4.markets.map(\.symbol))" : "disabled",
-            "venues.t4.api_key": venues.t4.apiKey == nil ? "(none)" : "(set)",
-            "venues.t4.user": venues.t4.hasPasswordLogin ? "\(venues.t4.firm ?? "?")/\(venues.t4.username ?? "?") via \(venues.t4.appName ?? "?")" : "(none)",
-            "venues.t4.password": venues.t4.password == nil ? "(none)" : "(set)",
-            "venues.t4.app_license": venues.t4.appLicense == nil ? "(none)" : "(set)",
             "commands": commands.enabled
                 ? "group \(commands.groupID), venue_unavailable \(commands.venueUnavailable.rawValue), \(commands.limits.count) limits"
                 : "disabled",
         ]
+        for module in VenueModules.all { summary.merge(module.summary(self)) { _, venue in venue } }
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = KafkaPropertyPolicy.isPrintable(name) ? url(value) : "(set)"
         }

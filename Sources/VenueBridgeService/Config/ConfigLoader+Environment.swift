@@ -11,7 +11,11 @@ extension ConfigLoader {
     // MARK: Environment
 
     /// The environment variables we read, for docs and `check-config`.
-    public static let environmentVariables: [(name: String, meaning: String)] = [
+    public static var environmentVariables: [(name: String, meaning: String)] {
+        serviceEnvironmentVariables + VenueModules.all.flatMap { $0.environmentVariables }
+    }
+
+    static let serviceEnvironmentVariables: [(name: String, meaning: String)] = [
         ("VB_CONFIG", "path of the YAML config file (same as --config)"),
         ("VB_LOG_LEVEL", "log.level"), ("VB_LOG_FORMAT", "log.format"),
         ("VB_HTTP_HOST", "http.host"), ("VB_HTTP_PORT", "http.port"),
@@ -21,16 +25,6 @@ extension ConfigLoader {
         ("VB_KAFKA_PROP_<NAME>_FILE", "the same, read from a file (secrets)"),
         ("VB_REDIS_ENABLED", "redis.enabled"), ("VB_REDIS_HOST", "redis.host"), ("VB_REDIS_PORT", "redis.port"),
         ("VB_REDIS_PASSWORD", "Redis password (secret)"), ("VB_REDIS_PASSWORD_FILE", "file holding the Redis password"),
-        ("VB_FINERY_ENABLED", "venues.finery.enabled"), ("VB_FINERY_URL", "venues.finery.url"),
-        ("VB_FINERY_API_KEY", "Finery API key (secret)"), ("VB_FINERY_API_KEY_FILE", "file holding the Finery API key"),
-        ("VB_FINERY_API_SECRET", "Finery API secret (secret)"), ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
-        ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"), ("VB_SFOX_REST_URL", "venues.sfox.rest_url"),
-        ("VB_SFOX_API_KEY", "sFOX API key (secret)"), ("VB_SFOX_API_KEY_FILE", "file holding the sFOX API key"),
-        ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
-        ("VB_T4_API_KEY", "T4 API key (secret)"), ("VB_T4_API_KEY_FILE", "file holding the T4 API key"),
-        ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"), ("VB_T4_APP_NAME", "venues.t4.app_name"),
-        ("VB_T4_PASSWORD", "T4 password (secret)"), ("VB_T4_PASSWORD_FILE", "file holding the T4 password"),
-        ("VB_T4_APP_LICENSE", "T4 application license (secret)"), ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
         ("VB_COMMANDS_ENABLED", "commands.enabled"), ("VB_COMMANDS_INSTANCE_ID", "commands.instance_id (default: the host name)"),
     ]
 
@@ -55,22 +49,9 @@ extension ConfigLoader {
         env("VB_REDIS_HOST") { v in config.redis.host = v; return nil }
         env("VB_REDIS_PORT") { v in Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
         secret("VB_REDIS_PASSWORD", into: \.redis.password)
-        env("VB_FINERY_ENABLED") { v in Self.parseBool(v).map { config.venues.finery.enabled = $0; return nil } ?? "must be true or false" }
-        env("VB_FINERY_URL") { v in config.venues.finery.link.url = v; return nil }
-        secret("VB_FINERY_API_KEY", into: \.venues.finery.apiKey)
-        secret("VB_FINERY_API_SECRET", into: \.venues.finery.apiSecret)
-        env("VB_SFOX_ENABLED") { v in Self.parseBool(v).map { config.venues.sfox.enabled = $0; return nil } ?? "must be true or false" }
-        env("VB_SFOX_URL") { v in config.venues.sfox.link.url = v; return nil }
-        env("VB_SFOX_REST_URL") { v in config.venues.sfox.restURL = v; return nil }
-        secret("VB_SFOX_API_KEY", into: \.venues.sfox.apiKey)
-        env("VB_T4_ENABLED") { v in Self.parseBool(v).map { config.venues.t4.enabled = $0; return nil } ?? "must be true or false" }
-        env("VB_T4_URL") { v in config.venues.t4.link.url = v; return nil }
-        env("VB_T4_FIRM") { v in config.venues.t4.firm = v; return nil }
-        env("VB_T4_USERNAME") { v in config.venues.t4.username = v; return nil }
-        env("VB_T4_APP_NAME") { v in config.venues.t4.appName = v; return nil }
-        secret("VB_T4_API_KEY", into: \.venues.t4.apiKey)
-        secret("VB_T4_PASSWORD", into: \.venues.t4.password)
-        secret("VB_T4_APP_LICENSE", into: \.venues.t4.appLicense)
+        var overrides = EnvironmentOverrides(environment: environment, loader: self)
+        for module in VenueModules.all { module.applyEnvironment(&overrides, into: &config) }
+        issues += overrides.issues
         env("VB_COMMANDS_ENABLED") { v in Self.parseBool(v).map { config.commands.enabled = $0; return nil } ?? "must be true or false" }
         env("VB_COMMANDS_INSTANCE_ID") { v in config.commands.instanceID = v; return nil }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {

@@ -131,54 +131,8 @@ public struct ConfigLoader {
             config.synthetic.seed = UInt64(seed)
         }
         reader.section("venues") { v in
-            v.section("finery") { r in
-                var finery = config.venues.finery
-                r.bool("enabled", into: &finery.enabled)
-                readLink(&r, into: &finery.link)
-                r.string("account", into: &finery.account)
-                readInstruments(&r, into: &finery.instruments)
-                readFeeds(&r, into: &finery.feeds)
-                r.bool("publish_ticker", into: &finery.publishTicker)
-                r.bool("cancel_on_disconnect", into: &finery.cancelOnDisconnect)
-                rejectInlineSecrets(&r, ["api_key", "api_secret"], envPrefix: "VB_FINERY_")
-                readSecretFile(&r, "api_key_file", into: &finery.apiKey)
-                readSecretFile(&r, "api_secret_file", into: &finery.apiSecret)
-                config.venues.finery = finery
-            }
-            v.section("sfox") { r in
-                var sfox = config.venues.sfox
-                r.bool("enabled", into: &sfox.enabled)
-                readLink(&r, into: &sfox.link)
-                r.string("rest_url", into: &sfox.restURL)
-                r.string("account", into: &sfox.account)
-                readInstruments(&r, into: &sfox.instruments)
-                readFeeds(&r, into: &sfox.feeds)
-                r.bool("net_price_books", into: &sfox.netPriceBooks)
-                r.bool("publish_ticker", into: &sfox.publishTicker)
-                r.bool("enterprise", into: &sfox.enterprise)
-                rejectInlineSecrets(&r, ["api_key"], envPrefix: "VB_SFOX_")
-                readSecretFile(&r, "api_key_file", into: &sfox.apiKey)
-                config.venues.sfox = sfox
-            }
-            v.section("t4") { r in
-                var t4 = config.venues.t4
-                r.bool("enabled", into: &t4.enabled)
-                readLink(&r, into: &t4.link)
-                readT4Markets(&r, into: &t4.markets)
-                r.bool("subscribe_accounts", into: &t4.subscribeAccounts)
-                r.bool("publish_ticker", into: &t4.publishTicker)
-                // At least a second: a quick retry of a refused password can lock the user out.
-                r.int("login_retry_delay_ms", in: 1_000...3_600_000, into: &t4.loginRetryDelayMs)
-                // The venue drops a client silent for three of its intervals; under a second is noise.
-                r.optionalInt("heartbeat_interval_ms", in: 1_000...600_000, into: &t4.heartbeatIntervalMs)
-                r.optionalString("firm", into: &t4.firm)
-                r.optionalString("username", into: &t4.username)
-                r.optionalString("app_name", into: &t4.appName)
-                rejectInlineSecrets(&r, ["api_key", "password", "app_license"], envPrefix: "VB_T4_")
-                readSecretFile(&r, "api_key_file", into: &t4.apiKey)
-                readSecretFile(&r, "password_file", into: &t4.password)
-                readSecretFile(&r, "app_license_file", into: &t4.appLicense)
-                config.venues.t4 = t4
+            for module in VenueModules.all {
+                v.section(module.id.rawValue) { r in module.read(&r, loader: self, into: &config) }
             }
         }
         reader.section("commands") { r in
@@ -227,7 +181,7 @@ public struct ConfigLoader {
     }
 
     /// `feeds: [...]`: a list of a venue's feed names; unknown names are reported with the valid ones.
-    private func readFeeds<Feed: RawRepresentable & CaseIterable & Hashable>(_ r: inout ConfigReader, into feeds: inout Set<Feed>) where Feed.RawValue == String {
+    func readFeeds<Feed: RawRepresentable & CaseIterable & Hashable>(_ r: inout ConfigReader, into feeds: inout Set<Feed>) where Feed.RawValue == String {
         var names = feeds.map(\.rawValue).sorted()
         r.stringList("feeds", into: &names)
         feeds = []
@@ -242,49 +196,22 @@ public struct ConfigLoader {
     }
 
     /// `instruments: {venue id: symbol}`, appended in venue-id order.
-    private func readInstruments(_ r: inout ConfigReader, into instruments: inout [BridgeConfig.InstrumentMapping]) {
+    func readInstruments(_ r: inout ConfigReader, into instruments: inout [BridgeConfig.InstrumentMapping]) {
         for (venueId, symbol, _) in r.stringMap("instruments") {
             instruments.append(.init(venueId: venueId, symbol: symbol))
         }
         instruments.sort { $0.venueId < $1.venueId }
     }
 
-    /// `markets: [{symbol, exchange_id, contract_id, market_id}]`. T4 subscribes with all three ids
-    /// and never lets us derive one from another, so each is required; a repeated symbol or market
-    /// id would put two books into one stream or subscribe one market twice.
-    private func readT4Markets(_ r: inout ConfigReader, into markets: inout [T4Market]) {
-        let fields: [(key: String, field: WritableKeyPath<T4Market, String>)] = [
-            ("symbol", \.symbol), ("exchange_id", \.exchangeID), ("contract_id", \.contractID), ("market_id", \.marketID),
-        ]
-        var firstUse: [String: [String: String]] = [:]  // key → value → where it was first set
-        r.mappingList("markets") { m in
-            var market = T4Market(symbol: "", exchangeID: "", contractID: "", marketID: "")
-            for (key, field) in fields {
-                m.string(key, into: &market[keyPath: field])
-                let value = market[keyPath: field]
-                if value.trimmingCharacters(in: .whitespaces).isEmpty {
-                    m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "must be set (not empty)"))
-                } else if key == "symbol" || key == "market_id" {
-                    if let first = firstUse[key]?[value] {
-                        m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "'\(value)' is already used by \(first)"))
-                    } else {
-                        firstUse[key, default: [:]][value] = m.keyPath(key)
-                    }
-                }
-            }
-            markets.append(market)
-        }
-    }
-
     /// `<name>_file: PATH`: the secret is read from that file (its problems reported under the key).
-    private func readSecretFile(_ r: inout ConfigReader, _ key: String, into secret: inout String?) {
+    func readSecretFile(_ r: inout ConfigReader, _ key: String, into secret: inout String?) {
         var file: String?
         r.optionalString(key, into: &file)
         if let file { secret = readSecret(file: file, key: r.keyPath(key), issues: &r.issues) }
     }
 
     /// Venue secrets never come from the YAML file: each one present is an error naming the way in.
-    private func rejectInlineSecrets(_ r: inout ConfigReader, _ keys: [String], envPrefix: String) {
+    func rejectInlineSecrets(_ r: inout ConfigReader, _ keys: [String], envPrefix: String) {
         for secret in keys where r.has(secret) {
             r.issues.append(ConfigIssue(key: r.keyPath(secret), problem: "is a secret: use \(envPrefix)\(secret.uppercased()) or \(secret)_file"))
             r.markUsed(secret)
@@ -292,7 +219,7 @@ public struct ConfigLoader {
     }
 
     /// `venues.<id>` link settings shared by every WebSocket venue.
-    private func readLink(_ r: inout ConfigReader, into link: inout BridgeConfig.VenueLink) {
+    func readLink(_ r: inout ConfigReader, into link: inout BridgeConfig.VenueLink) {
         r.string("url", into: &link.url)
         r.bool("tls_verify", into: &link.tlsVerify)
         r.optionalString("ca_file", into: &link.caFile)

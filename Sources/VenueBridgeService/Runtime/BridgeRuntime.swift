@@ -1,11 +1,8 @@
 public import EventBus
-public import FineryConnector
 public import KafkaBus
 public import Logging
 public import Prometheus
 public import RedisBus
-public import SFOXConnector
-public import T4Connector
 import VenueBridgeCore
 import ServiceLifecycle
 
@@ -23,12 +20,8 @@ public struct BridgeRuntime {
     public let readiness: Readiness
     /// What sources publish into: the publisher, with venue status tracked for readiness.
     public let sink: any EventSink
-    /// The Finery connector (also its order-entry interface), when enabled.
-    public let finery: FineryConnector?
-    /// The sFOX connector (order entry when it has an API key), when enabled.
-    public let sfox: SFOXConnector?
-    /// The T4 connector (order entry when it subscribes accounts), when enabled.
-    public let t4: T4Connector?
+    /// The enabled venues, built, in `VenueModules.all` order.
+    let venues: [(id: VenueID, started: StartedVenue)]
     private let registry: PrometheusCollectorRegistry
 
     public init(config: BridgeConfig, registry: PrometheusCollectorRegistry, logger: Logger) throws {
@@ -51,22 +44,13 @@ public struct BridgeRuntime {
             ),
             kafka: producer, redis: redis, logger: logger
         )
-        var expected: Set<VenueID> = config.synthetic.enabled ? [config.synthetic.venue] : []
-        if config.venues.finery.enabled { expected.insert(.finery) }
-        if config.venues.sfox.enabled { expected.insert(.sfox) }
-        if config.venues.t4.enabled { expected.insert(.t4) }
-        let venues = VenueStateBoard(expected: expected)
-        readiness = Readiness(venues: venues)
-        sink = StatusTrackingSink(inner: publisher, board: venues)
-        finery = config.venues.finery.enabled
-            ? try FineryConnector(configuration: VenueConnectors.fineryConfiguration(config.venues.finery), sink: sink, logger: logger)
-            : nil
-        sfox = config.venues.sfox.enabled
-            ? try SFOXConnector(configuration: VenueConnectors.sfoxConfiguration(config.venues.sfox), sink: sink, logger: logger)
-            : nil
-        t4 = config.venues.t4.enabled
-            ? T4Connector(configuration: VenueConnectors.t4Configuration(config.venues.t4), sink: sink, logger: logger)
-            : nil
+        let enabled = VenueModules.all.filter { $0.isEnabled(config) }
+        let expected = Set(enabled.map { $0.id }).union(config.synthetic.enabled ? [config.synthetic.venue] : [])
+        let board = VenueStateBoard(expected: expected)
+        readiness = Readiness(venues: board)
+        let sink = StatusTrackingSink(inner: publisher, board: board)
+        self.sink = sink
+        venues = try enabled.map { module in (module.id, try module.start(config, sink: sink, logger: logger)) }
     }
 
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
@@ -81,9 +65,7 @@ public struct BridgeRuntime {
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: publisherService), essential(http)]
-        if let finery { services.append(essential(finery.supervisor())) }
-        if let sfox { services.append(essential(sfox)) }
-        if let t4 { services.append(essential(t4.supervisor())) }
+        for venue in venues { services += venue.started.services.map(essential) }
         if config.synthetic.enabled {
             services.append(essential(SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger)))
         }
@@ -93,8 +75,9 @@ public struct BridgeRuntime {
             // The loader refuses this; the demo without redis-server gets here.
             logger.warning("command consumer off: it needs Redis for its idempotency records")
         } else if config.commands.runsConsumer(config) {
-            let venues = CommandVenues.make(config: config, finery: finery, sfox: sfox, t4: t4)
-            services.append(essential(CommandService(config: config, venues: venues, publisher: publisher, producer: producer, logger: logger)))
+            // The venues that take orders as configured (e.g. sFOX only with its account feed).
+            let orderVenues = Dictionary(uniqueKeysWithValues: venues.compactMap { venue in venue.started.commandVenue.map { (venue.id, $0) } })
+            services.append(essential(CommandService(config: config, venues: orderVenues, publisher: publisher, producer: producer, logger: logger)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -1,0 +1,200 @@
+import CommandPath
+import EventBus
+import Logging
+public import T4Connector
+import VenueBridgeCore
+import VenueConnector
+
+extension BridgeConfig {
+    /// Plus500 Futures / T4 (`venues.t4`). The venue has no public market data: every session
+    /// logs in, with an API key or with a user and a registered application.
+    public struct T4: Sendable, Equatable {
+        public var enabled: Bool = false
+        /// No default URL: a guess between live (`wss://wss.t4login.com/v1`) and the venue's own
+        /// simulator (`wss://wss-sim.t4login.com/v1`) would send orders to the wrong one.
+        /// Keep-alive at the house heartbeat (20 s, dead after 60 s of silence), as the connector does.
+        public var link: VenueLink = {
+            var link = VenueLink()
+            link.pingIntervalMs = 20_000
+            link.deadLinkTimeoutMs = 60_000
+            return link
+        }()
+        /// The connector's own market type: the config adds nothing to T4's three ids and our symbol.
+        public var markets: [T4Market] = []
+        /// Off: market data only (no executions, positions or order entry).
+        public var subscribeAccounts: Bool = true
+        public var publishTicker: Bool = true
+        public var loginRetryDelayMs: Int = 30_000
+        /// The application heartbeat period (`Heartbeat` protobuf messages, not WebSocket pings):
+        /// nil is the notes' 20 s. The connector heartbeats faster on its own when the venue's
+        /// heartbeats arrive more often than this.
+        public var heartbeatIntervalMs: Int?
+        /// From `VB_T4_API_KEY[_FILE]` or `api_key_file`.
+        public var apiKey: String?
+        /// The password login; `firm`, `username` and `appName` are not secrets and may be in YAML.
+        public var firm: String?
+        public var username: String?
+        /// From `VB_T4_PASSWORD[_FILE]` or `password_file`.
+        public var password: String?
+        public var appName: String?
+        /// From `VB_T4_APP_LICENSE[_FILE]` or `app_license_file`.
+        public var appLicense: String?
+
+        /// True when any part of the password login is set, so a half-configured one is reported.
+        var hasPasswordLogin: Bool { [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) } }
+    }
+}
+
+/// Plus500 Futures (T4) in the service: `venues.t4`, `VB_T4_*`, one protobuf socket with login,
+/// order entry when accounts are subscribed.
+enum T4Module: VenueModule {
+    static let id: VenueID = .t4
+    static let credentialsHint = "VB_T4_API_KEY[_FILE] or the password login (VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], …)"
+    static let environmentVariables: [(name: String, meaning: String)] = [
+        ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
+        ("VB_T4_API_KEY", "T4 API key (secret)"), ("VB_T4_API_KEY_FILE", "file holding the T4 API key"),
+        ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"), ("VB_T4_APP_NAME", "venues.t4.app_name"),
+        ("VB_T4_PASSWORD", "T4 password (secret)"), ("VB_T4_PASSWORD_FILE", "file holding the T4 password"),
+        ("VB_T4_APP_LICENSE", "T4 application license (secret)"), ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
+    ]
+
+    static func read(_ r: inout ConfigReader, loader: ConfigLoader, into config: inout BridgeConfig) {
+        var t4 = config.venues.t4
+        r.bool("enabled", into: &t4.enabled)
+        loader.readLink(&r, into: &t4.link)
+        readMarkets(&r, into: &t4.markets)
+        r.bool("subscribe_accounts", into: &t4.subscribeAccounts)
+        r.bool("publish_ticker", into: &t4.publishTicker)
+        // At least a second: a quick retry of a refused password can lock the user out.
+        r.int("login_retry_delay_ms", in: 1_000...3_600_000, into: &t4.loginRetryDelayMs)
+        // The venue drops a client silent for three of its intervals; under a second is noise.
+        r.optionalInt("heartbeat_interval_ms", in: 1_000...600_000, into: &t4.heartbeatIntervalMs)
+        r.optionalString("firm", into: &t4.firm)
+        r.optionalString("username", into: &t4.username)
+        r.optionalString("app_name", into: &t4.appName)
+        loader.rejectInlineSecrets(&r, ["api_key", "password", "app_license"], envPrefix: "VB_T4_")
+        loader.readSecretFile(&r, "api_key_file", into: &t4.apiKey)
+        loader.readSecretFile(&r, "password_file", into: &t4.password)
+        loader.readSecretFile(&r, "app_license_file", into: &t4.appLicense)
+        config.venues.t4 = t4
+    }
+
+    /// `markets: [{symbol, exchange_id, contract_id, market_id}]`. T4 subscribes with all three ids
+    /// and never lets us derive one from another, so each is required; a repeated symbol or market
+    /// id would put two books into one stream or subscribe one market twice.
+    private static func readMarkets(_ r: inout ConfigReader, into markets: inout [T4Market]) {
+        let fields: [(key: String, field: WritableKeyPath<T4Market, String>)] = [
+            ("symbol", \.symbol), ("exchange_id", \.exchangeID), ("contract_id", \.contractID), ("market_id", \.marketID),
+        ]
+        var firstUse: [String: [String: String]] = [:]  // key → value → where it was first set
+        r.mappingList("markets") { m in
+            var market = T4Market(symbol: "", exchangeID: "", contractID: "", marketID: "")
+            for (key, field) in fields {
+                m.string(key, into: &market[keyPath: field])
+                let value = market[keyPath: field]
+                if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                    m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "must be set (not empty)"))
+                } else if key == "symbol" || key == "market_id" {
+                    if let first = firstUse[key]?[value] {
+                        m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "'\(value)' is already used by \(first)"))
+                    } else {
+                        firstUse[key, default: [:]][value] = m.keyPath(key)
+                    }
+                }
+            }
+            markets.append(market)
+        }
+    }
+
+    static func applyEnvironment(_ overrides: inout EnvironmentOverrides, into config: inout BridgeConfig) {
+        overrides.bool("VB_T4_ENABLED", into: &config.venues.t4.enabled)
+        overrides.string("VB_T4_URL", into: &config.venues.t4.link.url)
+        overrides.optionalString("VB_T4_FIRM", into: &config.venues.t4.firm)
+        overrides.optionalString("VB_T4_USERNAME", into: &config.venues.t4.username)
+        overrides.optionalString("VB_T4_APP_NAME", into: &config.venues.t4.appName)
+        overrides.secret("VB_T4_API_KEY", into: &config.venues.t4.apiKey)
+        overrides.secret("VB_T4_PASSWORD", into: &config.venues.t4.password)
+        overrides.secret("VB_T4_APP_LICENSE", into: &config.venues.t4.appLicense)
+    }
+
+    /// An enabled `venues.t4`: a URL (no default), markets, and exactly one complete login, since
+    /// T4 has no public market data.
+    static func validate(_ config: BridgeConfig, loader: ConfigLoader, issues: inout [ConfigIssue]) {
+        let t4 = config.venues.t4
+        loader.validate(t4.link, section: "venues.t4",
+                        urlHint: "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)",
+                        credentials: credentialsHint, issues: &issues)
+        if t4.markets.isEmpty {
+            issues.append(ConfigIssue(key: "venues.t4.markets", problem: "must list at least one market ({symbol, exchange_id, contract_id, market_id})"))
+        }
+        let hasAPIKey = !(t4.apiKey?.isEmpty ?? true)
+        switch (hasAPIKey, t4.hasPasswordLogin) {
+        case (true, false):
+            break
+        case (true, true):
+            issues.append(ConfigIssue(key: "venues.t4.api_key", problem: "set either the API key or the password login (firm, username, password, app_name, app_license), not both"))
+        case (false, false):
+            issues.append(ConfigIssue(key: "venues.t4.api_key", problem: "missing: T4 has no public market data; set VB_T4_API_KEY or VB_T4_API_KEY_FILE, or the password login (VB_T4_FIRM, VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], VB_T4_APP_NAME, VB_T4_APP_LICENSE[_FILE])"))
+        case (false, true):
+            let parts: [(key: String, value: String?, from: String)] = [
+                ("firm", t4.firm, "VB_T4_FIRM or firm"), ("username", t4.username, "VB_T4_USERNAME or username"),
+                ("password", t4.password, "VB_T4_PASSWORD, VB_T4_PASSWORD_FILE or password_file"),
+                ("app_name", t4.appName, "VB_T4_APP_NAME or app_name"),
+                ("app_license", t4.appLicense, "VB_T4_APP_LICENSE, VB_T4_APP_LICENSE_FILE or app_license_file"),
+            ]
+            for part in parts where part.value?.isEmpty ?? true {
+                issues.append(ConfigIssue(key: "venues.t4.\(part.key)", problem: "missing for the password login: set \(part.from)"))
+            }
+        }
+    }
+
+    static func isEnabled(_ config: BridgeConfig) -> Bool { config.venues.t4.enabled }
+    static func urls(_ config: BridgeConfig) -> [(key: String, url: String)] { [("venues.t4.url", config.venues.t4.link.url)] }
+    static func symbols(_ config: BridgeConfig) -> [String] { config.venues.t4.markets.map(\.symbol) }
+    static func takesOrders(_ config: BridgeConfig) -> Bool { config.venues.t4.enabled && config.venues.t4.subscribeAccounts }
+
+    static func summary(_ config: BridgeConfig) -> [String: String] {
+        let t4 = config.venues.t4
+        return [
+            "venues.t4": t4.enabled ? "\(VenueURL.redactingCredentials(in: t4.link.url)) \(t4.markets.map(\.symbol))" : "disabled",
+            "venues.t4.api_key": t4.apiKey == nil ? "(none)" : "(set)",
+            "venues.t4.user": t4.hasPasswordLogin ? "\(t4.firm ?? "?")/\(t4.username ?? "?") via \(t4.appName ?? "?")" : "(none)",
+            "venues.t4.password": t4.password == nil ? "(none)" : "(set)",
+            "venues.t4.app_license": t4.appLicense == nil ? "(none)" : "(set)",
+        ]
+    }
+
+    /// The loader has validated the section (markets unique, exactly one complete login form).
+    static func connectorConfiguration(_ t4: BridgeConfig.T4) -> T4ConnectorConfiguration {
+        let credentials: T4Credentials = if let apiKey = t4.apiKey, !apiKey.isEmpty {
+            .apiKey(apiKey)
+        } else {
+            .password(firm: t4.firm ?? "", username: t4.username ?? "", password: t4.password ?? "", appName: t4.appName ?? "", appLicense: t4.appLicense ?? "")
+        }
+        var configuration = T4ConnectorConfiguration(url: t4.link.url, credentials: credentials, markets: t4.markets)
+        configuration.link = VenueLinkSettings(t4.link)
+        configuration.subscribeAccounts = t4.subscribeAccounts
+        configuration.publishTicker = t4.publishTicker
+        configuration.loginRetryDelay = .milliseconds(t4.loginRetryDelayMs)
+        if let heartbeat = t4.heartbeatIntervalMs { configuration.heartbeatInterval = .milliseconds(heartbeat) }
+        return configuration
+    }
+
+    static func start(_ config: BridgeConfig, sink: any EventSink, logger: Logger) throws -> StartedVenue {
+        let connector = T4Connector(configuration: connectorConfiguration(config.venues.t4), sink: sink, logger: logger)
+        var orders: CommandVenue?
+        if config.venues.t4.subscribeAccounts {
+            orders = CommandVenue(
+                entry: connector, instruments: Set(symbols(config)),
+                // The login names the accounts; before it does, the session wait decides.
+                accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
+                sessionState: { connector.control.state },
+                replace: { clientOrderId, account, quantity, price async throws(OrderEntryError) in
+                    try await connector.revise(clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
+                },
+                marketTimeInForce: .ioc
+            )
+        }
+        return StartedVenue(services: [connector.supervisor()], commandVenue: orders)
+    }
+}
