@@ -115,12 +115,14 @@ let package = Package(
         .target(
             name: "FineryWire",
             dependencies: ["VenueBridgeCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Venues/Finery/Wire",
             swiftSettings: strictSwift
         ),
-        .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
+        .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/SFOX/Wire", swiftSettings: strictSwift),
         .target(
             name: "T4Wire",
             dependencies: ["VenueBridgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/Venues/T4/Wire",
             exclude: ["Proto"],  // the .proto sources of Generated/ (scripts/generate-t4-proto)
             swiftSettings: strictSwift
         ),
@@ -137,6 +139,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            path: "Sources/Venues/SFOX/Connector",
             swiftSettings: strictSwift
         ),
         .target(
@@ -147,6 +150,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            path: "Sources/Venues/T4/Connector",
             swiftSettings: strictSwift
         ),
         .target(
@@ -170,6 +174,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Venues/SFOX/Simulator",
             swiftSettings: strictSwift
         ),
         .target(
@@ -182,6 +187,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Venues/T4/Simulator",
             swiftSettings: strictSwift
         ),
         .target(
@@ -192,6 +198,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            path: "Sources/Venues/Finery/Connector",
             swiftSettings: strictSwift
         ),
         .target(
@@ -204,6 +211,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Venues/Finery/Simulator",
             swiftSettings: strictSwift
         ),
         .target(

@@ -14,7 +14,7 @@
 // enums.tsv): the SUBSET of t4proto v1 the bridge and its simulator use. Field numbers, names,
 // types, labels and oneofs are exactly the venue's (that is the wire contract); messages and
 // envelope cases the bridge does not use are left out (they decode as unknown fields).
-// Swift code in Sources/T4Wire/Generated is generated from these files by
+// Swift code in Sources/Venues/T4/Wire/Generated is generated from these files by
 // scripts/generate-t4-proto; do not edit it by hand.
 
 public import SwiftProtobuf
