@@ -246,8 +246,7 @@ let package = Package(
         .executableTarget(
             name: "venue-bridge",
             dependencies: [
-                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "FinerySimulator", "SFOXSimulator", "T4Simulator",
-                "OrderCommands", "SimulatorKit",
+                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "OrderCommands", "SimulatorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

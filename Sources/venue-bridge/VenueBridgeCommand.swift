@@ -1,8 +1,5 @@
 import ArgumentParser
 import EventBus
-import FinerySimulator
-import SFOXSimulator
-import T4Simulator
 import Foundation
 import KafkaBus
 import Logging
@@ -89,56 +86,13 @@ struct Demo: AsyncParsableCommand {
         }
         config.http.host = "127.0.0.1"
         config.http.port = httpPort
-        // Finery: the real connector against the in-process simulator, with demo credentials.
-        let simulator = FinerySimulator(
-            configuration: .init(credentials: ["demo-key": "demo-secret"], updatesPerSecond: fineryUpdatesPerSecond),
-            logger: Logger(label: "venue-sim.finery")
+        let venues = try await DemoVenues.start(
+            &config, updatesPerSecond: [.finery: fineryUpdatesPerSecond, .sfox: sfoxUpdatesPerSecond, .t4: t4UpdatesPerSecond], logger: logger
         )
-        let simulatorPort = try await simulator.start()
-        config.venues.finery.enabled = true
-        config.venues.finery.link.url = "ws://127.0.0.1:\(simulatorPort)/ws"
-        config.venues.finery.apiKey = "demo-key"
-        config.venues.finery.apiSecret = "demo-secret"
-        config.venues.finery.account = "demo"
-        if config.venues.finery.instruments.isEmpty {
-            config.venues.finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "ETH-USD", symbol: "ETH-USD")]
-        }
-        // sFOX: both sockets and REST against the in-process simulator (WebSocket and REST on one port).
-        var sfoxSimulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: ["demo-key"])
-        sfoxSimulatorConfiguration.updatesPerSecond = sfoxUpdatesPerSecond
-        let sfoxSimulator = SFOXSimulator(configuration: sfoxSimulatorConfiguration, logger: Logger(label: "venue-sim.sfox"))
-        let sfoxPort = try await sfoxSimulator.start()
-        config.venues.sfox.enabled = true
-        config.venues.sfox.link.url = "ws://127.0.0.1:\(sfoxPort)/ws"
-        config.venues.sfox.restURL = "http://127.0.0.1:\(sfoxPort)/v1"
-        config.venues.sfox.apiKey = "demo-key"
-        config.venues.sfox.account = "demo"
-        if config.venues.sfox.instruments.isEmpty {
-            config.venues.sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "ethusd", symbol: "ETH-USD")]
-        }
-        // T4: the real connector logged in with an API key to the in-process simulator (protobuf
-        // over plain ws://), following the simulator's own markets.
-        var t4SimulatorConfiguration = T4SimulatorConfiguration(apiKeys: ["demo-key"])
-        t4SimulatorConfiguration.updatesPerSecond = t4UpdatesPerSecond
-        let t4Simulator = T4Simulator(configuration: t4SimulatorConfiguration, logger: Logger(label: "venue-sim.t4"))
-        _ = try await t4Simulator.start()
-        config.venues.t4.enabled = true
-        config.venues.t4.link.url = t4Simulator.url
-        config.venues.t4.apiKey = "demo-key"
-        // A password login from the environment would otherwise sit next to the demo's key.
-        config.venues.t4.firm = nil
-        config.venues.t4.username = nil
-        config.venues.t4.password = nil
-        config.venues.t4.appName = nil
-        config.venues.t4.appLicense = nil
-        if config.venues.t4.markets.isEmpty {
-            config.venues.t4.markets = t4SimulatorConfiguration.markets.map {
-                .init(symbol: Self.t4Symbol($0), exchangeID: $0.exchangeID, contractID: $0.contractID, marketID: $0.marketID)
-            }
-        }
         let runtime = try BridgeRuntime(config: config, registry: registry, logger: Logger(label: "venue-bridge"))
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
-        let banner = Self.banner(bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics, config: config)
+        let banner = Self.banner(bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics, config: config,
+                                 venues: venues)
         if let exitAfter {
             Task {
                 try await Task.sleep(for: .seconds(exitAfter))
@@ -148,30 +102,16 @@ struct Demo: AsyncParsableCommand {
         try await runtime.run(onHTTPRunning: { port in
             printLine(banner.replacingOccurrences(of: "{HTTP_PORT}", with: String(port)))
         })
-        await simulator.stop()
-        await sfoxSimulator.stop()
-        await t4Simulator.stop()
+        for venue in venues { await venue.stop() }
     }
 
-    /// `ES-M25`: the contract and its expiry month as a futures month code, so the demo's symbols
-    /// follow the simulator's markets instead of restating them.
-    static func t4Symbol(_ market: T4SimulatorConfiguration.Market) -> String {
-        let monthCodes = Array("FGHJKMNQUVXZ")
-        let month = Int(market.expiryDate) / 100 % 100
-        guard monthCodes.indices.contains(month - 1) else { return market.contractID }
-        let year = Int(market.expiryDate) / 10_000 % 100
-        return "\(market.contractID)-\(monthCodes[month - 1])\(year < 10 ? "0" : "")\(year)"
-    }
-
-    static func banner(bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig) -> String {
+    static func banner(bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig, venues: [DemoVenue]) -> String {
         let instrument = config.venues.finery.instruments.first?.symbol ?? "BTC-USD"
         let venue = VenueID.finery.rawValue
         var lines = [
             "",
             "VenueBridge demo is running. Ctrl-C stops it.",
-            "  Finery simulator: \(config.venues.finery.link.url)",
-            "  sFOX simulator: \(config.venues.sfox.link.url) and \(config.venues.sfox.restURL)",
-            "  T4 simulator: \(config.venues.t4.link.url)",
+        ] + venues.map { "  \($0.banner)" } + [
             "  Kafka bootstrap: \(bootstrap)",
             "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
             "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",

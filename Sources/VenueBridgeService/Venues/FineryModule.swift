@@ -1,6 +1,7 @@
 import CommandPath
 import EventBus
 import FineryConnector
+import FinerySimulator
 import Logging
 import VenueBridgeCore
 import VenueConnector
@@ -114,5 +115,22 @@ enum FineryModule: VenueModule {
             sessionState: { connector.control.state }, marketTimeInForce: .ioc
         )
         return StartedVenue(services: [connector.supervisor()], commandVenue: orders)
+    }
+
+    /// The real connector against the in-process simulator, with demo credentials.
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue {
+        let simulator = FinerySimulator(
+            configuration: .init(credentials: ["demo-key": "demo-secret"], updatesPerSecond: updatesPerSecond), logger: Logger(label: "venue-sim.finery")
+        )
+        let port = try await simulator.start()
+        config.venues.finery.enabled = true
+        config.venues.finery.link.url = "ws://127.0.0.1:\(port)/ws"
+        config.venues.finery.apiKey = "demo-key"
+        config.venues.finery.apiSecret = "demo-secret"
+        config.venues.finery.account = "demo"
+        if config.venues.finery.instruments.isEmpty {
+            config.venues.finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "ETH-USD", symbol: "ETH-USD")]
+        }
+        return DemoVenue(banner: "Finery simulator: \(config.venues.finery.link.url)", stop: { await simulator.stop() })
     }
 }

@@ -2,6 +2,7 @@ import CommandPath
 import EventBus
 import Logging
 import SFOXConnector
+import SFOXSimulator
 import VenueBridgeCore
 import VenueConnector
 
@@ -131,5 +132,22 @@ enum SFOXModule: VenueModule {
             )
         }
         return StartedVenue(services: [connector], commandVenue: orders)
+    }
+
+    /// Both sockets and REST against the in-process simulator (WebSocket and REST on one port).
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue {
+        var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: ["demo-key"])
+        simulatorConfiguration.updatesPerSecond = updatesPerSecond
+        let simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: Logger(label: "venue-sim.sfox"))
+        let port = try await simulator.start()
+        config.venues.sfox.enabled = true
+        config.venues.sfox.link.url = "ws://127.0.0.1:\(port)/ws"
+        config.venues.sfox.restURL = "http://127.0.0.1:\(port)/v1"
+        config.venues.sfox.apiKey = "demo-key"
+        config.venues.sfox.account = "demo"
+        if config.venues.sfox.instruments.isEmpty {
+            config.venues.sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "ethusd", symbol: "ETH-USD")]
+        }
+        return DemoVenue(banner: "sFOX simulator: \(config.venues.sfox.link.url) and \(config.venues.sfox.restURL)", stop: { await simulator.stop() })
     }
 }

@@ -2,6 +2,7 @@ import CommandPath
 import EventBus
 import Logging
 public import T4Connector
+import T4Simulator
 import VenueBridgeCore
 import VenueConnector
 
@@ -196,5 +197,39 @@ enum T4Module: VenueModule {
             )
         }
         return StartedVenue(services: [connector.supervisor()], commandVenue: orders)
+    }
+
+    /// The real connector logged in with an API key to the in-process simulator (protobuf over
+    /// plain ws://), following the simulator's own markets.
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue {
+        var simulatorConfiguration = T4SimulatorConfiguration(apiKeys: ["demo-key"])
+        simulatorConfiguration.updatesPerSecond = updatesPerSecond
+        let simulator = T4Simulator(configuration: simulatorConfiguration, logger: Logger(label: "venue-sim.t4"))
+        _ = try await simulator.start()
+        config.venues.t4.enabled = true
+        config.venues.t4.link.url = simulator.url
+        config.venues.t4.apiKey = "demo-key"
+        // A password login from the environment would otherwise sit next to the demo's key.
+        config.venues.t4.firm = nil
+        config.venues.t4.username = nil
+        config.venues.t4.password = nil
+        config.venues.t4.appName = nil
+        config.venues.t4.appLicense = nil
+        if config.venues.t4.markets.isEmpty {
+            config.venues.t4.markets = simulatorConfiguration.markets.map {
+                .init(symbol: symbol($0), exchangeID: $0.exchangeID, contractID: $0.contractID, marketID: $0.marketID)
+            }
+        }
+        return DemoVenue(banner: "T4 simulator: \(config.venues.t4.link.url)", stop: { await simulator.stop() })
+    }
+
+    /// `ES-M25`: the contract and its expiry month as a futures month code, so the demo's symbols
+    /// follow the simulator's markets instead of restating them.
+    static func symbol(_ market: T4SimulatorConfiguration.Market) -> String {
+        let monthCodes = Array("FGHJKMNQUVXZ")
+        let month = Int(market.expiryDate) / 100 % 100
+        guard monthCodes.indices.contains(month - 1) else { return market.contractID }
+        let year = Int(market.expiryDate) / 10_000 % 100
+        return "\(market.contractID)-\(monthCodes[month - 1])\(year < 10 ? "0" : "")\(year)"
     }
 }

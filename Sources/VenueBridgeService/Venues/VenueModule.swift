@@ -1,8 +1,8 @@
 import CommandPath
 import EventBus
-import Logging
+public import Logging
 import ServiceLifecycle
-import VenueBridgeCore
+public import VenueBridgeCore
 import VenueConnector
 
 /// One venue as the service wires it: its `venues.<id>` YAML keys, its `VB_<ID>_*` variables, its
@@ -41,6 +41,30 @@ protocol VenueModule: SendableMetatype {
     /// Builds the enabled venue: what runs, and its order entry for the command path (nil when it
     /// takes no orders as configured).
     static func start(_ config: BridgeConfig, sink: any EventSink, logger: Logger) throws -> StartedVenue
+
+    /// The demo: starts the venue's simulator on a free loopback port and points the section at
+    /// it (enabled, the simulator's credentials). `updatesPerSecond`: the simulator's pace.
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue
+}
+
+/// One venue's simulator, started for `venue-bridge demo`.
+public struct DemoVenue: Sendable {
+    /// The banner line naming where the simulator listens.
+    public var banner: String
+    public var stop: @Sendable () async -> Void
+}
+
+/// `venue-bridge demo`'s venues: every venue's simulator, with the real connector pointed at it.
+public enum DemoVenues {
+    /// Starts every venue's simulator and points its section of `config` at it. `updatesPerSecond`
+    /// sets a simulator's pace by venue (missing: 10).
+    public static func start(_ config: inout BridgeConfig, updatesPerSecond: [VenueID: Int], logger: Logger) async throws -> [DemoVenue] {
+        var started: [DemoVenue] = []
+        for module in VenueModules.all {
+            started.append(try await module.startDemo(&config, updatesPerSecond: updatesPerSecond[module.id] ?? 10, logger: logger))
+        }
+        return started
+    }
 }
 
 /// An enabled venue, built.
