@@ -51,10 +51,12 @@ extension VenueBench {
         let simulator = FinerySimulator(configuration: .init(credentials: ["bench": "bench-secret"]), logger: logger)
         let simulatorPort = try await simulator.start()
         let producer = try KafkaProducer(configuration: .init(properties: producerProperties), logger: logger)
-        let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger)
+        let publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger)
         let connector = FineryConnector(
-            configuration: .init(url: "ws://127.0.0.1:\(simulatorPort)/ws", apiKey: "bench", apiSecret: "bench-secret", account: "bench",
-                                 instruments: try InstrumentMap(identity: ["BTC-USD", "ETH-USD"])),
+            configuration: .init(
+                url: "ws://127.0.0.1:\(simulatorPort)/ws", apiKey: "bench", apiSecret: "bench-secret", account: "bench",
+                instruments: try InstrumentMap(identity: ["BTC-USD", "ETH-USD"])),
             sink: publisher, logger: logger
         )
         let supervisor = connector.supervisor()
@@ -66,42 +68,59 @@ extension VenueBench {
         // The command path, wired as CommandService wires it.
         let timed = TimedOrderEntry(inner: connector)
         let venues: [VenueID: CommandVenue] = [
-            .finery: CommandVenue(entry: timed, instruments: ["BTC-USD", "ETH-USD"], accounts: { ["bench"] },
-                                  sessionState: { connector.control.state }, marketTimeInForce: .ioc),
+            .finery: CommandVenue(
+                entry: timed, instruments: ["BTC-USD", "ETH-USD"], accounts: { ["bench"] },
+                sessionState: { connector.control.state }, marketTimeInForce: .ioc)
         ]
         let configuration = CommandPathConfiguration(topics: topics, groupID: "bench-commands", instanceID: "bench")
-        let redis = RedisRequestClient(endpoint: RedisEndpoint(port: redisPort, clientName: "venue-bench-commands"), logger: logger)
+        let redis = RedisRequestClient(
+            endpoint: RedisEndpoint(port: redisPort, clientName: "venue-bench-commands"), logger: logger)
         let store = IdempotencyStore(redis: redis, ttl: configuration.idempotencyTTL)
-        let processor = CommandProcessor(configuration: configuration, venues: venues, store: store, publisher: publisher, producer: producer, logger: logger)
+        let processor = CommandProcessor(
+            configuration: configuration, venues: venues, store: store, publisher: publisher, producer: producer,
+            logger: logger)
 
         let runID = UUID().uuidString.prefix(8).lowercased()
         let count = commands
 
         // Pass 1: the real consumer.
-        let consumerKeys = try await produceCommands(count, topic: topics.ordersCommand, keyPrefix: "bench-\(runID)-c", bootstrap: bootstrap, logger: logger)
+        let consumerKeys = try await produceCommands(
+            count, topic: topics.ordersCommand, keyPrefix: "bench-\(runID)-c", bootstrap: bootstrap, logger: logger)
         let consumer = CommandConsumer(
-            configuration: .init(properties: ["bootstrap.servers": bootstrap], topic: topics.ordersCommand, groupID: "bench-commands-\(runID)"),
+            configuration: .init(
+                properties: ["bootstrap.servers": bootstrap], topic: topics.ordersCommand,
+                groupID: "bench-commands-\(runID)"),
             processor: processor, logger: logger
         )
         let consuming = Task { try await consumer.run() }
         let passDeadline = ContinuousClock.now + .seconds(120)
-        while timed.calls(for: consumerKeys) < count, ContinuousClock.now < passDeadline { try await Task.sleep(for: .milliseconds(10)) }
+        while timed.calls(for: consumerKeys) < count, ContinuousClock.now < passDeadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         consuming.cancel()  // finishes the command in hand (answer published) first
         _ = await consuming.result
         let consumerCalls = timed.marks(for: consumerKeys).compactMap(\.called).sorted()
-        guard consumerCalls.count == count else { throw BenchError("pass 1: \(consumerCalls.count) of \(count) commands reached the venue in 120 s") }
+        guard consumerCalls.count == count else {
+            throw BenchError("pass 1: \(consumerCalls.count) of \(count) commands reached the venue in 120 s")
+        }
         let consumerRate = Double(count - 1) / (consumerCalls.last! - consumerCalls.first!).seconds
 
         // Pass 2: the same loop, timed.
-        let timedKeys = try await produceCommands(count, topic: timedTopic, keyPrefix: "bench-\(runID)-t", bootstrap: bootstrap, logger: logger)
-        let loop = try await timedConsumerLoop(count, topic: timedTopic, groupID: "bench-commands-timed-\(runID)", bootstrap: bootstrap, processor: processor, logger: logger)
+        let timedKeys = try await produceCommands(
+            count, topic: timedTopic, keyPrefix: "bench-\(runID)-t", bootstrap: bootstrap, logger: logger)
+        let loop = try await timedConsumerLoop(
+            count, topic: timedTopic, groupID: "bench-commands-timed-\(runID)", bootstrap: bootstrap,
+            processor: processor, logger: logger)
         let marks = timed.marks(for: timedKeys)
 
         // Every command answered once, accepted by the venue, record final and published.
         var statuses: [String: Int] = [:]
         for key in consumerKeys + timedKeys {
             let record = try await store.get(key)
-            let state = record.map { "\($0.record.state.rawValue)/\($0.record.answer?.status.rawValue ?? "-")\($0.record.published ? "" : "/unpublished")" } ?? "missing"
+            let state =
+                record.map {
+                    "\($0.record.state.rawValue)/\($0.record.answer?.status.rawValue ?? "-")\($0.record.published ? "" : "/unpublished")"
+                } ?? "missing"
             statuses[state, default: 0] += 1
         }
         let resting = await simulator.activeOrders(apiKey: "bench").count
@@ -111,7 +130,9 @@ extension VenueBench {
         var placeReturnedToAnswered: [Duration] = []
         var consumedToAnswered: [Duration] = []
         for (index, key) in timedKeys.enumerated() {
-            guard let handed = loop.handed[key], let done = loop.answered[key], let called = marks[index].called, let returned = marks[index].returned else {
+            guard let handed = loop.handed[key], let done = loop.answered[key], let called = marks[index].called,
+                let returned = marks[index].returned
+            else {
                 throw BenchError("pass 2: command \(key) has no complete timing")
             }
             consumedToPlace.append(called - handed)
@@ -122,21 +143,37 @@ extension VenueBench {
         let loopRate = Double(count) / loop.elapsed.seconds
 
         // Breakdown: the processor's Redis moves and the confirmed publish, one at a time.
-        let sampleReport = timed.lastReport ?? ExecutionReport(
-            account: "bench", clientOrderId: "1", side: .buy, orderType: .limit, timeInForce: .gtc, status: .new,
-            price: ExactDecimal(scaled: 3_000_000, scale: 2), quantity: ExactDecimal(scaled: 1, scale: 3), cumQty: .zero, leavesQty: ExactDecimal(scaled: 1, scale: 3)
-        )
-        let redisMoves = try await redisMoveLatencies(store: store, report: sampleReport, count: min(count, 1_000), runID: String(runID))
-        let confirmedHere = try await confirmedPublishLatencies(publisher: publisher, report: sampleReport, count: min(count, 1_000))
+        let sampleReport =
+            timed.lastReport
+            ?? ExecutionReport(
+                account: "bench", clientOrderId: "1", side: .buy, orderType: .limit, timeInForce: .gtc, status: .new,
+                price: ExactDecimal(scaled: 3_000_000, scale: 2), quantity: ExactDecimal(scaled: 1, scale: 3),
+                cumQty: .zero, leavesQty: ExactDecimal(scaled: 1, scale: 3)
+            )
+        let redisMoves = try await redisMoveLatencies(
+            store: store, report: sampleReport, count: min(count, 1_000), runID: String(runID))
+        let confirmedHere = try await confirmedPublishLatencies(
+            publisher: publisher, report: sampleReport, count: min(count, 1_000))
         let otherLinger = linger == "0" ? "5" : "0"
         let confirmedOther = try await confirmedPublishLatencies(
-            properties: ["bootstrap.servers": bootstrap, "linger.ms": otherLinger], topics: topics, report: sampleReport, count: min(count, 1_000), logger: logger
+            properties: ["bootstrap.servers": bootstrap, "linger.ms": otherLinger], topics: topics,
+            report: sampleReport, count: min(count, 1_000), logger: logger
         )
 
-        print("Command path: \(count) new_order commands per pass (GTC limit buys far from the market), Finery simulator over loopback WebSocket,")
-        print("  Redis idempotency records on a private redis-server, answers published confirmed to the mock cluster, producer linger.ms=\(linger)")
-        print(String(format: "  CommandConsumer (as the bridge runs it)      %8.0f commands/s  (first → last venue call)", consumerRate))
-        print(String(format: "  timed loop (same steps as CommandConsumer)   %8.0f commands/s  (%.2f s for %d)", loopRate, loop.elapsed.seconds, count))
+        print(
+            "Command path: \(count) new_order commands per pass (GTC limit buys far from the market), Finery simulator over loopback WebSocket,"
+        )
+        print(
+            "  Redis idempotency records on a private redis-server, answers published confirmed to the mock cluster, producer linger.ms=\(linger)"
+        )
+        print(
+            String(
+                format: "  CommandConsumer (as the bridge runs it)      %8.0f commands/s  (first → last venue call)",
+                consumerRate))
+        print(
+            String(
+                format: "  timed loop (same steps as CommandConsumer)   %8.0f commands/s  (%.2f s for %d)", loopRate,
+                loop.elapsed.seconds, count))
         print("  per command, timed loop (µs)                          p50      p90      p99      max")
         printPercentiles("consumed → place() called (≈ frame written)", consumedToPlace)
         printPercentiles("place() called → returned (venue round trip)", venueRoundTrip)
@@ -161,17 +198,23 @@ extension VenueBench {
     }
 
     /// `count` resting limit buys, each with its own idempotency key, produced and flushed.
-    func produceCommands(_ count: Int, topic: String, keyPrefix: String, bootstrap: String, logger: Logger) async throws -> [String] {
-        let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": bootstrap]), logger: logger)
+    func produceCommands(_ count: Int, topic: String, keyPrefix: String, bootstrap: String, logger: Logger) async throws
+        -> [String]
+    {
+        let producer = try KafkaProducer(
+            configuration: .init(properties: ["bootstrap.servers": bootstrap]), logger: logger)
         defer { producer.close(flushTimeout: .zero) }
         var keys: [String] = []
         for i in 0..<count {
             let key = "\(keyPrefix)-\(i)"
             let command = OrderCommand(
-                type: .newOrder, idempotencyKey: key, venue: .finery, account: "bench", instrument: "BTC-USD", side: .buy, orderType: .limit,
-                timeInForce: .gtc, quantity: ExactDecimal(scaled: 1, scale: 3), price: ExactDecimal(scaled: 3_000_000 + Int64(i % 100), scale: 2)
+                type: .newOrder, idempotencyKey: key, venue: .finery, account: "bench", instrument: "BTC-USD",
+                side: .buy, orderType: .limit,
+                timeInForce: .gtc, quantity: ExactDecimal(scaled: 1, scale: 3),
+                price: ExactDecimal(scaled: 3_000_000 + Int64(i % 100), scale: 2)
             )
-            let record = KafkaRecord(topic: topic, key: Array(command.kafkaKey.utf8), value: OrderCommandCodec.encode(command))
+            let record = KafkaRecord(
+                topic: topic, key: Array(command.kafkaKey.utf8), value: OrderCommandCodec.encode(command))
             while try producer.produce(record) == .queueFull { try await Task.sleep(for: .microseconds(200)) }
             keys.append(key)
         }
@@ -193,7 +236,8 @@ extension VenueBench {
         let consumer = try KafkaConsumer(
             configuration: .init(
                 properties: [
-                    "bootstrap.servers": bootstrap, "group.id": groupID, "enable.auto.commit": "true", "auto.commit.interval.ms": "1000",
+                    "bootstrap.servers": bootstrap, "group.id": groupID, "enable.auto.commit": "true",
+                    "auto.commit.interval.ms": "1000",
                     "enable.auto.offset.store": "false", "auto.offset.reset": "earliest",
                 ],
                 topics: [topic]
@@ -204,7 +248,9 @@ extension VenueBench {
         var first: ContinuousClock.Instant?
         let deadline = ContinuousClock.now + .seconds(120)
         while loop.answered.count < count {
-            guard ContinuousClock.now < deadline else { throw BenchError("pass 2: \(loop.answered.count) of \(count) commands answered in 120 s") }
+            guard ContinuousClock.now < deadline else {
+                throw BenchError("pass 2: \(loop.answered.count) of \(count) commands answered in 120 s")
+            }
             guard let message = try await consumer.poll(timeout: .milliseconds(100)) else { continue }
             let handed = ContinuousClock.now
             first = first ?? handed
@@ -212,7 +258,9 @@ extension VenueBench {
             let answered = ContinuousClock.now
             if case .failure(let error) = outcome { throw BenchError("command not answered: \(error)") }
             try consumer.storeOffset(of: message)
-            guard case .success(let command) = OrderCommandCodec.decode(message.value) else { throw BenchError("undecodable command in the batch") }
+            guard case .success(let command) = OrderCommandCodec.decode(message.value) else {
+                throw BenchError("undecodable command in the batch")
+            }
             loop.handed[command.idempotencyKey] = handed
             loop.answered[command.idempotencyKey] = answered
             loop.elapsed = answered - first!
@@ -222,7 +270,9 @@ extension VenueBench {
         return loop
     }
 
-    static func handle(_ message: KafkaMessage, with processor: CommandProcessor) async -> Result<Void, CommandPathError> {
+    static func handle(_ message: KafkaMessage, with processor: CommandProcessor) async -> Result<
+        Void, CommandPathError
+    > {
         do {
             try await processor.handle(message)
             return .success(())
@@ -233,18 +283,24 @@ extension VenueBench {
 
     /// The four record moves of one command, against the same Redis: claim (SET NX), then three
     /// compare-and-set moves (sent, final with the answer, published).
-    func redisMoveLatencies(store: IdempotencyStore, report: ExecutionReport, count: Int, runID: String) async throws -> (claim: [Duration], move: [Duration]) {
+    func redisMoveLatencies(store: IdempotencyStore, report: ExecutionReport, count: Int, runID: String) async throws
+        -> (claim: [Duration], move: [Duration])
+    {
         var claims: [Duration] = []
         var moves: [Duration] = []
         let now = wallClockNanos() / 1_000_000
         for i in 0..<count {
             let key = "bench-\(runID)-redis-\(i)"
             let record = IdempotencyRecord(
-                state: .received, fingerprint: String(repeating: "f", count: 64), type: .newOrder, venue: .finery, account: "bench", instrument: "BTC-USD",
-                clientOrderId: "1234567890123456789", side: .buy, orderType: .limit, owner: "bench", leaseUntilMs: now + 70_000, nowMs: now
+                state: .received, fingerprint: String(repeating: "f", count: 64), type: .newOrder, venue: .finery,
+                account: "bench", instrument: "BTC-USD",
+                clientOrderId: "1234567890123456789", side: .buy, orderType: .limit, owner: "bench",
+                leaseUntilMs: now + 70_000, nowMs: now
             )
             var start = ContinuousClock.now
-            guard case .created(var stored) = try await store.claim(key, record) else { throw BenchError("claim: key exists") }
+            guard case .created(var stored) = try await store.claim(key, record) else {
+                throw BenchError("claim: key exists")
+            }
             claims.append(ContinuousClock.now - start)
             var next = stored.record
             next.state = .sent
@@ -267,12 +323,16 @@ extension VenueBench {
     }
 
     /// One answer at a time through `publishConfirmed`, as the processor sends it.
-    func confirmedPublishLatencies(publisher: EventPublisher, report: ExecutionReport, count: Int) async throws -> [Duration] {
+    func confirmedPublishLatencies(publisher: EventPublisher, report: ExecutionReport, count: Int) async throws
+        -> [Duration]
+    {
         var latencies: [Duration] = []
         for _ in 0..<count {
             var answer = report
             answer.command = .newOrder
-            let event = NormalizedEvent(venue: .finery, instrument: "BTC-USD", venueInstrument: nil, tsRecv: wallClockNanos(), payload: .executionReport(answer))
+            let event = NormalizedEvent(
+                venue: .finery, instrument: "BTC-USD", venueInstrument: nil, tsRecv: wallClockNanos(),
+                payload: .executionReport(answer))
             let start = ContinuousClock.now
             try await publisher.publishConfirmed(event)
             latencies.append(ContinuousClock.now - start)
@@ -280,10 +340,13 @@ extension VenueBench {
         return latencies
     }
 
-    func confirmedPublishLatencies(properties: KafkaProperties, topics: TopicNames, report: ExecutionReport, count: Int, logger: Logger) async throws -> [Duration] {
+    func confirmedPublishLatencies(
+        properties: KafkaProperties, topics: TopicNames, report: ExecutionReport, count: Int, logger: Logger
+    ) async throws -> [Duration] {
         let producer = try KafkaProducer(configuration: .init(properties: properties), logger: logger)
         defer { producer.close(flushTimeout: .zero) }
-        let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger)
+        let publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger)
         _ = try await confirmedPublishLatencies(publisher: publisher, report: report, count: 20)  // metadata, connection
         return try await confirmedPublishLatencies(publisher: publisher, report: report, count: count)
     }
@@ -295,7 +358,11 @@ extension VenueBench {
             return Double(sorted[min(rank, sorted.count) - 1].nanoseconds) / 1_000
         }
         let label = name.padding(toLength: 46, withPad: " ", startingAt: 0)
-        print("    " + label + String(format: " %8.0f %8.0f %8.0f %8.0f", at(0.50), at(0.90), at(0.99), Double(sorted.last!.nanoseconds) / 1_000))
+        print(
+            "    " + label
+                + String(
+                    format: " %8.0f %8.0f %8.0f %8.0f", at(0.50), at(0.90), at(0.99),
+                    Double(sorted.last!.nanoseconds) / 1_000))
     }
 }
 
@@ -338,13 +405,17 @@ final class TimedOrderEntry: OrderEntry {
         }
     }
 
-    func cancel(_ request: CancelRequest) async throws(OrderEntryError) -> ExecutionReport { try await inner.cancel(request) }
+    func cancel(_ request: CancelRequest) async throws(OrderEntryError) -> ExecutionReport {
+        try await inner.cancel(request)
+    }
 
     func query(clientOrderId: String, account: String) async throws(OrderEntryError) -> ExecutionReport? {
         try await inner.query(clientOrderId: clientOrderId, account: account)
     }
 
-    func calls(for keys: [String]) -> Int { state.withLock { s in keys.reduce(0) { $0 + (s.marks[$1]?.returned != nil ? 1 : 0) } } }
+    func calls(for keys: [String]) -> Int {
+        state.withLock { s in keys.reduce(0) { $0 + (s.marks[$1]?.returned != nil ? 1 : 0) } }
+    }
     func marks(for keys: [String]) -> [Mark] { state.withLock { s in keys.map { s.marks[$0] ?? Mark() } } }
     var lastReport: ExecutionReport? { state.withLock { $0.last } }
 }

@@ -32,7 +32,9 @@ extension VenueBench {
         var events = 0
         let start = ContinuousClock.now
         for i in 0..<iterations {
-            guard case .bookUpdate(_, let b, let a) = try! FineryServerMessage.decode(frames[i % frames.count]) else { fatalError("not an update") }
+            guard case .bookUpdate(_, let b, let a) = try! FineryServerMessage.decode(frames[i % frames.count]) else {
+                fatalError("not an update")
+            }
             events &+= try! keeper.update(venueInstrument: "BTC-USD", bids: b, asks: a, tsRecv: Int64(i)).count
         }
         let elapsed = ContinuousClock.now - start
@@ -51,10 +53,14 @@ extension VenueBench {
         let simulator = FinerySimulator(configuration: .init(credentials: ["bench": "bench-secret"]), logger: logger)
         let port = try await simulator.start()
         let producer = try KafkaProducer(configuration: .init(properties: properties), logger: logger)
-        let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: TopicNames(prefix: "bench"))), kafka: producer, redis: nil, logger: logger)
+        let publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: TopicNames(prefix: "bench"))), kafka: producer,
+            redis: nil, logger: logger)
         let sink = CountingSink(inner: publisher)
         let connector = FineryConnector(
-            configuration: .init(url: "ws://127.0.0.1:\(port)/ws", apiKey: "bench", apiSecret: "bench-secret", instruments: try InstrumentMap(identity: ["BTC-USD", "ETH-USD"])),
+            configuration: .init(
+                url: "ws://127.0.0.1:\(port)/ws", apiKey: "bench", apiSecret: "bench-secret",
+                instruments: try InstrumentMap(identity: ["BTC-USD", "ETH-USD"])),
             sink: sink, logger: logger
         )
         let supervisor = connector.supervisor()

@@ -6,7 +6,9 @@ extension VenueBench {
     /// Decode one `ServerMessage{market_depth}` (10 levels a side in REAL prices, with trade_data,
     /// as T4 sends on every change) and normalize it: the whole-book replacement diffed into a
     /// `book_delta` (+ ticker when the top moves, + a trade when the traded volume moved).
-    func t4DecodeNormalizeNanoseconds(levelsPerSide: Int = 10, iterations: Int = 200_000) -> (nanoseconds: Double, decodeOnly: Double, frameBytes: Int) {
+    func t4DecodeNormalizeNanoseconds(levelsPerSide: Int = 10, iterations: Int = 200_000) -> (
+        nanoseconds: Double, decodeOnly: Double, frameBytes: Int
+    ) {
         let market = T4Market(symbol: "ES-M25", exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (M25)")
         var keeper = T4BookKeeper(markets: [market], publishTicker: true)
         func line(_ ticks: Int, _ volume: Int32) -> T4proto_V1_Market_MarketDepth.DepthLine {
@@ -23,7 +25,9 @@ extension VenueBench {
             depth.time.seconds = 1_750_000_000 + Int64(i)
             depth.mode = .open
             depth.bids = (0..<levelsPerSide).map { line(238_190 - $0, Int32(40 + ($0 == i % levelsPerSide ? i : 0))) }
-            depth.offers = (0..<levelsPerSide).map { line(238_191 + $0, Int32(35 + ($0 == (i + 3) % levelsPerSide ? i : 0))) }
+            depth.offers = (0..<levelsPerSide).map {
+                line(238_191 + $0, Int32(35 + ($0 == (i + 3) % levelsPerSide ? i : 0)))
+            }
             var trade = T4proto_V1_Market_MarketDepth.TradeData()
             trade.totalTradedVolume = 1_000 + Int32(i / 4)
             trade.lastTradeVolume = 1
@@ -42,18 +46,25 @@ extension VenueBench {
         var decoded = 0
         let decodeStart = ContinuousClock.now
         for i in 0..<iterations {
-            if case .marketDepth(let depth)? = try! T4Frame.decodeServer(frames[i % frames.count]).payload { decoded &+= depth.bids.count }
+            if case .marketDepth(let depth)? = try! T4Frame.decodeServer(frames[i % frames.count]).payload {
+                decoded &+= depth.bids.count
+            }
         }
         let decodeElapsed = ContinuousClock.now - decodeStart
         precondition(decoded > 0)
         var events = 0
         let start = ContinuousClock.now
         for i in 0..<iterations {
-            guard case .marketDepth(let depth)? = try! T4Frame.decodeServer(frames[i % frames.count]).payload else { fatalError("not a depth") }
+            guard case .marketDepth(let depth)? = try! T4Frame.decodeServer(frames[i % frames.count]).payload else {
+                fatalError("not a depth")
+            }
             events &+= try! keeper.depth(depth, tsRecv: Int64(i)).count
         }
         let elapsed = ContinuousClock.now - start
         precondition(events >= iterations - 1)
-        return (elapsed.seconds * 1e9 / Double(iterations), decodeElapsed.seconds * 1e9 / Double(iterations), frames[0].count)
+        return (
+            elapsed.seconds * 1e9 / Double(iterations), decodeElapsed.seconds * 1e9 / Double(iterations),
+            frames[0].count
+        )
     }
 }

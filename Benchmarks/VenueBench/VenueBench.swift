@@ -44,7 +44,9 @@ struct VenueBench: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "bench")
-        print("venue-bench: \(events) events per run, median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "venue-bench: \(events) events per run, median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
 
         let samples = BenchEvents.make(count: events)
         let payloads = samples.map { EventCodec.encode($0) }
@@ -61,7 +63,8 @@ struct VenueBench: AsyncParsableCommand {
         let environment = try DemoEnvironment(topicPrefix: "bench", partitions: 3, logger: logger)
         defer { environment.stop() }
         let bootstrap = environment.kafka.bootstrapServers
-        let properties: KafkaProperties = KafkaProducer.Configuration(properties: ["bootstrap.servers": bootstrap]).properties
+        let properties: KafkaProperties = KafkaProducer.Configuration(properties: ["bootstrap.servers": bootstrap])
+            .properties
 
         if wants("kafka") {
             // Kafka contenders all get the trades: one topic, so kcat (one topic per run) sends the same.
@@ -69,25 +72,40 @@ struct VenueBench: AsyncParsableCommand {
             let routing = EventRouting(topics: TopicNames(prefix: "bench"))
             let records = trades.map { routing.kafkaRecord($0, json: EventCodec.encode($0)) }
             let raw = try median { try rawLibrdkafka(records, properties: properties) }
-            let wrapper = try await medianAsync { try await ourProducer(records, properties: properties, logger: logger) }
-            let publisher = try await medianAsync { try await ourPublisher(trades, properties: properties, logger: logger) }
+            let wrapper = try await medianAsync {
+                try await ourProducer(records, properties: properties, logger: logger)
+            }
+            let publisher = try await medianAsync {
+                try await ourPublisher(trades, properties: properties, logger: logger)
+            }
             let kcat = try median { try kcatProduce(records, bootstrap: bootstrap, properties: properties) }
-            print("Kafka produce → acknowledged (events/s), \(records.count) trades to one 3-partition topic, mock cluster on loopback:")
+            print(
+                "Kafka produce → acknowledged (events/s), \(records.count) trades to one 3-partition topic, mock cluster on loopback:"
+            )
             print(String(format: "  raw librdkafka (C calls from Swift)  %10.0f  1.00x", raw))
             print(String(format: "  KafkaProducer.produce                %10.0f  %.2fx", wrapper, wrapper / raw))
             print(String(format: "  EventPublisher.publish (seq+encode)  %10.0f  %.2fx", publisher, publisher / raw))
-            if let kcat { print(String(format: "  kcat -P (reads a file)               %10.0f  %.2fx", kcat, kcat / raw)) }
+            if let kcat {
+                print(String(format: "  kcat -P (reads a file)               %10.0f  %.2fx", kcat, kcat / raw))
+            }
             print("")
         }
 
         if wants("redis") {
             if let port = environment.redisPort {
                 let endpoint = RedisEndpoint(port: port)
-                let ours = try await medianAsync { try await ourRedisWriter(payloads, endpoint: endpoint, logger: logger) }
+                let ours = try await medianAsync {
+                    try await ourRedisWriter(payloads, endpoint: endpoint, logger: logger)
+                }
                 let reference = try median { try redisBenchmark(payload: payloads[0], port: port) }
                 print("Redis XADD MAXLEN ~ (events/s), pipeline depth \(pipeline), one connection:")
                 print(String(format: "  RedisStreamWriter                    %10.0f", ours))
-                if let reference { print(String(format: "  redis-benchmark -P %-4d -c 1         %10.0f  (ours %.2fx)", pipeline, reference, ours / reference)) }
+                if let reference {
+                    print(
+                        String(
+                            format: "  redis-benchmark -P %-4d -c 1         %10.0f  (ours %.2fx)", pipeline, reference,
+                            ours / reference))
+                }
             } else {
                 print("Redis: skipped (redis-server not installed)")
             }
@@ -95,22 +113,35 @@ struct VenueBench: AsyncParsableCommand {
         }
 
         if wants("finery") {
-            print(String(format: "Finery B update frame, decode + normalize (book_delta, ticker on top change): %6.0f ns/frame", fineryDecodeNormalizeNanoseconds()))
+            print(
+                String(
+                    format:
+                        "Finery B update frame, decode + normalize (book_delta, ticker on top change): %6.0f ns/frame",
+                    fineryDecodeNormalizeNanoseconds()))
             let e2e = try await fineryEndToEnd(properties: properties, logger: logger)
-            print(String(format: "Finery simulator → connector → EventPublisher → Kafka: %.0f frames/s (simulator offered %.0f/s, %d s run)",
-                         e2e.framesPerSecond, e2e.offeredPerSecond, fineryDuration))
+            print(
+                String(
+                    format:
+                        "Finery simulator → connector → EventPublisher → Kafka: %.0f frames/s (simulator offered %.0f/s, %d s run)",
+                    e2e.framesPerSecond, e2e.offeredPerSecond, fineryDuration))
         }
 
         if wants("sfox") {
             let result = sfoxDecodeNormalizeNanoseconds()
-            print(String(format: "sFOX orderbook snapshot frame (20 levels a side, %d bytes), decode + diff + normalize: %6.0f ns/frame (decode alone %6.0f)",
-                         result.frameBytes, result.nanoseconds, result.decodeOnly))
+            print(
+                String(
+                    format:
+                        "sFOX orderbook snapshot frame (20 levels a side, %d bytes), decode + diff + normalize: %6.0f ns/frame (decode alone %6.0f)",
+                    result.frameBytes, result.nanoseconds, result.decodeOnly))
         }
 
         if wants("t4") {
             let result = t4DecodeNormalizeNanoseconds()
-            print(String(format: "T4 market_depth message (10 levels a side + trade_data, %d bytes), decode + diff + normalize: %6.0f ns/message (decode alone %6.0f)",
-                         result.frameBytes, result.nanoseconds, result.decodeOnly))
+            print(
+                String(
+                    format:
+                        "T4 market_depth message (10 levels a side + trade_data, %d bytes), decode + diff + normalize: %6.0f ns/message (decode alone %6.0f)",
+                    result.frameBytes, result.nanoseconds, result.decodeOnly))
         }
 
         if wants("commands") {
@@ -138,16 +169,27 @@ struct VenueBench: AsyncParsableCommand {
         let conf = rd_kafka_conf_new()
         for (k, v) in properties { rd_kafka_conf_set(conf, k, v, nil, 0) }
         var err = [CChar](repeating: 0, count: 256)
-        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &err, err.count) else { throw ValidationError("rd_kafka_new") }
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &err, err.count) else {
+            throw ValidationError("rd_kafka_new")
+        }
         defer { rd_kafka_destroy(rk) }
         var topics: [String: OpaquePointer] = [:]
         for r in records where topics[r.topic] == nil { topics[r.topic] = rd_kafka_topic_new(rk, r.topic, nil) }
         defer { topics.values.forEach { rd_kafka_topic_destroy($0) } }
         // C copies of every header, made before the clock starts so raw pays no Swift bridging.
-        let headerCopies: [[(name: UnsafeMutablePointer<CChar>, value: UnsafeMutablePointer<CChar>, size: Int)]] = records.map { r in
-            r.headers.map { h in (strdup(h.name)!, strdup(String(decoding: h.value, as: UTF8.self))!, h.value.count) }
+        let headerCopies: [[(name: UnsafeMutablePointer<CChar>, value: UnsafeMutablePointer<CChar>, size: Int)]] =
+            records.map { r in
+                r.headers.map { h in (strdup(h.name)!, strdup(String(decoding: h.value, as: UTF8.self))!, h.value.count)
+                }
+            }
+        defer {
+            headerCopies.forEach {
+                $0.forEach {
+                    free($0.name)
+                    free($0.value)
+                }
+            }
         }
-        defer { headerCopies.forEach { $0.forEach { free($0.name); free($0.value) } } }
         var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
         let start = ContinuousClock.now
         for (index, r) in records.enumerated() {
@@ -155,10 +197,16 @@ struct VenueBench: AsyncParsableCommand {
             while true {
                 let error: OpaquePointer? = r.value.withUnsafeBytes { value in
                     r.key!.withUnsafeBytes { key in
-                        vus[0].vtype = RD_KAFKA_VTYPE_RKT; vus[0].u.rkt = topics[r.topic]
-                        vus[1].vtype = RD_KAFKA_VTYPE_VALUE; vus[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); vus[1].u.mem.size = value.count
-                        vus[2].vtype = RD_KAFKA_VTYPE_KEY; vus[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vus[2].u.mem.size = key.count
-                        vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS; vus[3].u.i = RD_KAFKA_MSG_F_COPY
+                        vus[0].vtype = RD_KAFKA_VTYPE_RKT
+                        vus[0].u.rkt = topics[r.topic]
+                        vus[1].vtype = RD_KAFKA_VTYPE_VALUE
+                        vus[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        vus[1].u.mem.size = value.count
+                        vus[2].vtype = RD_KAFKA_VTYPE_KEY
+                        vus[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                        vus[2].u.mem.size = key.count
+                        vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        vus[3].u.i = RD_KAFKA_MSG_F_COPY
                         for (i, h) in headers.enumerated() {
                             vus[4 + i].vtype = RD_KAFKA_VTYPE_HEADER
                             vus[4 + i].u.header.name = UnsafePointer(h.name)
@@ -178,7 +226,9 @@ struct VenueBench: AsyncParsableCommand {
             // Serve delivery reports now and then, not per message: raw at its fastest.
             if index % 1_000 == 0 { rd_kafka_poll(rk, 0) }
         }
-        guard rd_kafka_flush(rk, 60_000) == RD_KAFKA_RESP_ERR_NO_ERROR else { throw ValidationError("raw flush timed out") }
+        guard rd_kafka_flush(rk, 60_000) == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw ValidationError("raw flush timed out")
+        }
         return Double(records.count) / (ContinuousClock.now - start).seconds
     }
 
@@ -196,7 +246,9 @@ struct VenueBench: AsyncParsableCommand {
     func ourPublisher(_ events: [NormalizedEvent], properties: KafkaProperties, logger: Logger) async throws -> Double {
         let producer = try KafkaProducer(configuration: .init(properties: properties), logger: logger)
         defer { producer.close(flushTimeout: .zero) }
-        let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: TopicNames(prefix: "bench"))), kafka: producer, redis: nil, logger: logger)
+        let publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: TopicNames(prefix: "bench"))), kafka: producer,
+            redis: nil, logger: logger)
         let start = ContinuousClock.now
         for event in events { try await publisher.publish(event) }
         guard await producer.flush(timeout: .seconds(60)) == 0 else { throw ValidationError("flush timed out") }
@@ -206,12 +258,18 @@ struct VenueBench: AsyncParsableCommand {
     /// kcat -P with the same settings; key and payload from a file (`key\tjson` per line). Headers
     /// cannot vary per line in kcat, so the four constant headers are given with -H.
     func kcatProduce(_ records: [KafkaRecord], bootstrap: String, properties: KafkaProperties) throws -> Double? {
-        guard let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first(where: FileManager.default.isExecutableFile(atPath:)) else { return nil }
+        guard
+            let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first(
+                where: FileManager.default.isExecutableFile(atPath:))
+        else { return nil }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("venue-bench-\(getpid()).txt")
         var data = Data()
         for r in records {
             precondition(r.topic == records[0].topic, "kcat sends one topic per run")
-            data.append(contentsOf: r.key!); data.append(UInt8(ascii: "\t")); data.append(contentsOf: r.value); data.append(UInt8(ascii: "\n"))
+            data.append(contentsOf: r.key!)
+            data.append(UInt8(ascii: "\t"))
+            data.append(contentsOf: r.value)
+            data.append(UInt8(ascii: "\n"))
         }
         let count = records.count
         try data.write(to: file)
@@ -232,9 +290,14 @@ struct VenueBench: AsyncParsableCommand {
     // MARK: - Redis contenders
 
     func ourRedisWriter(_ payloads: [[UInt8]], endpoint: RedisEndpoint, logger: Logger) async throws -> Double {
-        let writer = RedisStreamWriter(configuration: .init(endpoint: endpoint, bufferCapacity: payloads.count, batchSize: pipeline), logger: logger)
+        let writer = RedisStreamWriter(
+            configuration: .init(endpoint: endpoint, bufferCapacity: payloads.count, batchSize: pipeline),
+            logger: logger)
         let stream = "bench:ours:\(UUID().uuidString)"
-        let commands = payloads.map { RedisCommand.xadd(stream: stream, maxLength: 100_000, fields: [("type", Array("trade".utf8)), ("event", $0)]) }
+        let commands = payloads.map {
+            RedisCommand.xadd(
+                stream: stream, maxLength: 100_000, fields: [("type", Array("trade".utf8)), ("event", $0)])
+        }
         let start = ContinuousClock.now
         writer.enqueue(commands)
         while writer.bufferedCount > 0 { try await Task.sleep(for: .milliseconds(1)) }
@@ -244,18 +307,25 @@ struct VenueBench: AsyncParsableCommand {
     }
 
     func redisBenchmark(payload: [UInt8], port: Int) throws -> Double? {
-        guard let tool = ["/usr/bin/redis-benchmark", "/usr/local/bin/redis-benchmark"].first(where: FileManager.default.isExecutableFile(atPath:)) else { return nil }
+        guard
+            let tool = ["/usr/bin/redis-benchmark", "/usr/local/bin/redis-benchmark"].first(
+                where: FileManager.default.isExecutableFile(atPath:))
+        else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["-p", String(port), "-n", String(events), "-P", String(pipeline), "-c", "1", "-q",
-                             "XADD", "bench:redis-benchmark", "MAXLEN", "~", "100000", "*", "type", "trade", "event", String(decoding: payload, as: UTF8.self)]
+        process.arguments = [
+            "-p", String(port), "-n", String(events), "-P", String(pipeline), "-c", "1", "-q",
+            "XADD", "bench:redis-benchmark", "MAXLEN", "~", "100000", "*", "type", "trade", "event",
+            String(decoding: payload, as: UTF8.self),
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         // "XADD …: 123456.79 requests per second" (the last number before "requests").
-        let line = output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last { $0.contains("requests per second") } ?? ""
+        let line =
+            output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last { $0.contains("requests per second") } ?? ""
         let words = line.split(separator: " ")
         guard let index = words.firstIndex(of: "requests"), index > 0 else { return nil }
         return Double(words[index - 1])
@@ -289,12 +359,20 @@ enum BenchEvents {
         return (0..<count).map { i in
             let instrument = instruments[i % instruments.count]
             let price = ExactDecimal(scaled: 6_500_012_345_678 + Int64(i % 1000), scale: 8)
-            let payload: EventPayload = i % 2 == 0
-                ? .trade(Trade(price: price, size: ExactDecimal(scaled: 12_345, scale: 8), aggressor: .buy, tradeId: String(1_000_000_000 + i)))
-                : .bookDelta(BookLevels(bids: [PriceLevel(price: price, size: ExactDecimal(scaled: 150_000_000, scale: 8))],
-                                        asks: [PriceLevel(price: ExactDecimal(scaled: 6_500_112_345_678, scale: 8), size: .zero)]))
-            return NormalizedEvent(venue: .finery, instrument: instrument, venueInstrument: instrument, seq: UInt64(i + 1),
-                                   tsVenue: 1_767_225_600_000_000_000 + Int64(i), tsRecv: 1_767_225_600_000_100_000 + Int64(i), payload: payload)
+            let payload: EventPayload =
+                i % 2 == 0
+                ? .trade(
+                    Trade(
+                        price: price, size: ExactDecimal(scaled: 12_345, scale: 8), aggressor: .buy,
+                        tradeId: String(1_000_000_000 + i)))
+                : .bookDelta(
+                    BookLevels(
+                        bids: [PriceLevel(price: price, size: ExactDecimal(scaled: 150_000_000, scale: 8))],
+                        asks: [PriceLevel(price: ExactDecimal(scaled: 6_500_112_345_678, scale: 8), size: .zero)]))
+            return NormalizedEvent(
+                venue: .finery, instrument: instrument, venueInstrument: instrument, seq: UInt64(i + 1),
+                tsVenue: 1_767_225_600_000_000_000 + Int64(i), tsRecv: 1_767_225_600_000_100_000 + Int64(i),
+                payload: payload)
         }
     }
 }

@@ -28,7 +28,8 @@ public final class CommandConsumer: Sendable {
 
         public init(
             properties: KafkaProperties, topic: String, groupID: String, commitInterval: Duration = .seconds(1),
-            retryInitialDelay: Duration = .milliseconds(100), retryMaxDelay: Duration = .seconds(5), permanentFailureAttempts: Int = 3
+            retryInitialDelay: Duration = .milliseconds(100), retryMaxDelay: Duration = .seconds(5),
+            permanentFailureAttempts: Int = 3
         ) {
             self.properties = properties
             self.topic = topic
@@ -67,7 +68,9 @@ public final class CommandConsumer: Sendable {
             ),
             logger: logger
         )
-        logger.info("command consumer started", metadata: ["topic": "\(configuration.topic)", "group": "\(configuration.groupID)"])
+        logger.info(
+            "command consumer started",
+            metadata: ["topic": "\(configuration.topic)", "group": "\(configuration.groupID)"])
         defer { logger.info("command consumer stopped") }
         do {
             while !Task.isCancelled {
@@ -95,7 +98,9 @@ public final class CommandConsumer: Sendable {
         case cancelled
     }
 
-    private static func handle(_ message: KafkaMessage, with processor: CommandProcessor) async -> Result<Void, CommandPathError> {
+    private static func handle(_ message: KafkaMessage, with processor: CommandProcessor) async -> Result<
+        Void, CommandPathError
+    > {
         do {
             try await processor.handle(message)
             return .success(())
@@ -115,24 +120,29 @@ public final class CommandConsumer: Sendable {
             guard case .failure(let error) = outcome else { return .handled }
             if case .cancelled = error { return .cancelled }
             let context: Logger.Metadata = [
-                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)",
+                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                "error": "\(error)",
             ]
             if error.isPermanent {
                 permanentFailures += 1
                 if permanentFailures >= configuration.permanentFailureAttempts {
                     processor.metrics.skipped(reason: error.metricReason)
-                    logger.critical("command message skipped: it failed in a way retrying cannot fix", metadata: context.merging(["attempts": "\(permanentFailures)"]) { a, _ in a })
+                    logger.critical(
+                        "command message skipped: it failed in a way retrying cannot fix",
+                        metadata: context.merging(["attempts": "\(permanentFailures)"]) { a, _ in a })
                     return .skipped
                 }
             }
             processor.metrics.infrastructureRetry(reason: error.metricReason)
-            logger.error("command not answered yet; retrying", metadata: context.merging(["retry_in": "\(delay)"]) { a, _ in a })
+            logger.error(
+                "command not answered yet; retrying", metadata: context.merging(["retry_in": "\(delay)"]) { a, _ in a })
             // A cancelled sleep returns at once: retrying then would spin. Stop instead; the
             // offset is not stored, so the message is read again by the next run.
             do {
                 try await Task.sleep(for: delay)
             } catch {
-                logger.notice("command retry abandoned at shutdown; the message is read again on restart", metadata: context)
+                logger.notice(
+                    "command retry abandoned at shutdown; the message is read again on restart", metadata: context)
                 return .cancelled
             }
             delay = min(delay * 2, configuration.retryMaxDelay)

@@ -14,7 +14,9 @@ final class CommandMetrics: Sendable {
     /// One answered command. `outcome`: the answer's status (`new`, `filled`, `rejected`,
     /// `unknown`, …) or `duplicate`.
     func answered(type: CommandType?, venue: VenueID?, outcome: String) {
-        count("vb_commands_total", [("type", type?.rawValue ?? "invalid"), ("venue", venue?.rawValue ?? "none"), ("outcome", outcome)])
+        count(
+            "vb_commands_total",
+            [("type", type?.rawValue ?? "invalid"), ("venue", venue?.rawValue ?? "none"), ("outcome", outcome)])
     }
 
     func duplicate(venue: VenueID?) {
@@ -44,7 +46,8 @@ final class CommandMetrics: Sendable {
 
     func venueLatency(venue: VenueID, type: CommandType, _ duration: Duration) {
         Timer(
-            label: "vb_command_venue_latency_seconds", dimensions: [("venue", venue.rawValue), ("type", type.rawValue)],
+            label: "vb_command_venue_latency_seconds",
+            dimensions: [("venue", venue.rawValue), ("type", type.rawValue)],
             preferredDisplayUnit: .seconds, factory: factory
         ).record(duration: duration)
     }

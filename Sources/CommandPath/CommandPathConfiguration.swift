@@ -40,8 +40,10 @@ public struct CommandPathConfiguration: Sendable {
     public static let maxMessageBytesLimit = 900_000
 
     public init(
-        topics: TopicNames = TopicNames(), groupID: String = "venue-bridge-commands", idempotencyTTL: Duration = .seconds(7 * 24 * 3600),
-        venueUnavailable: VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(10), resolveTimeout: Duration = .seconds(30),
+        topics: TopicNames = TopicNames(), groupID: String = "venue-bridge-commands",
+        idempotencyTTL: Duration = .seconds(7 * 24 * 3600),
+        venueUnavailable: VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(10),
+        resolveTimeout: Duration = .seconds(30),
         resolvePollInterval: Duration = .milliseconds(500), instanceID: String, limits: [InstrumentLimit] = []
     ) {
         self.topics = topics
@@ -72,7 +74,8 @@ public struct InstrumentLimit: Sendable, Hashable {
     /// Quantity × price. Market orders have no price and are refused when a notional limit is set.
     public var maxNotional: ExactDecimal?
 
-    public init(venue: VenueID, instrument: String, maxQuantity: ExactDecimal? = nil, maxNotional: ExactDecimal? = nil) {
+    public init(venue: VenueID, instrument: String, maxQuantity: ExactDecimal? = nil, maxNotional: ExactDecimal? = nil)
+    {
         self.venue = venue
         self.instrument = instrument
         self.maxQuantity = maxQuantity
@@ -82,7 +85,9 @@ public struct InstrumentLimit: Sendable, Hashable {
 
 /// One venue as the command path sees it: its order entry and what it trades.
 public struct CommandVenue: Sendable {
-    public typealias Replace = @Sendable (_ clientOrderId: String, _ account: String, _ quantity: ExactDecimal?, _ price: ExactDecimal?) async throws(OrderEntryError) -> ExecutionReport
+    public typealias Replace =
+        @Sendable (_ clientOrderId: String, _ account: String, _ quantity: ExactDecimal?, _ price: ExactDecimal?)
+        async throws(OrderEntryError) -> ExecutionReport
 
     public var entry: any OrderEntry
     /// Normalized symbols the connector is configured for.
@@ -97,7 +102,8 @@ public struct CommandVenue: Sendable {
 
     public init(
         entry: any OrderEntry, instruments: Set<String>, accounts: @escaping @Sendable () -> Set<String>?,
-        sessionState: @escaping @Sendable () -> VenueConnectionState, replace: Replace? = nil, marketTimeInForce: TimeInForce = .ioc
+        sessionState: @escaping @Sendable () -> VenueConnectionState, replace: Replace? = nil,
+        marketTimeInForce: TimeInForce = .ioc
     ) {
         self.entry = entry
         self.instruments = instruments

@@ -18,7 +18,8 @@ struct CommandPlan: Sendable, Hashable {
     var fingerprint: String
 
     init(
-        command: OrderCommand, type: CommandType?, clientOrderId: String? = nil, venueOrderId: String? = nil, side: Side?, orderType: OrderType?,
+        command: OrderCommand, type: CommandType?, clientOrderId: String? = nil, venueOrderId: String? = nil,
+        side: Side?, orderType: OrderType?,
         timeInForce: TimeInForce? = nil, fingerprint: String
     ) {
         self.command = command
@@ -34,7 +35,9 @@ struct CommandPlan: Sendable, Hashable {
     /// The idempotency key of the order a cancel or replace names by key: its record is read
     /// before the plan is made.
     static func placingKey(of command: OrderCommand) -> String? {
-        guard command.type == .cancelOrder || command.type == .replaceOrder, case .idempotencyKey(let key) = command.target else { return nil }
+        guard command.type == .cancelOrder || command.type == .replaceOrder,
+            case .idempotencyKey(let key) = command.target
+        else { return nil }
         return key
     }
 
@@ -42,12 +45,15 @@ struct CommandPlan: Sendable, Hashable {
     /// `marketTimeInForce`: the venue's default for market orders (nil: the venue is unknown).
     init(_ command: OrderCommand, placed: IdempotencyRecord?, marketTimeInForce: TimeInForce?) {
         self.init(
-            command: command, type: command.type, side: command.side, orderType: command.orderType, timeInForce: command.timeInForce,
+            command: command, type: command.type, side: command.side, orderType: command.orderType,
+            timeInForce: command.timeInForce,
             fingerprint: command.fingerprint
         )
         switch command.type {
         case .newOrder, .createRFQ, .cancelRFQ, .acceptQuote:
-            clientOrderId = command.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+            clientOrderId =
+                command.clientOrderId
+                ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
             if timeInForce == nil, let type = command.orderType {
                 timeInForce = type == .market ? (marketTimeInForce ?? .ioc) : .gtc
             }
@@ -56,7 +62,8 @@ struct CommandPlan: Sendable, Hashable {
             case .idempotencyKey(let key):
                 // The placing command's record knows the id it used (it may have been given, not
                 // derived); without a record the derivation is the same function it used.
-                clientOrderId = placed?.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: key)
+                clientOrderId =
+                    placed?.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: key)
                 venueOrderId = placed?.venueOrderId
                 side = side ?? placed?.side
                 orderType = orderType ?? placed?.orderType
@@ -73,12 +80,18 @@ struct CommandPlan: Sendable, Hashable {
     /// The plan of a message that did not decode but says where its answer goes. The raw bytes
     /// stand in for the fingerprint (a replay has the same bytes); the command is only the
     /// answer's address, and `type` says what (if anything) was asked.
-    init(undecodable envelope: OrderCommandCodec.Envelope, key: String, venue: VenueID, account: String, instrument: String, value: [UInt8]) {
-        var command = OrderCommand(type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account, instrument: instrument)
+    init(
+        undecodable envelope: OrderCommandCodec.Envelope, key: String, venue: VenueID, account: String,
+        instrument: String, value: [UInt8]
+    ) {
+        var command = OrderCommand(
+            type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account,
+            instrument: instrument)
         command.side = envelope.side
         command.orderType = envelope.orderType
         self.init(
-            command: command, type: envelope.type, clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
+            command: command, type: envelope.type,
+            clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
             side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + digestHex(value)
         )
     }
@@ -89,8 +102,10 @@ struct CommandPlan: Sendable, Hashable {
     func receivedRecord(owner: String, lease: Duration, now: CommandInstant) -> IdempotencyRecord {
         let c = command
         return IdempotencyRecord(
-            state: .received, fingerprint: fingerprint, type: c.type, venue: c.venue, account: c.account, instrument: c.instrument,
-            clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner, leaseUntilMs: now.wallMs + lease.inMilliseconds,
+            state: .received, fingerprint: fingerprint, type: c.type, venue: c.venue, account: c.account,
+            instrument: c.instrument,
+            clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner,
+            leaseUntilMs: now.wallMs + lease.inMilliseconds,
             nowMs: now.wallMs
         )
     }
@@ -101,8 +116,10 @@ struct CommandPlan: Sendable, Hashable {
     func rejectionRecord(_ error: CommandError, owner: String, now: CommandInstant) -> IdempotencyRecord {
         let c = command
         var record = IdempotencyRecord(
-            state: .rejected, fingerprint: fingerprint, type: type, venue: c.venue, account: c.account, instrument: c.instrument,
-            clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner, leaseUntilMs: now.wallMs, nowMs: now.wallMs
+            state: .rejected, fingerprint: fingerprint, type: type, venue: c.venue, account: c.account,
+            instrument: c.instrument,
+            clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner, leaseUntilMs: now.wallMs,
+            nowMs: now.wallMs
         )
         record.answer = rejectedAnswer(error)
         record.deadLetter = PendingDeadLetter(code: error.code.rawValue, message: error.message)
@@ -115,10 +132,13 @@ struct CommandPlan: Sendable, Hashable {
     func rejectedAnswer(_ error: CommandError) -> ExecutionReport {
         let c = command
         return ExecutionReport(
-            account: c.account, clientOrderId: clientOrderId ?? venueOrderId ?? ClientOrderIds.derive(venue: c.venue, idempotencyKey: c.idempotencyKey),
+            account: c.account,
+            clientOrderId: clientOrderId ?? venueOrderId
+                ?? ClientOrderIds.derive(venue: c.venue, idempotencyKey: c.idempotencyKey),
             idempotencyKey: c.idempotencyKey,
             venueOrderId: venueOrderId, side: side ?? .buy, orderType: orderType ?? .limit, timeInForce: timeInForce,
-            status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero, reason: error.message,
+            status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero,
+            reason: error.message,
             rejectCode: error.code.rawValue, command: type
         )
     }
@@ -170,6 +190,8 @@ struct CommandInstant: Sendable, Hashable {
 
     func advanced(by duration: Duration) -> CommandInstant {
         let (seconds, attoseconds) = duration.components
-        return CommandInstant(wallNanos: wallNanos + seconds * 1_000_000_000 + attoseconds / 1_000_000_000, monotonic: monotonic + duration)
+        return CommandInstant(
+            wallNanos: wallNanos + seconds * 1_000_000_000 + attoseconds / 1_000_000_000,
+            monotonic: monotonic + duration)
     }
 }

@@ -23,7 +23,8 @@ public final class CommandProcessor: Sendable {
     let metrics: CommandMetrics
 
     public init(
-        configuration: CommandPathConfiguration, venues: [VenueID: CommandVenue], store: IdempotencyStore, publisher: EventPublisher,
+        configuration: CommandPathConfiguration, venues: [VenueID: CommandVenue], store: IdempotencyStore,
+        publisher: EventPublisher,
         producer: KafkaProducer, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
@@ -42,9 +43,13 @@ public final class CommandProcessor: Sendable {
         try await run(intake, message: message)
         if case .deadLetterOnly(let error, _, _) = intake {
             if error.code == .messageTooLarge {
-                logger.warning("oversized command message dead-lettered", metadata: metadata(message, ["bytes": "\(message.sizeInBytes)"]))
+                logger.warning(
+                    "oversized command message dead-lettered",
+                    metadata: metadata(message, ["bytes": "\(message.sizeInBytes)"]))
             } else {
-                logger.warning("command message dead-lettered without an answer", metadata: metadata(message, ["error": "\(error)"]))
+                logger.warning(
+                    "command message dead-lettered without an answer",
+                    metadata: metadata(message, ["error": "\(error)"]))
             }
         }
     }
@@ -56,22 +61,30 @@ public final class CommandProcessor: Sendable {
         let size = message.sizeInBytes
         guard size <= configuration.maxMessageBytes else {
             // Not parsed at all: a hostile size must cost neither parse time nor an answer stream.
-            let error = CommandError(.messageTooLarge, "message is \(size) bytes (value, key and headers); commands.max_message_bytes is \(configuration.maxMessageBytes)")
+            let error = CommandError(
+                .messageTooLarge,
+                "message is \(size) bytes (value, key and headers); commands.max_message_bytes is \(configuration.maxMessageBytes)"
+            )
             return .deadLetterOnly(error, type: nil, venue: nil)
         }
         switch OrderCommandCodec.decode(message.value) {
         case .success(let command):
             var placed: IdempotencyRecord?
             if let key = CommandPlan.placingKey(of: command) {
-                placed = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.get(key) }?.record
+                placed = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.get(key)
+                }?.record
             }
             let plan = CommandPlan(command, placed: placed, marketTimeInForce: venues[command.venue]?.marketTimeInForce)
             try await waitForAccountList(command)
             let venue = venues[command.venue]?.facts
-            guard let error = CommandValidation.firstError(of: plan, venue: venue, configuration: configuration, nowNanos: wallClockNanos()) else {
+            guard
+                let error = CommandValidation.firstError(
+                    of: plan, venue: venue, configuration: configuration, nowNanos: wallClockNanos())
+            else {
                 return .send(plan)
             }
-            return addressable(command.venue, command.account) ? .refuse(plan, error) : .deadLetterOnly(error, type: command.type, venue: command.venue)
+            return addressable(command.venue, command.account)
+                ? .refuse(plan, error) : .deadLetterOnly(error, type: command.type, venue: command.venue)
         case .failure(let failure):
             guard let envelope = failure.envelope, let key = envelope.idempotencyKey, let venue = envelope.venue,
                 let account = envelope.account, let instrument = envelope.instrument, addressable(venue, account)
@@ -79,7 +92,9 @@ public final class CommandProcessor: Sendable {
                 // Nothing (known) to address an answer to.
                 return .deadLetterOnly(failure.error, type: failure.envelope?.type, venue: failure.envelope?.venue)
             }
-            let plan = CommandPlan(undecodable: envelope, key: key, venue: venue, account: account, instrument: instrument, value: message.value)
+            let plan = CommandPlan(
+                undecodable: envelope, key: key, venue: venue, account: account, instrument: instrument,
+                value: message.value)
             return .refuse(plan, failure.error)
         }
     }
@@ -94,7 +109,9 @@ public final class CommandProcessor: Sendable {
     /// A venue that lists its accounts only once logged in (T4) has none before: the command
     /// waits for the list like it would for the session (`venue_unavailable`), bounded.
     private func waitForAccountList(_ command: OrderCommand) async throws(CommandPathError) {
-        guard let venue = venues[command.venue], venue.accounts() == nil, configuration.venueUnavailable == .wait else { return }
+        guard let venue = venues[command.venue], venue.accounts() == nil, configuration.venueUnavailable == .wait else {
+            return
+        }
         let deadline = ContinuousClock.now + configuration.venueWait
         while venue.accounts() == nil, ContinuousClock.now < deadline {
             try await pause(.milliseconds(50))
@@ -112,12 +129,16 @@ public final class CommandProcessor: Sendable {
             let event: CommandStateMachine.Event
             switch step.action {
             case .claim(let key, let record):
-                switch try await storeCall({ () async throws(IdempotencyStoreError) in try await self.store.claim(key, record) }) {
+                switch try await storeCall({ () async throws(IdempotencyStoreError) in
+                    try await self.store.claim(key, record)
+                }) {
                 case .created(let stored): event = .created(stored)
                 case .existing(let stored): event = .found(stored)
                 }
             case .reread(let key):
-                event = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.get(key) }.map { .found($0) } ?? .vanished
+                event =
+                    try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.get(key) }.map
+                { .found($0) } ?? .vanished
             case .takeOver(let key, let from, let to):
                 do {
                     event = .written(try await store.update(key, from: from, to: to))
@@ -127,14 +148,19 @@ public final class CommandProcessor: Sendable {
                     throw .store(error)
                 }
             case .markSent(let key, let from, let to), .recordAnswer(let key, let from, let to):
-                event = .written(try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.update(key, from: from, to: to) })
+                event = .written(
+                    try await storeCall { () async throws(IdempotencyStoreError) in
+                        try await self.store.update(key, from: from, to: to)
+                    })
             case .checkSession(let venue):
                 event = .session(self.venue(venue).sessionState())
             case .callVenue(let plan):
                 event = await callVenue(plan)
             case .query(let venue, let clientOrderId, let account):
                 let entry = self.venue(venue).entry
-                switch await attempt({ () async throws(OrderEntryError) in try await entry.query(clientOrderId: clientOrderId, account: account) }) {
+                switch await attempt({ () async throws(OrderEntryError) in
+                    try await entry.query(clientOrderId: clientOrderId, account: account)
+                }) {
                 case .success(let report): event = .queryAnswered(report)
                 case .failure(let error): event = .queryFailed(error)
                 }
@@ -192,15 +218,20 @@ public final class CommandProcessor: Sendable {
         let c = plan.command
         switch c.type {
         case .newOrder:
-            return try await venue.entry.place(OrderRequest(
-                account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId!, idempotencyKey: c.idempotencyKey,
-                side: c.side!, orderType: c.orderType!, timeInForce: plan.timeInForce ?? .gtc, quantity: c.quantity!, price: c.price
-            ))
+            return try await venue.entry.place(
+                OrderRequest(
+                    account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId!,
+                    idempotencyKey: c.idempotencyKey,
+                    side: c.side!, orderType: c.orderType!, timeInForce: plan.timeInForce ?? .gtc,
+                    quantity: c.quantity!, price: c.price
+                ))
         case .cancelOrder:
-            return try await venue.entry.cancel(CancelRequest(
-                account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId, venueOrderId: plan.clientOrderId == nil ? plan.venueOrderId : nil,
-                idempotencyKey: c.idempotencyKey, side: plan.side, orderType: plan.orderType
-            ))
+            return try await venue.entry.cancel(
+                CancelRequest(
+                    account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId,
+                    venueOrderId: plan.clientOrderId == nil ? plan.venueOrderId : nil,
+                    idempotencyKey: c.idempotencyKey, side: plan.side, orderType: plan.orderType
+                ))
         case .replaceOrder:
             return try await venue.replace!(plan.clientOrderId!, c.account, c.quantity, c.price)
         case .createRFQ, .cancelRFQ, .acceptQuote:
@@ -217,17 +248,23 @@ public final class CommandProcessor: Sendable {
         case .keyReused:
             logger.warning("idempotency key reused", metadata: metadata(message, ["key": "\(key)"]))
         case .tookOver(let state):
-            logger.notice("taking over an unfinished command", metadata: ["key": "\(key)", "state": "\(state.rawValue)"])
+            logger.notice(
+                "taking over an unfinished command", metadata: ["key": "\(key)", "state": "\(state.rawValue)"])
         case .deadLetterLeftPending(let code):
-            logger.notice("producing a DLQ copy left pending", metadata: metadata(message, ["key": "\(key)", "code": "\(code)"]))
+            logger.notice(
+                "producing a DLQ copy left pending", metadata: metadata(message, ["key": "\(key)", "code": "\(code)"]))
         case .ambiguous(let why):
-            logger.warning("venue outcome ambiguous; resolving by query", metadata: ["key": "\(key)", "error": "\(why)"])
+            logger.warning(
+                "venue outcome ambiguous; resolving by query", metadata: ["key": "\(key)", "error": "\(why)"])
         case .resolved(let status):
             if let venue = subject?.venue { metrics.ambiguous(venue: venue, resolution: "found") }
-            logger.notice("ambiguous command resolved by query", metadata: ["key": "\(key)", "status": "\(status.rawValue)"])
+            logger.notice(
+                "ambiguous command resolved by query", metadata: ["key": "\(key)", "status": "\(status.rawValue)"])
         case .unresolved(let reason):
             if let venue = subject?.venue { metrics.ambiguous(venue: venue, resolution: "unknown") }
-            logger.error("command outcome unknown", metadata: ["key": "\(key)", "venue": "\(subject?.venue.rawValue ?? "-")", "reason": "\(reason)"])
+            logger.error(
+                "command outcome unknown",
+                metadata: ["key": "\(key)", "venue": "\(subject?.venue.rawValue ?? "-")", "reason": "\(reason)"])
         }
     }
 
@@ -246,7 +283,9 @@ public final class CommandProcessor: Sendable {
     // MARK: - Output
 
     private func publish(_ answer: ExecutionReport, venue: VenueID, instrument: String) async throws(CommandPathError) {
-        let event = NormalizedEvent(venue: venue, instrument: instrument, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .executionReport(answer))
+        let event = NormalizedEvent(
+            venue: venue, instrument: instrument, venueInstrument: nil, tsRecv: wallClockNanos(),
+            payload: .executionReport(answer))
         do {
             try await publisher.publishConfirmed(event)
         } catch {
@@ -257,7 +296,8 @@ public final class CommandProcessor: Sendable {
     private func answerOnKafka(key: String) async throws(CommandPathError) -> Bool {
         guard !configuration.kafkaProperties.isEmpty else { return false }
         let outcome = await KafkaTailScan.find(
-            properties: configuration.kafkaProperties, topic: configuration.topics.execReport, window: configuration.answerScanWindow,
+            properties: configuration.kafkaProperties, topic: configuration.topics.execReport,
+            window: configuration.answerScanWindow,
             timeout: .seconds(15)
         ) { message in
             // Cheap filter first: the key's bytes must be in the message.
@@ -308,7 +348,8 @@ public final class CommandProcessor: Sendable {
         headers.append(KafkaHeader("original.offset", String(message.offset)))
         if let key { headers.append(KafkaHeader("original.key", bytes: key)) }
         do {
-            try await producer.produceAndConfirm(KafkaRecord(topic: configuration.topics.ordersDLQ, key: key, value: value, headers: headers))
+            try await producer.produceAndConfirm(
+                KafkaRecord(topic: configuration.topics.ordersDLQ, key: key, value: value, headers: headers))
         } catch {
             throw .deadLetter(error)
         }
@@ -320,7 +361,9 @@ public final class CommandProcessor: Sendable {
 
     // MARK: - Helpers
 
-    private func storeCall<T: Sendable>(_ body: () async throws(IdempotencyStoreError) -> T) async throws(CommandPathError) -> T {
+    private func storeCall<T: Sendable>(_ body: () async throws(IdempotencyStoreError) -> T)
+        async throws(CommandPathError) -> T
+    {
         do {
             return try await body()
         } catch {
@@ -329,10 +372,12 @@ public final class CommandProcessor: Sendable {
     }
 
     private func metadata(_ message: KafkaMessage, _ extra: Logger.Metadata) -> Logger.Metadata {
-        extra.merging(["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"]) { a, _ in a }
+        extra.merging(["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
+        { a, _ in a }
     }
 
-    private func attempt<T: Sendable>(_ body: () async throws(OrderEntryError) -> T) async -> Result<T, OrderEntryError> {
+    private func attempt<T: Sendable>(_ body: () async throws(OrderEntryError) -> T) async -> Result<T, OrderEntryError>
+    {
         do {
             return .success(try await body())
         } catch {

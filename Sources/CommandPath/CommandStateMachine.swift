@@ -99,13 +99,18 @@ struct CommandStateMachine: Sendable {
         let owner = configuration.instanceID
         switch intake {
         case .deadLetterOnly(let error, let type, let venue):
-            return deliver(Delivery(deadLetter: error, outcome: Outcome(type: type, venue: venue, result: .deadLettered)))
+            return deliver(
+                Delivery(deadLetter: error, outcome: Outcome(type: type, venue: venue, result: .deadLettered)))
         case .refuse(let plan, let error):
             state = .claiming(plan, refusal: error)
-            return Step(action: .claim(key: plan.command.idempotencyKey, plan.rejectionRecord(error, owner: owner, now: now)))
+            return Step(
+                action: .claim(key: plan.command.idempotencyKey, plan.rejectionRecord(error, owner: owner, now: now)))
         case .send(let plan):
             state = .claiming(plan, refusal: nil)
-            return Step(action: .claim(key: plan.command.idempotencyKey, plan.receivedRecord(owner: owner, lease: configuration.lease, now: now)))
+            return Step(
+                action: .claim(
+                    key: plan.command.idempotencyKey,
+                    plan.receivedRecord(owner: owner, lease: configuration.lease, now: now)))
         }
     }
 
@@ -113,10 +118,11 @@ struct CommandStateMachine: Sendable {
         switch (state, event) {
         case (.claiming(let plan, let refusal?), .created(let stored)):
             let answer = plan.rejectedAnswer(refusal)
-            var step = deliver(Delivery(
-                deadLetter: refusal, answer: .init(answer, plan), mark: .init(plan, stored),
-                outcome: Outcome(type: plan.type, venue: plan.command.venue, result: .answered(answer.status))
-            ))
+            var step = deliver(
+                Delivery(
+                    deadLetter: refusal, answer: .init(answer, plan), mark: .init(plan, stored),
+                    outcome: Outcome(type: plan.type, venue: plan.command.venue, result: .answered(answer.status))
+                ))
             step.notes.insert(.rejected(refusal), at: 0)
             return step
         case (.claiming(let plan, nil), .created(let stored)):
@@ -130,7 +136,8 @@ struct CommandStateMachine: Sendable {
             state = .rereading(plan)
             return Step(action: .reread(key: plan.command.idempotencyKey))
         case (.takingOver(let plan, _), .written(let stored)):
-            var step = stored.record.state == .received
+            var step =
+                stored.record.state == .received
                 ? beginSending(plan, stored, now)
                 : beginResolving(plan, stored, why: "the bridge stopped while the command was at the venue", now)
             step.notes.insert(.tookOver(stored.record.state), at: 0)
@@ -170,10 +177,12 @@ struct CommandStateMachine: Sendable {
         case (.pausedBeforeQuery(let resolution), .resumed):
             return query(resolution)
         case (.recordingAnswer(let plan, let answer), .written(let stored)):
-            return deliver(Delivery(
-                answer: .init(answer, plan), mark: .init(plan, stored),
-                outcome: Outcome(type: plan.command.type, venue: plan.command.venue, result: .answered(answer.status))
-            ))
+            return deliver(
+                Delivery(
+                    answer: .init(answer, plan), mark: .init(plan, stored),
+                    outcome: Outcome(
+                        type: plan.command.type, venue: plan.command.venue, result: .answered(answer.status))
+                ))
         case (.deadLettering(var delivery), .deadLettered):
             delivery.deadLetter = nil
             return deliver(delivery)
@@ -202,11 +211,13 @@ struct CommandStateMachine: Sendable {
         if record.fingerprint != plan.fingerprint {
             // A plan reaches a claim only once its venue lists its account (validation, or the
             // refusal's addressability check), so the reuse has that account's stream to go to.
-            let error = CommandError(.idempotencyKeyReused, "idempotency key \(c.idempotencyKey) was used before for a different command")
-            var step = deliver(Delivery(
-                deadLetter: error, answer: .init(plan.rejectedAnswer(error), plan),
-                outcome: Outcome(type: plan.type, venue: c.venue, result: .answered(.rejected))
-            ))
+            let error = CommandError(
+                .idempotencyKeyReused, "idempotency key \(c.idempotencyKey) was used before for a different command")
+            var step = deliver(
+                Delivery(
+                    deadLetter: error, answer: .init(plan.rejectedAnswer(error), plan),
+                    outcome: Outcome(type: plan.type, venue: c.venue, result: .answered(.rejected))
+                ))
             step.notes.insert(.keyReused, at: 0)
             return step
         }
@@ -231,7 +242,9 @@ struct CommandStateMachine: Sendable {
         let key = plan.command.idempotencyKey
         guard let answer = record.answer else {
             state = .done
-            return Step(action: .fail(.unreadableRecord(key: IdempotencyStore.redisKey(key), reason: "final record without an answer")))
+            return Step(
+                action: .fail(
+                    .unreadableRecord(key: IdempotencyStore.redisKey(key), reason: "final record without an answer")))
         }
         var notes: [Note] = []
         var deadLetter: CommandError?
@@ -264,7 +277,9 @@ struct CommandStateMachine: Sendable {
         return Step(action: .checkSession(plan.command.venue))
     }
 
-    private mutating func sessionChecked(_ sending: Sending, _ session: VenueConnectionState, _ now: CommandInstant) -> Step {
+    private mutating func sessionChecked(_ sending: Sending, _ session: VenueConnectionState, _ now: CommandInstant)
+        -> Step
+    {
         if session == .ready { return markSent(sending) }
         if configuration.venueUnavailable == .reject || now.monotonic >= sending.deadline {
             let error = CommandError(.venueUnavailable, "\(sending.plan.command.venue) session is \(session.rawValue)")
@@ -304,7 +319,8 @@ struct CommandStateMachine: Sendable {
         // Nothing reached the venue (not ready, paced, overloaded): the same call may go again
         // within the wait budget.
         guard configuration.venueUnavailable == .wait, now.monotonic < sending.deadline else {
-            return recordAnswer(plan, sending.record, plan.rejectedAnswer(CommandError(.venueUnavailable, error.description)))
+            return recordAnswer(
+                plan, sending.record, plan.rejectedAnswer(CommandError(.venueUnavailable, error.description)))
         }
         var pause = Self.retryPause
         if case .rateLimited(let retryAfter) = error { pause = max(pause, retryAfter) }
@@ -314,8 +330,11 @@ struct CommandStateMachine: Sendable {
 
     // MARK: - Resolving an ambiguous outcome
 
-    private mutating func beginResolving(_ plan: CommandPlan, _ stored: StoredRecord, why: String, _ now: CommandInstant) -> Step {
-        let resolution = Resolution(plan: plan, record: stored, deadline: now.monotonic + configuration.resolveTimeout, why: why)
+    private mutating func beginResolving(
+        _ plan: CommandPlan, _ stored: StoredRecord, why: String, _ now: CommandInstant
+    ) -> Step {
+        let resolution = Resolution(
+            plan: plan, record: stored, deadline: now.monotonic + configuration.resolveTimeout, why: why)
         return query(resolution)
     }
 
@@ -336,11 +355,17 @@ struct CommandStateMachine: Sendable {
     private mutating func giveUp(_ resolution: Resolution) -> Step {
         let plan = resolution.plan
         let c = plan.command
-        var answer = resolution.lastSeen.map { plan.answer(from: $0) } ?? plan.rejectedAnswer(CommandError(.venueUnavailable, ""))
+        var answer =
+            resolution.lastSeen.map { plan.answer(from: $0) }
+            ?? plan.rejectedAnswer(CommandError(.venueUnavailable, ""))
         answer.status = .unknown
         answer.rejectCode = nil
         var reason = "outcome unknown after \(configuration.resolveTimeout) of queries (\(resolution.why))"
-        if resolution.lastSeen == nil { reason += plan.clientOrderId.map { "; \(c.venue) does not know client order id \($0)" } ?? "; no client order id to query" }
+        if resolution.lastSeen == nil {
+            reason +=
+                plan.clientOrderId.map { "; \(c.venue) does not know client order id \($0)" }
+                ?? "; no client order id to query"
+        }
         if let lastError = resolution.lastError { reason += "; last query error: \(lastError)" }
         answer.reason = reason
         var step = recordAnswer(plan, resolution.record, answer, state: .unknown)
@@ -351,7 +376,9 @@ struct CommandStateMachine: Sendable {
     // MARK: - Answering
 
     /// Records the answer as final; it is published once that write went through.
-    private mutating func recordAnswer(_ plan: CommandPlan, _ stored: StoredRecord, _ answer: ExecutionReport, state final: CommandState? = nil) -> Step {
+    private mutating func recordAnswer(
+        _ plan: CommandPlan, _ stored: StoredRecord, _ answer: ExecutionReport, state final: CommandState? = nil
+    ) -> Step {
         var next = stored.record
         next.state = final ?? (answer.status == .rejected || answer.rejectCode != nil ? .rejected : .acked)
         next.answer = answer

@@ -126,7 +126,10 @@ extension CommandStateMachine {
         var mark: Mark?
         var outcome: Outcome
 
-        init(deadLetter: CommandError? = nil, answer: Answer? = nil, askKafka: String? = nil, mark: Mark? = nil, outcome: Outcome) {
+        init(
+            deadLetter: CommandError? = nil, answer: Answer? = nil, askKafka: String? = nil, mark: Mark? = nil,
+            outcome: Outcome
+        ) {
             self.deadLetter = deadLetter
             self.answer = answer
             self.askKafka = askKafka

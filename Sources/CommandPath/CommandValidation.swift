@@ -13,21 +13,25 @@ struct CommandVenueFacts: Sendable, Hashable {
 
 extension CommandVenue {
     var facts: CommandVenueFacts {
-        CommandVenueFacts(instruments: instruments, accounts: accounts(), sessionState: sessionState(), hasReplace: replace != nil)
+        CommandVenueFacts(
+            instruments: instruments, accounts: accounts(), sessionState: sessionState(), hasReplace: replace != nil)
     }
 }
 
 /// The checks of docs/commands.md §4.5 that need the bridge's configuration (the codec checked
 /// the shape), in the documented order: the first failure is the answer.
 enum CommandValidation {
-    static func firstError(of plan: CommandPlan, venue: CommandVenueFacts?, configuration: CommandPathConfiguration, nowNanos: Int64) -> CommandError? {
+    static func firstError(
+        of plan: CommandPlan, venue: CommandVenueFacts?, configuration: CommandPathConfiguration, nowNanos: Int64
+    ) -> CommandError? {
         let c = plan.command
         if let expiresAt = c.expiresAt, expiresAt <= nowNanos {
             return CommandError(.expired, "the command expired at \(expiresAt) ns before it was read")
         }
         switch c.type {
         case .createRFQ, .cancelRFQ, .acceptQuote:
-            return CommandError(.unsupported, "\(c.type.rawValue) needs an RFQ venue; \(c.venue) takes no RFQ commands in this bridge")
+            return CommandError(
+                .unsupported, "\(c.type.rawValue) needs an RFQ venue; \(c.venue) takes no RFQ commands in this bridge")
         default:
             break
         }
@@ -40,7 +44,9 @@ enum CommandValidation {
         // Only listed accounts get past here: every answer lands on the stream of an account the
         // bridge knows, never on one a sender made up.
         guard let accounts = venue.accounts else {
-            return CommandError(.venueUnavailable, "\(c.venue) has not listed its accounts yet (session \(venue.sessionState.rawValue))")
+            return CommandError(
+                .venueUnavailable, "\(c.venue) has not listed its accounts yet (session \(venue.sessionState.rawValue))"
+            )
         }
         guard accounts.contains(c.account) else {
             return CommandError(.unknownAccount, "account \(c.account) is not an account of \(c.venue)")
@@ -59,23 +65,38 @@ enum CommandValidation {
             if let orderType = c.orderType, orderType == .limit || orderType == .stopLimit, c.price == nil {
                 return CommandError(.invalidPrice, "a \(orderType.rawValue) order needs a price")
             }
-            if c.orderType == .market && c.price != nil { return CommandError(.invalidPrice, "a market order takes no price") }
+            if c.orderType == .market && c.price != nil {
+                return CommandError(.invalidPrice, "a market order takes no price")
+            }
         case .replaceOrder:
-            if !venue.hasReplace { return CommandError(.unsupported, "\(c.venue) has no replace; cancel and place a new order") }
-            if plan.clientOrderId == nil { return CommandError(.unknownOrder, "replace needs the order's client id (target_idempotency_key or target_client_order_id)") }
+            if !venue.hasReplace {
+                return CommandError(.unsupported, "\(c.venue) has no replace; cancel and place a new order")
+            }
+            if plan.clientOrderId == nil {
+                return CommandError(
+                    .unknownOrder,
+                    "replace needs the order's client id (target_idempotency_key or target_client_order_id)")
+            }
         default:
             break
         }
-        if c.type == .newOrder || c.type == .replaceOrder, let limit = configuration.limit(venue: c.venue, instrument: c.instrument) {
+        if c.type == .newOrder || c.type == .replaceOrder,
+            let limit = configuration.limit(venue: c.venue, instrument: c.instrument)
+        {
             if let max = limit.maxQuantity, let quantity = c.quantity, quantity > max {
-                return CommandError(.limitExceeded, "quantity \(quantity) exceeds max_quantity \(max) for \(c.venue) \(c.instrument)")
+                return CommandError(
+                    .limitExceeded, "quantity \(quantity) exceeds max_quantity \(max) for \(c.venue) \(c.instrument)")
             }
             if let max = limit.maxNotional, let quantity = c.quantity {
                 guard let price = c.price else {
-                    return CommandError(.limitExceeded, "a market order has no price to check against max_notional \(max) for \(c.instrument)")
+                    return CommandError(
+                        .limitExceeded,
+                        "a market order has no price to check against max_notional \(max) for \(c.instrument)")
                 }
                 guard let notional = try? quantity.multiplied(by: price), notional <= max else {
-                    return CommandError(.limitExceeded, "notional \(quantity) × \(price) exceeds max_notional \(max) for \(c.venue) \(c.instrument)")
+                    return CommandError(
+                        .limitExceeded,
+                        "notional \(quantity) × \(price) exceeds max_notional \(max) for \(c.venue) \(c.instrument)")
                 }
             }
         }

@@ -58,7 +58,8 @@ public struct IdempotencyRecord: Sendable, Codable, Hashable {
     public var updatedMs: Int64
 
     public init(
-        state: CommandState, fingerprint: String, type: CommandType?, venue: VenueID?, account: String?, instrument: String?, clientOrderId: String?,
+        state: CommandState, fingerprint: String, type: CommandType?, venue: VenueID?, account: String?,
+        instrument: String?, clientOrderId: String?,
         side: Side?, orderType: OrderType?, owner: String, leaseUntilMs: Int64, nowMs: Int64
     ) {
         self.state = state
@@ -124,7 +125,9 @@ public struct IdempotencyStore: Sendable {
     }
 
     /// Creates the record if the key is new (`SET NX PX ttl`), else returns the stored one.
-    public func claim(_ idempotencyKey: String, _ record: IdempotencyRecord) async throws(IdempotencyStoreError) -> ClaimResult {
+    public func claim(_ idempotencyKey: String, _ record: IdempotencyRecord) async throws(IdempotencyStoreError)
+        -> ClaimResult
+    {
         let key = Self.redisKey(idempotencyKey)
         let raw = try Self.encode(record)
         let ttlMs = max(1, ttl.inMilliseconds)
@@ -141,14 +144,17 @@ public struct IdempotencyStore: Sendable {
         let key = Self.redisKey(idempotencyKey)
         guard let raw = try await send(["GET", key]).string else { return nil }
         do {
-            return StoredRecord(record: try JSONDecoder().decode(IdempotencyRecord.self, from: Data(raw.utf8)), raw: raw)
+            return StoredRecord(
+                record: try JSONDecoder().decode(IdempotencyRecord.self, from: Data(raw.utf8)), raw: raw)
         } catch {
             throw .unreadableRecord(key: key, reason: "\(error)")
         }
     }
 
     /// Moves `current` to `next` if nobody changed it meanwhile; returns the new stored form.
-    public func update(_ idempotencyKey: String, from current: StoredRecord, to next: IdempotencyRecord) async throws(IdempotencyStoreError) -> StoredRecord {
+    public func update(_ idempotencyKey: String, from current: StoredRecord, to next: IdempotencyRecord)
+        async throws(IdempotencyStoreError) -> StoredRecord
+    {
         var next = next
         next.updatedMs = wallClockNanos() / 1_000_000
         let raw = try Self.encode(next)

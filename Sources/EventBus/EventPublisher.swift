@@ -61,7 +61,8 @@ public final class EventPublisher: EventSink {
         public init(
             routing: EventRouting = EventRouting(), policy: BackpressurePolicy = .block,
             queueFullTimeout: Duration = .milliseconds(500), marketDataBacklogCapacity: Int = 50_000,
-            venueHeartbeatInterval: Duration = .seconds(1), maxSequenceStreams: Int = 100_000, maxTerminalOrders: Int = 100_000
+            venueHeartbeatInterval: Duration = .seconds(1), maxSequenceStreams: Int = 100_000,
+            maxTerminalOrders: Int = 100_000
         ) {
             self.routing = routing
             self.policy = policy
@@ -92,7 +93,10 @@ public final class EventPublisher: EventSink {
     private let stopping = Atomic<Bool>(false)
     private let orderedLane = AsyncLock()
 
-    public init(configuration: Configuration, kafka: KafkaProducer, redis: RedisStreamWriter?, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+    public init(
+        configuration: Configuration, kafka: KafkaProducer, redis: RedisStreamWriter?, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.kafka = kafka
         self.redis = redis
@@ -134,13 +138,17 @@ public final class EventPublisher: EventSink {
     /// own reports and the command path's answers for the same account), so their `seq` assignment
     /// and enqueue happen under one lock: `seq` order stays Kafka order. They are rare next to
     /// market data, which keeps its lock-free path (one task per market-data stream).
-    private func publishOrdered(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
+    private func publishOrdered(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?)
+        async throws(PublishError)
+    {
         await orderedLane.lock()
         defer { orderedLane.unlock() }
         try await publishNow(event, delivery: delivery)
     }
 
-    private func publishNow(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
+    private func publishNow(_ event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?)
+        async throws(PublishError)
+    {
         var event = event
         if case .executionReport(let report) = event.payload {
             // Under the ordered lane (exec events always take it): nothing else publishes for the
@@ -153,7 +161,9 @@ public final class EventPublisher: EventSink {
         if seq == 1 { metrics.seqStreams.record(sequenceStreamCount) }
         if evicted > 0 {
             metrics.seqEvictions.increment(by: Int64(evicted))
-            logger.warning("seq counters of idle streams forgotten: their next event starts at seq 1", metadata: ["count": "\(evicted)"])
+            logger.warning(
+                "seq counters of idle streams forgotten: their next event starts at seq 1",
+                metadata: ["count": "\(evicted)"])
         }
         let json = EventCodec.encode(event)
         let record = configuration.routing.kafkaRecord(event, json: json)
@@ -177,7 +187,9 @@ public final class EventPublisher: EventSink {
         let key = TerminalOrders.Key(venue: venue, account: report.account, clientOrderId: report.clientOrderId)
         var report = report
         let evicted = terminalOrders.withLock { orders -> Int in
-            if report.command != nil, let terminal = orders[key], !report.status.isTerminal || report.status != terminal.status {
+            if report.command != nil, let terminal = orders[key],
+                !report.status.isTerminal || report.status != terminal.status
+            {
                 report.status = terminal.status
                 report.cumQty = terminal.cumQty
                 report.leavesQty = terminal.leavesQty
@@ -223,7 +235,9 @@ public final class EventPublisher: EventSink {
 
     // MARK: - Kafka enqueue under backpressure
 
-    private func enqueueWaiting(_ record: KafkaRecord, event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?) async throws(PublishError) {
+    private func enqueueWaiting(
+        _ record: KafkaRecord, event: NormalizedEvent, delivery: OneShot<Result<Void, KafkaError>>?
+    ) async throws(PublishError) {
         var waitStarted: ContinuousClock.Instant?
         var warned = false
         while true {
@@ -238,16 +252,20 @@ public final class EventPublisher: EventSink {
             }
             if outcome == .enqueued {
                 metrics.published(topic: record.topic, venue: event.venue, type: event.type)
-                if let waitStarted { metrics.blockedTime.recordNanoseconds((ContinuousClock.now - waitStarted).nanoseconds) }
+                if let waitStarted {
+                    metrics.blockedTime.recordNanoseconds((ContinuousClock.now - waitStarted).nanoseconds)
+                }
                 return
             }
             let started = waitStarted ?? .now
             waitStarted = started
             if !warned && ContinuousClock.now - started > configuration.queueFullTimeout {
                 warned = true
-                logger.warning("Kafka queue full beyond timeout; blocking publisher", metadata: [
-                    "topic": "\(record.topic)", "venue": "\(event.venue)", "type": "\(event.type.rawValue)",
-                ])
+                logger.warning(
+                    "Kafka queue full beyond timeout; blocking publisher",
+                    metadata: [
+                        "topic": "\(record.topic)", "venue": "\(event.venue)", "type": "\(event.type.rawValue)",
+                    ])
             }
             do { try await Task.sleep(for: .milliseconds(1)) } catch { throw .shuttingDown }
         }
@@ -294,7 +312,9 @@ public final class EventPublisher: EventSink {
             } catch {
                 backlog.withLock { _ = $0.popFirst() }
                 metrics.publishError(topic: head.record.topic)
-                logger.error("market data rejected by Kafka client", metadata: ["error": "\(error)", "topic": "\(head.record.topic)"])
+                logger.error(
+                    "market data rejected by Kafka client",
+                    metadata: ["error": "\(error)", "topic": "\(head.record.topic)"])
                 continue
             }
             guard outcome == .enqueued else { break }
@@ -411,15 +431,22 @@ final class PublisherMetrics: Sendable {
     }
 
     func published(topic: String, venue: VenueID, type: EventType) {
-        counter(label: "vb_events_published_total", dimensions: [("topic", topic), ("venue", venue.rawValue), ("type", type.rawValue)]).increment()
+        counter(
+            label: "vb_events_published_total",
+            dimensions: [("topic", topic), ("venue", venue.rawValue), ("type", type.rawValue)]
+        ).increment()
     }
 
     func dropped(reason: String, venue: VenueID, type: EventType) {
-        counter(label: "vb_events_dropped_total", dimensions: [("reason", reason), ("venue", venue.rawValue), ("type", type.rawValue)]).increment()
+        counter(
+            label: "vb_events_dropped_total",
+            dimensions: [("reason", reason), ("venue", venue.rawValue), ("type", type.rawValue)]
+        ).increment()
     }
 
     func dropped(reason: String, count: Int) {
-        counter(label: "vb_events_dropped_total", dimensions: [("reason", reason), ("venue", "all"), ("type", "all")]).increment(by: Int64(count))
+        counter(label: "vb_events_dropped_total", dimensions: [("reason", reason), ("venue", "all"), ("type", "all")])
+            .increment(by: Int64(count))
     }
 
     func publishError(topic: String) {

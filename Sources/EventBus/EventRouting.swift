@@ -89,7 +89,9 @@ public struct EventRouting: Sendable {
             : "vb:\(event.stream.rawValue):\(event.venue.rawValue):\(event.streamSubject)"
     }
 
-    public static func topOfBookKey(venue: VenueID, instrument: String) -> String { "vb:tob:\(venue.rawValue):\(instrument)" }
+    public static func topOfBookKey(venue: VenueID, instrument: String) -> String {
+        "vb:tob:\(venue.rawValue):\(instrument)"
+    }
     public static func venueKey(_ venue: VenueID) -> String { "vb:venue:\(venue.rawValue)" }
 
     /// The stream entry plus any latest-state hash update the event implies.
@@ -114,11 +116,17 @@ public struct EventRouting: Sendable {
             commands.append(.hset(key: Self.topOfBookKey(venue: event.venue, instrument: instrument), fields: fields))
         case .trade(let t):
             guard let instrument = event.instrument else { break }
-            commands.append(.hset(key: Self.topOfBookKey(venue: event.venue, instrument: instrument), fields: [
-                ("last", t.price.description), ("last_size", t.size.description), ("updated_ts", String(event.tsRecv)),
-            ]))
+            commands.append(
+                .hset(
+                    key: Self.topOfBookKey(venue: event.venue, instrument: instrument),
+                    fields: [
+                        ("last", t.price.description), ("last_size", t.size.description),
+                        ("updated_ts", String(event.tsRecv)),
+                    ]))
         case .venueStatus(let s):
-            var fields: [(String, String)] = [("state", s.state.rawValue), ("since", String(event.tsRecv)), ("reason", s.reason ?? "")]
+            var fields: [(String, String)] = [
+                ("state", s.state.rawValue), ("since", String(event.tsRecv)), ("reason", s.reason ?? ""),
+            ]
             if let reconnects = s.reconnects { fields.append(("reconnects", String(reconnects))) }
             commands.append(.hset(key: Self.venueKey(event.venue), fields: fields))
         default:

@@ -12,21 +12,25 @@ public typealias KafkaProperties = [String: String]
 public enum KafkaPropertyPolicy {
     /// Properties whose values are safe to print: tuning, identities, paths, mechanism names.
     public static let printable: Set<String> = [
-        "bootstrap.servers", "metadata.broker.list", "client.id", "client.rack", "client.dns.lookup", "broker.address.family",
+        "bootstrap.servers", "metadata.broker.list", "client.id", "client.rack", "client.dns.lookup",
+        "broker.address.family",
         "security.protocol", "sasl.mechanism", "sasl.mechanisms", "sasl.username", "sasl.kerberos.service.name",
         "sasl.kerberos.principal", "sasl.kerberos.keytab", "sasl.oauthbearer.method", "sasl.oauthbearer.client.id",
         "sasl.oauthbearer.scope", "sasl.oauthbearer.token.endpoint.url",
         "ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.crl.location", "ssl.keystore.location",
         "ssl.endpoint.identification.algorithm", "enable.ssl.certificate.verification", "ssl.cipher.suites",
         "ssl.curves.list", "ssl.sigalgs.list", "ssl.ca.certificate.stores",
-        "acks", "request.required.acks", "enable.idempotence", "compression.type", "compression.codec", "compression.level",
+        "acks", "request.required.acks", "enable.idempotence", "compression.type", "compression.codec",
+        "compression.level",
         "linger.ms", "queue.buffering.max.ms", "queue.buffering.max.messages", "queue.buffering.max.kbytes",
         "batch.num.messages", "batch.size", "message.timeout.ms", "delivery.timeout.ms", "request.timeout.ms",
         "message.send.max.retries", "retries", "retry.backoff.ms", "retry.backoff.max.ms",
         "max.in.flight.requests.per.connection", "max.in.flight", "message.max.bytes", "receive.message.max.bytes",
         "partitioner", "sticky.partitioning.linger.ms", "socket.timeout.ms", "socket.keepalive.enable",
-        "socket.connection.setup.timeout.ms", "connections.max.idle.ms", "reconnect.backoff.ms", "reconnect.backoff.max.ms",
-        "metadata.max.age.ms", "topic.metadata.refresh.interval.ms", "topic.metadata.refresh.sparse", "api.version.request",
+        "socket.connection.setup.timeout.ms", "connections.max.idle.ms", "reconnect.backoff.ms",
+        "reconnect.backoff.max.ms",
+        "metadata.max.age.ms", "topic.metadata.refresh.interval.ms", "topic.metadata.refresh.sparse",
+        "api.version.request",
         "statistics.interval.ms", "debug", "log_level", "log.connection.close",
         "group.id", "group.instance.id", "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms",
         "enable.auto.offset.store", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
@@ -64,10 +68,12 @@ public enum KafkaPropertyPolicy {
             text = text.replacingOccurrences(of: value, with: "(redacted)")
         }
         let window = 8
-        let runs = Set(hidden.flatMap { value -> [String] in
-            let chars = Array(value)
-            return chars.count < window ? [] : (0...(chars.count - window)).map { String(chars[$0..<($0 + window)]) }
-        })
+        let runs = Set(
+            hidden.flatMap { value -> [String] in
+                let chars = Array(value)
+                return chars.count < window
+                    ? [] : (0...(chars.count - window)).map { String(chars[$0..<($0 + window)]) }
+            })
         let chars = Array(text)
         guard !runs.isEmpty, chars.count >= window else { return text }
         for start in 0...(chars.count - window) where runs.contains(String(chars[start..<(start + window)])) {

@@ -1,6 +1,6 @@
+import CRdKafka
 public import Logging
 public import Metrics
-import CRdKafka
 import NIOPosix
 
 /// One consumed message, copied out of librdkafka (so it can cross threads freely).
@@ -51,7 +51,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let consumed: Counter
     private let errors: Counter
 
-    public init(configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws(KafkaError) {
+    public init(
+        configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws(KafkaError) {
         let conf = try KafkaConf(configuration.properties)
         let client = try conf.makeClient(RD_KAFKA_CONSUMER)
         self.client = client
@@ -93,7 +95,9 @@ public final class KafkaConsumer: @unchecked Sendable {
                 let message = raw.pointee
                 if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) }
-                    return .failure(.consumeFailed(topic: topic, code: message.err.rawValue, reason: KafkaError.describe(message.err)))
+                    return .failure(
+                        .consumeFailed(
+                            topic: topic, code: message.err.rawValue, reason: KafkaError.describe(message.err)))
                 }
                 return .success(KafkaMessage(copying: raw))
             }
@@ -120,7 +124,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         entry?.pointee.offset = message.offset + 1
         let code = rd_kafka_offsets_store(client, list)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw .commitFailed(reason: "store offset \(message.topic)[\(message.partition)]@\(message.offset): \(KafkaError.describe(code))")
+            throw .commitFailed(
+                reason:
+                    "store offset \(message.topic)[\(message.partition)]@\(message.offset): \(KafkaError.describe(code))"
+            )
         }
     }
 

@@ -25,7 +25,8 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .deliveryFailed(let topic, let code, let reason): "delivery to '\(topic)' failed (\(code)): \(reason)"
         case .subscribeFailed(let topics, let reason): "subscribe to \(topics) failed: \(reason)"
         case .commitFailed(let reason): "offset commit failed: \(reason)"
-        case .consumeFailed(let topic, let code, let reason): "consume\(topic.map { " from '\($0)'" } ?? "") failed (\(code)): \(reason)"
+        case .consumeFailed(let topic, let code, let reason):
+            "consume\(topic.map { " from '\($0)'" } ?? "") failed (\(code)): \(reason)"
         case .closed: "Kafka client is closed"
         }
     }
@@ -44,8 +45,10 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static let permanentRecordErrors: Set<Int32> = [
-        RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
-        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue, RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
+        RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
+        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
+        RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
     ]
 
     static func describe(_ code: rd_kafka_resp_err_t) -> String {

@@ -1,7 +1,7 @@
-public import Logging
-public import Metrics
 import CRdKafka
 import Foundation
+public import Logging
+public import Metrics
 import Synchronization
 
 /// One Kafka message header.
@@ -80,7 +80,9 @@ public final class KafkaProducer: @unchecked Sendable {
     private let isClosed = Atomic<Bool>(false)
     private let pollTimeoutMs: Int32
 
-    public init(configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws(KafkaError) {
+    public init(
+        configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws(KafkaError) {
         var conf = try KafkaConf(configuration.properties)
         self.logger = logger
         self.metrics = KafkaProducerMetrics(factory: metricsFactory)
@@ -114,7 +116,9 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Enqueues a message without blocking. `completion`, when given, runs on the poll thread once
     /// the broker acknowledged (or finally failed) the message; keep it short.
-    public func produce(_ record: KafkaRecord, completion: DeliveryCompletion? = nil) throws(KafkaError) -> ProduceOutcome {
+    public func produce(_ record: KafkaRecord, completion: DeliveryCompletion? = nil) throws(KafkaError)
+        -> ProduceOutcome
+    {
         guard !isClosed.load(ordering: .relaxed) else { throw .closed }
         let topic = topicHandle(record.topic)
         let ticket = DeliveryTicket(enqueuedAt: DispatchTime.now().uptimeNanoseconds, completion: completion)
@@ -159,13 +163,16 @@ public final class KafkaProducer: @unchecked Sendable {
             return .queueFull
         }
         metrics.enqueueFailures.increment()
-        throw .produceFailed(topic: record.topic, code: code.rawValue, reason: String(cString: rd_kafka_error_string(error)))
+        throw .produceFailed(
+            topic: record.topic, code: code.rawValue, reason: String(cString: rd_kafka_error_string(error)))
     }
 
     /// Produces and waits for the broker's acknowledgement. A full local queue is retried every
     /// `retryInterval` (backpressure to the caller). Once enqueued the message is librdkafka's:
     /// cancelling the caller then stops nothing, so the wait for the outcome is not cancellable.
-    public func produceAndConfirm(_ record: KafkaRecord, retryInterval: Duration = .milliseconds(2)) async throws(KafkaError) {
+    public func produceAndConfirm(_ record: KafkaRecord, retryInterval: Duration = .milliseconds(2))
+        async throws(KafkaError)
+    {
         let outcome = OneShot<Result<Void, KafkaError>>()
         while try produce(record, completion: { outcome.fulfil($0) }) == .queueFull {
             do { try await Task.sleep(for: retryInterval) } catch { throw .closed }
@@ -261,7 +268,8 @@ struct KafkaProducerMetrics: Sendable {
         deliveryFailures = Counter(label: "vb_kafka_delivery_failures_total", factory: factory)
         enqueueFailures = Counter(label: "vb_kafka_enqueue_failures_total", factory: factory)
         queueFull = Counter(label: "vb_kafka_queue_full_total", factory: factory)
-        deliveryLatency = Timer(label: "vb_kafka_delivery_latency_seconds", preferredDisplayUnit: .seconds, factory: factory)
+        deliveryLatency = Timer(
+            label: "vb_kafka_delivery_latency_seconds", preferredDisplayUnit: .seconds, factory: factory)
         outQueueDepth = Gauge(label: "vb_kafka_out_queue_messages", factory: factory)
     }
 }
@@ -292,7 +300,9 @@ final class DeliveryContext: Sendable {
     }
 }
 
-private func kafkaDeliveryReport(_ client: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?, _ opaque: UnsafeMutableRawPointer?) {
+private func kafkaDeliveryReport(
+    _ client: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?, _ opaque: UnsafeMutableRawPointer?
+) {
     guard let message, let opaque, let ticketPointer = message.pointee._private else { return }
     let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeUnretainedValue()
     let ticket = Unmanaged<DeliveryTicket>.fromOpaque(ticketPointer).takeRetainedValue()
@@ -306,12 +316,15 @@ private func kafkaDeliveryReport(_ client: OpaquePointer?, _ message: UnsafePoin
         let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
         let reason = KafkaError.describe(code)
         context.metrics.deliveryFailures.increment()
-        context.logger.error("Kafka delivery failed", metadata: ["topic": "\(topic)", "code": "\(code.rawValue)", "reason": "\(reason)"])
+        context.logger.error(
+            "Kafka delivery failed", metadata: ["topic": "\(topic)", "code": "\(code.rawValue)", "reason": "\(reason)"])
         ticket.completion?(.failure(.deliveryFailed(topic: topic, code: code.rawValue, reason: reason)))
     }
 }
 
-private func kafkaClientError(_ client: OpaquePointer?, _ code: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
+private func kafkaClientError(
+    _ client: OpaquePointer?, _ code: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?
+) {
     guard let opaque else { return }
     let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeUnretainedValue()
     let text = KafkaPropertyPolicy.scrub(reason.map { String(cString: $0) } ?? "?", hiding: context.hidden)
@@ -323,7 +336,9 @@ private func kafkaClientError(_ client: OpaquePointer?, _ code: Int32, _ reason:
     }
 }
 
-private func kafkaLog(_ client: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
+private func kafkaLog(
+    _ client: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?
+) {
     // Without log.queue, librdkafka logs from its own threads; route to stderr-free swift-log.
     guard let client, let opaque = rd_kafka_opaque(client) else { return }
     let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeUnretainedValue()
@@ -340,7 +355,9 @@ func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -
 }
 
 /// Builds librdkafka header entries pointing into the headers' storage for the duration of `body`.
-func withHeaderEntries<R>(_ headers: [KafkaHeader], _ body: ([(name: UnsafePointer<CChar>?, val: UnsafeRawPointer?, size: Int)]) -> R) -> R {
+func withHeaderEntries<R>(
+    _ headers: [KafkaHeader], _ body: ([(name: UnsafePointer<CChar>?, val: UnsafeRawPointer?, size: Int)]) -> R
+) -> R {
     func go(_ index: Int, _ acc: inout [(name: UnsafePointer<CChar>?, val: UnsafeRawPointer?, size: Int)]) -> R {
         if index == headers.count { return body(acc) }
         return headers[index].name.withCString { name in

@@ -14,9 +14,12 @@ public enum KafkaTailScan {
     /// Scans at most the last `window` messages of each partition for one `matching` accepts.
     /// Blocking librdkafka calls run on a thread of their own.
     public static func find(
-        properties: KafkaProperties, topic: String, window: Int64, timeout: Duration, matching: @escaping @Sendable (KafkaMessage) -> Bool
+        properties: KafkaProperties, topic: String, window: Int64, timeout: Duration,
+        matching: @escaping @Sendable (KafkaMessage) -> Bool
     ) async -> Outcome {
-        await onDedicatedThread { scan(properties: properties, topic: topic, window: window, timeout: timeout, matching: matching) }
+        await onDedicatedThread {
+            scan(properties: properties, topic: topic, window: window, timeout: timeout, matching: matching)
+        }
     }
 
     private static func scan(
@@ -56,7 +59,9 @@ public enum KafkaTailScan {
             var low: Int64 = 0
             var high: Int64 = 0
             let code = rd_kafka_query_watermark_offsets(client, topic, partition, &low, &high, remainingMs())
-            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { return .inconclusive("watermarks of \(topic)[\(partition)]: \(KafkaError.describe(code))") }
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                return .inconclusive("watermarks of \(topic)[\(partition)]: \(KafkaError.describe(code))")
+            }
             guard high > low else { continue }
             ends[partition] = high
             rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = max(low, high - window)

@@ -13,7 +13,8 @@ public enum ClientOrderIds {
         switch venue {
         case .finery:
             // 63 bits of the digest; 0 (one chance in 2^63) becomes 1.
-            let value = SHA256.hash(data: input).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x7FFF_FFFF_FFFF_FFFF
+            let value =
+                SHA256.hash(data: input).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x7FFF_FFFF_FFFF_FFFF
             return String(max(value, 1))
         case .sfox, .t4, .fi, .fig:
             return "vb-" + digestHex(input)
@@ -25,11 +26,13 @@ public enum ClientOrderIds {
         switch venue {
         case .finery:
             guard let value = Int64(id), value >= 1 else {
-                throw CommandError(.invalidField, "a Finery client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
+                throw CommandError(
+                    .invalidField, "a Finery client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
             }
         case .sfox, .t4, .fi, .fig:
             guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                throw CommandError(.invalidField, "client_order_id must be 1…64 printable ASCII characters without spaces")
+                throw CommandError(
+                    .invalidField, "client_order_id must be 1…64 printable ASCII characters without spaces")
             }
         }
     }

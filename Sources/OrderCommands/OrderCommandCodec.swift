@@ -31,14 +31,20 @@ public enum OrderCommandCodec {
             // No envelope: with a key twice, even the account or idempotency key that would
             // address an answer may be the wrong one of two. The DLQ copy is the only trace.
             if let name = error.duplicateKey {
-                return .failure(CommandDecodingFailure(
-                    error: CommandError(.duplicateKey, "key \"\(name)\" appears twice in one object (byte \(error.offset)); send each key once"), envelope: nil
-                ))
+                return .failure(
+                    CommandDecodingFailure(
+                        error: CommandError(
+                            .duplicateKey,
+                            "key \"\(name)\" appears twice in one object (byte \(error.offset)); send each key once"),
+                        envelope: nil
+                    ))
             }
-            return .failure(CommandDecodingFailure(error: CommandError(.malformed, "not JSON: \(error)"), envelope: nil))
+            return .failure(
+                CommandDecodingFailure(error: CommandError(.malformed, "not JSON: \(error)"), envelope: nil))
         }
         guard let object = json.object else {
-            return .failure(CommandDecodingFailure(error: CommandError(.malformed, "a command is a JSON object"), envelope: nil))
+            return .failure(
+                CommandDecodingFailure(error: CommandError(.malformed, "a command is a JSON object"), envelope: nil))
         }
         let envelope = Self.envelope(object)
         do {
@@ -97,7 +103,9 @@ public enum OrderCommandCodec {
         try checkIdempotencyKey(key)
         let venueName = try requiredString(object, "venue")
         guard let venue = VenueID(rawValue: venueName) else {
-            throw CommandError(.unknownVenue, "venue \"\(venueName)\" is not one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw CommandError(
+                .unknownVenue,
+                "venue \"\(venueName)\" is not one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var command = OrderCommand(
             type: type, idempotencyKey: key, venue: venue,
@@ -122,7 +130,9 @@ public enum OrderCommandCodec {
             try identifier(object, "target_venue_order_id", required: false).map(OrderTarget.venueOrderId),
         ].compactMap { $0 }
         guard targets.count <= 1 else {
-            throw CommandError(.invalidField, "name the target order once: target_idempotency_key, target_client_order_id or target_venue_order_id")
+            throw CommandError(
+                .invalidField,
+                "name the target order once: target_idempotency_key, target_client_order_id or target_venue_order_id")
         }
         command.target = targets.first
         command.rfqId = try identifier(object, "rfq_id", required: false)
@@ -143,9 +153,11 @@ public enum OrderCommandCodec {
             try require(c.quantity != nil, "quantity")
             if c.target != nil { throw CommandError(.invalidField, "new_order takes no target_* field") }
         case .cancelOrder:
-            try require(c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
+            try require(
+                c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
         case .replaceOrder:
-            try require(c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
+            try require(
+                c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
             try require(c.quantity != nil || c.price != nil, "quantity or price (the new values)")
         case .createRFQ:
             try require(c.quantity != nil, "quantity")
@@ -158,7 +170,9 @@ public enum OrderCommandCodec {
 
     static func checkIdempotencyKey(_ key: String) throws(CommandError) {
         guard !key.isEmpty, key.utf8.count <= OrderCommand.maxIdempotencyKeyLength else {
-            throw CommandError(.invalidField, "idempotency_key must be 1…\(OrderCommand.maxIdempotencyKeyLength) characters, got \(key.utf8.count)")
+            throw CommandError(
+                .invalidField,
+                "idempotency_key must be 1…\(OrderCommand.maxIdempotencyKeyLength) characters, got \(key.utf8.count)")
         }
         guard key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw CommandError(.invalidField, "idempotency_key must be printable ASCII without spaces")
@@ -172,14 +186,17 @@ public enum OrderCommandCodec {
     }
 
     /// An identifier: a non-empty string of at most 128 printable characters.
-    private static func identifier(_ object: [String: JSONValue], _ name: String, required: Bool) throws(CommandError) -> String? {
+    private static func identifier(_ object: [String: JSONValue], _ name: String, required: Bool) throws(CommandError)
+        -> String?
+    {
         guard object[name] != nil else {
             if required { throw CommandError(.invalidField, "missing field \"\(name)\"") }
             return nil
         }
         let text = try requiredString(object, name)
         guard isIdentifier(text) else {
-            throw CommandError(.invalidField, "\(name) must be 1…\(maxIdentifierBytes) bytes of UTF-8 without control characters")
+            throw CommandError(
+                .invalidField, "\(name) must be 1…\(maxIdentifierBytes) bytes of UTF-8 without control characters")
         }
         return text
     }
@@ -191,19 +208,24 @@ public enum OrderCommandCodec {
     /// Kafka keys, Redis key names and log fields; one rule for every place that reads them, the
     /// envelope of a refused message included.
     public static func isIdentifier(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= maxIdentifierBytes && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        !text.isEmpty && text.utf8.count <= maxIdentifierBytes
+            && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
-    private static func requiredEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> E
+    private static func requiredEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String)
+        throws(CommandError) -> E
     where E.RawValue == String {
         let text = try requiredString(object, name)
         guard let value = E(rawValue: text) else {
-            throw CommandError(.invalidField, "\(name) \"\(text)\" is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw CommandError(
+                .invalidField, "\(name) \"\(text)\" is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         return value
     }
 
-    private static func optionalEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> E?
+    private static func optionalEnum<E: RawRepresentable & CaseIterable>(_ object: [String: JSONValue], _ name: String)
+        throws(CommandError) -> E?
     where E.RawValue == String {
         guard object[name] != nil else { return nil }
         return try requiredEnum(object, name) as E
@@ -212,8 +234,12 @@ public enum OrderCommandCodec {
     /// Decimals are strings (`"0.5"`): a JSON number would pass through someone's `Double` first.
     private static func decimal(_ object: [String: JSONValue], _ name: String) throws(CommandError) -> ExactDecimal? {
         guard let value = object[name] else { return nil }
-        guard let text = value.string else { throw CommandError(.invalidField, "\(name) must be a decimal string such as \"1.5\"") }
-        guard let decimal = ExactDecimal(text) else { throw CommandError(.invalidField, "\(name) \"\(text)\" is not a decimal") }
+        guard let text = value.string else {
+            throw CommandError(.invalidField, "\(name) must be a decimal string such as \"1.5\"")
+        }
+        guard let decimal = ExactDecimal(text) else {
+            throw CommandError(.invalidField, "\(name) \"\(text)\" is not a decimal")
+        }
         return decimal
     }
 
@@ -225,8 +251,10 @@ public enum OrderCommandCodec {
         if let candidate = key, (try? checkIdempotencyKey(candidate)) == nil { key = nil }
         return Envelope(
             type: text("type").flatMap(CommandType.init(rawValue:)), idempotencyKey: key,
-            venue: text("venue").flatMap(VenueID.init(rawValue:)), account: text("account"), instrument: text("instrument"),
-            side: text("side").flatMap(Side.init(rawValue:)), orderType: text("order_type").flatMap(OrderType.init(rawValue:)),
+            venue: text("venue").flatMap(VenueID.init(rawValue:)), account: text("account"),
+            instrument: text("instrument"),
+            side: text("side").flatMap(Side.init(rawValue:)),
+            orderType: text("order_type").flatMap(OrderType.init(rawValue:)),
             clientOrderId: text("client_order_id")
         )
     }

@@ -47,7 +47,10 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// Shown by `CLIENT LIST`, so operators can tell the bridge's connections apart.
     public var clientName: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, database: Int = 0, timeout: Duration = .seconds(2), clientName: String? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, database: Int = 0,
+        timeout: Duration = .seconds(2), clientName: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.password = password
@@ -148,7 +151,9 @@ private func withPointers<R>(_ args: [[UInt8]], _ body: ([UnsafePointer<CChar>?]
         if index == args.count { return body(acc) }
         return args[index].withUnsafeBufferPointer { buffer in
             // An empty argument still needs a valid pointer; its length (0) is what counts.
-            acc.append(buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? UnsafePointer(bitPattern: 1))
+            acc.append(
+                buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+                    ?? UnsafePointer(bitPattern: 1))
             return go(index + 1, &acc)
         }
     }

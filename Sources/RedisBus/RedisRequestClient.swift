@@ -34,7 +34,9 @@ public final class RedisRequestClient: Sendable {
         let result: Result<[RedisReply], RedisError>
         do {
             result = try await thread.runIfActive { () -> Result<[RedisReply], RedisError> in
-                Result { () throws(RedisError) -> [RedisReply] in try Self.run(commands, on: box, endpoint: endpoint, logger: logger) }
+                Result { () throws(RedisError) -> [RedisReply] in
+                    try Self.run(commands, on: box, endpoint: endpoint, logger: logger)
+                }
             }
         } catch {
             throw .connectionLost(endpoint: endpoint.description, reason: "client closed")
@@ -42,7 +44,9 @@ public final class RedisRequestClient: Sendable {
         return try result.get()
     }
 
-    private static func run(_ commands: [[String]], on box: ConnectionBox, endpoint: RedisEndpoint, logger: Logger) throws(RedisError) -> [RedisReply] {
+    private static func run(_ commands: [[String]], on box: ConnectionBox, endpoint: RedisEndpoint, logger: Logger)
+        throws(RedisError) -> [RedisReply]
+    {
         let connection: RedisConnection
         if let open = box.connection {
             connection = open

@@ -13,7 +13,10 @@ public struct RedisCommand: Sendable, Equatable {
 
     /// `XADD stream MAXLEN ~ maxLength * field value …` (approximate trimming: O(1) amortized).
     public static func xadd(stream: String, maxLength: Int, fields: [(String, [UInt8])]) -> RedisCommand {
-        var args: [[UInt8]] = [Array("XADD".utf8), Array(stream.utf8), Array("MAXLEN".utf8), [UInt8(ascii: "~")], Array(String(maxLength).utf8), [UInt8(ascii: "*")]]
+        var args: [[UInt8]] = [
+            Array("XADD".utf8), Array(stream.utf8), Array("MAXLEN".utf8), [UInt8(ascii: "~")],
+            Array(String(maxLength).utf8), [UInt8(ascii: "*")],
+        ]
         args.reserveCapacity(args.count + fields.count * 2)
         for (name, value) in fields {
             args.append(Array(name.utf8))
@@ -88,7 +91,9 @@ public final class RedisStreamWriter: Sendable {
     private let connected = Atomic<Bool>(false)
     private let metrics: RedisWriterMetrics
 
-    public init(configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+    public init(
+        configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.metrics = RedisWriterMetrics(factory: metricsFactory)
@@ -159,7 +164,8 @@ public final class RedisStreamWriter: Sendable {
                 }
                 if abandoned > 0 {
                     metrics.dropped.increment(by: Int64(abandoned))
-                    logger.warning("Redis writer stopped with unwritten commands", metadata: ["dropped": "\(abandoned)"])
+                    logger.warning(
+                        "Redis writer stopped with unwritten commands", metadata: ["dropped": "\(abandoned)"])
                 }
                 break
             }
@@ -178,7 +184,8 @@ public final class RedisStreamWriter: Sendable {
                     logger.info("Redis connected", metadata: ["endpoint": "\(configuration.endpoint)"])
                 } catch {
                     metrics.errors.increment()
-                    logger.warning("Redis unavailable, retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                    logger.warning(
+                        "Redis unavailable, retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
                     sleepInterruptibly(backoff)
                     backoff = min(backoff * 2, configuration.reconnectMaxDelay)
                     continue
@@ -198,7 +205,8 @@ public final class RedisStreamWriter: Sendable {
                     if case .error(let message) = reply {
                         // Not retried: the same command would fail the same way (e.g. WRONGTYPE).
                         metrics.errors.increment()
-                        logger.error("Redis rejected a command", metadata: ["command": "\(command.name)", "reply": "\(message)"])
+                        logger.error(
+                            "Redis rejected a command", metadata: ["command": "\(command.name)", "reply": "\(message)"])
                     }
                 }
                 metrics.bufferDepth.record(bufferedCount)

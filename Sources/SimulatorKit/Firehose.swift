@@ -35,7 +35,10 @@ public final class Firehose: Sendable {
                 owed = 0
                 continue
             }
-            owed += Int128(perSecond) * (Int128(elapsed.components.seconds) * 1_000_000_000 + Int128(elapsed.components.attoseconds / 1_000_000_000))
+            owed +=
+                Int128(perSecond)
+                * (Int128(elapsed.components.seconds) * 1_000_000_000
+                    + Int128(elapsed.components.attoseconds / 1_000_000_000))
             var steps = owed / 1_000_000_000
             let cap = Int128(max(perSecond / 10, 1))
             if steps > cap {

@@ -46,7 +46,9 @@ public final class SimConnection<Frame: Sendable>: Sendable {
     /// The socket's writer: sends the queued frames in order until the queue is finished, the
     /// task is cancelled, or a write fails (the socket is gone). `encode` turns a frame into the
     /// text sent, or nil for a frame that is not sent.
-    public func writeFrames(to outbound: WebSocketOutboundWriter, counters: SocketCounters, encode: (Frame) -> String?) async {
+    public func writeFrames(to outbound: WebSocketOutboundWriter, counters: SocketCounters, encode: (Frame) -> String?)
+        async
+    {
         for await frame in outbox.frames {
             guard let text = encode(frame) else { continue }
             do { try await outbound.write(.text(text)) } catch { break }

@@ -28,7 +28,9 @@ extension SimulatedVenue {
         guard let connection = sessions[id]?.connection else { return }
         guard connection.outbox.enqueue(frame) else {
             socketCounters.slowClientDisconnects.add(1, ordering: .relaxed)
-            logger.warning("client too slow, disconnecting", metadata: ["connection": "\(id)", "queue": "\(connection.outbox.limit)"])
+            logger.warning(
+                "client too slow, disconnecting",
+                metadata: ["connection": "\(id)", "queue": "\(connection.outbox.limit)"])
             closeSession(id)
             connection.abort()
             return

@@ -47,7 +47,8 @@ public final class SimulatorServer: Sendable {
         makeApplication = { onRunning in
             // No server-initiated pings: neither venue sends them (clients ping), and a pong reply
             // would count as inbound activity where a venue enforces an idle timeout.
-            let webSocket = WebSocketServerConfiguration(maxFrameSize: maxFrameSize, autoPing: .disabled, closeTimeout: .seconds(2))
+            let webSocket = WebSocketServerConfiguration(
+                maxFrameSize: maxFrameSize, autoPing: .disabled, closeTimeout: .seconds(2))
             return Application(
                 responder: responder,
                 server: .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { request, channel, _ in

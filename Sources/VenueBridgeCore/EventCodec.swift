@@ -171,7 +171,8 @@ public enum EventDecodingError: Error, Sendable, Equatable, CustomStringConverti
     public var description: String {
         switch self {
         case .malformed(let detail): "malformed event: \(detail)"
-        case .unsupportedSchema(let schema): "unsupported event schema \"\(schema)\" (expected \(NormalizedEvent.schemaID))"
+        case .unsupportedSchema(let schema):
+            "unsupported event schema \"\(schema)\" (expected \(NormalizedEvent.schemaID))"
         }
     }
 }

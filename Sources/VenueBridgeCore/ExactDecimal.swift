@@ -79,7 +79,9 @@ public struct ExactDecimal: Sendable, Hashable {
         guard !step.isZero else { return false }
         if isZero { return true }
         let common = Swift.min(exponent, step.exponent)
-        guard let scaleSelf = Self.powerOfTen(exponent - common), let scaleStep = Self.powerOfTen(step.exponent - common) else { return false }
+        guard let scaleSelf = Self.powerOfTen(exponent - common),
+            let scaleStep = Self.powerOfTen(step.exponent - common)
+        else { return false }
         let (a, overflowA) = significand.multipliedReportingOverflow(by: scaleSelf)
         let (b, overflowB) = step.significand.multipliedReportingOverflow(by: scaleStep)
         guard !overflowA, !overflowB else { return false }
@@ -195,7 +197,8 @@ extension ExactDecimal {
     }
 
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<ExactDecimal, ParseFailure> {
-        let zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
+        let zero = UInt8(ascii: "0")
+        let nine = UInt8(ascii: "9")
         var i = 0
         let n = bytes.count
         guard n > 0 else { return .failure(.empty) }

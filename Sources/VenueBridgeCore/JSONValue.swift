@@ -92,11 +92,16 @@ extension JSONValue {
     /// error instead of "the last one wins". For input that orders money (commands): RFC 8259
     /// leaves duplicates' meaning open, and `"quantity":"0.01","quantity":"1000"` must not be read
     /// as whichever a parser happens to keep.
-    public static func parse(_ bytes: [UInt8], rejectingDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys) }
+    public static func parse(_ bytes: [UInt8], rejectingDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue
+    {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try parse(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys)
+        }
     }
 
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, rejectingDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, rejectingDuplicateKeys: Bool = false)
+        throws(JSONParseError) -> JSONValue
+    {
         var reader = JSONReader(bytes: bytes, rejectDuplicateKeys: rejectingDuplicateKeys)
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
@@ -135,9 +140,15 @@ private struct JSONReader {
         case UInt8(ascii: "["): return try array(depth: depth)
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw error("unexpected character")
         }
@@ -169,7 +180,9 @@ private struct JSONReader {
             guard position < bytes.count else { throw error("unterminated array") }
             switch bytes[position] {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "]"): position += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                position += 1
+                return .array(elements)
             default: throw error("expected ',' or ']'")
             }
         }
@@ -185,7 +198,9 @@ private struct JSONReader {
         }
         while true {
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw error("expected a member name")
+            }
             let nameOffset = position
             let name = try string()
             if rejectDuplicateKeys, members[name] != nil {
@@ -200,7 +215,9 @@ private struct JSONReader {
             guard position < bytes.count else { throw error("unterminated object") }
             switch bytes[position] {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"): position += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                position += 1
+                return .object(members)
             default: throw error("expected ',' or '}'")
             }
         }
@@ -222,7 +239,9 @@ private struct JSONReader {
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid exponent") }
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
@@ -268,7 +287,9 @@ private struct JSONReader {
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800...0xDBFF).contains(code) {
-                        guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
+                        guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                            bytes[position + 1] == UInt8(ascii: "u")
+                        else {
                             throw error("unpaired surrogate")
                         }
                         position += 2

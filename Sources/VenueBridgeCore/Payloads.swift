@@ -17,7 +17,8 @@ public struct PriceLevel: Sendable, Hashable, Codable {
         price = try container.decode(ExactDecimal.self)
         size = try container.decode(ExactDecimal.self)
         guard container.isAtEnd else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a price level has exactly two elements")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "a price level has exactly two elements")
         }
     }
 
@@ -101,7 +102,10 @@ public struct RFQ: Sendable, Hashable, Codable {
     /// Nanoseconds since epoch.
     public var expiresAt: Int64?
 
-    public init(rfqId: String, status: RFQStatus, side: Side? = nil, quantity: ExactDecimal? = nil, account: String? = nil, expiresAt: Int64? = nil) {
+    public init(
+        rfqId: String, status: RFQStatus, side: Side? = nil, quantity: ExactDecimal? = nil, account: String? = nil,
+        expiresAt: Int64? = nil
+    ) {
         self.rfqId = rfqId
         self.status = status
         self.side = side
@@ -123,7 +127,10 @@ public struct Quote: Sendable, Hashable, Codable {
     /// Nanoseconds since epoch.
     public var expiresAt: Int64?
 
-    public init(rfqId: String, quoteId: String, status: QuoteStatus, side: Side?, price: ExactDecimal, quantity: ExactDecimal, expiresAt: Int64? = nil) {
+    public init(
+        rfqId: String, quoteId: String, status: QuoteStatus, side: Side?, price: ExactDecimal, quantity: ExactDecimal,
+        expiresAt: Int64? = nil
+    ) {
         self.rfqId = rfqId
         self.quoteId = quoteId
         self.status = status
@@ -167,7 +174,8 @@ public struct ExecutionReport: Sendable, Hashable, Codable {
     public init(
         account: String, clientOrderId: String, idempotencyKey: String? = nil, venueOrderId: String? = nil,
         side: Side, orderType: OrderType, timeInForce: TimeInForce? = nil, status: OrderStatus,
-        price: ExactDecimal? = nil, quantity: ExactDecimal? = nil, lastQty: ExactDecimal? = nil, lastPx: ExactDecimal? = nil,
+        price: ExactDecimal? = nil, quantity: ExactDecimal? = nil, lastQty: ExactDecimal? = nil,
+        lastPx: ExactDecimal? = nil,
         cumQty: ExactDecimal, leavesQty: ExactDecimal? = nil, avgPx: ExactDecimal? = nil, fillId: String? = nil,
         liquidity: Liquidity? = nil, reason: String? = nil, rejectCode: String? = nil, duplicate: Bool? = nil,
         command: CommandType? = nil
@@ -204,7 +212,10 @@ public struct Position: Sendable, Hashable, Codable {
     public var realizedPnl: ExactDecimal?
     public var unrealizedPnl: ExactDecimal?
 
-    public init(account: String, quantity: ExactDecimal, avgPrice: ExactDecimal? = nil, realizedPnl: ExactDecimal? = nil, unrealizedPnl: ExactDecimal? = nil) {
+    public init(
+        account: String, quantity: ExactDecimal, avgPrice: ExactDecimal? = nil, realizedPnl: ExactDecimal? = nil,
+        unrealizedPnl: ExactDecimal? = nil
+    ) {
         self.account = account
         self.quantity = quantity
         self.avgPrice = avgPrice
@@ -220,7 +231,9 @@ public struct Balance: Sendable, Hashable, Codable {
     public var available: ExactDecimal?
     public var held: ExactDecimal?
 
-    public init(account: String, asset: String, total: ExactDecimal, available: ExactDecimal? = nil, held: ExactDecimal? = nil) {
+    public init(
+        account: String, asset: String, total: ExactDecimal, available: ExactDecimal? = nil, held: ExactDecimal? = nil
+    ) {
         self.account = account
         self.asset = asset
         self.total = total

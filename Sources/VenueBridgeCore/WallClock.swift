@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Darwin
+    import Darwin
 #endif
 
 /// Nanoseconds since the epoch: the unit of `ts_recv` and `ts_venue`.

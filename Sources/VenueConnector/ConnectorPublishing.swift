@@ -12,7 +12,9 @@ extension EventSink {
         } catch .shuttingDown {
             throw CancellationError()
         } catch {
-            logger.error("event not published", metadata: ["venue": "\(event.venue)", "type": "\(event.type.rawValue)", "error": "\(error)"])
+            logger.error(
+                "event not published",
+                metadata: ["venue": "\(event.venue)", "type": "\(event.type.rawValue)", "error": "\(error)"])
         }
     }
 }
@@ -54,10 +56,11 @@ public struct ConnectorPublisher: Sendable {
         for report in reports {
             let venueInstrument = venueInstrument(report.clientOrderId)
             let symbol = venueInstrument.flatMap(symbol) ?? venueInstrument
-            try await publish(NormalizedEvent(
-                venue: venue, instrument: symbol, venueInstrument: venueInstrument, venueSeq: venueSeq,
-                tsVenue: tsVenue, tsRecv: tsRecv, payload: .executionReport(report)
-            ))
+            try await publish(
+                NormalizedEvent(
+                    venue: venue, instrument: symbol, venueInstrument: venueInstrument, venueSeq: venueSeq,
+                    tsVenue: tsVenue, tsRecv: tsRecv, payload: .executionReport(report)
+                ))
         }
     }
 }

@@ -22,7 +22,10 @@ public final class InMemoryVenueTransport: VenueTransport {
         var refusedDials = 0
     }
 
-    public init(settings: VenueLinkSettings = VenueLinkSettings(url: "memory://venue"), metrics: VenueConnectorMetrics, capacity: Int = 64) {
+    public init(
+        settings: VenueLinkSettings = VenueLinkSettings(url: "memory://venue"), metrics: VenueConnectorMetrics,
+        capacity: Int = 64
+    ) {
         self.settings = settings
         self.metrics = metrics
         (connections, newConnection) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(capacity))
@@ -71,7 +74,8 @@ public final class InMemoryVenueTransport: VenueTransport {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await session(inbound, writer) }
             group.addTask { [settings, metrics] in
-                try await VenueLink.watchdog(settings: settings, activity: activity, connected: connected, metrics: metrics)
+                try await VenueLink.watchdog(
+                    settings: settings, activity: activity, connected: connected, metrics: metrics)
             }
             try await group.next()
             group.cancelAll()
@@ -100,7 +104,8 @@ public final class InMemoryVenueConnection: Sendable {
     init(headers: [(name: String, value: String)]) {
         self.headers = headers
         (toSession, toSessionInput) = AsyncThrowingStream.makeStream()
-        (fromSession, fromSessionInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(Self.writtenCapacity))
+        (fromSession, fromSessionInput) = AsyncStream.makeStream(
+            bufferingPolicy: .bufferingOldest(Self.writtenCapacity))
     }
 
     /// The venue sends a text frame.

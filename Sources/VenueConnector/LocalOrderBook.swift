@@ -41,7 +41,8 @@ public struct LocalOrderBook: Sendable, Equatable {
     /// True when a side holds one price more than once (a snapshot that gave two sizes for one
     /// level): `set` and `changes(from:to:)` assume unique prices, so such a book is refused.
     public var hasRepeatedPrices: Bool {
-        zip(bids, bids.dropFirst()).contains { $0.price == $1.price } || zip(asks, asks.dropFirst()).contains { $0.price == $1.price }
+        zip(bids, bids.dropFirst()).contains { $0.price == $1.price }
+            || zip(asks, asks.dropFirst()).contains { $0.price == $1.price }
     }
 
     /// A crossed or locked book means the local copy is wrong (or the venue is): resync.
@@ -94,8 +95,12 @@ public struct LocalOrderBook: Sendable, Equatable {
     public mutating func clear(_ side: BookSide) -> [PriceLevel] {
         let removed: [PriceLevel]
         switch side {
-        case .bid: removed = bids; bids = []
-        case .ask: removed = asks; asks = []
+        case .bid:
+            removed = bids
+            bids = []
+        case .ask:
+            removed = asks
+            asks = []
         }
         return removed.map { PriceLevel(price: $0.price, size: .zero) }
     }
@@ -104,7 +109,9 @@ public struct LocalOrderBook: Sendable, Equatable {
     /// of a subscription): a `book_snapshot` the first time, afterwards the `book_delta` of the
     /// levels that changed, and a top-of-book `ticker` when `ticker` is on and the best bid or ask
     /// moved. Nothing when the book is unchanged.
-    public static func replacementPayloads(from old: LocalOrderBook?, to new: LocalOrderBook, ticker: Bool) -> [EventPayload] {
+    public static func replacementPayloads(from old: LocalOrderBook?, to new: LocalOrderBook, ticker: Bool)
+        -> [EventPayload]
+    {
         var payloads: [EventPayload] = []
         if let old {
             let changes = changes(from: old, to: new)
@@ -124,9 +131,12 @@ public struct LocalOrderBook: Sendable, Equatable {
     }
 
     /// One merge walk over two sides sorted best first (no hashing: this runs on every snapshot).
-    private static func diff(_ old: [PriceLevel], _ new: [PriceLevel], better: (ExactDecimal, ExactDecimal) -> Bool) -> [PriceLevel] {
+    private static func diff(_ old: [PriceLevel], _ new: [PriceLevel], better: (ExactDecimal, ExactDecimal) -> Bool)
+        -> [PriceLevel]
+    {
         var changes: [PriceLevel] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < old.count || j < new.count {
             if j == new.count || (i < old.count && better(old[i].price, new[j].price)) {
                 changes.append(PriceLevel(price: old[i].price, size: .zero))
@@ -144,7 +154,8 @@ public struct LocalOrderBook: Sendable, Equatable {
     }
 
     private static func set(
-        _ levels: inout [PriceLevel], price: ExactDecimal, size: ExactDecimal, better: (ExactDecimal, ExactDecimal) -> Bool
+        _ levels: inout [PriceLevel], price: ExactDecimal, size: ExactDecimal,
+        better: (ExactDecimal, ExactDecimal) -> Bool
     ) -> PriceLevel? {
         // Binary search for the first level not better than `price`.
         var low = 0

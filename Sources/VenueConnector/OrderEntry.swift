@@ -21,8 +21,10 @@ public struct OrderRequest: Sendable, Hashable {
     public var cancelOnDisconnect: Bool?
 
     public init(
-        account: String, instrument: String, clientOrderId: String, idempotencyKey: String? = nil, side: Side, orderType: OrderType,
-        timeInForce: TimeInForce, quantity: ExactDecimal, price: ExactDecimal? = nil, postOnly: Bool = false, cancelOnDisconnect: Bool? = nil
+        account: String, instrument: String, clientOrderId: String, idempotencyKey: String? = nil, side: Side,
+        orderType: OrderType,
+        timeInForce: TimeInForce, quantity: ExactDecimal, price: ExactDecimal? = nil, postOnly: Bool = false,
+        cancelOnDisconnect: Bool? = nil
     ) {
         self.account = account
         self.instrument = instrument
@@ -51,7 +53,8 @@ public struct CancelRequest: Sendable, Hashable {
     public var orderType: OrderType?
 
     public init(
-        account: String, instrument: String? = nil, clientOrderId: String? = nil, venueOrderId: String? = nil, idempotencyKey: String? = nil,
+        account: String, instrument: String? = nil, clientOrderId: String? = nil, venueOrderId: String? = nil,
+        idempotencyKey: String? = nil,
         side: Side? = nil, orderType: OrderType? = nil
     ) {
         self.account = account

@@ -22,7 +22,10 @@ public struct RejectedFrames: Sendable {
     /// Counts and logs one rejection. `frame`, when given, is logged truncated; a frame that is not
     /// text (or that the caller no longer has) is left out. The log line names the caller's
     /// module, file and line, as the venue's own warning did.
-    public func record(kind: String, detail: String, frame: String? = nil, file: String = #fileID, function: String = #function, line: UInt = #line) {
+    public func record(
+        kind: String, detail: String, frame: String? = nil, file: String = #fileID, function: String = #function,
+        line: UInt = #line
+    ) {
         metrics.decodeError(kind: kind)
         var metadata: Logger.Metadata = ["kind": "\(kind)", "detail": "\(detail)"]
         if let frame { metadata["frame"] = "\(frame.prefix(Self.loggedFramePrefix))" }
@@ -30,15 +33,20 @@ public struct RejectedFrames: Sendable {
     }
 
     /// A frame the venue's codec refused, counted under the decode error's kind.
-    public func record(_ error: FrameDecodeError, frame: String? = nil, file: String = #fileID, function: String = #function, line: UInt = #line) {
-        record(kind: error.kind.rawValue, detail: error.detail, frame: frame, file: file, function: function, line: line)
+    public func record(
+        _ error: FrameDecodeError, frame: String? = nil, file: String = #fileID, function: String = #function,
+        line: UInt = #line
+    ) {
+        record(
+            kind: error.kind.rawValue, detail: error.detail, frame: frame, file: file, function: function, line: line)
     }
 
     /// A message the normalizer refused, counted under the error's kind unless the venue counts its
     /// normalize failures under one label of its own (`countedAs`; sFOX and T4 documented theirs
     /// before errors had kinds, and dashboards count on them).
     public func record(
-        _ error: VenueNormalizeError, countedAs label: String? = nil, file: String = #fileID, function: String = #function, line: UInt = #line
+        _ error: VenueNormalizeError, countedAs label: String? = nil, file: String = #fileID,
+        function: String = #function, line: UInt = #line
     ) {
         record(kind: label ?? error.kind.rawValue, detail: error.detail, file: file, function: function, line: line)
     }

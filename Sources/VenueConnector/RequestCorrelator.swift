@@ -74,7 +74,9 @@ public final class RequestCorrelator<Reply: Sendable, Context: Sendable>: Sendab
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
                     let ready: Result<Reply, RequestFailure>? = state.withLock { state in
-                        guard var entry = state.entries[id] else { return .failure(.disconnected(reason: "request \(id) unknown")) }
+                        guard var entry = state.entries[id] else {
+                            return .failure(.disconnected(reason: "request \(id) unknown"))
+                        }
                         if let outcome = entry.outcome {
                             state.entries[id] = nil
                             return outcome
@@ -109,7 +111,9 @@ public final class RequestCorrelator<Reply: Sendable, Context: Sendable>: Sendab
 
     /// Fails every request past its deadline; returns their contexts.
     public func expire(now: ContinuousClock.Instant = .now) -> [Context] {
-        let expired = state.withLock { state in state.entries.filter { $0.value.outcome == nil && $0.value.deadline <= now } }
+        let expired = state.withLock { state in
+            state.entries.filter { $0.value.outcome == nil && $0.value.deadline <= now }
+        }
         return expired.compactMap { id, entry in finish(id, .failure(.timeout(after: entry.timeout))) }
     }
 

@@ -41,7 +41,9 @@ public final class VenueSessionControl: Sendable {
     private let metrics: VenueConnectorMetrics
     private let logger: Logger
 
-    public init(venue: VenueID, session: String? = nil, sink: any EventSink, metrics: VenueConnectorMetrics, logger: Logger) {
+    public init(
+        venue: VenueID, session: String? = nil, sink: any EventSink, metrics: VenueConnectorMetrics, logger: Logger
+    ) {
         self.venue = venue
         self.session = session
         machine = Mutex(VenueSessionStateMachine(session: session))
@@ -68,7 +70,9 @@ public final class VenueSessionControl: Sendable {
             let now = clock.now
             if now >= deadline {
                 let name = session.map { "\(venue) \($0)" } ?? "\(venue)"
-                throw VenueSessionError("\(name) session not ready within \(timeout) of connecting (no login or subscription answer from the venue)")
+                throw VenueSessionError(
+                    "\(name) session not ready within \(timeout) of connecting (no login or subscription answer from the venue)"
+                )
             }
             try await Task.sleep(for: min(.milliseconds(20), deadline - now))
         }
@@ -78,16 +82,28 @@ public final class VenueSessionControl: Sendable {
     public func transition(to state: VenueConnectionState, reason: String? = nil) async {
         let status: VenueStatus?
         do {
-            status = try machine.withLock { machine throws(VenueSessionStateMachine.InvalidTransition) in try machine.transition(to: state, reason: reason) }
+            status = try machine.withLock { machine throws(VenueSessionStateMachine.InvalidTransition) in
+                try machine.transition(to: state, reason: reason)
+            }
         } catch {
-            logger.error("ignored invalid venue state transition", metadata: ["venue": "\(venue)", "session": "\(session ?? "-")", "error": "\(error)"])
+            logger.error(
+                "ignored invalid venue state transition",
+                metadata: ["venue": "\(venue)", "session": "\(session ?? "-")", "error": "\(error)"])
             return
         }
         guard let status else { return }
         metrics.record(state: state, session: session)
-        logger.info("venue state \(state.rawValue)", metadata: ["venue": "\(venue)", "session": "\(session ?? "-")", "reason": "\(reason ?? "")", "reconnects": "\(status.reconnects ?? 0)"])
+        logger.info(
+            "venue state \(state.rawValue)",
+            metadata: [
+                "venue": "\(venue)", "session": "\(session ?? "-")", "reason": "\(reason ?? "")",
+                "reconnects": "\(status.reconnects ?? 0)",
+            ])
         do {
-            try await sink.publish(NormalizedEvent(venue: venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .venueStatus(status)))
+            try await sink.publish(
+                NormalizedEvent(
+                    venue: venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(),
+                    payload: .venueStatus(status)))
         } catch {
             logger.warning("venue_status not published", metadata: ["venue": "\(venue)", "error": "\(error)"])
         }
@@ -108,7 +124,8 @@ public struct VenueConnectionSupervisor: Service {
     /// `transport`: how each connection is opened; nil is a WebSocket to `settings.url`. The
     /// handshake deadline and the backoff come from `settings` whatever the transport.
     public init(
-        settings: VenueLinkSettings, transport: (any VenueTransport)? = nil, driver: any VenueSessionDriver, control: VenueSessionControl,
+        settings: VenueLinkSettings, transport: (any VenueTransport)? = nil, driver: any VenueSessionDriver,
+        control: VenueSessionControl,
         metrics: VenueConnectorMetrics, logger: Logger
     ) {
         venue = driver.venue
@@ -138,7 +155,9 @@ public struct VenueConnectionSupervisor: Service {
                 let headers = try driver.upgradeHeaders()
                 try await transport.connect(headers: headers) { [driver, control, settings] inbound, writer in
                     await control.transition(to: .authenticating)
-                    try await Self.runSession(driver: driver, inbound: inbound, writer: writer, control: control, handshakeTimeout: settings.connectTimeout)
+                    try await Self.runSession(
+                        driver: driver, inbound: inbound, writer: writer, control: control,
+                        handshakeTimeout: settings.connectTimeout)
                 }
                 reason = "session ended"
             } catch is CancellationError {
@@ -160,9 +179,12 @@ public struct VenueConnectionSupervisor: Service {
             if let readySince, ContinuousClock.now - readySince >= settings.reconnect.resetAfter { attempt = 0 }
             attempt += 1
             if let maxAttempts = settings.reconnect.maxAttempts, attempt > maxAttempts {
-                throw VenueSessionError("\(venue): gave up after \(maxAttempts) reconnect attempts; last error: \(reason)")
+                throw VenueSessionError(
+                    "\(venue): gave up after \(maxAttempts) reconnect attempts; last error: \(reason)")
             }
-            let delay = max(minimumDelay, settings.reconnect.delay(attempt: attempt, unit: Double.random(in: 0..<1, using: &generator)))
+            let delay = max(
+                minimumDelay,
+                settings.reconnect.delay(attempt: attempt, unit: Double.random(in: 0..<1, using: &generator)))
             metrics.reconnects.increment()
             // A stop during the backoff is a normal stop, not a failure of the service: the
             // session already ended above, so there is nothing left to clean up.
@@ -179,7 +201,8 @@ public struct VenueConnectionSupervisor: Service {
     /// once for every venue, and only ever *ends* the session when it fires: once the handshake is
     /// done the watcher finishes and the session runs on until the link or the driver ends it.
     static func runSession(
-        driver: any VenueSessionDriver, inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl, handshakeTimeout: Duration
+        driver: any VenueSessionDriver, inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl,
+        handshakeTimeout: Duration
     ) async throws {
         try await withThrowingTaskGroup(of: SessionTaskOutcome.self) { group in
             group.addTask {

@@ -22,30 +22,43 @@ public struct VenueConnectorMetrics: Sendable {
         reconnects = Counter(label: "vb_venue_reconnects_total", dimensions: dimensions, factory: factory)
         bookResyncs = Counter(label: "vb_venue_book_resyncs_total", dimensions: dimensions, factory: factory)
         lastMessageAge = Gauge(label: "vb_venue_last_message_age_seconds", dimensions: dimensions, factory: factory)
-        requestLatency = Timer(label: "vb_venue_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
+        requestLatency = Timer(
+            label: "vb_venue_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds,
+            factory: factory)
     }
 
     /// A frame that could not be decoded or normalized; `kind` is a short stable reason.
     public func decodeError(kind: String) {
-        Counter(label: "vb_venue_decode_errors_total", dimensions: [("venue", venue.rawValue), ("kind", kind)], factory: factory).increment()
+        Counter(
+            label: "vb_venue_decode_errors_total", dimensions: [("venue", venue.rawValue), ("kind", kind)],
+            factory: factory
+        ).increment()
     }
 
     /// A request's final outcome: `ok`, `error` (the venue said no), `timeout`, `disconnected`.
     public func request(outcome: String) {
-        Counter(label: "vb_venue_requests_total", dimensions: [("venue", venue.rawValue), ("outcome", outcome)], factory: factory).increment()
+        Counter(
+            label: "vb_venue_requests_total", dimensions: [("venue", venue.rawValue), ("outcome", outcome)],
+            factory: factory
+        ).increment()
     }
 
     /// One gauge per state, 1 for the current one: dashboards can sum or alert per state.
     /// `session` is `main` for single-connection venues.
     public func record(state: VenueConnectionState, session: String? = nil) {
         for candidate in VenueConnectionState.allCases {
-            Gauge(label: "vb_venue_state", dimensions: [("venue", venue.rawValue), ("session", session ?? "main"), ("state", candidate.rawValue)], factory: factory)
-                .record(candidate == state ? 1 : 0)
+            Gauge(
+                label: "vb_venue_state",
+                dimensions: [("venue", venue.rawValue), ("session", session ?? "main"), ("state", candidate.rawValue)],
+                factory: factory
+            )
+            .record(candidate == state ? 1 : 0)
         }
     }
 
     /// A gap or reordering in a venue's per-connection sequence numbers (each one forces a resync).
     public func sequenceGap() {
-        Counter(label: "vb_venue_sequence_gaps_total", dimensions: [("venue", venue.rawValue)], factory: factory).increment()
+        Counter(label: "vb_venue_sequence_gaps_total", dimensions: [("venue", venue.rawValue)], factory: factory)
+            .increment()
     }
 }

@@ -15,13 +15,19 @@ public struct VenueInbound: AsyncSequence, Sendable {
     let activity: InboundFrameActivity
     let metrics: VenueConnectorMetrics
 
-    init(webSocket stream: WebSocketInboundStream, maxSize: Int, activity: InboundFrameActivity, metrics: VenueConnectorMetrics) {
+    init(
+        webSocket stream: WebSocketInboundStream, maxSize: Int, activity: InboundFrameActivity,
+        metrics: VenueConnectorMetrics
+    ) {
         source = .webSocket(stream, maxSize: maxSize)
         self.activity = activity
         self.metrics = metrics
     }
 
-    init(memory stream: AsyncThrowingStream<VenueFrame, any Error>, activity: InboundFrameActivity, metrics: VenueConnectorMetrics) {
+    init(
+        memory stream: AsyncThrowingStream<VenueFrame, any Error>, activity: InboundFrameActivity,
+        metrics: VenueConnectorMetrics
+    ) {
         source = .memory(stream)
         self.activity = activity
         self.metrics = metrics
@@ -60,10 +66,11 @@ public struct VenueInbound: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        let frames: AsyncIterator.Frames = switch source {
-        case .webSocket(let stream, let maxSize): .webSocket(stream.messages(maxSize: maxSize).makeAsyncIterator())
-        case .memory(let stream): .memory(stream.makeAsyncIterator())
-        }
+        let frames: AsyncIterator.Frames =
+            switch source {
+            case .webSocket(let stream, let maxSize): .webSocket(stream.messages(maxSize: maxSize).makeAsyncIterator())
+            case .memory(let stream): .memory(stream.makeAsyncIterator())
+            }
         return AsyncIterator(frames: frames, activity: activity, metrics: metrics)
     }
 }

@@ -1,8 +1,8 @@
+import HTTPTypes
 import HummingbirdWSClient
 public import Logging
 public import NIOCore
 import NIOSSL
-import HTTPTypes
 import Synchronization
 
 /// One frame from a venue.
@@ -29,7 +29,8 @@ public enum VenueLinkError: Error, Sendable, CustomStringConvertible {
         case .connectTimeout(let url, let after): "connecting to \(url) timed out after \(after)"
         case .deadLink(let silent): "dead link: no frame from the venue for \(silent)"
         case .invalidConfiguration(let detail): "invalid link configuration: \(detail)"
-        case .closedByVenue(let code, let reason): "closed by venue (code \(code ?? "none"), reason \(reason ?? "none"))"
+        case .closedByVenue(let code, let reason):
+            "closed by venue (code \(code ?? "none"), reason \(reason ?? "none"))"
         case .transport(let detail): "transport error: \(detail)"
         }
     }
@@ -69,7 +70,8 @@ public enum VenueLink {
             // Not parsed, so not safely redacted either: a password may be what broke it.
             throw VenueLinkError.invalidConfiguration("the venue URL \(VenueURL.Problem.notAURL)")
         } catch {
-            throw VenueLinkError.invalidConfiguration("venue URL \(VenueURL.redactingCredentials(in: settings.url)) \(error)")
+            throw VenueLinkError.invalidConfiguration(
+                "venue URL \(VenueURL.redactingCredentials(in: settings.url)) \(error)")
         }
         var configuration = WebSocketClientConfiguration(
             maxFrameSize: settings.maxFrameSize,
@@ -77,7 +79,9 @@ public enum VenueLink {
         )
         configuration.sniHostname = settings.tlsServerName
         for header in headers {
-            guard let name = HTTPField.Name(header.name) else { throw VenueLinkError.invalidConfiguration("header name \(header.name)") }
+            guard let name = HTTPField.Name(header.name) else {
+                throw VenueLinkError.invalidConfiguration("header name \(header.name)")
+            }
             configuration.additionalHeaders[name] = header.value
         }
         let tls = tlsConfiguration(settings, endpoint: endpoint, logger: logger)
@@ -95,7 +99,9 @@ public enum VenueLink {
                         connected.set()
                         activity.touch()
                         try await session(
-                            VenueInbound(webSocket: inbound, maxSize: settings.maxFrameSize, activity: activity, metrics: metrics),
+                            VenueInbound(
+                                webSocket: inbound, maxSize: settings.maxFrameSize, activity: activity, metrics: metrics
+                            ),
                             VenueLinkWriter(metrics: metrics) { frame in
                                 switch frame {
                                 case .text(let text): try await outbound.write(.text(text))
@@ -119,7 +125,8 @@ public enum VenueLink {
         } catch let error as VenueLinkError {
             throw error
         } catch let error as WebSocketClientError {
-            throw error == .webSocketUpgradeFailed ? VenueLinkError.upgradeRefused(url: settings.url) : VenueLinkError.transport("\(error)")
+            throw error == .webSocketUpgradeFailed
+                ? VenueLinkError.upgradeRefused(url: settings.url) : VenueLinkError.transport("\(error)")
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as VenueSessionError {
@@ -134,7 +141,9 @@ public enum VenueLink {
 
     /// Fails the link when the connect takes too long or the venue goes silent. Every transport
     /// runs it, so a dead link means the same thing over a socket and in memory.
-    static func watchdog(settings: VenueLinkSettings, activity: InboundFrameActivity, connected: Latch, metrics: VenueConnectorMetrics) async throws {
+    static func watchdog(
+        settings: VenueLinkSettings, activity: InboundFrameActivity, connected: Latch, metrics: VenueConnectorMetrics
+    ) async throws {
         let started = ContinuousClock.now
         let tick = min(.seconds(1), settings.deadLinkTimeout / 4)
         while true {
@@ -151,10 +160,13 @@ public enum VenueLink {
         }
     }
 
-    static func tlsConfiguration(_ settings: VenueLinkSettings, endpoint: VenueURL, logger: Logger) -> TLSConfiguration? {
+    static func tlsConfiguration(_ settings: VenueLinkSettings, endpoint: VenueURL, logger: Logger) -> TLSConfiguration?
+    {
         guard endpoint.isTLS else {
             if !endpoint.isLoopback {
-                logger.warning("venue URL is not TLS: traffic and credentials are sent in clear", metadata: ["url": "\(settings.url)"])
+                logger.warning(
+                    "venue URL is not TLS: traffic and credentials are sent in clear",
+                    metadata: ["url": "\(settings.url)"])
             }
             return nil
         }

@@ -57,7 +57,10 @@ public struct ReconnectPolicy: Sendable, Equatable {
     private func power(_ base: Double, _ exponent: Int) -> Double {
         var result = 1.0
         var remaining = exponent
-        while remaining > 0, result < 1e12 { result *= base; remaining -= 1 }
+        while remaining > 0, result < 1e12 {
+            result *= base
+            remaining -= 1
+        }
         return result
     }
 }

@@ -37,7 +37,9 @@ public struct VenueSessionStateMachine: Sendable {
     }
 
     /// Moves to `next`, returning the status to publish; nil when already there.
-    public mutating func transition(to next: VenueConnectionState, reason: String?) throws(InvalidTransition) -> VenueStatus? {
+    public mutating func transition(to next: VenueConnectionState, reason: String?) throws(InvalidTransition)
+        -> VenueStatus?
+    {
         guard next != state else { return nil }
         guard Self.isAllowed(from: state, to: next) else { throw InvalidTransition(from: state, to: next) }
         if next == .authenticating {

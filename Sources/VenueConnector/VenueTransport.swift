@@ -22,6 +22,7 @@ public struct WebSocketTransport: VenueTransport {
     }
 
     public func connect(headers: [(name: String, value: String)], session: @escaping VenueLink.Session) async throws {
-        try await VenueLink.run(settings: settings, headers: headers, metrics: metrics, logger: logger, session: session)
+        try await VenueLink.run(
+            settings: settings, headers: headers, metrics: metrics, logger: logger, session: session)
     }
 }

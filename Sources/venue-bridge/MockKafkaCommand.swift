@@ -42,7 +42,9 @@ struct MockKafka: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: portFile) { try FileManager.default.removeItem(atPath: portFile) }
             try FileManager.default.moveItem(atPath: temporary, toPath: portFile)
         }
-        printLine("mock Kafka bootstrap: \(cluster.bootstrapServers) (\(brokers) broker(s); \(topics.count) topics × \(partitions) partitions)")
+        printLine(
+            "mock Kafka bootstrap: \(cluster.bootstrapServers) (\(brokers) broker(s); \(topics.count) topics × \(partitions) partitions)"
+        )
         _ = await terminationSignal()
         withExtendedLifetime(cluster) {}
     }

@@ -23,7 +23,10 @@ struct CommandAddressOptions: ParsableArguments {
     var account: String?
     @Option(help: "Normalized instrument symbol, e.g. BTC-USD or ES-M25.")
     var instrument: String
-    @Option(help: "Idempotency key, 1…128 printable ASCII characters (default: cli- and a random UUID). The same key again is answered as a duplicate, never sent twice.")
+    @Option(
+        help:
+            "Idempotency key, 1…128 printable ASCII characters (default: cli- and a random UUID). The same key again is answered as a duplicate, never sent twice."
+    )
     var key: String?
     @Option(help: "The bridge rejects the command (EXPIRED) if it reads it later than this many milliseconds from now.")
     var expiresInMs: Int64?
@@ -35,7 +38,8 @@ struct CommandAddressOptions: ParsableArguments {
 
     func venueID() throws -> VenueID {
         guard let venue = VenueID(rawValue: venue) else {
-            throw ValidationError("unknown venue \"\(venue)\"; one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown venue \"\(venue)\"; one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return venue
     }
@@ -74,7 +78,8 @@ struct OrderTargetOptions: ParsableArguments {
 
     func validate() throws {
         guard [targetKey, targetClientOrderId, targetVenueOrderId].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("name the order once: --target-key, --target-client-order-id or --target-venue-order-id")
+            throw ValidationError(
+                "name the order once: --target-key, --target-client-order-id or --target-venue-order-id")
         }
     }
 
@@ -118,7 +123,9 @@ struct CLIFailure: Error, CustomStringConvertible {
 
 func parseDecimal(_ text: String?, option: String) throws -> ExactDecimal? {
     guard let text else { return nil }
-    guard let value = ExactDecimal(text) else { throw ValidationError("\(option) \"\(text)\" is not a decimal number such as 0.01") }
+    guard let value = ExactDecimal(text) else {
+        throw ValidationError("\(option) \"\(text)\" is not a decimal number such as 0.01")
+    }
     return value
 }
 
@@ -165,7 +172,8 @@ struct SendOrder: AsyncParsableCommand {
         let quantity = try parseDecimal(self.qty, option: "--qty")
         let price = try parseDecimal(self.price, option: "--price")
         let command = OrderCommand(
-            type: .newOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            type: .newOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account,
+            instrument: address.instrument,
             side: side.side, orderType: type.orderType, timeInForce: tif?.timeInForce, quantity: quantity, price: price,
             clientOrderId: clientOrderId, expiresAt: try address.expiresAt()
         )
@@ -184,7 +192,8 @@ struct SendCancel: AsyncParsableCommand {
     func run() async throws {
         let (config, venue, account) = try address.resolve()
         let command = OrderCommand(
-            type: .cancelOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            type: .cancelOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account,
+            instrument: address.instrument,
             expiresAt: try address.expiresAt(), target: target.target
         )
         try await CommandSender.send(command, config: config)
@@ -194,7 +203,8 @@ struct SendCancel: AsyncParsableCommand {
 struct SendReplace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send-replace",
-        abstract: "Produce one replace_order command (T4 only; other venues answer UNSUPPORTED): a new quantity and/or price."
+        abstract:
+            "Produce one replace_order command (T4 only; other venues answer UNSUPPORTED): a new quantity and/or price."
     )
     @OptionGroup var address: CommandAddressOptions
     @OptionGroup var target: OrderTargetOptions
@@ -216,7 +226,8 @@ struct SendReplace: AsyncParsableCommand {
         let quantity = try parseDecimal(self.qty, option: "--qty")
         let price = try parseDecimal(self.price, option: "--price")
         let command = OrderCommand(
-            type: .replaceOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            type: .replaceOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account,
+            instrument: address.instrument,
             quantity: quantity, price: price, expiresAt: try address.expiresAt(), target: target.target
         )
         try await CommandSender.send(command, config: config)
@@ -242,17 +253,21 @@ enum CommandSender {
         Observability.bootstrap(level: .warning, format: config.log.format)
         var properties = config.kafka.producerProperties
         if properties["message.timeout.ms"] == nil { properties["message.timeout.ms"] = deliveryTimeoutMs }
-        let producer = try KafkaProducer(configuration: .init(properties: properties), logger: Logger(label: "venue-bridge.send"))
+        let producer = try KafkaProducer(
+            configuration: .init(properties: properties), logger: Logger(label: "venue-bridge.send"))
         defer { producer.close(flushTimeout: .seconds(1)) }
         let topic = TopicNames(prefix: config.kafka.topicPrefix).ordersCommand
         do {
-            try await producer.produceAndConfirm(KafkaRecord(topic: topic, key: Array(command.kafkaKey.utf8), value: bytes))
+            try await producer.produceAndConfirm(
+                KafkaRecord(topic: topic, key: Array(command.kafkaKey.utf8), value: bytes))
         } catch {
             FileHandle.standardError.write(Data("not sent: \(topic) at \(config.kafka.brokers): \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let clientOrderId = command.type == .newOrder
-            ? command.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+        let clientOrderId =
+            command.type == .newOrder
+            ? command.clientOrderId
+                ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
             : nil
         printLine("sent \(command.type.rawValue) to \(topic)")
         printLine("  key: \(command.kafkaKey)")

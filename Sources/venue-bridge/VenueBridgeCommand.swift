@@ -11,7 +11,10 @@ struct VenueBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-bridge",
         abstract: "Bridges trading venues to Kafka topics and Redis streams.",
-        subcommands: [Run.self, CheckConfig.self, Demo.self, Tail.self, SendOrder.self, SendCancel.self, SendReplace.self, MockKafka.self],
+        subcommands: [
+            Run.self, CheckConfig.self, Demo.self, Tail.self, SendOrder.self, SendCancel.self, SendReplace.self,
+            MockKafka.self,
+        ],
         defaultSubcommand: Run.self
     )
 }
@@ -46,7 +49,8 @@ struct Run: AsyncParsableCommand {
 }
 
 struct CheckConfig: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate the configuration and print it (secrets redacted).")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate the configuration and print it (secrets redacted).")
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
@@ -57,7 +61,8 @@ struct CheckConfig: AsyncParsableCommand {
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run everything locally: in-process Kafka (librdkafka mock cluster), a private redis-server, and the market sources."
+        abstract:
+            "Run everything locally: in-process Kafka (librdkafka mock cluster), a private redis-server, and the market sources."
     )
     @OptionGroup var options: ConfigOption
     @Option(help: "HTTP port for /healthz, /readyz, /metrics (0 = any free port).")
@@ -87,12 +92,16 @@ struct Demo: AsyncParsableCommand {
         config.http.host = "127.0.0.1"
         config.http.port = httpPort
         let venues = try await DemoVenues.start(
-            &config, updatesPerSecond: [.finery: fineryUpdatesPerSecond, .sfox: sfoxUpdatesPerSecond, .t4: t4UpdatesPerSecond], logger: logger
+            &config,
+            updatesPerSecond: [.finery: fineryUpdatesPerSecond, .sfox: sfoxUpdatesPerSecond, .t4: t4UpdatesPerSecond],
+            logger: logger
         )
         let runtime = try BridgeRuntime(config: config, registry: registry, logger: Logger(label: "venue-bridge"))
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
-        let banner = Self.banner(bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics, config: config,
-                                 venues: venues)
+        let banner = Self.banner(
+            bootstrap: environment.kafka.bootstrapServers, redisPort: environment.redisPort, topics: topics,
+            config: config,
+            venues: venues)
         if let exitAfter {
             Task {
                 try await Task.sleep(for: .seconds(exitAfter))
@@ -105,19 +114,22 @@ struct Demo: AsyncParsableCommand {
         for venue in venues { await venue.stop() }
     }
 
-    static func banner(bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig, venues: [DemoVenue]) -> String {
+    static func banner(
+        bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig, venues: [DemoVenue]
+    ) -> String {
         let instrument = config.venues.finery.instruments.first?.symbol ?? "BTC-USD"
         let venue = VenueID.finery.rawValue
-        var lines = [
-            "",
-            "VenueBridge demo is running. Ctrl-C stops it.",
-        ] + venues.map { "  \($0.banner)" } + [
-            "  Kafka bootstrap: \(bootstrap)",
-            "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
-            "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
-            "    venue-bridge send-order --brokers \(bootstrap) --venue sfox --account \(config.venues.sfox.account) --instrument BTC-USD --side buy --qty 0.01 --price 43000",
-            "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))",
-        ]
+        var lines =
+            [
+                "",
+                "VenueBridge demo is running. Ctrl-C stops it.",
+            ] + venues.map { "  \($0.banner)" } + [
+                "  Kafka bootstrap: \(bootstrap)",
+                "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
+                "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
+                "    venue-bridge send-order --brokers \(bootstrap) --venue sfox --account \(config.venues.sfox.account) --instrument BTC-USD --side buy --qty 0.01 --price 43000",
+                "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))",
+            ]
         if let redisPort {
             lines += [
                 "  Redis: redis-cli -p \(redisPort)",
@@ -135,7 +147,10 @@ struct Demo: AsyncParsableCommand {
 struct Tail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Consume a topic and print its events.")
     @OptionGroup var options: ConfigOption
-    @Option(help: "Topic to read, e.g. vb.md.trade (default: <prefix>.exec.report, the command answers and execution reports).")
+    @Option(
+        help:
+            "Topic to read, e.g. vb.md.trade (default: <prefix>.exec.report, the command answers and execution reports)."
+    )
     var topic: String?
     @Option(help: "Topic prefix for the default topic (default: kafka.topic_prefix from config, vb).")
     var topicPrefix: String?
@@ -172,12 +187,13 @@ struct Tail: AsyncParsableCommand {
                 printLine(json)
             } else {
                 let key = message.key.map { String(decoding: $0, as: UTF8.self) } ?? "-"
-                let summary = (try? EventCodec.decode(message.value)).map { event in
-                    if case .executionReport(let report) = event.payload {
-                        return "\(event.type.rawValue) seq=\(event.seq) \(report.summary)"
-                    }
-                    return "\(event.type.rawValue) seq=\(event.seq)"
-                } ?? "(not a venuebridge.v1 event)"
+                let summary =
+                    (try? EventCodec.decode(message.value)).map { event in
+                        if case .executionReport(let report) = event.payload {
+                            return "\(event.type.rawValue) seq=\(event.seq) \(report.summary)"
+                        }
+                        return "\(event.type.rawValue) seq=\(event.seq)"
+                    } ?? "(not a venuebridge.v1 event)"
                 printLine("\(message.topic)[\(message.partition)]@\(message.offset) key=\(key) \(summary)\n  \(json)")
             }
         }

@@ -5,15 +5,19 @@ import SFOXSimulator
 import SimulatorKit
 
 struct SFOXCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sfox", abstract: "sFOX simulator (WebSocket on /ws, REST under /v1).")
+    static let configuration = CommandConfiguration(
+        commandName: "sfox", abstract: "sFOX simulator (WebSocket on /ws, REST under /v1).")
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0: the kernel picks).") var port = 9200
-    @Option(name: .customLong("api-key"), help: "API key accepted for WebSocket authenticate and REST Bearer (env VB_SIM_SFOX_API_KEY).")
+    @Option(
+        name: .customLong("api-key"),
+        help: "API key accepted for WebSocket authenticate and REST Bearer (env VB_SIM_SFOX_API_KEY).")
     var apiKey = ProcessInfo.processInfo.environment["VB_SIM_SFOX_API_KEY"] ?? "demo-key"
     @Option(help: "Comma-separated pairs (known: btcusd, ethusd).") var pairs = "btcusd,ethusd"
     @Option(help: "Seed of the random walk.") var seed: UInt64 = 42
-    @Option(name: .customLong("updates-per-second"), help: "Book snapshots per second per pair.") var updatesPerSecond = 10
+    @Option(name: .customLong("updates-per-second"), help: "Book snapshots per second per pair.") var updatesPerSecond =
+        10
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -25,7 +29,8 @@ struct SFOXCommand: AsyncParsableCommand {
 
         let simulator = SFOXSimulator(configuration: configuration, logger: logger)
         let boundPort = try await simulator.start()
-        FileHandle.standardOutput.write(Data("sfox simulator listening on ws://\(host):\(boundPort)/ws and http://\(host):\(boundPort)/v1\n".utf8))
+        FileHandle.standardOutput.write(
+            Data("sfox simulator listening on ws://\(host):\(boundPort)/ws and http://\(host):\(boundPort)/v1\n".utf8))
         let signal = await terminationSignal()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         await simulator.stop()
@@ -35,7 +40,8 @@ struct SFOXCommand: AsyncParsableCommand {
     static func pairs(_ list: String) throws -> [SFOXSimulatorConfiguration.Pair] {
         let known = [SFOXSimulatorConfiguration.Pair.btcUsd, .ethUsd]
         var result: [SFOXSimulatorConfiguration.Pair] = []
-        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
+        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        where !name.isEmpty {
             guard let pair = known.first(where: { $0.name == name }) else {
                 throw ValidationError("unknown pair \(name) (known: \(known.map(\.name).joined(separator: ", ")))")
             }

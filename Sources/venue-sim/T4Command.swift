@@ -5,14 +5,16 @@ import SimulatorKit
 import T4Simulator
 
 struct T4Command: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "t4", abstract: "Plus500 Futures (T4) simulator (protobuf WebSocket on /v1).")
+    static let configuration = CommandConfiguration(
+        commandName: "t4", abstract: "Plus500 Futures (T4) simulator (protobuf WebSocket on /v1).")
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0: the kernel picks).") var port = 9300
     @Option(name: .customLong("api-key"), help: "API key accepted by login_request (env VB_SIM_T4_API_KEY).")
     var apiKey = ProcessInfo.processInfo.environment["VB_SIM_T4_API_KEY"] ?? "demo-key"
     @Option(help: "Seed of the random walk.") var seed: UInt64 = 42
-    @Option(name: .customLong("updates-per-second"), help: "Background book changes per second over all markets.") var updatesPerSecond = 10
+    @Option(name: .customLong("updates-per-second"), help: "Background book changes per second over all markets.")
+    var updatesPerSecond = 10
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }

@@ -14,7 +14,8 @@ struct VenueSimCommand: AsyncParsableCommand {
 }
 
 struct FineryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "finery", abstract: "Finery Markets simulator (WebSocket on /ws).")
+    static let configuration = CommandConfiguration(
+        commandName: "finery", abstract: "Finery Markets simulator (WebSocket on /ws).")
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0: the kernel picks).") var port = 9100
@@ -22,11 +23,15 @@ struct FineryCommand: AsyncParsableCommand {
     var apiKey = ProcessInfo.processInfo.environment["VB_SIM_FINERY_API_KEY"] ?? "demo-key"
     @Option(help: "Secret of that key (env VB_SIM_FINERY_SECRET).")
     var secret = ProcessInfo.processInfo.environment["VB_SIM_FINERY_SECRET"] ?? "demo-secret"
-    @Option(help: "Comma-separated instruments (known: BTC-USD, ETH-USD; others get mid 100).") var instruments = "BTC-USD,ETH-USD"
+    @Option(help: "Comma-separated instruments (known: BTC-USD, ETH-USD; others get mid 100).") var instruments =
+        "BTC-USD,ETH-USD"
     @Option(help: "Seed of the random walk.") var seed: UInt64 = 42
-    @Option(name: .customLong("updates-per-second"), help: "Background book changes per second.") var updatesPerSecond = 20
-    @Flag(name: .customLong("snapshot-only"), help: "Send full B snapshots instead of M updates.") var snapshotOnly = false
-    @Option(name: .customLong("idle-timeout-seconds"), help: "Close sockets silent for this long.") var idleTimeoutSeconds = 80
+    @Option(name: .customLong("updates-per-second"), help: "Background book changes per second.") var updatesPerSecond =
+        20
+    @Flag(name: .customLong("snapshot-only"), help: "Send full B snapshots instead of M updates.") var snapshotOnly =
+        false
+    @Option(name: .customLong("idle-timeout-seconds"), help: "Close sockets silent for this long.")
+    var idleTimeoutSeconds = 80
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -57,8 +62,10 @@ struct FineryCommand: AsyncParsableCommand {
             }
             let parts = name.split(separator: "-").map(String.init)
             guard parts.count == 2 else { throw ValidationError("instrument \(name) is not ASSET-BALANCE") }
-            result.append(.init(name: name, id: Int64(result.count + 100), assetCurrency: parts[0], balanceCurrency: parts[1],
-                                midPrice: 10_000_000_000))
+            result.append(
+                .init(
+                    name: name, id: Int64(result.count + 100), assetCurrency: parts[0], balanceCurrency: parts[1],
+                    midPrice: 10_000_000_000))
         }
         guard !result.isEmpty else { throw ValidationError("no instruments") }
         return result

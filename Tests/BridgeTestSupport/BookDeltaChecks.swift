@@ -15,7 +15,9 @@ extension EventReader {
             for (side, list) in [("bids", levels.bids), ("asks", levels.asks)] {
                 var seen = Set<ExactDecimal>()
                 for level in list where !seen.insert(level.price).inserted {
-                    violations.append("seq \(event.seq) \(side) lists \(level.price) more than once: \(list.map { "[\($0.price), \($0.size)]" })")
+                    violations.append(
+                        "seq \(event.seq) \(side) lists \(level.price) more than once: \(list.map { "[\($0.price), \($0.size)]" })"
+                    )
                 }
             }
         }

@@ -16,7 +16,9 @@ public struct Timeout: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-public func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+public func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool)
+    async throws
+{
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
@@ -42,7 +44,9 @@ public final class EventReader: Sendable {
 
     public init(bootstrap: String, topics: [String]) throws {
         let consumer = try KafkaConsumer(
-            configuration: .init(properties: ["bootstrap.servers": bootstrap, "group.id": "test-reader-\(UUID().uuidString)"], topics: topics),
+            configuration: .init(
+                properties: ["bootstrap.servers": bootstrap, "group.id": "test-reader-\(UUID().uuidString)"],
+                topics: topics),
             logger: Logger(label: "test.reader")
         )
         let log = self.log
@@ -65,7 +69,9 @@ public final class EventReader: Sendable {
 
     public func reports(clientOrderId: String) -> [ExecutionReport] {
         all.compactMap { event in
-            if case .executionReport(let report) = event.payload, report.clientOrderId == clientOrderId { return report }
+            if case .executionReport(let report) = event.payload, report.clientOrderId == clientOrderId {
+                return report
+            }
             return nil
         }
     }
@@ -96,4 +102,3 @@ public final class EventReader: Sendable {
         all.filter { $0.instrument == symbol && $0.type == .bookSnapshot }.count
     }
 }
-

@@ -1,6 +1,6 @@
 public import EventBus
-public import VenueBridgeCore
 import Synchronization
+public import VenueBridgeCore
 
 /// An `EventSink` that keeps what it is given, for session-driver tests that need no Kafka: the
 /// decisions under test are the driver's and the supervisor's, not the bus's. Bounded: past

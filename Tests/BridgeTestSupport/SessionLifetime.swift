@@ -12,11 +12,18 @@ public enum SessionLifetime {
     }
 
     /// Every `venue_status` a consumer read: no connection was lost, and the last one is `ready`.
-    public static func expectNoReconnects(_ statuses: [VenueStatus], sourceLocation: SourceLocation = #_sourceLocation) {
+    public static func expectNoReconnects(_ statuses: [VenueStatus], sourceLocation: SourceLocation = #_sourceLocation)
+    {
         let lost = statuses.filter { $0.state == .disconnected }
-        #expect(lost.isEmpty, "connections lost on a healthy venue: \(lost.map { "\($0.session ?? "main"): \($0.reason ?? "")" })",
-                sourceLocation: sourceLocation)
-        #expect(statuses.allSatisfy { ($0.reconnects ?? 0) == 0 }, "venue_status reports reconnects", sourceLocation: sourceLocation)
-        #expect(statuses.last?.state == .ready, "last status: \(String(describing: statuses.last))", sourceLocation: sourceLocation)
+        #expect(
+            lost.isEmpty,
+            "connections lost on a healthy venue: \(lost.map { "\($0.session ?? "main"): \($0.reason ?? "")" })",
+            sourceLocation: sourceLocation)
+        #expect(
+            statuses.allSatisfy { ($0.reconnects ?? 0) == 0 }, "venue_status reports reconnects",
+            sourceLocation: sourceLocation)
+        #expect(
+            statuses.last?.state == .ready, "last status: \(String(describing: statuses.last))",
+            sourceLocation: sourceLocation)
     }
 }

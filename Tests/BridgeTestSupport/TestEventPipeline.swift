@@ -1,5 +1,5 @@
-import Foundation
 public import EventBus
+import Foundation
 public import KafkaBus
 public import Logging
 public import RedisBus
@@ -28,15 +28,21 @@ public final class TestEventPipeline: Sendable {
         let (cluster, producer, reader) = try await onOwnThread {
             let cluster = try KafkaMockCluster()
             for topic in topics.all { try cluster.createTopic(topic, partitions: 1) }
-            let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
+            let producer = try KafkaProducer(
+                configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
             return (cluster, producer, try EventReader(bootstrap: cluster.bootstrapServers, topics: read))
         }
         self.cluster = cluster
         self.topics = topics
         self.producer = producer
         self.reader = reader
-        redis = withRedis ? testRedisPort.map { RedisStreamWriter(configuration: .init(endpoint: RedisEndpoint(port: $0)), logger: logger) } : nil
-        publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: redis, logger: logger)
+        redis =
+            withRedis
+            ? testRedisPort.map {
+                RedisStreamWriter(configuration: .init(endpoint: RedisEndpoint(port: $0)), logger: logger)
+            } : nil
+        publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: redis, logger: logger)
     }
 
     /// Stops reading, drains the publisher and closes Kafka and Redis (after the connector stopped).

@@ -35,20 +35,26 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
     /// `makeVenue` starts the simulator and builds the connector on the harness's publisher and
     /// metrics; the harness runs the connector.
     init(
-        prefix: String, venue makeVenue: (_ sink: EventPublisher, _ metrics: TestMetrics, _ logger: Logger) async throws -> Venue,
+        prefix: String,
+        venue makeVenue: (_ sink: EventPublisher, _ metrics: TestMetrics, _ logger: Logger) async throws -> Venue,
         venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
-        resolveTimeout: Duration = .seconds(5), limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil,
+        resolveTimeout: Duration = .seconds(5), limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil,
+        redisPort: Int? = nil,
         dlqProducerProperties: KafkaProperties? = nil
     ) async throws {
         let logger = Logger(label: "test.commands")
-        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: false, logger: logger) { topics in [topics.execReport] }
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: false, logger: logger) { topics in
+            [topics.execReport]
+        }
         metrics = TestMetrics()
         let venue = try await makeVenue(pipeline.publisher, metrics, logger)
         self.venue = venue
         redis = RedisRequestClient(endpoint: RedisEndpoint(port: redisPort ?? testRedisPort ?? 6379), logger: logger)
         var configuration = CommandPathConfiguration(
-            topics: pipeline.topics, groupID: "commands-\(prefix)", venueUnavailable: venueUnavailable, venueWait: venueWait,
-            resolveTimeout: resolveTimeout, resolvePollInterval: .milliseconds(100), instanceID: "test-\(prefix)", limits: limits
+            topics: pipeline.topics, groupID: "commands-\(prefix)", venueUnavailable: venueUnavailable,
+            venueWait: venueWait,
+            resolveTimeout: resolveTimeout, resolvePollInterval: .milliseconds(100), instanceID: "test-\(prefix)",
+            limits: limits
         )
         configuration.kafkaProperties = ["bootstrap.servers": pipeline.cluster.bootstrapServers]
         if let maxMessageBytes { configuration.maxMessageBytes = maxMessageBytes }
@@ -56,14 +62,20 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
         // The processor's own producer only writes DLQ copies; a test can give it other limits.
         let bootstrap = pipeline.cluster.bootstrapServers
         dlqProducer = try dlqProducerProperties.map { properties in
-            try KafkaProducer(configuration: .init(properties: properties.merging(["bootstrap.servers": bootstrap]) { a, _ in a }), logger: logger)
+            try KafkaProducer(
+                configuration: .init(properties: properties.merging(["bootstrap.servers": bootstrap]) { a, _ in a }),
+                logger: logger)
         }
         let processor = CommandProcessor(
-            configuration: configuration, venues: [Venue.id: venue.commandVenue], store: IdempotencyStore(redis: redis, ttl: .seconds(3600)),
-            publisher: pipeline.publisher, producer: dlqProducer ?? pipeline.producer, logger: logger, metricsFactory: metrics
+            configuration: configuration, venues: [Venue.id: venue.commandVenue],
+            store: IdempotencyStore(redis: redis, ttl: .seconds(3600)),
+            publisher: pipeline.publisher, producer: dlqProducer ?? pipeline.producer, logger: logger,
+            metricsFactory: metrics
         )
         let consumer = CommandConsumer(
-            configuration: .init(properties: ["bootstrap.servers": pipeline.cluster.bootstrapServers], topic: pipeline.topics.ordersCommand, groupID: configuration.groupID),
+            configuration: .init(
+                properties: ["bootstrap.servers": pipeline.cluster.bootstrapServers],
+                topic: pipeline.topics.ordersCommand, groupID: configuration.groupID),
             processor: processor, logger: logger
         )
         dlq = try RawTopicReader(bootstrap: pipeline.cluster.bootstrapServers, topic: pipeline.topics.ordersDLQ)
@@ -84,7 +96,9 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
             ended.value.store(true, ordering: .relaxed)
         }
         do {
-            try await eventually("the command consumer ends after cancellation", timeout: within) { ended.value.load(ordering: .relaxed) }
+            try await eventually("the command consumer ends after cancellation", timeout: within) {
+                ended.value.load(ordering: .relaxed)
+            }
         } catch is Timeout {
             return false
         }
@@ -100,8 +114,10 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
     /// A resting limit buy, far under the market, on the venue's first instrument.
     func newOrder(_ name: String, quantity: String? = nil, price: String = "1000") -> OrderCommand {
         OrderCommand(
-            type: .newOrder, idempotencyKey: key(name), venue: Venue.id, account: Venue.account, instrument: Venue.instrument, side: .buy,
-            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(quantity ?? Venue.quantity), price: ExactDecimal(price)
+            type: .newOrder, idempotencyKey: key(name), venue: Venue.id, account: Venue.account,
+            instrument: Venue.instrument, side: .buy,
+            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(quantity ?? Venue.quantity),
+            price: ExactDecimal(price)
         )
     }
 
@@ -124,18 +140,22 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
     }
 
     func send(bytes: [UInt8], key: String?) async throws {
-        try await pipeline.producer.produceAndConfirm(KafkaRecord(topic: pipeline.topics.ordersCommand, key: key.map { Array($0.utf8) }, value: bytes))
+        try await pipeline.producer.produceAndConfirm(
+            KafkaRecord(topic: pipeline.topics.ordersCommand, key: key.map { Array($0.utf8) }, value: bytes))
     }
 
     /// Answers (reports with `command` set) for one idempotency key, in Kafka order.
     func answers(_ key: String) -> [ExecutionReport] {
         reader.all.compactMap { event -> ExecutionReport? in
-            guard case .executionReport(let report) = event.payload, report.command != nil, report.idempotencyKey == key else { return nil }
+            guard case .executionReport(let report) = event.payload, report.command != nil, report.idempotencyKey == key
+            else { return nil }
             return report
         }
     }
 
-    func waitForAnswers(_ key: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws -> [ExecutionReport] {
+    func waitForAnswers(_ key: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws
+        -> [ExecutionReport]
+    {
         try await eventually("\(count) answer(s) for \(key)", timeout: timeout) { answers(key).count >= count }
         return answers(key)
     }
@@ -176,7 +196,9 @@ final class RawTopicReader: Sendable {
 
     init(bootstrap: String, topic: String) throws {
         let consumer = try KafkaConsumer(
-            configuration: .init(properties: ["bootstrap.servers": bootstrap, "group.id": "test-raw-\(UUID().uuidString)"], topics: [topic]),
+            configuration: .init(
+                properties: ["bootstrap.servers": bootstrap, "group.id": "test-raw-\(UUID().uuidString)"],
+                topics: [topic]),
             logger: Logger(label: "test.raw")
         )
         let log = self.log

@@ -11,7 +11,9 @@ import VenueConnector
 /// from Kafka as a downstream consumer sees them.
 @Suite("command path end to end", .serialized, .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
 struct CommandPathEndToEndTests {
-    @Test("new_order: one venue order under the derived client id, answered new once; then cancel_order by the key answers canceled")
+    @Test(
+        "new_order: one venue order under the derived client id, answered new once; then cancel_order by the key answers canceled"
+    )
     func newThenCancel() async throws {
         let harness = try await CommandHarness(prefix: "c1")
         try await harness.waitUntilReady()
@@ -25,10 +27,13 @@ struct CommandPathEndToEndTests {
         #expect(answer.quantity == ExactDecimal("0.01") && answer.price == ExactDecimal(1000))
         #expect(await harness.simulator.createRequestCount(clientOrderId: clientId) == 1)
         let record = try #require(try await harness.record(order.idempotencyKey))
-        #expect(record.state == .acked && record.published && record.clientOrderId == clientId && record.venueOrderId == answer.venueOrderId)
+        #expect(
+            record.state == .acked && record.published && record.clientOrderId == clientId
+                && record.venueOrderId == answer.venueOrderId)
 
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: harness.key("cancel"), venue: .sfox, account: CommandHarness.account, instrument: "BTC-USD",
+            type: .cancelOrder, idempotencyKey: harness.key("cancel"), venue: .sfox, account: CommandHarness.account,
+            instrument: "BTC-USD",
             target: .idempotencyKey(order.idempotencyKey)
         )
         try await harness.send(cancel)
@@ -65,10 +70,17 @@ struct CommandPathEndToEndTests {
         await harness.stop()
     }
 
-    @Test("invalid commands: a rejected answer and a DLQ copy with the error and origin headers; garbage goes to the DLQ only")
+    @Test(
+        "invalid commands: a rejected answer and a DLQ copy with the error and origin headers; garbage goes to the DLQ only"
+    )
     func invalidCommands() async throws {
         let harness = try await CommandHarness(
-            prefix: "c3", limits: [InstrumentLimit(venue: .sfox, instrument: "BTC-USD", maxQuantity: ExactDecimal(1), maxNotional: ExactDecimal(50_000))]
+            prefix: "c3",
+            limits: [
+                InstrumentLimit(
+                    venue: .sfox, instrument: "BTC-USD", maxQuantity: ExactDecimal(1), maxNotional: ExactDecimal(50_000)
+                )
+            ]
         )
         try await harness.waitUntilReady()
         var negative = harness.newOrder("negative", quantity: "-1")
@@ -88,9 +100,11 @@ struct CommandPathEndToEndTests {
         for (command, _) in cases { try await harness.send(command) }
         // Valid JSON, invalid contract (a number where a decimal string belongs): answerable.
         let numberKey = harness.key("number")
-        try await harness.send(bytes: Array("""
-            {"schema":"venuebridge.command.v1","type":"new_order","idempotency_key":"\(numberKey)","venue":"sfox","account":"sfox-1","instrument":"BTC-USD","side":"buy","order_type":"limit","quantity":0.5,"price":"1000"}
-            """.utf8))
+        try await harness.send(
+            bytes: Array(
+                """
+                {"schema":"venuebridge.command.v1","type":"new_order","idempotency_key":"\(numberKey)","venue":"sfox","account":"sfox-1","instrument":"BTC-USD","side":"buy","order_type":"limit","quantity":0.5,"price":"1000"}
+                """.utf8))
         try await harness.send(bytes: Array("not json at all".utf8))
         // A good one after the bad ones: nothing blocks the partition.
         let good = harness.newOrder("after-bad")
@@ -99,13 +113,18 @@ struct CommandPathEndToEndTests {
 
         for (command, code) in cases {
             let answer = try #require(try await harness.waitForAnswers(command.idempotencyKey).first, "\(code)")
-            #expect(answer.status == .rejected && answer.rejectCode == code.rawValue, "\(command.idempotencyKey): \(answer)")
+            #expect(
+                answer.status == .rejected && answer.rejectCode == code.rawValue, "\(command.idempotencyKey): \(answer)"
+            )
             #expect(answer.reason?.isEmpty == false)
         }
-        #expect(try await harness.waitForAnswers(numberKey).first?.rejectCode == CommandError.Code.invalidField.rawValue)
+        #expect(
+            try await harness.waitForAnswers(numberKey).first?.rejectCode == CommandError.Code.invalidField.rawValue)
         try await eventually("8 DLQ copies") { harness.dlq.all.count == 8 }
         let copies = harness.dlq.all
-        #expect(copies.compactMap { $0.header("error.code") }.sorted() == (cases.map(\.1.rawValue) + ["INVALID_FIELD", "MALFORMED"]).sorted())
+        #expect(
+            copies.compactMap { $0.header("error.code") }.sorted()
+                == (cases.map(\.1.rawValue) + ["INVALID_FIELD", "MALFORMED"]).sorted())
         for copy in copies {
             #expect(copy.header("original.topic") == harness.pipeline.topics.ordersCommand)
             #expect(copy.header("original.partition") == "0")
@@ -130,7 +149,9 @@ struct CommandPathEndToEndTests {
         let answer = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)
         #expect(answer.status == .new && answer.venueOrderId != nil)
         let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
-        #expect(await harness.simulator.createRequestCount(clientOrderId: clientId) == 1, "resolved by query, not by resending")
+        #expect(
+            await harness.simulator.createRequestCount(clientOrderId: clientId) == 1,
+            "resolved by query, not by resending")
         #expect(harness.counter("vb_commands_ambiguous_total", [("resolution", "found")]) == 1)
         await harness.stop()
     }
@@ -161,18 +182,25 @@ struct CommandPathEndToEndTests {
         let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
         // What a bridge killed right after sending leaves behind: the order at the venue, the
         // record in `sent`, the command not committed.
-        _ = try await harness.connector.place(OrderRequest(
-            account: CommandHarness.account, instrument: "BTC-USD", clientOrderId: clientId, side: .buy, orderType: .limit,
-            timeInForce: .gtc, quantity: order.quantity!, price: order.price
-        ))
+        _ = try await harness.connector.place(
+            OrderRequest(
+                account: CommandHarness.account, instrument: "BTC-USD", clientOrderId: clientId, side: .buy,
+                orderType: .limit,
+                timeInForce: .gtc, quantity: order.quantity!, price: order.price
+            ))
         let store = IdempotencyStore(redis: harness.redis, ttl: .seconds(3600))
         let now = wallClockNanos() / 1_000_000
         var record = IdempotencyRecord(
-            state: .sent, fingerprint: order.fingerprint, type: .newOrder, venue: .sfox, account: CommandHarness.account, instrument: "BTC-USD",
-            clientOrderId: clientId, side: .buy, orderType: .limit, owner: harness.configuration.instanceID, leaseUntilMs: now + 60_000, nowMs: now
+            state: .sent, fingerprint: order.fingerprint, type: .newOrder, venue: .sfox,
+            account: CommandHarness.account, instrument: "BTC-USD",
+            clientOrderId: clientId, side: .buy, orderType: .limit, owner: harness.configuration.instanceID,
+            leaseUntilMs: now + 60_000, nowMs: now
         )
         record.state = .sent
-        guard case .created = try await store.claim(order.idempotencyKey, record) else { Issue.record("key already known"); return }
+        guard case .created = try await store.claim(order.idempotencyKey, record) else {
+            Issue.record("key already known")
+            return
+        }
         try await harness.send(order)
         let answer = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)
         #expect(answer.status == .new && answer.duplicate == nil && answer.clientOrderId == clientId)
@@ -194,7 +222,8 @@ struct CommandPathEndToEndTests {
 
     @Test("venue session down: wait policy waits its bounded time, then rejects; never dropped")
     func venueDownWaited() async throws {
-        let harness = try await CommandHarness(prefix: "c8", venueUnavailable: .wait, venueWait: .milliseconds(500), connectorKey: "wrong-key")
+        let harness = try await CommandHarness(
+            prefix: "c8", venueUnavailable: .wait, venueWait: .milliseconds(500), connectorKey: "wrong-key")
         let order = harness.newOrder("down-wait")
         try await harness.send(order)
         let answer = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)

@@ -1,28 +1,38 @@
-@testable import CommandPath
 import OrderCommands
 import Testing
 import VenueBridgeCore
+
+@testable import CommandPath
 
 /// The pure pieces beside the state machine: which queried state answers a command, and the
 /// checks of docs/commands.md §4.5 in their documented order. No Redis, Kafka or venue.
 @Suite("command plan and checks")
 struct CommandPlanTests {
-    static let venue = CommandVenueFacts(instruments: ["BTC-USD"], accounts: ["main"], sessionState: .ready, hasReplace: false)
+    static let venue = CommandVenueFacts(
+        instruments: ["BTC-USD"], accounts: ["main"], sessionState: .ready, hasReplace: false)
 
-    static func plan(_ type: CommandType = .newOrder, quantity: ExactDecimal? = 1, price: ExactDecimal? = 100, target: OrderTarget? = nil) -> CommandPlan {
+    static func plan(
+        _ type: CommandType = .newOrder, quantity: ExactDecimal? = 1, price: ExactDecimal? = 100,
+        target: OrderTarget? = nil
+    ) -> CommandPlan {
         let command = OrderCommand(
-            type: type, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy, orderType: .limit, quantity: quantity,
+            type: type, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy,
+            orderType: .limit, quantity: quantity,
             price: price, target: target
         )
         return CommandPlan(command, placed: nil, marketTimeInForce: .gtc)
     }
 
-    @Test("a queried state answers a new order always, a cancel when terminal or pending cancel, a replace when terminal or at its new values")
+    @Test(
+        "a queried state answers a new order always, a cancel when terminal or pending cancel, a replace when terminal or at its new values"
+    )
     func answeredBy() {
         let cancel = Self.plan(.cancelOrder, quantity: nil, price: nil, target: .idempotencyKey("k0"))
         let replace = Self.plan(.replaceOrder, quantity: 2, price: nil, target: .idempotencyKey("k0"))
         for status in OrderStatus.allCases {
-            let report = ExecutionReport(account: "main", clientOrderId: "c", side: .buy, orderType: .limit, status: status, quantity: 1, cumQty: .zero)
+            let report = ExecutionReport(
+                account: "main", clientOrderId: "c", side: .buy, orderType: .limit, status: status, quantity: 1,
+                cumQty: .zero)
             var moved = report
             moved.quantity = 2
             #expect(Self.plan().isAnswered(by: report))
@@ -32,20 +42,24 @@ struct CommandPlanTests {
         }
     }
 
-    @Test("the checks in their documented order: the first failure is the answer", arguments: [
-        (Self.plan(), nil),
-        (Self.plan(.createRFQ), CommandError.Code.unsupported),
-        (Self.plan(quantity: 0), .invalidQuantity),
-        (Self.plan(price: -1), .invalidPrice),
-        (Self.plan(price: nil), .invalidPrice),
-        (Self.plan(.replaceOrder, target: .idempotencyKey("k0")), .unsupported),
-        (Self.plan(quantity: 6), .limitExceeded),
-        (Self.plan(quantity: 0, price: -1), .invalidQuantity),
-    ] as [(CommandPlan, CommandError.Code?)])
+    @Test(
+        "the checks in their documented order: the first failure is the answer",
+        arguments: [
+            (Self.plan(), nil),
+            (Self.plan(.createRFQ), CommandError.Code.unsupported),
+            (Self.plan(quantity: 0), .invalidQuantity),
+            (Self.plan(price: -1), .invalidPrice),
+            (Self.plan(price: nil), .invalidPrice),
+            (Self.plan(.replaceOrder, target: .idempotencyKey("k0")), .unsupported),
+            (Self.plan(quantity: 6), .limitExceeded),
+            (Self.plan(quantity: 0, price: -1), .invalidQuantity),
+        ] as [(CommandPlan, CommandError.Code?)])
     func checks(_ plan: CommandPlan, _ expected: CommandError.Code?) {
         var configuration = CommandPathConfiguration(instanceID: "me")
         configuration.limits = [InstrumentLimit(venue: .sfox, instrument: "BTC-USD", maxQuantity: 5)]
-        #expect(CommandValidation.firstError(of: plan, venue: Self.venue, configuration: configuration, nowNanos: 0)?.code == expected)
+        #expect(
+            CommandValidation.firstError(of: plan, venue: Self.venue, configuration: configuration, nowNanos: 0)?.code
+                == expected)
     }
 
     @Test("venue facts: unknown venue, instrument, unlisted or unknown account; expiry comes first")

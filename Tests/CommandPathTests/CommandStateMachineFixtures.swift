@@ -1,14 +1,17 @@
-@testable import CommandPath
 import OrderCommands
 import VenueBridgeCore
 import VenueConnector
+
+@testable import CommandPath
 
 // The tables of CommandStateMachineTests: states, events and actions by kind, the accepted
 // transitions, the records a command can find under its key, and the payloads that matter.
 
 enum StateKind: CaseIterable, Hashable, Sendable {
-    case idle, claiming, takingOver, rereading, waitingForOwner, checkingSession, pausedForSession, markingSent, callingVenue
-    case pausedBeforeRetry, querying, pausedBeforeQuery, recordingAnswer, deadLettering, askingKafka, publishing, markingPublished, done
+    case idle, claiming, takingOver, rereading, waitingForOwner, checkingSession, pausedForSession, markingSent,
+        callingVenue
+    case pausedBeforeRetry, querying, pausedBeforeQuery, recordingAnswer, deadLettering, askingKafka, publishing,
+        markingPublished, done
 }
 
 enum EventKind: CaseIterable, Hashable, Sendable {
@@ -38,7 +41,8 @@ enum EventKind: CaseIterable, Hashable, Sendable {
 }
 
 enum ActionKind: Hashable, Sendable {
-    case claim, reread, takeOver, checkSession, markSent, callVenue, query, recordAnswer, deadLetter, askKafka, publish, markPublished
+    case claim, reread, takeOver, checkSession, markSent, callVenue, query, recordAnswer, deadLetter, askKafka, publish,
+        markPublished
     case pause, startOver, fail, done, protocolViolation
 }
 
@@ -155,7 +159,8 @@ enum FoundRecord: CaseIterable, Sendable {
         case .ackedPublished: record = Fixture.record(.acked, published: true)
         case .rejectedPublished: record = Fixture.record(.rejected, published: true)
         case .unknownPublished: record = Fixture.record(.unknown, published: true)
-        case .rejectedPublishedCopyPending: record = Fixture.record(.rejected, published: true, pending: "LIMIT_EXCEEDED")
+        case .rejectedPublishedCopyPending:
+            record = Fixture.record(.rejected, published: true, pending: "LIMIT_EXCEEDED")
         case .ackedUnpublished: record = Fixture.record(.acked)
         case .rejectedUnpublishedCopyPending: record = Fixture.record(.rejected, pending: "LIMIT_EXCEEDED")
         case .rejectedUnpublishedCopyOfUnknownCode: record = Fixture.record(.rejected, pending: "NOT_A_CODE")
@@ -177,7 +182,8 @@ enum FoundRecord: CaseIterable, Sendable {
         case .receivedOurs, .receivedOursLeaseOver, .receivedOtherLeaseOver, .sentOurs, .sentOtherLeaseOver: .takeOver
         case .receivedOtherLive, .receivedOtherLeaseEndsNow, .sentOtherLive: .pause
         case .ackedPublished, .rejectedPublished, .unknownPublished: .publish
-        case .rejectedPublishedCopyPending, .rejectedUnpublishedCopyPending, .otherCommand, .otherCommandFinal: .deadLetter
+        case .rejectedPublishedCopyPending, .rejectedUnpublishedCopyPending, .otherCommand, .otherCommandFinal:
+            .deadLetter
         case .ackedUnpublished, .rejectedUnpublishedCopyOfUnknownCode: .askKafka
         case .finalWithoutAnswer: .fail
         }
@@ -196,7 +202,8 @@ enum FoundRecord: CaseIterable, Sendable {
 
     var notes: [CommandStateMachine.Note] {
         switch self {
-        case .rejectedPublishedCopyPending, .rejectedUnpublishedCopyPending: [.deadLetterLeftPending(code: "LIMIT_EXCEEDED")]
+        case .rejectedPublishedCopyPending, .rejectedUnpublishedCopyPending:
+            [.deadLetterLeftPending(code: "LIMIT_EXCEEDED")]
         case .otherCommand, .otherCommandFinal: [.keyReused]
         default: []
         }
@@ -215,7 +222,9 @@ struct FinalRecord: Sendable, CustomStringConvertible {
 
     static let all: [FinalRecord] = [CommandState.acked, .rejected, .unknown].flatMap { state in
         [false, true].flatMap { published in
-            [false, true].flatMap { pending in [false, true].map { FinalRecord(state: state, published: published, copyPending: pending, onKafka: $0) } }
+            [false, true].flatMap { pending in
+                [false, true].map { FinalRecord(state: state, published: published, copyPending: pending, onKafka: $0) }
+            }
         }
     }
 
@@ -298,20 +307,25 @@ enum Fixture {
     static let configuration = CommandPathConfiguration(instanceID: "me")
     static let t0 = CommandInstant(wallNanos: 1_780_000_000_000_000_000, monotonic: ContinuousClock.now)
     static let command = OrderCommand(
-        type: .newOrder, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy, orderType: .limit, quantity: 1, price: 100
+        type: .newOrder, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy,
+        orderType: .limit, quantity: 1, price: 100
     )
     static let plan = CommandPlan(command, placed: nil, marketTimeInForce: .gtc)
     static let limitError = CommandError(.limitExceeded, "quantity 1 exceeds max_quantity 0.5 for sfox BTC-USD")
 
     static func report(_ status: OrderStatus) -> ExecutionReport {
         ExecutionReport(
-            account: "main", clientOrderId: plan.clientOrderId ?? "", side: .buy, orderType: .limit, status: status, price: 100, quantity: 1, cumQty: .zero
+            account: "main", clientOrderId: plan.clientOrderId ?? "", side: .buy, orderType: .limit, status: status,
+            price: 100, quantity: 1, cumQty: .zero
         )
     }
 
     /// The command's record in `state` (owner "me", lease running unless said); a final one has
     /// its answer (`new`, `rejected` or `unknown`).
-    static func record(_ state: CommandState, owner: String = "me", leaseUntilMs: Int64? = nil, published: Bool = false, pending: String? = nil) -> IdempotencyRecord {
+    static func record(
+        _ state: CommandState, owner: String = "me", leaseUntilMs: Int64? = nil, published: Bool = false,
+        pending: String? = nil
+    ) -> IdempotencyRecord {
         var record = plan.receivedRecord(owner: owner, lease: configuration.lease, now: t0)
         record.state = state
         if let leaseUntilMs { record.leaseUntilMs = leaseUntilMs }
@@ -327,12 +341,16 @@ enum Fixture {
     }
 
     static func stored(_ record: IdempotencyRecord) -> StoredRecord {
-        StoredRecord(record: record, raw: "\(record.state.rawValue)/\(record.owner)/\(record.leaseUntilMs)/\(record.published)")
+        StoredRecord(
+            record: record, raw: "\(record.state.rawValue)/\(record.owner)/\(record.leaseUntilMs)/\(record.published)")
     }
 
     /// A machine driven from its start to `kind` along the usual path, every event at `t0`.
-    static func machine(in kind: StateKind, configuration: CommandPathConfiguration = configuration, plan: CommandPlan = plan) -> CommandStateMachine {
-        var machine = CommandStateMachine(kind == .deadLettering ? .refuse(plan, limitError) : .send(plan), configuration: configuration)
+    static func machine(
+        in kind: StateKind, configuration: CommandPathConfiguration = configuration, plan: CommandPlan = plan
+    ) -> CommandStateMachine {
+        var machine = CommandStateMachine(
+            kind == .deadLettering ? .refuse(plan, limitError) : .send(plan), configuration: configuration)
         guard kind != .idle else { return machine }
         _ = machine.start(at: t0)
         for event in path(to: kind) { _ = machine.receive(event, at: t0) }

@@ -1,8 +1,9 @@
-@testable import CommandPath
 import OrderCommands
 import Testing
 import VenueBridgeCore
 import VenueConnector
+
+@testable import CommandPath
 
 /// The command processor's decisions without Redis, Kafka or a venue (issue 14): every state of
 /// `CommandStateMachine` × every event, then every kind of idempotency record a command can find
@@ -14,7 +15,9 @@ struct CommandStateMachineTests {
 
     // MARK: - Every state × every event
 
-    @Test("every state × every event: the events a state waits for move it on, every other one is refused and changes nothing")
+    @Test(
+        "every state × every event: the events a state waits for move it on, every other one is refused and changes nothing"
+    )
     func everyStateTimesEveryEvent() {
         var cases = 0
         for state in StateKind.allCases {
@@ -37,10 +40,14 @@ struct CommandStateMachineTests {
 
     /// The events each state waits for: the result of the action that put it there.
     static let waitsFor: [StateKind: Set<EventKind>] = [
-        .claiming: [.created, .found], .takingOver: [.written, .lostRace], .rereading: [.found, .vanished], .waitingForOwner: [.resumed],
-        .checkingSession: [.session], .pausedForSession: [.resumed], .markingSent: [.written], .callingVenue: [.venueAnswered, .venueFailed],
-        .pausedBeforeRetry: [.resumed], .querying: [.queryAnswered, .queryFailed], .pausedBeforeQuery: [.resumed], .recordingAnswer: [.written],
-        .deadLettering: [.deadLettered], .askingKafka: [.answerOnKafka], .publishing: [.published], .markingPublished: [.markedPublished],
+        .claiming: [.created, .found], .takingOver: [.written, .lostRace], .rereading: [.found, .vanished],
+        .waitingForOwner: [.resumed],
+        .checkingSession: [.session], .pausedForSession: [.resumed], .markingSent: [.written],
+        .callingVenue: [.venueAnswered, .venueFailed],
+        .pausedBeforeRetry: [.resumed], .querying: [.queryAnswered, .queryFailed], .pausedBeforeQuery: [.resumed],
+        .recordingAnswer: [.written],
+        .deadLettering: [.deadLettered], .askingKafka: [.answerOnKafka], .publishing: [.published],
+        .markingPublished: [.markedPublished],
     ]
 
     @Test("each accepted state × event pair: the next action and state", arguments: Transition.all)
@@ -58,41 +65,69 @@ struct CommandStateMachineTests {
         #expect(tested == accepted)
     }
 
-    @Test("start: a valid command claims `received` with a lease, a refusal claims its final record with the DLQ copy pending, DLQ-only claims nothing")
+    @Test(
+        "start: a valid command claims `received` with a lease, a refusal claims its final record with the DLQ copy pending, DLQ-only claims nothing"
+    )
     func start() throws {
         var valid = Machine(.send(Fixture.plan), configuration: Fixture.configuration)
-        guard case .claim(let key, let record) = valid.start(at: Fixture.t0).action else { Issue.record("no claim"); return }
+        guard case .claim(let key, let record) = valid.start(at: Fixture.t0).action else {
+            Issue.record("no claim")
+            return
+        }
         #expect(key == "k1" && record.state == .received && record.owner == "me")
         #expect(record.leaseUntilMs == Fixture.t0.wallMs + Fixture.configuration.lease.inMilliseconds)
         #expect(valid.start(at: Fixture.t0).action.isProtocolViolation)
 
         var refusal = Machine(.refuse(Fixture.plan, Fixture.limitError), configuration: Fixture.configuration)
-        guard case .claim(_, let rejected) = refusal.start(at: Fixture.t0).action else { Issue.record("no claim"); return }
-        #expect(rejected.state == .rejected && rejected.answer?.rejectCode == "LIMIT_EXCEEDED" && rejected.published == false)
+        guard case .claim(_, let rejected) = refusal.start(at: Fixture.t0).action else {
+            Issue.record("no claim")
+            return
+        }
+        #expect(
+            rejected.state == .rejected && rejected.answer?.rejectCode == "LIMIT_EXCEEDED"
+                && rejected.published == false)
         #expect(rejected.deadLetter == PendingDeadLetter(code: "LIMIT_EXCEEDED", message: Fixture.limitError.message))
 
-        var dlqOnly = Machine(.deadLetterOnly(Fixture.limitError, type: nil, venue: nil), configuration: Fixture.configuration)
+        var dlqOnly = Machine(
+            .deadLetterOnly(Fixture.limitError, type: nil, venue: nil), configuration: Fixture.configuration)
         #expect(dlqOnly.start(at: Fixture.t0).action == .deadLetter(Fixture.limitError))
-        #expect(dlqOnly.receive(.deadLettered, at: Fixture.t0).action == .done(.init(type: nil, venue: nil, result: .deadLettered)))
+        #expect(
+            dlqOnly.receive(.deadLettered, at: Fixture.t0).action
+                == .done(.init(type: nil, venue: nil, result: .deadLettered)))
     }
 
-    @Test("a refusal whose claim created the record: DLQ copy, then the answer, then the record marked published with the copy no longer pending")
+    @Test(
+        "a refusal whose claim created the record: DLQ copy, then the answer, then the record marked published with the copy no longer pending"
+    )
     func refusalCreated() throws {
         var machine = Machine(.refuse(Fixture.plan, Fixture.limitError), configuration: Fixture.configuration)
-        guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else { Issue.record("no claim"); return }
+        guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else {
+            Issue.record("no claim")
+            return
+        }
         let stored = Fixture.stored(record)
         let first = machine.receive(.created(stored), at: Fixture.t0)
         #expect(first == .init(action: .deadLetter(Fixture.limitError), notes: [.rejected(Fixture.limitError)]))
-        guard case .publish(let answer, .sfox, "BTC-USD") = machine.receive(.deadLettered, at: Fixture.t0).action else { Issue.record("no publish"); return }
+        guard case .publish(let answer, .sfox, "BTC-USD") = machine.receive(.deadLettered, at: Fixture.t0).action else {
+            Issue.record("no publish")
+            return
+        }
         #expect(answer == record.answer && answer.duplicate == nil)
-        guard case .markPublished("k1", stored, let marked) = machine.receive(.published, at: Fixture.t0).action else { Issue.record("no mark"); return }
+        guard case .markPublished("k1", stored, let marked) = machine.receive(.published, at: Fixture.t0).action else {
+            Issue.record("no mark")
+            return
+        }
         #expect(marked.published && marked.deadLetter == nil && marked.state == .rejected)
-        #expect(machine.receive(.markedPublished, at: Fixture.t0).action == .done(.init(type: .newOrder, venue: .sfox, result: .answered(.rejected))))
+        #expect(
+            machine.receive(.markedPublished, at: Fixture.t0).action
+                == .done(.init(type: .newOrder, venue: .sfox, result: .answered(.rejected))))
     }
 
     // MARK: - Every kind of record found under the key
 
-    @Test("a record found under the command's key (claim or re-read): what the command does with it", arguments: FoundRecord.allCases)
+    @Test(
+        "a record found under the command's key (claim or re-read): what the command does with it",
+        arguments: FoundRecord.allCases)
     func recordFound(_ found: FoundRecord) {
         for via in [StateKind.claiming, .rereading] {
             var machine = Fixture.machine(in: via)
@@ -103,7 +138,9 @@ struct CommandStateMachineTests {
         }
     }
 
-    @Test("a final record is answered again: DLQ copy if pending, Kafka asked if unpublished, duplicate if out, marked if needed", arguments: FinalRecord.all)
+    @Test(
+        "a final record is answered again: DLQ copy if pending, Kafka asked if unpublished, duplicate if out, marked if needed",
+        arguments: FinalRecord.all)
     func finalRecordAnswered(_ final: FinalRecord) {
         var machine = Fixture.machine(in: .claiming)
         var step = machine.receive(.found(final.stored), at: Fixture.t0)
@@ -112,13 +149,14 @@ struct CommandStateMachineTests {
         while case let action = step.action, action.kind != .done {
             actions.append(action.kind)
             if case .publish(let report, _, _) = action { published = report }
-            let event: Machine.Event = switch action.kind {
-            case .deadLetter: .deadLettered
-            case .askKafka: .answerOnKafka(final.onKafka)
-            case .publish: .published
-            case .markPublished: .markedPublished
-            default: .vanished
-            }
+            let event: Machine.Event =
+                switch action.kind {
+                case .deadLetter: .deadLettered
+                case .askKafka: .answerOnKafka(final.onKafka)
+                case .publish: .published
+                case .markPublished: .markedPublished
+                default: .vanished
+                }
             step = machine.receive(event, at: Fixture.t0)
             if actions.count > 6 { break }
         }
@@ -126,7 +164,9 @@ struct CommandStateMachineTests {
         let duplicate = final.published || final.onKafka
         #expect(published?.duplicate == (duplicate ? true : nil), "\(final)")
         #expect(published.map { Fixture.stripped($0) } == final.stored.record.answer, "\(final)")
-        let result: Machine.Outcome.Result = duplicate ? .duplicate : .answered(final.state == .unknown ? .unknown : final.state == .rejected ? .rejected : .new)
+        let result: Machine.Outcome.Result =
+            duplicate
+            ? .duplicate : .answered(final.state == .unknown ? .unknown : final.state == .rejected ? .rejected : .new)
         #expect(step.action == .done(.init(type: .newOrder, venue: .sfox, result: result)), "\(final)")
     }
 
@@ -135,17 +175,28 @@ struct CommandStateMachineTests {
         var machine = Fixture.machine(in: .claiming)
         var record = Fixture.record(.acked)
         record.answer = nil
-        #expect(machine.receive(.found(Fixture.stored(record)), at: Fixture.t0).action == .fail(.unreadableRecord(key: "vb:idem:k1", reason: "final record without an answer")))
+        #expect(
+            machine.receive(.found(Fixture.stored(record)), at: Fixture.t0).action
+                == .fail(.unreadableRecord(key: "vb:idem:k1", reason: "final record without an answer")))
         #expect(machine.state == .done)
     }
 
-    @Test("taken over: a `received` record is sent (session checked first), a `sent` one only queried, never sent again")
+    @Test(
+        "taken over: a `received` record is sent (session checked first), a `sent` one only queried, never sent again")
     func takeover() {
-        for (state, action, next) in [(CommandState.received, ActionKind.checkSession, StateKind.checkingSession), (.sent, .query, .querying)] {
+        for (state, action, next) in [
+            (CommandState.received, ActionKind.checkSession, StateKind.checkingSession), (.sent, .query, .querying),
+        ] {
             var machine = Fixture.machine(in: .claiming)
             let found = Fixture.stored(Fixture.record(state, owner: "other", leaseUntilMs: Fixture.t0.wallMs - 1))
-            guard case .takeOver("k1", found, let next1) = machine.receive(.found(found), at: Fixture.t0).action else { Issue.record("no takeover"); continue }
-            #expect(next1.owner == "me" && next1.leaseUntilMs == Fixture.t0.wallMs + Fixture.configuration.lease.inMilliseconds && next1.state == state)
+            guard case .takeOver("k1", found, let next1) = machine.receive(.found(found), at: Fixture.t0).action else {
+                Issue.record("no takeover")
+                continue
+            }
+            #expect(
+                next1.owner == "me"
+                    && next1.leaseUntilMs == Fixture.t0.wallMs + Fixture.configuration.lease.inMilliseconds
+                    && next1.state == state)
             let step = machine.receive(.written(Fixture.stored(next1)), at: Fixture.t0)
             #expect(step.action.kind == action && machine.state.kind == next && step.notes == [.tookOver(state)])
         }
@@ -165,7 +216,9 @@ struct CommandStateMachineTests {
 // MARK: - Payloads that change a decision
 
 extension CommandStateMachineTests {
-    @Test("session not ready: wait polls every 50 ms until venue_wait_ms, then VENUE_UNAVAILABLE; reject answers at once", arguments: VenueConnectionState.allCases)
+    @Test(
+        "session not ready: wait polls every 50 ms until venue_wait_ms, then VENUE_UNAVAILABLE; reject answers at once",
+        arguments: VenueConnectionState.allCases)
     func sessionStates(_ session: VenueConnectionState) {
         for policy in CommandPathConfiguration.VenueUnavailablePolicy.allCases {
             for late in [false, true] {
@@ -189,9 +242,15 @@ extension CommandStateMachineTests {
 
     @Test("a cancel does not wait for the session: claimed, it is marked sent at once")
     func cancelSkipsSession() {
-        let cancel = OrderCommand(type: .cancelOrder, idempotencyKey: "c1", venue: .sfox, account: "main", instrument: "BTC-USD", target: .idempotencyKey("k1"))
-        var machine = Machine(.send(CommandPlan(cancel, placed: nil, marketTimeInForce: nil)), configuration: Fixture.configuration)
-        guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else { Issue.record("no claim"); return }
+        let cancel = OrderCommand(
+            type: .cancelOrder, idempotencyKey: "c1", venue: .sfox, account: "main", instrument: "BTC-USD",
+            target: .idempotencyKey("k1"))
+        var machine = Machine(
+            .send(CommandPlan(cancel, placed: nil, marketTimeInForce: nil)), configuration: Fixture.configuration)
+        guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else {
+            Issue.record("no claim")
+            return
+        }
         #expect(machine.receive(.created(Fixture.stored(record)), at: Fixture.t0).action.kind == .markSent)
     }
 
@@ -200,23 +259,31 @@ extension CommandStateMachineTests {
         var command = Fixture.command
         command.expiresAt = Fixture.t0.wallNanos + 500_000_000
         var machine = Fixture.machine(in: .markingSent, plan: CommandPlan(command, placed: nil, marketTimeInForce: nil))
-        let step = machine.receive(.written(Fixture.stored(Fixture.record(.sent))), at: Fixture.t0.advanced(by: .seconds(1)))
+        let step = machine.receive(
+            .written(Fixture.stored(Fixture.record(.sent))), at: Fixture.t0.advanced(by: .seconds(1)))
         #expect(Fixture.rejectCode(step.action) == "EXPIRED")
     }
 
-    @Test("venue errors: ambiguous → query, invalid → INVALID_FOR_VENUE, nothing sent → retry within the wait, then VENUE_UNAVAILABLE", arguments: VenueFailure.allCases)
+    @Test(
+        "venue errors: ambiguous → query, invalid → INVALID_FOR_VENUE, nothing sent → retry within the wait, then VENUE_UNAVAILABLE",
+        arguments: VenueFailure.allCases)
     func venueFailures(_ failure: VenueFailure) {
         for late in [false, true] {
             var machine = Fixture.machine(in: .callingVenue)
-            let step = machine.receive(.venueFailed(failure.error), at: Fixture.t0.advanced(by: late ? .seconds(10) : .seconds(1)))
+            let step = machine.receive(
+                .venueFailed(failure.error), at: Fixture.t0.advanced(by: late ? .seconds(10) : .seconds(1)))
             #expect(step.action.kind == failure.expected(late: late), "\(failure) late=\(late)")
             if case .pause(let pause) = step.action { #expect(pause == failure.pause, "\(failure)") }
-            if step.action.kind == .recordAnswer { #expect(Fixture.rejectCode(step.action) == failure.rejectCode, "\(failure) late=\(late)") }
+            if step.action.kind == .recordAnswer {
+                #expect(Fixture.rejectCode(step.action) == failure.rejectCode, "\(failure) late=\(late)")
+            }
             #expect(step.notes == (failure.error.nothingSent ? [] : [.ambiguous(failure.error.description)]))
         }
     }
 
-    @Test("queries: an answering state resolves, a non-answering one or none polls until resolve_timeout_ms, then `unknown`", arguments: QueryResult.allCases)
+    @Test(
+        "queries: an answering state resolves, a non-answering one or none polls until resolve_timeout_ms, then `unknown`",
+        arguments: QueryResult.allCases)
     func queries(_ result: QueryResult) {
         for late in [false, true] {
             var machine = Fixture.machine(in: .querying)
@@ -228,9 +295,16 @@ extension CommandStateMachineTests {
             case .pollAgain:
                 #expect(step.action == .pause(.milliseconds(500)), "\(label)")
             case .unknown:
-                guard case .recordAnswer(_, _, let final) = step.action else { Issue.record("\(label): \(step.action)"); continue }
-                #expect(final.state == .unknown && final.answer?.status == .unknown && final.answer?.rejectCode == nil, "\(label)")
-                #expect(final.answer?.reason?.contains(result.reasonPart) == true, "\(label): \(final.answer?.reason ?? "")")
+                guard case .recordAnswer(_, _, let final) = step.action else {
+                    Issue.record("\(label): \(step.action)")
+                    continue
+                }
+                #expect(
+                    final.state == .unknown && final.answer?.status == .unknown && final.answer?.rejectCode == nil,
+                    "\(label)")
+                #expect(
+                    final.answer?.reason?.contains(result.reasonPart) == true, "\(label): \(final.answer?.reason ?? "")"
+                )
                 #expect(step.notes.first.map { if case .unresolved = $0 { true } else { false } } == true, "\(label)")
             }
         }
@@ -238,26 +312,52 @@ extension CommandStateMachineTests {
 
     @Test("a command without a client order id to query is `unknown` at once, without a query")
     func nothingToQuery() {
-        let cancel = OrderCommand(type: .cancelOrder, idempotencyKey: "c2", venue: .sfox, account: "main", instrument: "BTC-USD", target: .venueOrderId("V9"))
+        let cancel = OrderCommand(
+            type: .cancelOrder, idempotencyKey: "c2", venue: .sfox, account: "main", instrument: "BTC-USD",
+            target: .venueOrderId("V9"))
         var machine = Fixture.machine(in: .callingVenue, plan: CommandPlan(cancel, placed: nil, marketTimeInForce: nil))
-        guard case .recordAnswer(_, _, let final) = machine.receive(.venueFailed(.ambiguous(.timeout(after: .seconds(5)))), at: Fixture.t0).action
-        else { Issue.record("no answer"); return }
+        guard
+            case .recordAnswer(_, _, let final) = machine.receive(
+                .venueFailed(.ambiguous(.timeout(after: .seconds(5)))), at: Fixture.t0
+            ).action
+        else {
+            Issue.record("no answer")
+            return
+        }
         #expect(final.state == .unknown && final.answer?.reason?.hasSuffix("; no client order id to query") == true)
     }
 
-    @Test("the answer recorded final: acked for a venue state, rejected for a venue or bridge refusal, venue order id kept")
+    @Test(
+        "the answer recorded final: acked for a venue state, rejected for a venue or bridge refusal, venue order id kept"
+    )
     func finalStates() {
         for (status, expected) in [(OrderStatus.new, CommandState.acked), (.filled, .acked), (.rejected, .rejected)] {
             var machine = Fixture.machine(in: .callingVenue)
             var report = Fixture.report(status)
             report.venueOrderId = "V1"
             report.lastQty = 1
-            guard case .recordAnswer("k1", _, let final) = machine.receive(.venueAnswered(report), at: Fixture.t0).action else { Issue.record("no answer"); continue }
-            #expect(final.state == expected && final.venueOrderId == "V1" && final.answer?.lastQty == nil && final.answer?.command == .newOrder)
-            guard case .publish(let answer, .sfox, "BTC-USD") = machine.receive(.written(Fixture.stored(final)), at: Fixture.t0).action else { Issue.record("no publish"); continue }
+            guard
+                case .recordAnswer("k1", _, let final) = machine.receive(.venueAnswered(report), at: Fixture.t0).action
+            else {
+                Issue.record("no answer")
+                continue
+            }
+            #expect(
+                final.state == expected && final.venueOrderId == "V1" && final.answer?.lastQty == nil
+                    && final.answer?.command == .newOrder)
+            guard
+                case .publish(let answer, .sfox, "BTC-USD") = machine.receive(
+                    .written(Fixture.stored(final)), at: Fixture.t0
+                ).action
+            else {
+                Issue.record("no publish")
+                continue
+            }
             #expect(answer == final.answer)
             _ = machine.receive(.published, at: Fixture.t0)
-            #expect(machine.receive(.markedPublished, at: Fixture.t0).action == .done(.init(type: .newOrder, venue: .sfox, result: .answered(status))))
+            #expect(
+                machine.receive(.markedPublished, at: Fixture.t0).action
+                    == .done(.init(type: .newOrder, venue: .sfox, result: .answered(status))))
         }
     }
 
@@ -267,10 +367,18 @@ extension CommandStateMachineTests {
         var other = Fixture.record(.acked)
         other.fingerprint = "other"
         let step = machine.receive(.found(Fixture.stored(other)), at: Fixture.t0)
-        guard case .deadLetter(let error) = step.action else { Issue.record("\(step.action)"); return }
+        guard case .deadLetter(let error) = step.action else {
+            Issue.record("\(step.action)")
+            return
+        }
         #expect(error.code == .idempotencyKeyReused && step.notes == [.keyReused])
-        guard case .publish(let answer, _, _) = machine.receive(.deadLettered, at: Fixture.t0).action else { Issue.record("no publish"); return }
+        guard case .publish(let answer, _, _) = machine.receive(.deadLettered, at: Fixture.t0).action else {
+            Issue.record("no publish")
+            return
+        }
         #expect(answer.rejectCode == "IDEMPOTENCY_KEY_REUSED" && answer.duplicate == nil)
-        #expect(machine.receive(.published, at: Fixture.t0).action == .done(.init(type: .newOrder, venue: .sfox, result: .answered(.rejected))))
+        #expect(
+            machine.receive(.published, at: Fixture.t0).action
+                == .done(.init(type: .newOrder, venue: .sfox, result: .answered(.rejected))))
     }
 }

@@ -49,20 +49,23 @@ struct SFOXTestVenue: CommandTestVenue {
     let connector: SFOXConnector
 
     static func start(
-        sink: EventPublisher, metrics: TestMetrics, logger: Logger, connectorKey: String = apiKey, requestTimeout: Duration = .seconds(5)
+        sink: EventPublisher, metrics: TestMetrics, logger: Logger, connectorKey: String = apiKey,
+        requestTimeout: Duration = .seconds(5)
     ) async throws -> SFOXTestVenue {
         var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [apiKey])
         simulatorConfiguration.updatesPerSecond = 0
         let simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
         let port = try await simulator.start()
         var configuration = SFOXConnectorConfiguration(
-            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: account,
+            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey,
+            account: account,
             instruments: try InstrumentMap([("btcusd", "BTC-USD"), ("ethusd", "ETH-USD")])
         )
         configuration.privateLink.requestTimeout = requestTimeout
         configuration.privateLink.reconnect.initialDelay = .milliseconds(50)
         configuration.marketDataLink.reconnect.initialDelay = .milliseconds(50)
-        let connector = try SFOXConnector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        let connector = try SFOXConnector(
+            configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
         return SFOXTestVenue(simulator: simulator, connector: connector)
     }
 
@@ -84,16 +87,22 @@ extension VenueCommandHarness where Venue == SFOXTestVenue {
     var connector: SFOXConnector { venue.connector }
 
     convenience init(
-        prefix: String, venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
-        resolveTimeout: Duration = .seconds(5), connectorKey: String = SFOXTestVenue.apiKey, requestTimeout: Duration = .seconds(5),
-        limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil, dlqProducerProperties: KafkaProperties? = nil
+        prefix: String, venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait,
+        venueWait: Duration = .seconds(5),
+        resolveTimeout: Duration = .seconds(5), connectorKey: String = SFOXTestVenue.apiKey,
+        requestTimeout: Duration = .seconds(5),
+        limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil, redisPort: Int? = nil,
+        dlqProducerProperties: KafkaProperties? = nil
     ) async throws {
         try await self.init(
             prefix: prefix,
             venue: { sink, metrics, logger in
-                try await SFOXTestVenue.start(sink: sink, metrics: metrics, logger: logger, connectorKey: connectorKey, requestTimeout: requestTimeout)
+                try await SFOXTestVenue.start(
+                    sink: sink, metrics: metrics, logger: logger, connectorKey: connectorKey,
+                    requestTimeout: requestTimeout)
             },
-            venueUnavailable: venueUnavailable, venueWait: venueWait, resolveTimeout: resolveTimeout, limits: limits, maxMessageBytes: maxMessageBytes,
+            venueUnavailable: venueUnavailable, venueWait: venueWait, resolveTimeout: resolveTimeout, limits: limits,
+            maxMessageBytes: maxMessageBytes,
             redisPort: redisPort, dlqProducerProperties: dlqProducerProperties
         )
     }
@@ -110,21 +119,24 @@ struct FineryTestVenue: CommandTestVenue {
     let connector: FineryConnector
 
     static func start(sink: EventPublisher, metrics: TestMetrics, logger: Logger) async throws -> FineryTestVenue {
-        let simulator = FinerySimulator(configuration: FinerySimulatorConfiguration(credentials: [apiKey: apiSecret]), logger: logger)
+        let simulator = FinerySimulator(
+            configuration: FinerySimulatorConfiguration(credentials: [apiKey: apiSecret]), logger: logger)
         let port = try await simulator.start()
         var configuration = FineryConnectorConfiguration(
             url: "ws://127.0.0.1:\(port)/ws", apiKey: apiKey, apiSecret: apiSecret, account: account,
             instruments: try InstrumentMap([("BTC-USD", "BTC-USD"), ("ETH-USD", "ETH-USD")])
         )
         configuration.link.reconnect.initialDelay = .milliseconds(50)
-        let connector = FineryConnector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        let connector = FineryConnector(
+            configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
         return FineryTestVenue(simulator: simulator, connector: connector)
     }
 
     var commandVenue: CommandVenue {
         let connector = connector
         return CommandVenue(
-            entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] }, sessionState: { connector.control.state },
+            entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
+            sessionState: { connector.control.state },
             marketTimeInForce: .ioc
         )
     }
@@ -150,9 +162,12 @@ struct T4TestVenue: CommandTestVenue {
         let simulator = T4Simulator(configuration: simulatorConfiguration, logger: logger)
         _ = try await simulator.start()
         let es = T4SimulatorConfiguration.Market.es
-        var configuration = T4ConnectorConfiguration(url: simulator.url, credentials: .apiKey(apiKey), markets: [
-            T4Market(symbol: instrument, exchangeID: es.exchangeID, contractID: es.contractID, marketID: es.marketID)
-        ])
+        var configuration = T4ConnectorConfiguration(
+            url: simulator.url, credentials: .apiKey(apiKey),
+            markets: [
+                T4Market(
+                    symbol: instrument, exchangeID: es.exchangeID, contractID: es.contractID, marketID: es.marketID)
+            ])
         configuration.link.reconnect.initialDelay = .milliseconds(50)
         let connector = T4Connector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
         return T4TestVenue(simulator: simulator, connector: connector)
@@ -163,9 +178,11 @@ struct T4TestVenue: CommandTestVenue {
         return CommandVenue(
             entry: connector, instruments: [Self.instrument],
             // As the service wires it: the login names the accounts.
-            accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) }, sessionState: { connector.control.state },
+            accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
+            sessionState: { connector.control.state },
             replace: { clientOrderId, account, quantity, price async throws(OrderEntryError) in
-                try await connector.revise(clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
+                try await connector.revise(
+                    clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
             },
             marketTimeInForce: .ioc
         )

@@ -10,14 +10,22 @@ import VenueBridgeCore
 let testRedisPort = ProcessInfo.processInfo.environment["VB_TEST_REDIS_PORT"].flatMap(Int.init)
 
 func sampleTrade(_ i: Int, instrument: String = "BTC-USD") -> NormalizedEvent {
-    NormalizedEvent(venue: .finery, instrument: instrument, venueInstrument: instrument, tsRecv: 1_700_000_000_000_000_000 + Int64(i),
-                    payload: .trade(Trade(price: ExactDecimal(scaled: 6_500_000_000_000 + Int64(i), scale: 8), size: ExactDecimal(scaled: 1, scale: 8), aggressor: .buy, tradeId: "t\(i)")))
+    NormalizedEvent(
+        venue: .finery, instrument: instrument, venueInstrument: instrument,
+        tsRecv: 1_700_000_000_000_000_000 + Int64(i),
+        payload: .trade(
+            Trade(
+                price: ExactDecimal(scaled: 6_500_000_000_000 + Int64(i), scale: 8),
+                size: ExactDecimal(scaled: 1, scale: 8), aggressor: .buy, tradeId: "t\(i)")))
 }
 
 func sampleFill(account: String) -> NormalizedEvent {
-    NormalizedEvent(venue: .sfox, instrument: "ETH-USD", venueInstrument: "ethusd", tsRecv: 1,
-                    payload: .executionReport(ExecutionReport(account: account, clientOrderId: "c1", side: .sell, orderType: .limit, status: .filled,
-                                                              lastQty: ExactDecimal("0.1"), lastPx: ExactDecimal("3000.01"), cumQty: ExactDecimal("0.1")!)))
+    NormalizedEvent(
+        venue: .sfox, instrument: "ETH-USD", venueInstrument: "ethusd", tsRecv: 1,
+        payload: .executionReport(
+            ExecutionReport(
+                account: account, clientOrderId: "c1", side: .sell, orderType: .limit, status: .filled,
+                lastQty: ExactDecimal("0.1"), lastPx: ExactDecimal("3000.01"), cumQty: ExactDecimal("0.1")!)))
 }
 
 /// A mock cluster with every bridge topic created under `prefix`.
@@ -30,7 +38,8 @@ func mockCluster(prefix: String, partitions: Int = 1) throws -> (KafkaMockCluste
 
 func consumeAll(bootstrap: String, topic: String, count: Int) async throws -> [KafkaMessage] {
     let consumer = try KafkaConsumer(
-        configuration: .init(properties: ["bootstrap.servers": bootstrap, "group.id": "t-\(UUID().uuidString)"], topics: [topic]),
+        configuration: .init(
+            properties: ["bootstrap.servers": bootstrap, "group.id": "t-\(UUID().uuidString)"], topics: [topic]),
         logger: Logger(label: "test.consumer")
     )
     var messages: [KafkaMessage] = []
@@ -49,9 +58,12 @@ struct EventPublisherKafkaTests {
     @Test("events arrive on the right topic with key, headers, seq and exact payload")
     func publishesToKafka() async throws {
         let (cluster, topics) = try mockCluster(prefix: "t1", partitions: 2)
-        let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
         let metrics = TestMetrics()
-        let publisher = EventPublisher(configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger, metricsFactory: metrics)
+        let publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger,
+            metricsFactory: metrics)
         for i in 0..<50 { try await publisher.publish(sampleTrade(i, instrument: i % 2 == 0 ? "BTC-USD" : "ETH-USD")) }
         try await publisher.publish(sampleFill(account: "acct-7"))
         #expect(await producer.flush(timeout: .seconds(10)) == 0)
@@ -69,14 +81,20 @@ struct EventPublisherKafkaTests {
             #expect(message.header("content-type") == "application/json")
             #expect(event.seq == lastSeq[key, default: 0] + 1, "seq strictly increasing per stream with no gaps")
             lastSeq[key] = event.seq
-            guard case .trade(let trade) = event.payload, let i = Int(trade.tradeId!.dropFirst()) else { Issue.record("payload"); continue }
+            guard case .trade(let trade) = event.payload, let i = Int(trade.tradeId!.dropFirst()) else {
+                Issue.record("payload")
+                continue
+            }
             #expect(trade.price == ExactDecimal(scaled: 6_500_000_000_000 + Int64(i), scale: 8))
         }
         #expect(lastSeq == ["finery:BTC-USD": 25, "finery:ETH-USD": 25])
 
         let reports = try await consumeAll(bootstrap: cluster.bootstrapServers, topic: topics.execReport, count: 1)
         #expect(reports.first.map { String(decoding: $0.key ?? [], as: UTF8.self) } == "sfox:acct-7")
-        #expect(try metrics.expectCounter("vb_events_published_total", [("topic", "t1.md.trade"), ("venue", "finery"), ("type", "trade")]).totalValue == 50)
+        #expect(
+            try metrics.expectCounter(
+                "vb_events_published_total", [("topic", "t1.md.trade"), ("venue", "finery"), ("type", "trade")]
+            ).totalValue == 50)
         producer.close(flushTimeout: .seconds(1))
     }
 
@@ -86,17 +104,23 @@ struct EventPublisherKafkaTests {
         // A tiny librdkafka queue and a broker that is down: the queue fills at once.
         cluster.setBroker(1, up: false)
         let producer = try KafkaProducer(
-            configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers, "queue.buffering.max.messages": "10", "message.timeout.ms": "60000"]),
+            configuration: .init(properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "queue.buffering.max.messages": "10",
+                "message.timeout.ms": "60000",
+            ]),
             logger: logger
         )
         let metrics = TestMetrics()
         let publisher = EventPublisher(
-            configuration: .init(routing: EventRouting(topics: topics), policy: .dropOldestMarketData, queueFullTimeout: .seconds(30), marketDataBacklogCapacity: 5),
+            configuration: .init(
+                routing: EventRouting(topics: topics), policy: .dropOldestMarketData, queueFullTimeout: .seconds(30),
+                marketDataBacklogCapacity: 5),
             kafka: producer, redis: nil, logger: logger, metricsFactory: metrics
         )
         for i in 0..<40 { try await publisher.publish(sampleTrade(i)) }  // never waits
         #expect(publisher.backlogDepth == 5)
-        let dropped = try metrics.expectCounter("vb_events_dropped_total", [("reason", "backlog_full"), ("venue", "finery"), ("type", "trade")])
+        let dropped = try metrics.expectCounter(
+            "vb_events_dropped_total", [("reason", "backlog_full"), ("venue", "finery"), ("type", "trade")])
         #expect(dropped.totalValue == 25)  // 40 = 10 in librdkafka + 5 in backlog + 25 dropped
 
         // An execution report is not dropped: it waits for room, which comes when the broker is back.
@@ -120,14 +144,16 @@ struct EventPublisherKafkaTests {
     }
 }
 
-@Suite("EventPublisher → Kafka + Redis", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT (scripts/test does)"))
+@Suite(
+    "EventPublisher → Kafka + Redis", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT (scripts/test does)"))
 struct EventPublisherRedisTests {
     let logger = Logger(label: "test.publisher")
 
     @Test("the same JSON lands in the Redis stream and latest-state hashes are updated")
     func publishesToRedis() async throws {
         let (cluster, topics) = try mockCluster(prefix: "t3")
-        let producer = try KafkaProducer(configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
         let endpoint = RedisEndpoint(port: testRedisPort!)
         let redis = RedisStreamWriter(configuration: .init(endpoint: endpoint), logger: logger)
         let instrument = "T\(UInt32.random(in: 0...UInt32.max))-USD"
@@ -136,26 +162,51 @@ struct EventPublisherRedisTests {
             kafka: producer, redis: redis, logger: logger
         )
         for i in 0..<2_000 { try await publisher.publish(sampleTrade(i, instrument: instrument)) }
-        let ticker = NormalizedEvent(venue: .finery, instrument: instrument, venueInstrument: instrument, tsRecv: 42,
-                                     payload: .ticker(Ticker(bid: ExactDecimal("100.5"), bidSize: ExactDecimal("2"), ask: ExactDecimal("101"), askSize: ExactDecimal("3"))))
+        let ticker = NormalizedEvent(
+            venue: .finery, instrument: instrument, venueInstrument: instrument, tsRecv: 42,
+            payload: .ticker(
+                Ticker(
+                    bid: ExactDecimal("100.5"), bidSize: ExactDecimal("2"), ask: ExactDecimal("101"),
+                    askSize: ExactDecimal("3"))))
         try await publisher.publish(ticker)
-        let status = NormalizedEvent(venue: .finery, instrument: nil, venueInstrument: nil, tsRecv: 43, payload: .venueStatus(VenueStatus(state: .ready, reconnects: 2)))
+        let status = NormalizedEvent(
+            venue: .finery, instrument: nil, venueInstrument: nil, tsRecv: 43,
+            payload: .venueStatus(VenueStatus(state: .ready, reconnects: 2)))
         try await publisher.publish(status)
         await redis.close(drainTimeout: .seconds(10))
 
         let check = try RedisConnection(endpoint)
         let stream = "vb:trade:finery:\(instrument)"
-        guard case .integer(let length) = try check.command(["XLEN", stream]) else { Issue.record("XLEN"); return }
+        guard case .integer(let length) = try check.command(["XLEN", stream]) else {
+            Issue.record("XLEN")
+            return
+        }
         #expect(length >= 50 && length < 2_000, "trimmed to about MAXLEN")
         guard case .array(let newest) = try check.command(["XREVRANGE", stream, "+", "-", "COUNT", "1"]),
-              case .array(let entry) = newest.first, case .array(let fields) = entry[1] else { Issue.record("XREVRANGE"); return }
+            case .array(let entry) = newest.first, case .array(let fields) = entry[1]
+        else {
+            Issue.record("XREVRANGE")
+            return
+        }
         #expect(fields[0].string == "type" && fields[1].string == "trade" && fields[2].string == "event")
         let event = try EventCodec.decode(Array(fields[3].string!.utf8))
-        #expect(event == { var e = sampleTrade(1_999, instrument: instrument); e.seq = 2_000; return e }())
+        #expect(
+            event
+                == {
+                    var e = sampleTrade(1_999, instrument: instrument)
+                    e.seq = 2_000
+                    return e
+                }())
 
-        guard case .array(let tob) = try check.command(["HGETALL", "vb:tob:finery:\(instrument)"]) else { Issue.record("HGETALL"); return }
-        let tobMap = Dictionary(uniqueKeysWithValues: stride(from: 0, to: tob.count, by: 2).map { (tob[$0].string!, tob[$0 + 1].string!) })
-        #expect(tobMap["bid"] == "100.5" && tobMap["ask"] == "101" && tobMap["bid_size"] == "2" && tobMap["ask_size"] == "3")
+        guard case .array(let tob) = try check.command(["HGETALL", "vb:tob:finery:\(instrument)"]) else {
+            Issue.record("HGETALL")
+            return
+        }
+        let tobMap = Dictionary(
+            uniqueKeysWithValues: stride(from: 0, to: tob.count, by: 2).map { (tob[$0].string!, tob[$0 + 1].string!) })
+        #expect(
+            tobMap["bid"] == "100.5" && tobMap["ask"] == "101" && tobMap["bid_size"] == "2" && tobMap["ask_size"] == "3"
+        )
         #expect(tobMap["last"] == ExactDecimal(scaled: 6_500_000_001_999, scale: 8).description)
         #expect(try check.command(["HGET", "vb:venue:finery", "state"]).string == "ready")
         #expect(try check.command(["HGET", "vb:venue:finery", "reconnects"]).string == "2")

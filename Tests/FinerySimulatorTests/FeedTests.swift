@@ -30,7 +30,9 @@ struct FeedTests {
                 if case .replyError(1, _, _) = message { break }
                 switch message {
                 case .bookUpdate(.name("BTC-USD"), _, _): updates += 1
-                case .bookSnapshot(.name("BTC-USD"), _, _): #expect(snapshotOnly); updates += 1
+                case .bookSnapshot(.name("BTC-USD"), _, _):
+                    #expect(snapshotOnly)
+                    updates += 1
                 default: Issue.record("unexpected frame \(message)")
                 }
                 book.apply(message)
@@ -40,7 +42,9 @@ struct FeedTests {
             #expect(book.problems.isEmpty, "\(book.problems.prefix(5))")
             #expect(book.bids == truth.bids)
             #expect(book.asks == truth.asks)
-            #expect(checkInvariants(bids: truth.bids, asks: truth.asks, tick: 1_000_000, depth: FineryHouseRules.bookDepth).isEmpty)
+            #expect(
+                checkInvariants(bids: truth.bids, asks: truth.asks, tick: 1_000_000, depth: FineryHouseRules.bookDepth)
+                    .isEmpty)
             #expect(await simulator.stats().bookUpdatesSent == updates)
         }
     }
@@ -55,12 +59,16 @@ struct FeedTests {
         try await replayedBook(snapshotOnly: true, steps: 60)
     }
 
-    @Test("bind errors: unknown instrument 34, duplicate 100, unbind unknown 101, unknown feed 102, bad feedId 103; unbind → U")
+    @Test(
+        "bind errors: unknown instrument 34, duplicate 100, unbind unknown 101, unknown feed 102, bad feedId 103; unbind → U"
+    )
     func bindErrors() async throws {
         try await withSimulator { simulator async throws in
             let client = try await SimClient.ready(simulator)
             client.send(.bind(feed: "B", feedId: .name("DOGE-USD")))
-            #expect(try await client.next() == .feedFailure(feed: "B", feedId: .name("DOGE-USD"), code: .instrumentNotFound))
+            #expect(
+                try await client.next() == .feedFailure(feed: "B", feedId: .name("DOGE-USD"), code: .instrumentNotFound)
+            )
             client.send(.bind(feed: "B", feedId: .number(7)))
             #expect(try await client.next() == .feedFailure(feed: "B", feedId: .number(7), code: .invalidFeedId))
             client.send(.bind(feed: "Q", feedId: .number(0)))
@@ -122,7 +130,8 @@ struct FeedTests {
 
     @Test("the random walk keeps the book valid over many steps")
     func invariants() async {
-        let simulator = FinerySimulator(configuration: .init(credentials: [:], seed: 3, depth: 10), logger: testLogger("inv"))
+        let simulator = FinerySimulator(
+            configuration: .init(credentials: [:], seed: 3, depth: 10), logger: testLogger("inv"))
         for _ in 0..<50 {
             await simulator.step(200)
             for (name, tick) in [("BTC-USD", UInt64(1_000_000)), ("ETH-USD", 1_000_000)] {

@@ -8,9 +8,11 @@ import VenueBridgeCore
 
 @Suite("Finery simulator: sessions")
 struct SessionTests {
-    func restingBid(_ simulator: FinerySimulator, _ client: SimClient, reqId: Int64, id: Int64, cod: Bool) async throws {
+    func restingBid(_ simulator: FinerySimulator, _ client: SimClient, reqId: Int64, id: Int64, cod: Bool) async throws
+    {
         let price = try #require(await simulator.book("BTC-USD").bids.last?.price) - 100_000_000
-        let reply = try await client.request(reqId, "add", addContent(id: id, price: price, size: 1_000_000, side: .bid, type: .limit, cod: cod))
+        let reply = try await client.request(
+            reqId, "add", addContent(id: id, price: price, size: 1_000_000, side: .bid, type: .limit, cod: cod))
         #expect(reply.body != nil)
     }
 
@@ -32,7 +34,9 @@ struct SessionTests {
         }
     }
 
-    @Test("cancel-on-disconnect applies to the closing socket's cod orders only; the key's other sockets see - with reason 4")
+    @Test(
+        "cancel-on-disconnect applies to the closing socket's cod orders only; the key's other sockets see - with reason 4"
+    )
     func cancelOnClose() async throws {
         try await withSimulator { simulator async throws in
             let watcher = try await SimClient.ready(simulator)
@@ -45,7 +49,9 @@ struct SessionTests {
 
             trader.close()
             let cancelled = try await watcher.expect("- with reason 4") { message -> FineryOrder? in
-                if case .orders(.removed, _, let orders) = message, orders.first?.cancelReason == 4 { return orders.first }
+                if case .orders(.removed, _, let orders) = message, orders.first?.cancelReason == 4 {
+                    return orders.first
+                }
                 return nil
             }
             #expect(cancelled.clientOrderId == 51)
@@ -72,7 +78,10 @@ struct SessionTests {
             await simulator.setBackendStatus(0)
             #expect(try await client.next() == .status(code: 0), "no B update while the binding was dropped")
             client.send(.bind(feed: "B", feedId: .name("BTC-USD")))
-            guard case .bookSnapshot = try await client.next() else { Issue.record("rebind gives a snapshot"); return }
+            guard case .bookSnapshot = try await client.next() else {
+                Issue.record("rebind gives a snapshot")
+                return
+            }
             #expect(try await client.request(2, "delAll", .object([:])) == .body(.object(["removed": .number("0")])))
         }
     }
@@ -93,14 +102,18 @@ struct SessionTests {
             #expect(await simulator.stats().idleDisconnects == 1)
             // Longer than an idle period after the silent one went: only pings kept this one open.
             try await Task.sleep(for: idle + .milliseconds(500))
-            #expect(await pinging.waitClosed(timeout: .milliseconds(10)) == nil, "the pinging client is still connected")
+            #expect(
+                await pinging.waitClosed(timeout: .milliseconds(10)) == nil, "the pinging client is still connected")
             #expect(await simulator.connectionCount() == 1)
         }
     }
 
     @Test("a client that falls maxOutboundQueue frames behind is disconnected and counted")
     func slowClient() async throws {
-        try await withSimulator({ $0.maxOutboundQueue = 8; $0.snapshotOnly = true }) { simulator async throws in
+        try await withSimulator({
+            $0.maxOutboundQueue = 8
+            $0.snapshotOnly = true
+        }) { simulator async throws in
             let client = try await SimClient.ready(simulator)
             client.send(.bind(feed: "B", feedId: .name("BTC-USD")))
             client.send(.bind(feed: "B", feedId: .name("ETH-USD")))
@@ -122,7 +135,9 @@ struct SessionTests {
             _ = try await client.next()
             // Behaviour, not rate (rates are benchmarks): updates flow on their own, and stop when asked.
             let deadline = ContinuousClock.now + .seconds(10)
-            while await simulator.stats().bookUpdatesSent <= 10, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while await simulator.stats().bookUpdatesSent <= 10, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(await simulator.stats().bookUpdatesSent > 10, "background updates flow")
             await simulator.setUpdatesPerSecond(0)
             try await Task.sleep(for: .milliseconds(300))

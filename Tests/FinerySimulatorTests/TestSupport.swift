@@ -35,7 +35,9 @@ func withSimulator(
 }
 
 /// Runs `operation`, failing with `TestTimeout` after `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+func withTimeout<T: Sendable>(
+    _ timeout: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await operation() }
         group.addTask {
@@ -43,7 +45,9 @@ func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String, _ operation: 
             return nil
         }
         defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TestTimeout(description: "timed out: \(what)") }
+        guard let first = try await group.next(), let value = first else {
+            throw TestTimeout(description: "timed out: \(what)")
+        }
         return value
     }
 }
@@ -53,13 +57,18 @@ typealias SimClient = WebSocketTestClient
 
 extension WebSocketTestClient {
     /// Connects with fresh, valid EFX headers.
-    static func connect(_ simulator: FinerySimulator, key: String = testKey, secret: String = testSecret, autoPing: AutoPingSetup = .disabled) async -> SimClient {
+    static func connect(
+        _ simulator: FinerySimulator, key: String = testKey, secret: String = testSecret,
+        autoPing: AutoPingSetup = .disabled
+    ) async -> SimClient {
         let headers = FineryAuth.upgradeHeaders(key: key, secret: secret, nonce: nextNonce(), timestamp: nowMillis())
         return SimClient(url: await simulator.url, headers: headers, autoPing: autoPing)
     }
 
     /// Connects and waits for the `["X",0,"Z",0]` status frame.
-    static func ready(_ simulator: FinerySimulator, key: String = testKey, secret: String = testSecret) async throws -> SimClient {
+    static func ready(_ simulator: FinerySimulator, key: String = testKey, secret: String = testSecret) async throws
+        -> SimClient
+    {
         let client = await connect(simulator, key: key, secret: secret)
         let status = try await client.expect("X status") { message -> Int64? in
             if case .status(let code) = message { return code }
@@ -79,7 +88,8 @@ extension WebSocketTestClient {
     }
 
     /// Skips frames until one matches.
-    func expect<T>(_ what: String, timeout: Duration = liveWait, _ match: (FineryServerMessage) -> T?) async throws -> T {
+    func expect<T>(_ what: String, timeout: Duration = liveWait, _ match: (FineryServerMessage) -> T?) async throws -> T
+    {
         try await expect(what, timeout: timeout, decode: { try FineryServerMessage.decode($0) }, match)
     }
 
@@ -117,7 +127,9 @@ func rawUpgradeResponse(port: Int, headers: [(name: String, value: String)]) asy
     return try await withTimeout(liveWait, "raw upgrade response") {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
             }
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: message))
@@ -159,9 +171,17 @@ struct LocalBook {
             let index = side.firstIndex { better(update.price, $0.price) } ?? side.count
             side.insert(FineryLevel(price: update.price, size: update.size), at: index)
         case .modify:
-            if let existing { side[existing].size = update.size } else { problems.append("M on a missing level \(update.price)") }
+            if let existing {
+                side[existing].size = update.size
+            } else {
+                problems.append("M on a missing level \(update.price)")
+            }
         case .remove:
-            if let existing { side.remove(at: existing) } else { problems.append("- on a missing level \(update.price)") }
+            if let existing {
+                side.remove(at: existing)
+            } else {
+                problems.append("- on a missing level \(update.price)")
+            }
         case .truncate:
             if update.price == 0, update.size == 0 {
                 side.removeAll()
@@ -178,12 +198,18 @@ struct LocalBook {
 func checkInvariants(bids: [FineryLevel], asks: [FineryLevel], tick: UInt64, depth: Int) -> [String] {
     var problems: [String] = []
     if bids.count > depth || asks.count > depth { problems.append("more than \(depth) levels") }
-    for (a, b) in zip(bids, bids.dropFirst()) where a.price <= b.price { problems.append("bids not descending at \(a.price)") }
-    for (a, b) in zip(asks, asks.dropFirst()) where a.price >= b.price { problems.append("asks not ascending at \(a.price)") }
+    for (a, b) in zip(bids, bids.dropFirst()) where a.price <= b.price {
+        problems.append("bids not descending at \(a.price)")
+    }
+    for (a, b) in zip(asks, asks.dropFirst()) where a.price >= b.price {
+        problems.append("asks not ascending at \(a.price)")
+    }
     for level in bids + asks {
         if level.size <= 0 { problems.append("size \(level.size) at \(level.price)") }
         if level.price == 0 || level.price % tick != 0 { problems.append("price \(level.price) off the tick") }
     }
-    if let bid = bids.first?.price, let ask = asks.first?.price, bid >= ask { problems.append("crossed book \(bid) >= \(ask)") }
+    if let bid = bids.first?.price, let ask = asks.first?.price, bid >= ask {
+        problems.append("crossed book \(bid) >= \(ask)")
+    }
     return problems
 }

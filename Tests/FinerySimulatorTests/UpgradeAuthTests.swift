@@ -23,12 +23,14 @@ struct UpgradeAuthTests {
     @Test("bad signature: the upgrade is refused, 401 with body 14")
     func badSignature() async throws {
         try await withSimulator { simulator async throws in
-            var headers = FineryAuth.upgradeHeaders(key: testKey, secret: "wrong-secret", nonce: nextNonce(), timestamp: nowMillis())
+            var headers = FineryAuth.upgradeHeaders(
+                key: testKey, secret: "wrong-secret", nonce: nextNonce(), timestamp: nowMillis())
             let client = SimClient(url: await simulator.url, headers: headers)
             let outcome = await client.waitClosed(timeout: liveWait)
             #expect(throws: WebSocketClientError.webSocketUpgradeFailed) { try outcome?.get() }
 
-            headers = FineryAuth.upgradeHeaders(key: testKey, secret: "wrong-secret", nonce: nextNonce(), timestamp: nowMillis())
+            headers = FineryAuth.upgradeHeaders(
+                key: testKey, secret: "wrong-secret", nonce: nextNonce(), timestamp: nowMillis())
             let response = try await rawUpgradeResponse(port: simulator.port, headers: headers)
             #expect(response.hasPrefix("HTTP/1.1 401"))
             #expect(response.hasSuffix("\r\n\r\n14"))
@@ -41,14 +43,21 @@ struct UpgradeAuthTests {
     func exactContentBytes() async throws {
         try await withSimulator { simulator async throws in
             let content = "{\"nonce\": \(nextNonce()), \"timestamp\": \(nowMillis())}"
-            let signed = [("EFX-Key", testKey), ("EFX-Content", content), ("EFX-Sign", FineryAuth.signature(of: content, secret: testSecret))]
+            let signed = [
+                ("EFX-Key", testKey), ("EFX-Content", content),
+                ("EFX-Sign", FineryAuth.signature(of: content, secret: testSecret)),
+            ]
             let client = SimClient(url: await simulator.url, headers: signed.map { (name: $0.0, value: $0.1) })
             #expect(try await client.next() == .status(code: 0))
 
             // Same values, re-serialised without the spaces: the signature no longer matches.
             let compact = content.replacingOccurrences(of: " ", with: "")
-            let tampered = [("EFX-Key", testKey), ("EFX-Content", compact), ("EFX-Sign", FineryAuth.signature(of: content, secret: testSecret))]
-            let response = try await rawUpgradeResponse(port: simulator.port, headers: tampered.map { (name: $0.0, value: $0.1) })
+            let tampered = [
+                ("EFX-Key", testKey), ("EFX-Content", compact),
+                ("EFX-Sign", FineryAuth.signature(of: content, secret: testSecret)),
+            ]
+            let response = try await rawUpgradeResponse(
+                port: simulator.port, headers: tampered.map { (name: $0.0, value: $0.1) })
             #expect(response.hasSuffix("\r\n\r\n14"))
         }
     }
@@ -56,7 +65,8 @@ struct UpgradeAuthTests {
     @Test("replayed nonce → 6, stale timestamp → 7, unknown key → 3")
     func replayAndTimestampAndKey() async throws {
         try await withSimulator { simulator async throws in
-            let headers = FineryAuth.upgradeHeaders(key: testKey, secret: testSecret, nonce: nextNonce(), timestamp: nowMillis())
+            let headers = FineryAuth.upgradeHeaders(
+                key: testKey, secret: testSecret, nonce: nextNonce(), timestamp: nowMillis())
             let first = SimClient(url: await simulator.url, headers: headers)
             #expect(try await first.next() == .status(code: 0))
 
@@ -67,10 +77,12 @@ struct UpgradeAuthTests {
             #expect(replayResponse.hasPrefix("HTTP/1.1 403"))
             #expect(replayResponse.hasSuffix("\r\n\r\n6"))
 
-            let stale = FineryAuth.upgradeHeaders(key: testKey, secret: testSecret, nonce: nextNonce(), timestamp: nowMillis() - 60_000)
+            let stale = FineryAuth.upgradeHeaders(
+                key: testKey, secret: testSecret, nonce: nextNonce(), timestamp: nowMillis() - 60_000)
             #expect(try await rawUpgradeResponse(port: simulator.port, headers: stale).hasSuffix("\r\n\r\n7"))
 
-            let unknown = FineryAuth.upgradeHeaders(key: "nobody", secret: testSecret, nonce: nextNonce(), timestamp: nowMillis())
+            let unknown = FineryAuth.upgradeHeaders(
+                key: "nobody", secret: testSecret, nonce: nextNonce(), timestamp: nowMillis())
             #expect(try await rawUpgradeResponse(port: simulator.port, headers: unknown).hasSuffix("\r\n\r\n3"))
 
             // A lower nonce than the last accepted one is refused too (the "strictly increasing" rule).

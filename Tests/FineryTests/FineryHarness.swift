@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import FineryConnector
 import FinerySimulator
 import FineryWire
@@ -5,7 +6,6 @@ import KafkaBus
 import Logging
 import MetricsTestKit
 import Synchronization
-import BridgeTestSupport
 import Testing
 import VenueBridgeCore
 import VenueConnector
@@ -31,11 +31,14 @@ final class FineryBridgeHarness: Sendable {
     ) async throws {
         let logger = Logger(label: "test.finery")
         simulator = FinerySimulator(
-            configuration: FinerySimulatorConfiguration(credentials: [Self.apiKey: Self.apiSecret], snapshotOnly: snapshotOnly),
+            configuration: FinerySimulatorConfiguration(
+                credentials: [Self.apiKey: Self.apiSecret], snapshotOnly: snapshotOnly),
             logger: logger
         )
         let port = try await simulator.start()
-        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.ticker, topics.execReport, topics.venueStatus] }
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in
+            [topics.book, topics.ticker, topics.execReport, topics.venueStatus]
+        }
         symbols = ["BTC-USD": "BTC-USD" + symbolSuffix, "ETH-USD": "ETH-USD" + symbolSuffix]
         var configuration = FineryConnectorConfiguration(
             url: "ws://127.0.0.1:\(port)/ws", apiKey: Self.apiKey, apiSecret: Self.apiSecret, account: "acct-1",
@@ -45,7 +48,8 @@ final class FineryBridgeHarness: Sendable {
         configuration.link.reconnect.maxDelay = .milliseconds(500)
         tune(&configuration)
         metrics = TestMetrics()
-        connector = FineryConnector(configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
+        connector = FineryConnector(
+            configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
         let supervisor = connector.supervisor()
         let publisher = pipeline.publisher
         tasks = Mutex([Task { try await supervisor.run() }, Task { await publisher.run() }])
@@ -59,7 +63,9 @@ final class FineryBridgeHarness: Sendable {
     func venueBook(_ instrument: String) async -> LocalOrderBook {
         let book = await simulator.book(instrument)
         return LocalOrderBook(
-            bids: book.bids.map { PriceLevel(price: FineryUnits.decimal($0.price), size: FineryUnits.decimal($0.size)) },
+            bids: book.bids.map {
+                PriceLevel(price: FineryUnits.decimal($0.price), size: FineryUnits.decimal($0.size))
+            },
             asks: book.asks.map { PriceLevel(price: FineryUnits.decimal($0.price), size: FineryUnits.decimal($0.size)) }
         )
     }

@@ -1,5 +1,4 @@
 import BridgeTestSupport
-@testable import FineryConnector
 import FinerySimulator
 import FineryWire
 import MetricsTestKit
@@ -7,12 +6,16 @@ import Testing
 import VenueBridgeCore
 import VenueConnector
 
+@testable import FineryConnector
+
 // Venue frames built to hurt: numbers that overflow when converted, negative sizes. Each must be
 // refused (decoder or normalizer), counted and logged; none may trap the process or be published.
 
 private func order(orderId: Int64 = 77, clientOrderId: Int64 = 5, initialSize: Int64, sizeLeft: Int64) -> FineryOrder {
-    FineryOrder(instrument: "BTC-USD", type: .limit, side: .bid, cancelReason: 0, orderId: orderId, clientOrderId: clientOrderId,
-                price: 5_000_000_000_000, initialSize: initialSize, sizeLeft: sizeLeft, createdAt: 1_700_000_000_000)
+    FineryOrder(
+        instrument: "BTC-USD", type: .limit, side: .bid, cancelReason: 0, orderId: orderId,
+        clientOrderId: clientOrderId,
+        price: 5_000_000_000_000, initialSize: initialSize, sizeLeft: sizeLeft, createdAt: 1_700_000_000_000)
 }
 
 /// The kind a frame is refused with by the decoder, or nil when it decodes.
@@ -27,7 +30,8 @@ private func decodeRefusal(_ text: String) -> FrameDecodeError.Kind? {
 
 /// A deal on feed `O` (order fields 0–9, then moment, dealId, aggressor, price, size, volume, delta, counterparty).
 private func dealFrame(moment: String, size: String = "100000000") -> String {
-    #"["O",0,"D",["BTC-USD",0,0,0,77,5,5000000000000,100000000,0,1700000000000,"# + moment + #",9,1,5000000000000,"# + size + #",500000000000,0,42]]"#
+    #"["O",0,"D",["BTC-USD",0,0,0,77,5,5000000000000,100000000,0,1700000000000,"# + moment + #",9,1,5000000000000,"#
+        + size + #",500000000000,0,42]]"#
 }
 
 @Suite("Finery hostile frames")
@@ -44,15 +48,18 @@ struct FineryHostileFrameTests {
         #expect(FineryUnits.nanoseconds(milliseconds: 1_700_000_000_000) == 1_700_000_000_000_000_000)
     }
 
-    @Test("an order with initialSize Int64.max and sizeLeft -1 is refused by the tracker on S, +, - and D, and nothing is tracked")
+    @Test(
+        "an order with initialSize Int64.max and sizeLeft -1 is refused by the tracker on S, +, - and D, and nothing is tracked"
+    )
     func orderSizesOverflow() throws {
         let tracker = FineryOrderTracker(account: "acct-1", finishedMemory: 10)
         let hostile = order(initialSize: .max, sizeLeft: -1)
         #expect(throws: VenueNormalizeError.self) { try tracker.snapshot([hostile]) }
         #expect(throws: VenueNormalizeError.self) { try tracker.added(hostile) }
         #expect(throws: VenueNormalizeError.self) { try tracker.removed(hostile) }
-        let deal = FineryDeal(order: hostile, moment: 1_700_000_000_000, dealId: 9, aggressorSide: .bid, price: 5_000_000_000_000,
-                              size: 1, volume: 1, delta: 0, counterpartyId: 42)
+        let deal = FineryDeal(
+            order: hostile, moment: 1_700_000_000_000, dealId: 9, aggressorSide: .bid, price: 5_000_000_000_000,
+            size: 1, volume: 1, delta: 0, counterpartyId: 42)
         #expect(throws: VenueNormalizeError.self) { try tracker.deal(deal) }
         // Both sizes non-negative but more left than ordered: a negative fill, refused too.
         do {
@@ -62,22 +69,31 @@ struct FineryHostileFrameTests {
             #expect(error.kind == .invalidOrder)
         }
         // All or nothing: one bad order in a snapshot refuses it before the good one is tracked.
-        #expect(throws: VenueNormalizeError.self) { try tracker.snapshot([order(orderId: 80, clientOrderId: 8, initialSize: 10, sizeLeft: 10), hostile]) }
+        #expect(throws: VenueNormalizeError.self) {
+            try tracker.snapshot([order(orderId: 80, clientOrderId: 8, initialSize: 10, sizeLeft: 10), hostile])
+        }
         #expect(tracker.activeCount == 0)
         #expect(tracker.report(clientOrderId: 5) == nil)
         // The tracker is still usable afterwards, and fills are still computed exactly.
-        let report = try tracker.added(order(orderId: 81, clientOrderId: 9, initialSize: 100_000_000, sizeLeft: 40_000_000))
+        let report = try tracker.added(
+            order(orderId: 81, clientOrderId: 9, initialSize: 100_000_000, sizeLeft: 40_000_000))
         #expect(report?.cumQty == ExactDecimal("0.6"))
         #expect(report?.leavesQty == ExactDecimal("0.4"))
     }
 
-    @Test("negative sizes are refused by the decoder in book levels, book updates, orders, deals and add replies; size 0 updates still decode")
+    @Test(
+        "negative sizes are refused by the decoder in book levels, book updates, orders, deals and add replies; size 0 updates still decode"
+    )
     func negativeSizes() throws {
         #expect(decodeRefusal(#"["B","BTC-USD","S",[[[99000000000,-5]],[]]]"#) == .invalidValue)
         #expect(decodeRefusal(#"["B","BTC-USD","M",[[["M",99000000000,-5]],[]]]"#) == .invalidValue)
         #expect(decodeRefusal(#"["B","BTC-USD","M",[[],[["+",99000000000,-1]]]]"#) == .invalidValue)
-        #expect(decodeRefusal(#"["O",0,"+",["BTC-USD",0,0,0,78,6,5000000000000,9223372036854775807,-1,1700000000000,0]]"#) == .invalidValue)
-        #expect(decodeRefusal(#"["O",0,"S",[["BTC-USD",0,0,0,78,6,5000000000000,-100,0,1700000000000,0]]]"#) == .invalidValue)
+        #expect(
+            decodeRefusal(#"["O",0,"+",["BTC-USD",0,0,0,78,6,5000000000000,9223372036854775807,-1,1700000000000,0]]"#)
+                == .invalidValue)
+        #expect(
+            decodeRefusal(#"["O",0,"S",[["BTC-USD",0,0,0,78,6,5000000000000,-100,0,1700000000000,0]]]"#)
+                == .invalidValue)
         #expect(decodeRefusal(dealFrame(moment: "1700000000000", size: "-100000000")) == .invalidValue)
         // Size 0 in an update deletes the level (and `-` / `["~",0,0]` carry 0): not an error.
         #expect(decodeRefusal(#"["B","BTC-USD","M",[[["M",99000000000,0],["-",98000000000,0]],[["~",0,0]]]]"#) == nil)
@@ -89,7 +105,9 @@ struct FineryHostileFrameTests {
         #expect(throws: FineryDecodeError.self) { try FineryOrderReply(body: replyDeal) }
     }
 
-    @Test("hostile frames through the running connector: counted as invalid, nothing published from them, process and link survive")
+    @Test(
+        "hostile frames through the running connector: counted as invalid, nothing published from them, process and link survive"
+    )
     func hostileFramesEndToEnd() async throws {
         let harness = try await FineryBridgeHarness(prefix: "f10")
         try await harness.waitUntilReady()
@@ -98,8 +116,10 @@ struct FineryHostileFrameTests {
 
         // Overflow traps on the old code: a deal moment in µs; initialSize Int64.max with sizeLeft -1.
         await harness.simulator.sendFrame(dealFrame(moment: "1700000000000000"))
-        await harness.simulator.sendFrame(#"["O",0,"+",["BTC-USD",0,0,0,78,6,5000000000000,9223372036854775807,-1,1700000000000,0]]"#)
-        await harness.simulator.sendFrame(#"["O",0,"S",[["BTC-USD",0,0,0,78,6,5000000000000,9223372036854775807,-1,1700000000000,0]]]"#)
+        await harness.simulator.sendFrame(
+            #"["O",0,"+",["BTC-USD",0,0,0,78,6,5000000000000,9223372036854775807,-1,1700000000000,0]]"#)
+        await harness.simulator.sendFrame(
+            #"["O",0,"S",[["BTC-USD",0,0,0,78,6,5000000000000,9223372036854775807,-1,1700000000000,0]]]"#)
         // Published as a negative size on the old code.
         await harness.simulator.sendFrame(#"["B","BTC-USD","M",[[["M",\#(top.price),-5]],[]]]"#)
         // Decodes, but leaves more than it ordered: the tracker refuses it.
@@ -108,16 +128,23 @@ struct FineryHostileFrameTests {
         try await harness.waitForBookConvergence("BTC-USD")
 
         func decodeErrors(_ kind: String) -> Int64 {
-            (try? harness.metrics.expectCounter("vb_venue_decode_errors_total", [("venue", "finery"), ("kind", kind)]))?.totalValue ?? 0
+            (try? harness.metrics.expectCounter("vb_venue_decode_errors_total", [("venue", "finery"), ("kind", kind)]))?
+                .totalValue ?? 0
         }
-        try await eventually("every hostile frame counted") { decodeErrors("invalid_value") == 4 && decodeErrors("invalid_order") == 1 }
+        try await eventually("every hostile frame counted") {
+            decodeErrors("invalid_value") == 4 && decodeErrors("invalid_order") == 1
+        }
         #expect(harness.connector.control.state == .ready)
-        #expect(harness.reader.statuses.filter { $0.state == .disconnected }.isEmpty, "a hostile frame does not drop the link")
+        #expect(
+            harness.reader.statuses.filter { $0.state == .disconnected }.isEmpty,
+            "a hostile frame does not drop the link")
         for clientOrderId in ["5", "6", "7"] { #expect(harness.reader.reports(clientOrderId: clientOrderId).isEmpty) }
         for event in harness.reader.all {
             switch event.payload {
             case .bookSnapshot(let levels), .bookDelta(let levels):
-                #expect((levels.bids + levels.asks).allSatisfy { !$0.size.isNegative }, "negative size published: \(levels)")
+                #expect(
+                    (levels.bids + levels.asks).allSatisfy { !$0.size.isNegative }, "negative size published: \(levels)"
+                )
             default: break
             }
         }

@@ -18,12 +18,14 @@ struct FinerySessionDriverTests {
 
         init(tune: (inout FineryConnectorConfiguration) -> Void = { _ in }) throws {
             var configuration = FineryConnectorConfiguration(
-                url: "wss://finery.invalid/ws", apiKey: "key", apiSecret: "secret", account: "a", instruments: try InstrumentMap([("BTC-USD", "BTC-USD")])
+                url: "wss://finery.invalid/ws", apiKey: "key", apiSecret: "secret", account: "a",
+                instruments: try InstrumentMap([("BTC-USD", "BTC-USD")])
             )
             configuration.link.reconnect.initialDelay = .milliseconds(20)
             configuration.link.reconnect.maxDelay = .milliseconds(50)
             tune(&configuration)
-            connector = FineryConnector(configuration: configuration, sink: sink, logger: Logger(label: "test.finery.driver"))
+            connector = FineryConnector(
+                configuration: configuration, sink: sink, logger: Logger(label: "test.finery.driver"))
             transport = InMemoryVenueTransport(settings: configuration.link, metrics: connector.metrics)
             let supervisor = connector.supervisor(transport: transport)
             running = Task { try await supervisor.run() }
@@ -54,8 +56,14 @@ struct FinerySessionDriverTests {
         let key = connection.headers.first { $0.name == FineryAuth.keyHeader }?.value
         #expect(key == "key")
         #expect(!connection.headers.contains { $0.value.contains("secret") })
-        guard case .text(let text)? = await connection.nextWritten(timeout: liveWait) else { Issue.record("no bind"); return await rig.stop() }
-        guard case .bind = try FineryClientMessage.decode(text) else { Issue.record("not a bind: \(text)"); return await rig.stop() }
+        guard case .text(let text)? = await connection.nextWritten(timeout: liveWait) else {
+            Issue.record("no bind")
+            return await rig.stop()
+        }
+        guard case .bind = try FineryClientMessage.decode(text) else {
+            Issue.record("not a bind: \(text)")
+            return await rig.stop()
+        }
         await rig.stop()
     }
 
@@ -65,7 +73,8 @@ struct FinerySessionDriverTests {
         let first = try await rig.connection()
         let second = try await rig.connection()
         #expect(first.isEnded && !second.isEnded)
-        #expect(rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("not ready within") == true })
+        #expect(
+            rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("not ready within") == true })
         await rig.stop()
     }
 

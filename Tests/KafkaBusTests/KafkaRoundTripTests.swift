@@ -19,8 +19,9 @@ struct KafkaRoundTripTests {
         for i in 0..<200 {
             let key = "k\(i % 4)"
             let outcome = try producer.produce(
-                KafkaRecord(topic: "rt.events", key: Array(key.utf8), value: Array("v\(i)".utf8),
-                            headers: [KafkaHeader("n", "\(i)"), KafkaHeader("content-type", "text/plain")])
+                KafkaRecord(
+                    topic: "rt.events", key: Array(key.utf8), value: Array("v\(i)".utf8),
+                    headers: [KafkaHeader("n", "\(i)"), KafkaHeader("content-type", "text/plain")])
             )
             #expect(outcome == .enqueued)
         }
@@ -28,7 +29,8 @@ struct KafkaRoundTripTests {
         #expect(try metrics.expectCounter("vb_kafka_delivered_total").totalValue == 200)
 
         let consumer = try KafkaConsumer(
-            configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "rt"], topics: ["rt.events"]),
+            configuration: .init(
+                properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "rt"], topics: ["rt.events"]),
             logger: logger
         )
         var lastPerKey: [String: Int] = [:]
@@ -72,7 +74,9 @@ struct KafkaRoundTripTests {
         try cluster.createTopic("rt.down")
         cluster.setBroker(1, up: false)
         let producer = try KafkaProducer(
-            configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "300"]),
+            configuration: .init(properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "300",
+            ]),
             logger: logger
         )
         await #expect(throws: KafkaError.self) {

@@ -23,12 +23,16 @@ struct ClientOrderIdsTests {
         (.t4, "cli-3F2504E0-4F89-11D3-9A0C-0305E82C3301", "vb-fbde30af14c5876c28f43c38aa96a2c9"),
     ]
 
-    static let keys: [String] = (0..<500).map { "key-\($0)" } + ["!", "~", String(repeating: "z", count: 128), "k-1", "k-1 "]
+    static let keys: [String] =
+        (0..<500).map { "key-\($0)" } + ["!", "~", String(repeating: "z", count: 128), "k-1", "k-1 "]
 
     static func isHexId(_ id: String) -> Bool {
         let bytes = Array(id.utf8)
         return bytes.count == 35 && id.hasPrefix("vb-")
-            && bytes.dropFirst(3).allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+            && bytes.dropFirst(3).allSatisfy {
+                ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                    || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
+            }
     }
 
     @Test("pinned vectors", arguments: 0..<pinned.count)
@@ -41,7 +45,9 @@ struct ClientOrderIdsTests {
     func deterministic() {
         for venue in VenueID.allCases {
             for key in Self.keys.prefix(20) {
-                #expect(ClientOrderIds.derive(venue: venue, idempotencyKey: key) == ClientOrderIds.derive(venue: venue, idempotencyKey: key))
+                #expect(
+                    ClientOrderIds.derive(venue: venue, idempotencyKey: key)
+                        == ClientOrderIds.derive(venue: venue, idempotencyKey: key))
             }
         }
     }
@@ -57,7 +63,9 @@ struct ClientOrderIdsTests {
         }
     }
 
-    @Test("sFOX, T4 (and the RFQ venues) ids are vb- and 32 lower-case hex digits", arguments: [VenueID.sfox, .t4, .fi, .fig])
+    @Test(
+        "sFOX, T4 (and the RFQ venues) ids are vb- and 32 lower-case hex digits",
+        arguments: [VenueID.sfox, .t4, .fi, .fig])
     func hexFormat(venue: VenueID) {
         for key in Self.keys {
             let id = ClientOrderIds.derive(venue: venue, idempotencyKey: key)
@@ -78,11 +86,13 @@ struct ClientOrderIdsTests {
         }
     }
 
-    @Test("validate: Finery takes an integer in 1…2^63−1", arguments: [
-        ("1", true), ("9223372036854775807", true), ("4611686018427387904", true),
-        ("0", false), ("-1", false), ("9223372036854775808", false), ("", false), ("12a", false), ("1.0", false),
-        (" 1", false), ("vb-0123456789abcdef0123456789abcdef", false),
-    ])
+    @Test(
+        "validate: Finery takes an integer in 1…2^63−1",
+        arguments: [
+            ("1", true), ("9223372036854775807", true), ("4611686018427387904", true),
+            ("0", false), ("-1", false), ("9223372036854775808", false), ("", false), ("12a", false), ("1.0", false),
+            (" 1", false), ("vb-0123456789abcdef0123456789abcdef", false),
+        ])
     func validateFinery(id: String, valid: Bool) {
         let error = Self.validationError(id, .finery)
         #expect((error == nil) == valid, "\(id)")
@@ -91,7 +101,9 @@ struct ClientOrderIdsTests {
 
     @Test("validate: sFOX and T4 take 1…64 printable ASCII characters without spaces", arguments: [VenueID.sfox, .t4])
     func validateText(venue: VenueID) {
-        for valid in ["a", "my-order-1", "vb-0123456789abcdef0123456789abcdef", "123", String(repeating: "x", count: 64), "!~"] {
+        for valid in [
+            "a", "my-order-1", "vb-0123456789abcdef0123456789abcdef", "123", String(repeating: "x", count: 64), "!~",
+        ] {
             #expect(Self.validationError(valid, venue) == nil, "\(valid)")
         }
         for invalid in ["", " ", "a b", "tab\t", "é", String(repeating: "x", count: 65), "\u{7F}"] {

@@ -15,7 +15,8 @@ struct RawCommand {
     ])
     static let cancelOrder = RawCommand(fields: [
         ("schema", #""venuebridge.command.v1""#), ("type", #""cancel_order""#), ("idempotency_key", #""c-1""#),
-        ("venue", #""sfox""#), ("account", #""main""#), ("instrument", #""BTC-USD""#), ("target_idempotency_key", #""k-1""#),
+        ("venue", #""sfox""#), ("account", #""main""#), ("instrument", #""BTC-USD""#),
+        ("target_idempotency_key", #""k-1""#),
     ])
 
     func setting(_ name: String, _ json: String) -> RawCommand {
@@ -39,7 +40,9 @@ func quoted(_ text: String) -> String { "\"\(text)\"" }
 
 @Suite("order command codec")
 struct OrderCommandCodecTests {
-    func decode(_ raw: RawCommand) -> Result<OrderCommand, CommandDecodingFailure> { OrderCommandCodec.decode(raw.bytes) }
+    func decode(_ raw: RawCommand) -> Result<OrderCommand, CommandDecodingFailure> {
+        OrderCommandCodec.decode(raw.bytes)
+    }
 
     /// The error a message must be refused with; fails the test when it is accepted.
     func failure(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> CommandDecodingFailure? {
@@ -52,11 +55,16 @@ struct OrderCommandCodecTests {
         }
     }
 
-    func expectRefused(_ raw: RawCommand, _ code: CommandError.Code, mentioning word: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectRefused(
+        _ raw: RawCommand, _ code: CommandError.Code, mentioning word: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let failure = failure(raw.bytes, sourceLocation: sourceLocation) else { return }
         #expect(failure.error.code == code, "\(failure.error)", sourceLocation: sourceLocation)
         if let word {
-            #expect(failure.error.message.contains(word), "\(failure.error.message) does not mention \(word)", sourceLocation: sourceLocation)
+            #expect(
+                failure.error.message.contains(word), "\(failure.error.message) does not mention \(word)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -82,10 +90,17 @@ struct OrderCommandCodecTests {
     func pinnedEncoding() {
         let command = CommandSamples.all[0].command
         let text = String(decoding: OrderCommandCodec.encode(command), as: UTF8.self)
-        #expect(text == #"{"schema":"venuebridge.command.v1","type":"new_order","idempotency_key":"ord-2026-01-01-0001","venue":"sfox","account":"main","instrument":"BTC-USD","side":"buy","order_type":"limit","time_in_force":"gtc","quantity":"0.01","price":"65000.25","client_order_id":"my-order-1","expires_at":1767225600123456789}"#)
-        let cancel = OrderCommand(type: .cancelOrder, idempotencyKey: "c", venue: .t4, account: "A", instrument: "ES-M25", target: .venueOrderId("V1"))
-        #expect(String(decoding: OrderCommandCodec.encode(cancel), as: UTF8.self)
-            == #"{"schema":"venuebridge.command.v1","type":"cancel_order","idempotency_key":"c","venue":"t4","account":"A","instrument":"ES-M25","target_venue_order_id":"V1"}"#)
+        #expect(
+            text
+                == #"{"schema":"venuebridge.command.v1","type":"new_order","idempotency_key":"ord-2026-01-01-0001","venue":"sfox","account":"main","instrument":"BTC-USD","side":"buy","order_type":"limit","time_in_force":"gtc","quantity":"0.01","price":"65000.25","client_order_id":"my-order-1","expires_at":1767225600123456789}"#
+        )
+        let cancel = OrderCommand(
+            type: .cancelOrder, idempotencyKey: "c", venue: .t4, account: "A", instrument: "ES-M25",
+            target: .venueOrderId("V1"))
+        #expect(
+            String(decoding: OrderCommandCodec.encode(cancel), as: UTF8.self)
+                == #"{"schema":"venuebridge.command.v1","type":"cancel_order","idempotency_key":"c","venue":"t4","account":"A","instrument":"ES-M25","target_venue_order_id":"V1"}"#
+        )
     }
 
     @Test("strings with quotes, backslashes and non-ASCII survive the round trip")
@@ -105,28 +120,36 @@ struct OrderCommandCodecTests {
               "schema": "venuebridge.command.v1" }
             """
         let command = try OrderCommandCodec.decode(Array(text.utf8)).get()
-        #expect(command == OrderCommand(
-            type: .replaceOrder, idempotencyKey: "r-1", venue: .t4, account: "SIM-001", instrument: "ES-M25",
-            quantity: ExactDecimal("3"), price: ExactDecimal("100.5"), target: .clientOrderId("vb-00")
-        ))
+        #expect(
+            command
+                == OrderCommand(
+                    type: .replaceOrder, idempotencyKey: "r-1", venue: .t4, account: "SIM-001", instrument: "ES-M25",
+                    quantity: ExactDecimal("3"), price: ExactDecimal("100.5"), target: .clientOrderId("vb-00")
+                ))
         #expect(command.kafkaKey == "t4:SIM-001")
         let byKey = try decode(RawCommand.cancelOrder).get()
         #expect(byKey.target == .idempotencyKey("k-1"))
-        let byVenueId = try decode(RawCommand.cancelOrder.removing("target_idempotency_key").setting("target_venue_order_id", quoted("987"))).get()
+        let byVenueId = try decode(
+            RawCommand.cancelOrder.removing("target_idempotency_key").setting("target_venue_order_id", quoted("987"))
+        ).get()
         #expect(byVenueId.target == .venueOrderId("987"))
     }
 
     @Test("the optional fields of new_order may all be absent")
     func minimalNewOrder() throws {
         let command = try decode(RawCommand.newOrder.removing("time_in_force", "price")).get()
-        #expect(command.timeInForce == nil && command.price == nil && command.clientOrderId == nil && command.expiresAt == nil)
+        #expect(
+            command.timeInForce == nil && command.price == nil && command.clientOrderId == nil
+                && command.expiresAt == nil)
     }
 
     /// The codec reads any exact decimal spelling; canonical text is what it writes. Pinned because
     /// the schema (docs/schema/order_command.schema.json) states the same grammar.
-    @Test("decimal strings are read exactly in any plain or exponent spelling", arguments: [
-        ("0.010", "0.01"), ("1.50", "1.5"), ("007", "7"), ("1e2", "100"), ("2.5E-3", "0.0025"), ("-0", "0"),
-    ])
+    @Test(
+        "decimal strings are read exactly in any plain or exponent spelling",
+        arguments: [
+            ("0.010", "0.01"), ("1.50", "1.5"), ("007", "7"), ("1e2", "100"), ("2.5E-3", "0.0025"), ("-0", "0"),
+        ])
     func decimalSpellings(text: String, canonical: String) throws {
         let command = try decode(RawCommand.newOrder.setting("quantity", quoted(text))).get()
         #expect(command.quantity == ExactDecimal(canonical))
@@ -143,14 +166,18 @@ struct OrderCommandCodecTests {
     @Test("expires_at accepts the whole positive int64 range")
     func expiresAtRange() throws {
         #expect(try decode(RawCommand.newOrder.setting("expires_at", "1")).get().expiresAt == 1)
-        #expect(try decode(RawCommand.newOrder.setting("expires_at", "9223372036854775807")).get().expiresAt == Int64.max)
+        #expect(
+            try decode(RawCommand.newOrder.setting("expires_at", "9223372036854775807")).get().expiresAt == Int64.max)
     }
 
     // MARK: - Refusals
 
-    @Test("bytes that are not a JSON object are MALFORMED, with nothing read", arguments: [
-        "", "not json", "{", #"{"schema":"venuebridge.command.v1""#, "[]", #"["new_order"]"#, "42", #""new_order""#, "null", "true",
-    ])
+    @Test(
+        "bytes that are not a JSON object are MALFORMED, with nothing read",
+        arguments: [
+            "", "not json", "{", #"{"schema":"venuebridge.command.v1""#, "[]", #"["new_order"]"#, "42", #""new_order""#,
+            "null", "true",
+        ])
     func malformed(text: String) {
         guard let failure = failure(Array(text.utf8)) else { return }
         #expect(failure.error.code == .malformed)
@@ -162,7 +189,9 @@ struct OrderCommandCodecTests {
         #expect(failure([0x7B, 0xFF, 0xFE, 0x7D])?.error.code == .malformed)
     }
 
-    @Test("an unknown field is refused, whatever its value", arguments: ["qty", "Quantity", "price_", "stop_price", "extra"])
+    @Test(
+        "an unknown field is refused, whatever its value",
+        arguments: ["qty", "Quantity", "price_", "stop_price", "extra"])
     func unknownField(name: String) {
         expectRefused(RawCommand.newOrder.setting(name, quoted("1")), .invalidField, mentioning: name)
     }
@@ -196,7 +225,9 @@ struct OrderCommandCodecTests {
         expectRefused(RawCommand.newOrder.removing(name), .invalidField, mentioning: name)
     }
 
-    @Test("new_order takes no target", arguments: ["target_idempotency_key", "target_client_order_id", "target_venue_order_id"])
+    @Test(
+        "new_order takes no target",
+        arguments: ["target_idempotency_key", "target_client_order_id", "target_venue_order_id"])
     func newOrderWithTarget(name: String) {
         expectRefused(RawCommand.newOrder.setting(name, quoted("x")), .invalidField, mentioning: "target")
     }
@@ -206,7 +237,9 @@ struct OrderCommandCodecTests {
         expectRefused(RawCommand.cancelOrder.removing("target_idempotency_key"), .invalidField, mentioning: "target")
         let replace = RawCommand.cancelOrder.setting("type", quoted("replace_order"))
         expectRefused(replace, .invalidField, mentioning: "quantity or price")
-        expectRefused(replace.setting("price", quoted("1")).removing("target_idempotency_key"), .invalidField, mentioning: "target")
+        expectRefused(
+            replace.setting("price", quoted("1")).removing("target_idempotency_key"), .invalidField,
+            mentioning: "target")
         #expect(try decode(replace.setting("price", quoted("1"))).get().quantity == nil)
         #expect(try decode(replace.setting("quantity", quoted("2"))).get().price == nil)
     }
@@ -217,26 +250,39 @@ struct OrderCommandCodecTests {
         expectRefused(base.setting("type", quoted("create_rfq")), .invalidField, mentioning: "quantity")
         expectRefused(base.setting("type", quoted("cancel_rfq")), .invalidField, mentioning: "rfq_id")
         expectRefused(base.setting("type", quoted("accept_quote")), .invalidField, mentioning: "quote_id")
-        expectRefused(base.setting("type", quoted("accept_quote")).setting("rfq_id", quoted("r")), .invalidField, mentioning: "quote_id")
-        #expect(try decode(base.setting("type", quoted("create_rfq")).setting("quantity", quoted("10"))).get().type == .createRFQ)
-        #expect(try decode(base.setting("type", quoted("cancel_rfq")).setting("rfq_id", quoted("r"))).get().rfqId == "r")
-        #expect(try decode(base.setting("type", quoted("accept_quote")).setting("quote_id", quoted("q"))).get().quoteId == "q")
+        expectRefused(
+            base.setting("type", quoted("accept_quote")).setting("rfq_id", quoted("r")), .invalidField,
+            mentioning: "quote_id")
+        #expect(
+            try decode(base.setting("type", quoted("create_rfq")).setting("quantity", quoted("10"))).get().type
+                == .createRFQ)
+        #expect(
+            try decode(base.setting("type", quoted("cancel_rfq")).setting("rfq_id", quoted("r"))).get().rfqId == "r")
+        #expect(
+            try decode(base.setting("type", quoted("accept_quote")).setting("quote_id", quoted("q"))).get().quoteId
+                == "q")
     }
 
-    @Test("enumerations take their exact lower-case values only", arguments: [
-        ("type", "amend_order"), ("type", "NEW_ORDER"), ("type", ""), ("side", "long"), ("side", "Buy"),
-        ("order_type", "stoplimit"), ("time_in_force", "GTC"), ("time_in_force", "gtx"),
-    ])
+    @Test(
+        "enumerations take their exact lower-case values only",
+        arguments: [
+            ("type", "amend_order"), ("type", "NEW_ORDER"), ("type", ""), ("side", "long"), ("side", "Buy"),
+            ("order_type", "stoplimit"), ("time_in_force", "GTC"), ("time_in_force", "gtx"),
+        ])
     func enumValues(name: String, value: String) {
         expectRefused(RawCommand.newOrder.setting(name, quoted(value)), .invalidField, mentioning: name)
     }
 
-    @Test("decimals are strings: JSON numbers and non-decimals are refused", arguments: [
-        ("quantity", "0.5"), ("quantity", "1"), ("price", "65000.25"), ("price", "65000"), ("quantity", quoted("abc")),
-        ("quantity", quoted("")), ("quantity", quoted("1,5")), ("price", quoted("NaN")), ("price", quoted(" 1")),
-        ("quantity", quoted(".5")), ("quantity", quoted("1.")), ("quantity", quoted("+1")), ("quantity", quoted("1e999")),
-        ("price", quoted(String(repeating: "9", count: 39))), ("quantity", "null"), ("price", "true"),
-    ])
+    @Test(
+        "decimals are strings: JSON numbers and non-decimals are refused",
+        arguments: [
+            ("quantity", "0.5"), ("quantity", "1"), ("price", "65000.25"), ("price", "65000"),
+            ("quantity", quoted("abc")),
+            ("quantity", quoted("")), ("quantity", quoted("1,5")), ("price", quoted("NaN")), ("price", quoted(" 1")),
+            ("quantity", quoted(".5")), ("quantity", quoted("1.")), ("quantity", quoted("+1")),
+            ("quantity", quoted("1e999")),
+            ("price", quoted(String(repeating: "9", count: 39))), ("quantity", "null"), ("price", "true"),
+        ])
     func decimals(name: String, json: String) {
         expectRefused(RawCommand.newOrder.setting(name, json), .invalidField, mentioning: name)
     }
@@ -244,17 +290,30 @@ struct OrderCommandCodecTests {
     @Test("idempotency_key: 1…128 printable ASCII characters, no spaces")
     func idempotencyKey() throws {
         let longest = String(repeating: "k", count: 128)
-        #expect(try decode(RawCommand.newOrder.setting("idempotency_key", quoted(longest))).get().idempotencyKey == longest)
-        #expect(try decode(RawCommand.newOrder.setting("idempotency_key", quoted("!~{}[]:/#@"))).get().idempotencyKey == "!~{}[]:/#@")
-        expectRefused(RawCommand.newOrder.setting("idempotency_key", quoted(longest + "k")), .invalidField, mentioning: "129")
-        expectRefused(RawCommand.newOrder.setting("idempotency_key", quoted("")), .invalidField, mentioning: "idempotency_key")
-        expectRefused(RawCommand.newOrder.setting("idempotency_key", quoted("my key")), .invalidField, mentioning: "idempotency_key")
-        expectRefused(RawCommand.newOrder.setting("idempotency_key", quoted("tab\\there")), .invalidField, mentioning: "idempotency_key")
-        expectRefused(RawCommand.newOrder.setting("idempotency_key", quoted("clé")), .invalidField, mentioning: "idempotency_key")
-        expectRefused(RawCommand.newOrder.setting("idempotency_key", "42"), .invalidField, mentioning: "idempotency_key")
+        #expect(
+            try decode(RawCommand.newOrder.setting("idempotency_key", quoted(longest))).get().idempotencyKey == longest)
+        #expect(
+            try decode(RawCommand.newOrder.setting("idempotency_key", quoted("!~{}[]:/#@"))).get().idempotencyKey
+                == "!~{}[]:/#@")
+        expectRefused(
+            RawCommand.newOrder.setting("idempotency_key", quoted(longest + "k")), .invalidField, mentioning: "129")
+        expectRefused(
+            RawCommand.newOrder.setting("idempotency_key", quoted("")), .invalidField, mentioning: "idempotency_key")
+        expectRefused(
+            RawCommand.newOrder.setting("idempotency_key", quoted("my key")), .invalidField,
+            mentioning: "idempotency_key")
+        expectRefused(
+            RawCommand.newOrder.setting("idempotency_key", quoted("tab\\there")), .invalidField,
+            mentioning: "idempotency_key")
+        expectRefused(
+            RawCommand.newOrder.setting("idempotency_key", quoted("clé")), .invalidField, mentioning: "idempotency_key")
+        expectRefused(
+            RawCommand.newOrder.setting("idempotency_key", "42"), .invalidField, mentioning: "idempotency_key")
     }
 
-    @Test("identifiers: 1…128 bytes, no control characters", arguments: ["account", "instrument", "client_order_id", "target_idempotency_key"])
+    @Test(
+        "identifiers: 1…128 bytes, no control characters",
+        arguments: ["account", "instrument", "client_order_id", "target_idempotency_key"])
     func identifiers(name: String) throws {
         let base = name.hasPrefix("target_") ? RawCommand.cancelOrder : RawCommand.newOrder
         let longest = String(repeating: "a", count: 128)
@@ -275,20 +334,28 @@ struct OrderCommandCodecTests {
         expectRefused(base.setting(name, "null"), .invalidField, mentioning: name)
     }
 
-    @Test("a target is named once", arguments: [
-        ["target_idempotency_key", "target_client_order_id"], ["target_idempotency_key", "target_venue_order_id"],
-        ["target_client_order_id", "target_venue_order_id"], ["target_idempotency_key", "target_client_order_id", "target_venue_order_id"],
-    ])
+    @Test(
+        "a target is named once",
+        arguments: [
+            ["target_idempotency_key", "target_client_order_id"], ["target_idempotency_key", "target_venue_order_id"],
+            ["target_client_order_id", "target_venue_order_id"],
+            ["target_idempotency_key", "target_client_order_id", "target_venue_order_id"],
+        ])
     func twoTargets(names: [String]) {
         var raw = RawCommand.cancelOrder.removing("target_idempotency_key")
         for name in names { raw = raw.setting(name, quoted("x")) }
         expectRefused(raw, .invalidField, mentioning: "once")
-        expectRefused(raw.setting("type", quoted("replace_order")).setting("price", quoted("1")), .invalidField, mentioning: "once")
+        expectRefused(
+            raw.setting("type", quoted("replace_order")).setting("price", quoted("1")), .invalidField,
+            mentioning: "once")
     }
 
-    @Test("expires_at is a positive integer of nanoseconds", arguments: [
-        quoted("1767225600000000000"), "1.5", "1767225600000000000.0", "1.7e18", "0", "-1", "9223372036854775808", "null", "true",
-    ])
+    @Test(
+        "expires_at is a positive integer of nanoseconds",
+        arguments: [
+            quoted("1767225600000000000"), "1.5", "1767225600000000000.0", "1.7e18", "0", "-1", "9223372036854775808",
+            "null", "true",
+        ])
     func expiresAt(json: String) {
         expectRefused(RawCommand.newOrder.setting("expires_at", json), .invalidField, mentioning: "expires_at")
     }
@@ -307,11 +374,14 @@ struct OrderCommandCodecTests {
     /// These strings go into DLQ headers and reject_code; consumers match on them.
     @Test("error codes are stable")
     func stableCodes() {
-        #expect(CommandError.Code.allCases.map(\.rawValue) == [
-            "MALFORMED", "INVALID_FIELD", "UNSUPPORTED_SCHEMA", "UNKNOWN_VENUE", "UNKNOWN_ACCOUNT", "UNKNOWN_INSTRUMENT",
-            "INVALID_QUANTITY", "INVALID_PRICE", "LIMIT_EXCEEDED", "EXPIRED", "UNSUPPORTED", "IDEMPOTENCY_KEY_REUSED",
-            "UNKNOWN_ORDER", "VENUE_UNAVAILABLE", "INVALID_FOR_VENUE", "MESSAGE_TOO_LARGE", "DUPLICATE_KEY",
-        ])
+        #expect(
+            CommandError.Code.allCases.map(\.rawValue) == [
+                "MALFORMED", "INVALID_FIELD", "UNSUPPORTED_SCHEMA", "UNKNOWN_VENUE", "UNKNOWN_ACCOUNT",
+                "UNKNOWN_INSTRUMENT",
+                "INVALID_QUANTITY", "INVALID_PRICE", "LIMIT_EXCEEDED", "EXPIRED", "UNSUPPORTED",
+                "IDEMPOTENCY_KEY_REUSED",
+                "UNKNOWN_ORDER", "VENUE_UNAVAILABLE", "INVALID_FOR_VENUE", "MESSAGE_TOO_LARGE", "DUPLICATE_KEY",
+            ])
         #expect(CommandError(.expired, "too late").description == "EXPIRED: too late")
     }
 
@@ -335,7 +405,8 @@ struct OrderCommandCodecTests {
         #expect(failure(withDuplicate(.newOrder, "quantity", quoted("0.5")))?.error.code == .duplicateKey)
         // Addressing keys too, and the second spelt with an escape: names compare as decoded.
         #expect(failure(withDuplicate(.newOrder, "acco\\u0075nt", quoted("other")))?.error.code == .duplicateKey)
-        #expect(failure(withDuplicate(.cancelOrder, "target_idempotency_key", quoted("k-2")))?.error.code == .duplicateKey)
+        #expect(
+            failure(withDuplicate(.cancelOrder, "target_idempotency_key", quoted("k-2")))?.error.code == .duplicateKey)
         // At any depth: inside a value that would otherwise be merely ill-typed.
         let nested = RawCommand.newOrder.setting("price", #"{"a":1,"b":{"c":2,"c":3}}"#)
         #expect(failure(nested.bytes)?.error.code == .duplicateKey)
@@ -389,10 +460,14 @@ struct OrderCommandCodecTests {
         // An account or instrument a valid command could not carry cannot address an answer
         // either (issue 13: NUL and control characters made Redis stream names).
         for bad in ["a\\u0000b", "a\\u001fb", "a\\u0085b", "a\u{7F}b", String(repeating: "x", count: 129)] {
-            let unusable = try #require(failure(RawCommand.newOrder.setting("account", quoted(bad)).setting("instrument", quoted(bad)).bytes)?.envelope)
+            let unusable = try #require(
+                failure(RawCommand.newOrder.setting("account", quoted(bad)).setting("instrument", quoted(bad)).bytes)?
+                    .envelope)
             #expect(unusable.account == nil && unusable.instrument == nil, "\(bad)")
         }
-        let tooLong = try #require(failure(RawCommand.newOrder.setting("idempotency_key", quoted(String(repeating: "k", count: 129))).bytes)?.envelope)
+        let tooLong = try #require(
+            failure(RawCommand.newOrder.setting("idempotency_key", quoted(String(repeating: "k", count: 129))).bytes)?
+                .envelope)
         #expect(tooLong.idempotencyKey == nil)
         #expect(tooLong.venue == .sfox)
     }
@@ -401,9 +476,12 @@ struct OrderCommandCodecTests {
 
     /// Writes the samples for scripts/validate-contract.py (run by scripts/test), next to the
     /// event samples, in `commands/`.
-    @Test("command samples are written for the schema check", .enabled(if: ProcessInfo.processInfo.environment["VB_CONTRACT_SAMPLES_DIR"] != nil))
+    @Test(
+        "command samples are written for the schema check",
+        .enabled(if: ProcessInfo.processInfo.environment["VB_CONTRACT_SAMPLES_DIR"] != nil))
     func writeSamples() throws {
-        let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VB_CONTRACT_SAMPLES_DIR"]!).appendingPathComponent("commands")
+        let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VB_CONTRACT_SAMPLES_DIR"]!)
+            .appendingPathComponent("commands")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (name, command) in CommandSamples.all {
             try Data(OrderCommandCodec.encode(command)).write(to: dir.appendingPathComponent("\(name).json"))

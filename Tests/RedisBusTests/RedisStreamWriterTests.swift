@@ -7,7 +7,9 @@ import Testing
 /// Port of the redis-server started by scripts/test.
 let testRedisPort = ProcessInfo.processInfo.environment["VB_TEST_REDIS_PORT"].flatMap(Int.init)
 
-@Suite("RedisStreamWriter against a real redis-server", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT (scripts/test does)"))
+@Suite(
+    "RedisStreamWriter against a real redis-server",
+    .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT (scripts/test does)"))
 struct RedisStreamWriterTests {
     let logger = Logger(label: "test.redis")
     var endpoint: RedisEndpoint { RedisEndpoint(port: testRedisPort!) }
@@ -17,7 +19,10 @@ struct RedisStreamWriterTests {
     func waitUntil(_ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while try !condition() {
-            guard ContinuousClock.now < deadline else { Issue.record("timed out"); return }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out")
+                return
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -32,22 +37,32 @@ struct RedisStreamWriterTests {
         let check = try RedisConnection(endpoint)
         try await waitUntil { writer.bufferedCount == 0 }
         await writer.close(drainTimeout: .seconds(5))
-        guard case .integer(let length) = try check.command(["XLEN", stream]) else { Issue.record("XLEN"); return }
+        guard case .integer(let length) = try check.command(["XLEN", stream]) else {
+            Issue.record("XLEN")
+            return
+        }
         // "~" trims whole macro nodes: a little over MAXLEN, never the full 5000.
         #expect(length >= 100 && length < 1_000)
         guard case .array(let last) = try check.command(["XREVRANGE", stream, "+", "-", "COUNT", "1"]),
-              case .array(let entry) = last.first, case .array(let fields) = entry[1] else { Issue.record("XREVRANGE"); return }
+            case .array(let entry) = last.first, case .array(let fields) = entry[1]
+        else {
+            Issue.record("XREVRANGE")
+            return
+        }
         #expect(fields.map(\.string) == ["n", "4999"])
     }
 
     @Test("under overflow every command is accounted for: written + dropped = enqueued")
     func accounting() async throws {
         let metrics = TestMetrics()
-        let writer = RedisStreamWriter(configuration: .init(endpoint: endpoint, bufferCapacity: 300, batchSize: 100), logger: logger, metricsFactory: metrics)
+        let writer = RedisStreamWriter(
+            configuration: .init(endpoint: endpoint, bufferCapacity: 300, batchSize: 100), logger: logger,
+            metricsFactory: metrics)
         let stream = uniqueKey("accounting")
         var droppedAtEnqueue = 0
         for i in 0..<20_000 {
-            droppedAtEnqueue += writer.enqueue(.xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))]))
+            droppedAtEnqueue += writer.enqueue(
+                .xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))]))
         }
         try await waitUntil { writer.bufferedCount == 0 }
         await writer.close(drainTimeout: .seconds(5))
@@ -55,7 +70,10 @@ struct RedisStreamWriterTests {
         let dropped = try metrics.expectCounter("vb_redis_dropped_total").totalValue
         #expect(written + dropped == 20_000)
         #expect(dropped == droppedAtEnqueue)
-        guard case .integer(let length) = try RedisConnection(endpoint).command(["XLEN", stream]) else { Issue.record("XLEN"); return }
+        guard case .integer(let length) = try RedisConnection(endpoint).command(["XLEN", stream]) else {
+            Issue.record("XLEN")
+            return
+        }
         #expect(Int64(length) == written)
     }
 
@@ -65,25 +83,35 @@ struct RedisStreamWriterTests {
         let name = "writer-\(UInt32.random(in: 0...UInt32.max))"
         var writerEndpoint = endpoint
         writerEndpoint.clientName = name
-        let writer = RedisStreamWriter(configuration: .init(endpoint: writerEndpoint, reconnectInitialDelay: .milliseconds(20)), logger: logger, metricsFactory: metrics)
+        let writer = RedisStreamWriter(
+            configuration: .init(endpoint: writerEndpoint, reconnectInitialDelay: .milliseconds(20)), logger: logger,
+            metricsFactory: metrics)
         let stream = uniqueKey("reconnect")
         let admin = try RedisConnection(endpoint)
-        for i in 0..<500 { writer.enqueue(.xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))])) }
+        for i in 0..<500 {
+            writer.enqueue(.xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))]))
+        }
         try await waitUntil { writer.bufferedCount == 0 }
         // Kill exactly the writer's connection (other tests share this server).
         let clients = try admin.command(["CLIENT", "LIST"]).string ?? ""
         let line = try #require(clients.split(separator: "\n").first { $0.contains("name=\(name) ") })
         let id = try #require(line.split(separator: " ").first { $0.hasPrefix("id=") }?.dropFirst(3))
         #expect(try admin.command(["CLIENT", "KILL", "ID", String(id)]) == .integer(1))
-        for i in 500..<1_000 { writer.enqueue(.xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))])) }
+        for i in 500..<1_000 {
+            writer.enqueue(.xadd(stream: stream, maxLength: 100_000, fields: [("n", Array(String(i).utf8))]))
+        }
         let check = try RedisConnection(endpoint)
         try await waitUntil { writer.bufferedCount == 0 }
         await writer.close(drainTimeout: .seconds(5))
-        guard case .array(let entries) = try check.command(["XRANGE", stream, "-", "+"]) else { Issue.record("XRANGE"); return }
-        let numbers = Set(entries.compactMap { entry -> Int? in
-            guard case .array(let parts) = entry, case .array(let fields) = parts[1] else { return nil }
-            return fields[1].string.flatMap(Int.init)
-        })
+        guard case .array(let entries) = try check.command(["XRANGE", stream, "-", "+"]) else {
+            Issue.record("XRANGE")
+            return
+        }
+        let numbers = Set(
+            entries.compactMap { entry -> Int? in
+                guard case .array(let parts) = entry, case .array(let fields) = parts[1] else { return nil }
+                return fields[1].string.flatMap(Int.init)
+            })
         #expect(numbers == Set(0..<1_000))
         #expect(try metrics.expectCounter("vb_redis_reconnects_total").totalValue >= 1)
     }
@@ -92,9 +120,13 @@ struct RedisStreamWriterTests {
     func unreachable() async throws {
         let metrics = TestMetrics()
         // Port 1 on loopback: connection refused.
-        let writer = RedisStreamWriter(configuration: .init(endpoint: RedisEndpoint(port: 1), bufferCapacity: 100), logger: logger, metricsFactory: metrics)
+        let writer = RedisStreamWriter(
+            configuration: .init(endpoint: RedisEndpoint(port: 1), bufferCapacity: 100), logger: logger,
+            metricsFactory: metrics)
         var dropped = 0
-        for i in 0..<1_000 { dropped += writer.enqueue(.xadd(stream: "never", maxLength: 10, fields: [("n", Array(String(i).utf8))])) }
+        for i in 0..<1_000 {
+            dropped += writer.enqueue(.xadd(stream: "never", maxLength: 10, fields: [("n", Array(String(i).utf8))]))
+        }
         #expect(dropped == 900)
         #expect(writer.bufferedCount == 100)
         #expect(!writer.isConnected)
@@ -107,7 +139,8 @@ struct RedisStreamWriterTests {
     @Test("an error reply is counted and does not stop later writes")
     func errorReply() async throws {
         let metrics = TestMetrics()
-        let writer = RedisStreamWriter(configuration: .init(endpoint: endpoint), logger: logger, metricsFactory: metrics)
+        let writer = RedisStreamWriter(
+            configuration: .init(endpoint: endpoint), logger: logger, metricsFactory: metrics)
         let key = uniqueKey("wrongtype")
         let check = try RedisConnection(endpoint)
         _ = try check.command(["SET", key, "plain"])

@@ -19,19 +19,31 @@ struct RestTests {
             let client = try await WSClient.authenticated(simulator)
             try await client.subscribe([.openOrders, .balances])
             #expect(try await client.data(.openOrders) == .openOrders([]))
-            guard case .balances(let initial) = try await client.data(.balances) else { Issue.record("balances"); return }
+            guard case .balances(let initial) = try await client.data(.balances) else {
+                Issue.record("balances")
+                return
+            }
             #expect(initial.first { $0.currency == "usd" }?.balance == 1_000_000)
 
             let price = try await restingBuyPrice(simulator)
-            let response = try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.0675"), clientOrderId: "rest-1"))
+            let response = try await create(
+                simulator, limitOrder(.buy, price: price, quantity: decimal("0.0675"), clientOrderId: "rest-1"))
             #expect(response.status == 201)
             let order = try response.order()
-            #expect(order.status == .started && order.clientOrderId == "rest-1" && order.price == price && order.quantity == decimal("0.0675"))
+            #expect(
+                order.status == .started && order.clientOrderId == "rest-1" && order.price == price
+                    && order.quantity == decimal("0.0675"))
             #expect(order.filled == .zero && order.algorithmId == 201 && order.action == .buy)
 
-            guard case .openOrders(let pushed) = try await client.data(.openOrders) else { Issue.record("open orders"); return }
+            guard case .openOrders(let pushed) = try await client.data(.openOrders) else {
+                Issue.record("open orders")
+                return
+            }
             #expect(pushed == [order])
-            guard case .balances(let changed) = try await client.data(.balances) else { Issue.record("balances"); return }
+            guard case .balances(let changed) = try await client.data(.balances) else {
+                Issue.record("balances")
+                return
+            }
             let usd = try #require(changed.first { $0.currency == "usd" })
             #expect(usd.held == price.times(decimal("0.0675")))
             #expect(await simulator.openOrders() == [order])
@@ -54,26 +66,43 @@ struct RestTests {
             let book = try #require(await simulator.book(pair: "btcusd"))
             let best = try #require(book.asks.first)
             let quantity = ExactDecimal(significand: best.quantity.significand / 3, exponent: best.quantity.exponent)
-            let response = try await create(simulator, limitOrder(.buy, price: best.price, quantity: quantity, clientOrderId: "ioc-1", timeInForce: .immediateOrCancel))
+            let response = try await create(
+                simulator,
+                limitOrder(
+                    .buy, price: best.price, quantity: quantity, clientOrderId: "ioc-1", timeInForce: .immediateOrCancel
+                ))
             #expect(response.status == 201)
             let order = try response.order()
             let amount = best.price.times(quantity)
             let fee = amount.times(decimal("0.001"))
-            #expect(order.status == .filled && order.filled == quantity && order.filledAmount == amount && order.vwap == best.price)
+            #expect(
+                order.status == .filled && order.filled == quantity && order.filledAmount == amount
+                    && order.vwap == best.price)
 
             let publicTrade = try await client.expect("public trade") { message -> SFOXTrade? in
                 if case .data(_, .trades, _, .trade(let trade)) = message { return trade }
                 return nil
             }
-            #expect(publicTrade.price == best.price && publicTrade.quantity == quantity && publicTrade.side == .buy && publicTrade.exchange == best.source)
-            guard case .openOrders(let changed) = try await client.data(.openOrders) else { Issue.record("open orders"); return }
+            #expect(
+                publicTrade.price == best.price && publicTrade.quantity == quantity && publicTrade.side == .buy
+                    && publicTrade.exchange == best.source)
+            guard case .openOrders(let changed) = try await client.data(.openOrders) else {
+                Issue.record("open orders")
+                return
+            }
             #expect(changed.map(\.status) == [.filled])
-            guard case .privateTrades(let fills) = try await client.data(.privateTrades) else { Issue.record("private trades"); return }
+            guard case .privateTrades(let fills) = try await client.data(.privateTrades) else {
+                Issue.record("private trades")
+                return
+            }
             let fill = try #require(fills.first)
             #expect(fills.count == 1 && fill.orderId == order.id && fill.clientOrderId == "ioc-1")
             #expect(fill.quantity == quantity && fill.price == best.price && fill.amount == amount && fill.fees == fee)
             #expect(fill.netAmount == amount.plus(fee))
-            guard case .balances(let balances) = try await client.data(.balances) else { Issue.record("balances"); return }
+            guard case .balances(let balances) = try await client.data(.balances) else {
+                Issue.record("balances")
+                return
+            }
             #expect(balances.first { $0.currency == "btc" }?.balance == decimal("10").plus(quantity))
             #expect(balances.first { $0.currency == "usd" }?.balance == decimal("1000000").minus(amount).minus(fee))
             #expect(await simulator.openOrders().isEmpty)
@@ -85,8 +114,11 @@ struct RestTests {
         try await withSimulator { simulator async throws in
             let book = try #require(await simulator.book(pair: "btcusd"))
             let best = try #require(book.asks.first)
-            let response = try await create(simulator, limitOrder(.buy, price: best.price, quantity: best.quantity.plus(decimal("0.00000001")),
-                                                                  clientOrderId: "fok-1", timeInForce: .fillOrKill))
+            let response = try await create(
+                simulator,
+                limitOrder(
+                    .buy, price: best.price, quantity: best.quantity.plus(decimal("0.00000001")),
+                    clientOrderId: "fok-1", timeInForce: .fillOrKill))
             #expect(response.status == 201)
             let order = try response.order()
             #expect(order.status == .canceled && order.filled == .zero)
@@ -101,13 +133,17 @@ struct RestTests {
             let book = try #require(await simulator.book(pair: "btcusd"))
             let levels = Array(book.bids.prefix(2))
             let quantity = levels[0].quantity.plus(decimal("0.001"))
-            let order = SFOXCreateOrder(action: .sell, currencyPair: "btcusd", algorithm: SFOXAlgorithm.market.rawValue, price: nil, quantity: quantity,
-                                        clientOrderId: "mkt-1", timeInForce: nil)
+            let order = SFOXCreateOrder(
+                action: .sell, currencyPair: "btcusd", algorithm: SFOXAlgorithm.market.rawValue, price: nil,
+                quantity: quantity,
+                clientOrderId: "mkt-1", timeInForce: nil)
             let response = try await create(simulator, order)
             #expect(response.status == 201)
             let result = try response.order()
             let amount = levels[0].price.times(levels[0].quantity).plus(levels[1].price.times(decimal("0.001")))
-            #expect(result.status == .filled && result.filled == quantity && result.filledAmount == amount && result.type == "Market")
+            #expect(
+                result.status == .filled && result.filled == quantity && result.filledAmount == amount
+                    && result.type == "Market")
             let after = try #require(await simulator.book(pair: "btcusd"))
             #expect(after.bids.first?.price == levels[1].price)
             #expect(after.bids.first?.quantity == levels[1].quantity.minus(decimal("0.001")))
@@ -119,7 +155,8 @@ struct RestTests {
         try await withSimulator { simulator async throws in
             let book = try #require(await simulator.book(pair: "btcusd"))
             let price = try #require(book.asks.first?.price).minus(decimal("0.00000001"))
-            let response = try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.01"), clientOrderId: "rest-fill"))
+            let response = try await create(
+                simulator, limitOrder(.buy, price: price, quantity: decimal("0.01"), clientOrderId: "rest-fill"))
             #expect(try response.order().status == .started)
             var steps = 0
             while await simulator.order(clientOrderId: "rest-fill")?.status == .started, steps < 2000 {
@@ -151,7 +188,9 @@ struct RestTests {
     func get() async throws {
         try await withSimulator { simulator async throws in
             let price = try await restingBuyPrice(simulator)
-            let created = try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.5"), clientOrderId: "get/1 x")).order()
+            let created = try await create(
+                simulator, limitOrder(.buy, price: price, quantity: decimal("0.5"), clientOrderId: "get/1 x")
+            ).order()
             let byId = try await rest(simulator, "GET", "/orders/\(created.id)")
             #expect(byId.status == 200)
             #expect(try byId.order() == created)
@@ -172,13 +211,18 @@ struct RestTests {
             try await client.subscribe([.openOrders])
             _ = try await client.data(.openOrders)
             let price = try await restingBuyPrice(simulator)
-            let created = try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.5"), clientOrderId: "cxl-1")).order()
+            let created = try await create(
+                simulator, limitOrder(.buy, price: price, quantity: decimal("0.5"), clientOrderId: "cxl-1")
+            ).order()
             _ = try await client.data(.openOrders)
 
             let first = try await rest(simulator, "DELETE", "/orders/\(created.id)")
             #expect(first.status == 200)
             #expect(try SFOXCancelOutcome.decode(first.body) == .canceled)
-            guard case .openOrders(let changed) = try await client.data(.openOrders) else { Issue.record("open orders"); return }
+            guard case .openOrders(let changed) = try await client.data(.openOrders) else {
+                Issue.record("open orders")
+                return
+            }
             #expect(changed.map(\.status) == [.canceled] && changed.map(\.id) == [created.id])
             let second = try await rest(simulator, "DELETE", "/orders/cxl-1")
             #expect(second.status == 200)
@@ -206,25 +250,57 @@ struct RestTests {
     func validation() async throws {
         try await withSimulator { simulator async throws in
             let price = try await restingBuyPrice(simulator)
-            let pair = try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("1"), clientOrderId: "v1", pair: "btcusda"))
+            let pair = try await create(
+                simulator, limitOrder(.buy, price: price, quantity: decimal("1"), clientOrderId: "v1", pair: "btcusda"))
             #expect(pair.status == 422 && pair.error == "invalid currency_pair: btcusda")
-            let offLot = try await create(simulator, limitOrder(.buy, price: decimal("2000"), quantity: decimal("0.0000001"), clientOrderId: "v2",
-                                                                pair: "ethusd"))
+            let offLot = try await create(
+                simulator,
+                limitOrder(
+                    .buy, price: decimal("2000"), quantity: decimal("0.0000001"), clientOrderId: "v2",
+                    pair: "ethusd"))
             #expect(offLot.status == 400)
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: .zero, clientOrderId: "v3")).status == 400)
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("-1"), clientOrderId: "v4")).status == 400)
-            #expect(try await create(simulator, limitOrder(.buy, price: decimal("1.000000001"), quantity: decimal("1"), clientOrderId: "v5")).status == 400)
-            let noPrice = SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 201, price: nil, quantity: decimal("1"), clientOrderId: "v6",
-                                          timeInForce: nil)
+            #expect(
+                try await create(simulator, limitOrder(.buy, price: price, quantity: .zero, clientOrderId: "v3")).status
+                    == 400)
+            #expect(
+                try await create(
+                    simulator, limitOrder(.buy, price: price, quantity: decimal("-1"), clientOrderId: "v4")
+                ).status == 400)
+            #expect(
+                try await create(
+                    simulator,
+                    limitOrder(.buy, price: decimal("1.000000001"), quantity: decimal("1"), clientOrderId: "v5")
+                ).status == 400)
+            let noPrice = SFOXCreateOrder(
+                action: .buy, currencyPair: "btcusd", algorithm: 201, price: nil, quantity: decimal("1"),
+                clientOrderId: "v6",
+                timeInForce: nil)
             #expect(try await create(simulator, noPrice).status == 400)
-            let marketIOC = SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 100, price: nil, quantity: decimal("1"), clientOrderId: "v7",
-                                            timeInForce: .immediateOrCancel)
+            let marketIOC = SFOXCreateOrder(
+                action: .buy, currencyPair: "btcusd", algorithm: 100, price: nil, quantity: decimal("1"),
+                clientOrderId: "v7",
+                timeInForce: .immediateOrCancel)
             #expect(try await create(simulator, marketIOC).status == 400)
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("1"), clientOrderId: "v8", timeInForce: .fillOrKill,
-                                                           algorithm: .smartRouting)).status == 400)
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("1"), clientOrderId: "v9", timeInForce: .goodTillDate)).status == 400)
-            #expect(try await create(simulator, SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 999, price: price, quantity: decimal("1"),
-                                                                clientOrderId: "v10", timeInForce: nil)).status == 400)
+            #expect(
+                try await create(
+                    simulator,
+                    limitOrder(
+                        .buy, price: price, quantity: decimal("1"), clientOrderId: "v8", timeInForce: .fillOrKill,
+                        algorithm: .smartRouting)
+                ).status == 400)
+            #expect(
+                try await create(
+                    simulator,
+                    limitOrder(
+                        .buy, price: price, quantity: decimal("1"), clientOrderId: "v9", timeInForce: .goodTillDate)
+                ).status == 400)
+            #expect(
+                try await create(
+                    simulator,
+                    SFOXCreateOrder(
+                        action: .buy, currencyPair: "btcusd", algorithm: 999, price: price, quantity: decimal("1"),
+                        clientOrderId: "v10", timeInForce: nil)
+                ).status == 400)
             #expect(try await rest(simulator, "POST", "/orders/buy", body: "not json").status == 400)
             for id in 1...10 { #expect(await simulator.acceptedOrderCount(clientOrderId: "v\(id)") == 0) }
         }
@@ -243,13 +319,24 @@ struct RestTests {
     func rateLimits() async throws {
         try await withSimulator({ $0.orderCreatesPerSecond = 2 }) { simulator async throws in
             let price = try await restingBuyPrice(simulator)
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r1")).status == 201)
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r2")).status == 201)
-            let limited = try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r3"))
+            #expect(
+                try await create(
+                    simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r1")
+                ).status == 201)
+            #expect(
+                try await create(
+                    simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r2")
+                ).status == 201)
+            let limited = try await create(
+                simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r3"))
             #expect(limited.status == 429 && limited.error == "rate limit exceeded")
             #expect(await simulator.acceptedOrderCount(clientOrderId: "r3") == 0)
             // Another key has its own budget.
-            #expect(try await create(simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r4"), key: otherKey).status == 201)
+            #expect(
+                try await create(
+                    simulator, limitOrder(.buy, price: price, quantity: decimal("0.1"), clientOrderId: "r4"),
+                    key: otherKey
+                ).status == 201)
         }
         try await withSimulator({ $0.restRequestsPerWindow = 3 }) { simulator async throws in
             for _ in 0..<3 { #expect(try await rest(simulator, "GET", "/orders/1").status == 404) }
@@ -258,7 +345,9 @@ struct RestTests {
         }
     }
 
-    @Test("dropNextCreateResponses: the client gets no response, yet the order exists and GET by client_order_id finds it")
+    @Test(
+        "dropNextCreateResponses: the client gets no response, yet the order exists and GET by client_order_id finds it"
+    )
     func droppedResponse() async throws {
         try await withSimulator { simulator async throws in
             await simulator.dropNextCreateResponses(1)
@@ -280,8 +369,9 @@ struct RestTests {
         let now = Mutex<Int64>(1_700_000_000_000)
         try await withSimulator({ $0.gtdClock = { now.withLock { $0 } } }) { simulator async throws in
             let price = try await restingBuyPrice(simulator)
-            let request = SFOXCreateOrder(action: .buy, currencyPair: "btcusd", algorithm: 201, price: price, quantity: decimal("0.1"),
-                                          clientOrderId: "gtd-1", timeInForce: .goodTillDate, expires: now.withLock { $0 } + 60_000)
+            let request = SFOXCreateOrder(
+                action: .buy, currencyPair: "btcusd", algorithm: 201, price: price, quantity: decimal("0.1"),
+                clientOrderId: "gtd-1", timeInForce: .goodTillDate, expires: now.withLock { $0 } + 60_000)
             let response = try await create(simulator, request)
             #expect(response.status == 201, "\(response.body)")
             #expect(try response.order().status == .started)
@@ -308,7 +398,9 @@ struct RestTests {
             let price = try await restingBuyPrice(simulator)
             let request = limitOrder(.buy, price: price, quantity: decimal("0.2"), clientOrderId: "slow-1")
             await #expect(throws: (any Error).self) {
-                try await rest(simulator, "POST", request.path, body: String(decoding: request.body(), as: UTF8.self), timeout: .milliseconds(150))
+                try await rest(
+                    simulator, "POST", request.path, body: String(decoding: request.body(), as: UTF8.self),
+                    timeout: .milliseconds(150))
             }
             await simulator.delayRestResponses(.zero)
             let found = try await rest(simulator, "GET", "/orders/slow-1")

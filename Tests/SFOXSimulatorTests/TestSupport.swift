@@ -1,5 +1,5 @@
-import BridgeTestSupport
 import AsyncHTTPClient
+import BridgeTestSupport
 import NIOCore
 import NIOPosix
 import SFOXSimulator
@@ -63,7 +63,9 @@ extension WebSocketTestClient {
     /// The next message, which must be a control reply.
     func control(timeout: Duration = liveWait) async throws -> SFOXControlReply {
         let message = try await next(timeout: timeout)
-        guard case .control(let reply) = message else { throw TestTimeout(description: "expected a control reply, got \(message)") }
+        guard case .control(let reply) = message else {
+            throw TestTimeout(description: "expected a control reply, got \(message)")
+        }
         return reply
     }
 
@@ -95,7 +97,8 @@ func connectNonReading(port: Int, request: String) async throws -> any Channel {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelOption(.autoRead, value: false)
         .connect(host: "127.0.0.1", port: port).get()
-    let upgrade = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    let upgrade =
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     try await channel.writeAndFlush(ByteBuffer(string: upgrade)).get()
     // Let the upgrade complete before the first frame (this client does not read, so it cannot
@@ -121,8 +124,10 @@ struct RestResponse: Sendable {
 }
 
 /// One REST call with `Authorization: Bearer <key>` (none when `key` is nil).
-func rest(_ simulator: SFOXSimulator, _ method: String, _ path: String, key: String? = testKey, body: String? = nil,
-          timeout: TimeAmount = .seconds(Int64(liveWait.components.seconds))) async throws -> RestResponse {
+func rest(
+    _ simulator: SFOXSimulator, _ method: String, _ path: String, key: String? = testKey, body: String? = nil,
+    timeout: TimeAmount = .seconds(Int64(liveWait.components.seconds))
+) async throws -> RestResponse {
     var request = HTTPClientRequest(url: simulator.restBaseURL + path)
     request.method = .init(rawValue: method)
     if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
@@ -140,10 +145,14 @@ func create(_ simulator: SFOXSimulator, _ order: SFOXCreateOrder, key: String? =
     try await rest(simulator, "POST", order.path, key: key, body: String(decoding: order.body(), as: UTF8.self))
 }
 
-func limitOrder(_ action: SFOXAction, price: ExactDecimal, quantity: ExactDecimal, clientOrderId: String, pair: String = "btcusd",
-                timeInForce: SFOXTimeInForce? = nil, algorithm: SFOXAlgorithm = .limit) -> SFOXCreateOrder {
-    SFOXCreateOrder(action: action, currencyPair: pair, algorithm: algorithm.rawValue, price: price, quantity: quantity, clientOrderId: clientOrderId,
-                    timeInForce: timeInForce)
+func limitOrder(
+    _ action: SFOXAction, price: ExactDecimal, quantity: ExactDecimal, clientOrderId: String, pair: String = "btcusd",
+    timeInForce: SFOXTimeInForce? = nil, algorithm: SFOXAlgorithm = .limit
+) -> SFOXCreateOrder {
+    SFOXCreateOrder(
+        action: action, currencyPair: pair, algorithm: algorithm.rawValue, price: price, quantity: quantity,
+        clientOrderId: clientOrderId,
+        timeInForce: timeInForce)
 }
 
 func decimal(_ text: String) -> ExactDecimal {
@@ -164,15 +173,23 @@ extension ExactDecimal {
 func checkInvariants(_ book: SFOXOrderBook, pair: SFOXSimulatorConfiguration.Pair, depth: Int) -> [String] {
     var problems: [String] = []
     if book.bids.count > depth || book.asks.count > depth { problems.append("more than \(depth) levels") }
-    for (a, b) in zip(book.bids, book.bids.dropFirst()) where a.price <= b.price { problems.append("bids not descending at \(a.price)") }
-    for (a, b) in zip(book.asks, book.asks.dropFirst()) where a.price >= b.price { problems.append("asks not ascending at \(a.price)") }
+    for (a, b) in zip(book.bids, book.bids.dropFirst()) where a.price <= b.price {
+        problems.append("bids not descending at \(a.price)")
+    }
+    for (a, b) in zip(book.asks, book.asks.dropFirst()) where a.price >= b.price {
+        problems.append("asks not ascending at \(a.price)")
+    }
     for level in book.bids + book.asks {
         if !level.quantity.isPositive { problems.append("quantity \(level.quantity) at \(level.price)") }
-        if !level.price.isPositive || !isMultiple(level.price, of: pair.tickSize) { problems.append("price \(level.price) off the tick") }
+        if !level.price.isPositive || !isMultiple(level.price, of: pair.tickSize) {
+            problems.append("price \(level.price) off the tick")
+        }
         if !isMultiple(level.quantity, of: pair.lotSize) { problems.append("quantity \(level.quantity) off the lot") }
         if level.source.isEmpty { problems.append("no source at \(level.price)") }
     }
-    if let bid = book.bids.first?.price, let ask = book.asks.first?.price, bid >= ask { problems.append("crossed book \(bid) >= \(ask)") }
+    if let bid = book.bids.first?.price, let ask = book.asks.first?.price, bid >= ask {
+        problems.append("crossed book \(bid) >= \(ask)")
+    }
     return problems
 }
 

@@ -14,7 +14,9 @@ struct WebSocketTests {
         try await withSimulator { simulator async throws in
             let client = WSClient.connect(simulator)
             client.send(.authenticate(apiKey: testKey, enterprise: false))
-            client.send(.subscribe(feeds: [btc.name, "trades.sfox.btcusd", "private.user.open-orders", "private.user.balances"]))
+            client.send(
+                .subscribe(feeds: [btc.name, "trades.sfox.btcusd", "private.user.open-orders", "private.user.balances"])
+            )
             var sequences: [Int64] = []
             for _ in 0..<2 { sequences.append(try #require(try await client.control().sequence)) }
             await simulator.step(5)
@@ -63,7 +65,10 @@ struct WebSocketTests {
             #expect(refused.message == "authentication required")
             #expect(refused.feeds == ["private.user.open-orders", "private.user.trades"])
             try await client.subscribe([btc])
-            guard case .orderBook = try await client.data(btc) else { Issue.record("snapshot expected"); return }
+            guard case .orderBook = try await client.data(btc) else {
+                Issue.record("snapshot expected")
+                return
+            }
         }
     }
 
@@ -93,7 +98,9 @@ struct WebSocketTests {
                 return
             }
             #expect(book == (await simulator.book(pair: "btcusd")))
-            #expect(checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty, "\(checkInvariants(book, pair: .btcUsd, depth: 20))")
+            #expect(
+                checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty,
+                "\(checkInvariants(book, pair: .btcUsd, depth: 20))")
             #expect(book.bids.count == 20 && book.asks.count == 20)
             #expect(book.pair == "btcusd")
             let envelopeTimestamp = try #require(timestamp)
@@ -112,11 +119,17 @@ struct WebSocketTests {
         try await withSimulator { simulator async throws in
             let client = WSClient.connect(simulator)
             try await client.subscribe([btc])
-            guard case .orderBook(let first) = try await client.data(btc) else { Issue.record("snapshot expected"); return }
+            guard case .orderBook(let first) = try await client.data(btc) else {
+                Issue.record("snapshot expected")
+                return
+            }
             var previous = first
             for _ in 0..<5 {
                 await simulator.step()
-                guard case .orderBook(let book) = try await client.data(btc) else { Issue.record("snapshot expected"); return }
+                guard case .orderBook(let book) = try await client.data(btc) else {
+                    Issue.record("snapshot expected")
+                    return
+                }
                 #expect(book == (await simulator.book(pair: "btcusd")))
                 #expect(book != previous)
                 #expect(checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty)
@@ -133,12 +146,17 @@ struct WebSocketTests {
             let client = WSClient.connect(simulator)
             let net = SFOXFeed.orderBook(pair: "btcusd", net: true)
             try await client.subscribe([net])
-            guard case .orderBook(let book) = try await client.data(net) else { Issue.record("snapshot expected"); return }
+            guard case .orderBook(let book) = try await client.data(net) else {
+                Issue.record("snapshot expected")
+                return
+            }
             let raw = try #require(await simulator.book(pair: "btcusd"))
             #expect(checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty)
-            let netBid = try #require(book.bids.first?.price), rawBid = try #require(raw.bids.first?.price)
+            let netBid = try #require(book.bids.first?.price)
+            let rawBid = try #require(raw.bids.first?.price)
             #expect(netBid < rawBid)
-            let netAsk = try #require(book.asks.first?.price), rawAsk = try #require(raw.asks.first?.price)
+            let netAsk = try #require(book.asks.first?.price)
+            let rawAsk = try #require(raw.asks.first?.price)
             #expect(netAsk > rawAsk)
         }
     }
@@ -165,12 +183,20 @@ struct WebSocketTests {
             let feed = SFOXFeed.ticker(pair: "ethusd")
             try await client.subscribe([feed])
             let text = try #require(await client.nextText())
-            guard case .data(_, feed, _, .ticker(let ticker)) = try SFOXServerMessage.decode(text) else { Issue.record("ticker: \(text)"); return }
+            guard case .data(_, feed, _, .ticker(let ticker)) = try SFOXServerMessage.decode(text) else {
+                Issue.record("ticker: \(text)")
+                return
+            }
             #expect(ticker.pair == "ethusd")
-            #expect(ticker.last != nil && ticker.open != nil && ticker.high != nil && ticker.low != nil && ticker.volume != nil && ticker.vwap != nil)
+            #expect(
+                ticker.last != nil && ticker.open != nil && ticker.high != nil && ticker.low != nil
+                    && ticker.volume != nil && ticker.vwap != nil)
             #expect(text.contains("\"last\":") && !text.contains("\"last\":\""))
             #expect(ticker.timestamp?.hasSuffix("Z") == true && ticker.timestamp?.count == 24)
-            guard case .ticker = try await client.data(feed) else { Issue.record("a second ticker"); return }
+            guard case .ticker = try await client.data(feed) else {
+                Issue.record("a second ticker")
+                return
+            }
         }
     }
 
@@ -187,7 +213,9 @@ struct WebSocketTests {
         }
     }
 
-    @Test("malformed frames: the simulator can send one; a malformed request gets an error reply and the socket stays open")
+    @Test(
+        "malformed frames: the simulator can send one; a malformed request gets an error reply and the socket stays open"
+    )
     func malformed() async throws {
         try await withSimulator { simulator async throws in
             let client = try await WSClient.subscribed(simulator, to: btc)
@@ -202,7 +230,10 @@ struct WebSocketTests {
             let unknown = try await client.control()
             #expect(!unknown.success && unknown.action == "dance")
             await simulator.step()
-            guard case .orderBook = try await client.data(btc) else { Issue.record("still subscribed"); return }
+            guard case .orderBook = try await client.data(btc) else {
+                Issue.record("still subscribed")
+                return
+            }
             #expect(simulator.stats.malformedFramesIn == 2)
         }
     }
@@ -242,8 +273,10 @@ struct WebSocketTests {
     @Test("a client that does not read is disconnected when its queue is full")
     func slowReader() async throws {
         try await withSimulator({ $0.maxOutboundQueue = 8 }) { simulator async throws in
-            let port = try #require(Int(simulator.webSocketURL.split(separator: ":").last?.split(separator: "/").first ?? ""))
-            let channel = try await connectNonReading(port: port, request: SFOXClientMessage.subscribe(feeds: [btc.name]).encoded())
+            let port = try #require(
+                Int(simulator.webSocketURL.split(separator: ":").last?.split(separator: "/").first ?? ""))
+            let channel = try await connectNonReading(
+                port: port, request: SFOXClientMessage.subscribe(feeds: [btc.name]).encoded())
             defer { channel.close(promise: nil) }
             var steps = 0
             while simulator.stats.slowClientDisconnects == 0, steps < 20_000 {
@@ -261,7 +294,10 @@ struct WebSocketTests {
             let client = try await WSClient.subscribed(simulator, to: btc)
             await simulator.setUpdatesPerSecond(200)
             for _ in 0..<10 {
-                guard case .orderBook(let book) = try await client.data(btc) else { Issue.record("snapshot expected"); return }
+                guard case .orderBook(let book) = try await client.data(btc) else {
+                    Issue.record("snapshot expected")
+                    return
+                }
                 #expect(checkInvariants(book, pair: .btcUsd, depth: 20).isEmpty)
             }
             await simulator.setUpdatesPerSecond(0)

@@ -16,7 +16,9 @@ struct SFOXEndToEndTests {
     func bookConverges() async throws {
         let harness = try await SFOXBridgeHarness(prefix: "s1")
         try await harness.waitUntilReady()
-        try await eventually("first snapshots") { harness.reader.snapshotCount("BTC-USD") == 1 && harness.reader.snapshotCount("ETH-USD") == 1 }
+        try await eventually("first snapshots") {
+            harness.reader.snapshotCount("BTC-USD") == 1 && harness.reader.snapshotCount("ETH-USD") == 1
+        }
         await harness.simulator.step(300)
         try await harness.waitForBookConvergence("btcusd")
         try await harness.waitForBookConvergence("ethusd")
@@ -30,9 +32,14 @@ struct SFOXEndToEndTests {
         let seqs = harness.reader.all.filter { $0.stream == .book && $0.instrument == "BTC-USD" }.map(\.seq)
         #expect(seqs == Array(1...UInt64(seqs.count)))
         // Market trades become trade events with the venue's trade id.
-        try await eventually("market trades") { harness.reader.all.contains { $0.type == .trade && $0.instrument == "BTC-USD" } }
+        try await eventually("market trades") {
+            harness.reader.all.contains { $0.type == .trade && $0.instrument == "BTC-USD" }
+        }
         let trade = try #require(harness.reader.all.first { $0.type == .trade })
-        guard case .trade(let t) = trade.payload else { Issue.record("not a trade"); return await harness.stop() }
+        guard case .trade(let t) = trade.payload else {
+            Issue.record("not a trade")
+            return await harness.stop()
+        }
         #expect(t.tradeId != nil && t.size.isPositive)
         await harness.stop()
     }
@@ -65,8 +72,9 @@ struct SFOXEndToEndTests {
         let venue = try #require(await harness.venueBook("btcusd"))
         let bestBid = try #require(venue.bestBid?.price)
         let price = try bestBid.subtracting(ExactDecimal(100))
-        let order = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s3-order-1", idempotencyKey: "k-s3-1", side: .buy,
-                                 orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal("0.25")!, price: price)
+        let order = OrderRequest(
+            account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s3-order-1", idempotencyKey: "k-s3-1", side: .buy,
+            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal("0.25")!, price: price)
         let placed = try await harness.connector.place(order)
         #expect(placed.status == .new)
         #expect(placed.venueOrderId != nil)
@@ -94,8 +102,9 @@ struct SFOXEndToEndTests {
         try await harness.waitUntilReady()
         let venue = try #require(await harness.venueBook("btcusd"))
         let bestAsk = try #require(venue.bestAsk)
-        let order = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s4-ioc", idempotencyKey: "k-s4", side: .buy,
-                                 orderType: .limit, timeInForce: .ioc, quantity: bestAsk.size, price: bestAsk.price)
+        let order = OrderRequest(
+            account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s4-ioc", idempotencyKey: "k-s4", side: .buy,
+            orderType: .limit, timeInForce: .ioc, quantity: bestAsk.size, price: bestAsk.price)
         _ = try await harness.connector.place(order)
         try await eventually("filled report on Kafka") {
             await harness.flush()
@@ -108,7 +117,8 @@ struct SFOXEndToEndTests {
         var total = ExactDecimal.zero
         for fill in fills { total = try total.adding(fill.lastQty ?? .zero) }
         #expect(total == bestAsk.size)
-        #expect(reports.last?.status == .filled && reports.last?.cumQty == bestAsk.size && reports.last?.leavesQty == .zero)
+        #expect(
+            reports.last?.status == .filled && reports.last?.cumQty == bestAsk.size && reports.last?.leavesQty == .zero)
         #expect(fills.allSatisfy { $0.lastPx == bestAsk.price })
         // Balances moved and were published.
         try await eventually("balance events") {
@@ -124,8 +134,9 @@ struct SFOXEndToEndTests {
         try await harness.waitUntilReady()
         let venue = try #require(await harness.venueBook("btcusd"))
         let price = try #require(venue.bestBid?.price).subtracting(ExactDecimal(200))
-        let order = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s5-replayed", side: .buy, orderType: .limit,
-                                 timeInForce: .gtc, quantity: ExactDecimal("0.1")!, price: price)
+        let order = OrderRequest(
+            account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s5-replayed", side: .buy, orderType: .limit,
+            timeInForce: .gtc, quantity: ExactDecimal("0.1")!, price: price)
         let first = try await harness.connector.place(order)
         let second = try await harness.connector.place(order)
         #expect(first.status == .new && second.status == .new)
@@ -143,36 +154,48 @@ struct SFOXEndToEndTests {
         try await harness.waitUntilReady()
         let venue = try #require(await harness.venueBook("btcusd"))
         let price = try #require(venue.bestBid?.price).subtracting(ExactDecimal(300))
-        let order = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s6-lost-reply", side: .buy, orderType: .limit,
-                                 timeInForce: .gtc, quantity: ExactDecimal("0.1")!, price: price)
+        let order = OrderRequest(
+            account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s6-lost-reply", side: .buy, orderType: .limit,
+            timeInForce: .gtc, quantity: ExactDecimal("0.1")!, price: price)
         await harness.simulator.dropNextCreateResponses(1)
         await #expect(throws: OrderEntryError.self) { try await harness.connector.place(order) }
-        let resolved = try #require(try await harness.connector.query(clientOrderId: "s6-lost-reply", account: "sfox-1"))
+        let resolved = try #require(
+            try await harness.connector.query(clientOrderId: "s6-lost-reply", account: "sfox-1"))
         #expect(resolved.status == .new && resolved.venueOrderId != nil)
         #expect(await harness.simulator.createRequestCount(clientOrderId: "s6-lost-reply") == 1)
         #expect(try await harness.connector.query(clientOrderId: "never-sent", account: "sfox-1") == nil)
         await harness.stop()
     }
 
-    @Test("a 429 from the venue: nothing placed, rateLimited for the documented pause, and no request reaches the venue meanwhile")
+    @Test(
+        "a 429 from the venue: nothing placed, rateLimited for the documented pause, and no request reaches the venue meanwhile"
+    )
     func rateLimitPause() async throws {
-        let harness = try await SFOXBridgeHarness(prefix: "s10", simulate: { $0.orderCreatesPerSecond = 1 }, tune: { $0.orderCreatesPerSecond = 100 })
+        let harness = try await SFOXBridgeHarness(
+            prefix: "s10", simulate: { $0.orderCreatesPerSecond = 1 }, tune: { $0.orderCreatesPerSecond = 100 })
         try await harness.waitUntilReady()
         let venue = try #require(await harness.venueBook("btcusd"))
         let price = try #require(venue.bestBid?.price).subtracting(ExactDecimal(500))
         func order(_ id: String) -> OrderRequest {
-            OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: id, side: .buy, orderType: .limit, timeInForce: .gtc,
-                         quantity: ExactDecimal("0.01")!, price: price)
+            OrderRequest(
+                account: "sfox-1", instrument: "BTC-USD", clientOrderId: id, side: .buy, orderType: .limit,
+                timeInForce: .gtc,
+                quantity: ExactDecimal("0.01")!, price: price)
         }
         #expect(try await harness.connector.place(order("s10-a")).status == .new)
-        await #expect(throws: OrderEntryError.rateLimited(retryAfter: SFOXHouseRules.restBackoffAfter429)) { try await harness.connector.place(order("s10-b")) }
+        await #expect(throws: OrderEntryError.rateLimited(retryAfter: SFOXHouseRules.restBackoffAfter429)) {
+            try await harness.connector.place(order("s10-b"))
+        }
         #expect(harness.simulator.stats.restResponses[429] == 1)
         // Paused: refused locally, the venue sees nothing.
         do {
             _ = try await harness.connector.place(order("s10-c"))
             Issue.record("a create went out during the 429 pause")
         } catch {
-            guard case .rateLimited(let retryAfter) = error else { Issue.record("unexpected \(error)"); return await harness.stop() }
+            guard case .rateLimited(let retryAfter) = error else {
+                Issue.record("unexpected \(error)")
+                return await harness.stop()
+            }
             #expect(retryAfter > .seconds(50) && retryAfter <= SFOXHouseRules.restBackoffAfter429)
         }
         #expect(harness.simulator.stats.restResponses[429] == 1)
@@ -186,8 +209,10 @@ struct SFOXEndToEndTests {
         let harness = try await SFOXBridgeHarness(prefix: "s7")
         try await harness.waitUntilReady()
         // A quantity the venue refuses (not a multiple of the lot size) → HTTP 400 → rejected.
-        let bad = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s7-bad", side: .buy, orderType: .limit, timeInForce: .gtc,
-                               quantity: ExactDecimal("0.000000000001")!, price: ExactDecimal(1000))
+        let bad = OrderRequest(
+            account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s7-bad", side: .buy, orderType: .limit,
+            timeInForce: .gtc,
+            quantity: ExactDecimal("0.000000000001")!, price: ExactDecimal(1000))
         let rejected = try await harness.connector.place(bad)
         #expect(rejected.status == .rejected && rejected.rejectCode == "400" && rejected.reason?.isEmpty == false)
         try await eventually("rejected report on Kafka") {
@@ -198,7 +223,9 @@ struct SFOXEndToEndTests {
         var postOnly = bad
         postOnly.clientOrderId = "s7-post-only"
         postOnly.postOnly = true
-        await #expect(throws: OrderEntryError.invalid("sFOX has no post-only orders")) { try await harness.connector.place(postOnly) }
+        await #expect(throws: OrderEntryError.invalid("sFOX has no post-only orders")) {
+            try await harness.connector.place(postOnly)
+        }
         #expect(await harness.simulator.createRequestCount(clientOrderId: "s7-post-only") == 0)
         await harness.stop()
     }
@@ -209,38 +236,52 @@ struct SFOXEndToEndTests {
         try await eventually("market data ready") { harness.connector.marketDataControl.state == .ready }
         await harness.simulator.sendMalformedFrame()
         try await eventually("decode error counted") {
-            harness.metrics.counters.contains { $0.label == "vb_venue_decode_errors_total" && $0.dimensions.contains { $0 == ("kind", "invalid_json") } }
+            harness.metrics.counters.contains {
+                $0.label == "vb_venue_decode_errors_total" && $0.dimensions.contains { $0 == ("kind", "invalid_json") }
+            }
         }
         await harness.simulator.step(20)
         try await harness.waitForBookConvergence("btcusd")
         #expect(harness.connector.privateControl?.state != .ready)
-        let order = OrderRequest(account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s8", side: .buy, orderType: .limit, timeInForce: .gtc,
-                                 quantity: ExactDecimal(1), price: ExactDecimal(1))
+        let order = OrderRequest(
+            account: "sfox-1", instrument: "BTC-USD", clientOrderId: "s8", side: .buy, orderType: .limit,
+            timeInForce: .gtc,
+            quantity: ExactDecimal(1), price: ExactDecimal(1))
         await #expect(throws: OrderEntryError.self) { try await harness.connector.place(order) }
         try await eventually("the refused authentication, as consumers read it") {
             await harness.flush()
-            return harness.reader.statuses.contains { $0.session == "private" && $0.state == .disconnected && ($0.reason ?? "").contains("authentication") }
+            return harness.reader.statuses.contains {
+                $0.session == "private" && $0.state == .disconnected && ($0.reason ?? "").contains("authentication")
+            }
         }
         await harness.stop()
     }
 
-    @Test("a pair the venue does not serve: market data degraded with the refused feeds named, the other pairs still flow")
+    @Test(
+        "a pair the venue does not serve: market data degraded with the refused feeds named, the other pairs still flow"
+    )
     func refusedPair() async throws {
-        let harness = try await SFOXBridgeHarness(prefix: "s11", tune: { configuration in
-            configuration.instruments = try! InstrumentMap([("btcusd", "BTC-USD"), ("nopeusd", "NOPE-USD")])
-        })
+        let harness = try await SFOXBridgeHarness(
+            prefix: "s11",
+            tune: { configuration in
+                configuration.instruments = try! InstrumentMap([("btcusd", "BTC-USD"), ("nopeusd", "NOPE-USD")])
+            })
         try await eventually("market data degraded, as consumers read it") {
             await harness.flush()
             return harness.reader.statuses.contains { $0.session == "market_data" && $0.state == .degraded }
         }
         let degraded = try #require(harness.reader.statuses.last { $0.session == "market_data" })
-        #expect(degraded.state == .degraded && degraded.reason?.contains("nopeusd") == true && degraded.reason?.contains("btcusd") == false)
+        #expect(
+            degraded.state == .degraded && degraded.reason?.contains("nopeusd") == true
+                && degraded.reason?.contains("btcusd") == false)
         await harness.simulator.step(10)
         try await harness.waitForBookConvergence("btcusd")
         await harness.stop()
     }
 
-    @Test("Redis gets the same events: book stream and top-of-book hash", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
+    @Test(
+        "Redis gets the same events: book stream and top-of-book hash",
+        .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
     func redisStreams() async throws {
         let suffix = "-\(UInt32.random(in: 0...UInt32.max))"
         let harness = try await SFOXBridgeHarness(prefix: "s9", symbolSuffix: suffix, withRedis: true)

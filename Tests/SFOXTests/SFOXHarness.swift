@@ -25,8 +25,10 @@ final class SFOXBridgeHarness: Sendable {
     var reader: EventReader { pipeline.reader }
 
     init(
-        prefix: String, symbolSuffix: String = "", withRedis: Bool = false, connectorKey: String? = SFOXBridgeHarness.apiKey,
-        simulate: (inout SFOXSimulatorConfiguration) -> Void = { _ in }, tune: (inout SFOXConnectorConfiguration) -> Void = { _ in }
+        prefix: String, symbolSuffix: String = "", withRedis: Bool = false,
+        connectorKey: String? = SFOXBridgeHarness.apiKey,
+        simulate: (inout SFOXSimulatorConfiguration) -> Void = { _ in },
+        tune: (inout SFOXConnectorConfiguration) -> Void = { _ in }
     ) async throws {
         let logger = Logger(label: "test.sfox")
         var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [Self.apiKey])
@@ -34,10 +36,13 @@ final class SFOXBridgeHarness: Sendable {
         simulate(&simulatorConfiguration)
         simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
         let port = try await simulator.start()
-        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus] }
+        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in
+            [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus]
+        }
         symbols = ["btcusd": "BTC-USD" + symbolSuffix, "ethusd": "ETH-USD" + symbolSuffix]
         var configuration = SFOXConnectorConfiguration(
-            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey, account: "sfox-1",
+            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey,
+            account: "sfox-1",
             instruments: try InstrumentMap(symbols.map { ($0.key, $0.value) })
         )
         for link in [\SFOXConnectorConfiguration.marketDataLink, \.privateLink] {
@@ -46,7 +51,8 @@ final class SFOXBridgeHarness: Sendable {
         }
         tune(&configuration)
         metrics = TestMetrics()
-        connector = try SFOXConnector(configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
+        connector = try SFOXConnector(
+            configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
         let connector = self.connector
         let publisher = pipeline.publisher
         tasks = Mutex([Task { try await connector.run() }, Task { await publisher.run() }])
@@ -63,7 +69,9 @@ final class SFOXBridgeHarness: Sendable {
         guard let book = await simulator.book(pair: pair) else { return nil }
         func aggregate(_ levels: [SFOXLevel]) -> [PriceLevel] {
             var sizes: [ExactDecimal: ExactDecimal] = [:]
-            for level in levels { sizes[level.price] = (try? (sizes[level.price] ?? .zero).adding(level.quantity)) ?? level.quantity }
+            for level in levels {
+                sizes[level.price] = (try? (sizes[level.price] ?? .zero).adding(level.quantity)) ?? level.quantity
+            }
             return sizes.map { PriceLevel(price: $0.key, size: $0.value) }
         }
         return LocalOrderBook(bids: aggregate(book.bids), asks: aggregate(book.asks))

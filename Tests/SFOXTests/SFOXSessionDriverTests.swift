@@ -24,9 +24,11 @@ struct SFOXSessionDriverTests {
             configuration.marketDataLink.connectTimeout = connectTimeout
             configuration.marketDataLink.reconnect.initialDelay = .milliseconds(20)
             configuration.marketDataLink.reconnect.maxDelay = .milliseconds(50)
-            connector = try SFOXConnector(configuration: configuration, sink: sink, logger: Logger(label: "test.sfox.driver"))
+            connector = try SFOXConnector(
+                configuration: configuration, sink: sink, logger: Logger(label: "test.sfox.driver"))
             transport = InMemoryVenueTransport(settings: configuration.marketDataLink, metrics: connector.metrics)
-            let connector = self.connector, transport = self.transport
+            let connector = self.connector
+            let transport = self.transport
             running = Task { try await connector.run(marketDataTransport: transport, privateTransport: nil) }
         }
 
@@ -59,7 +61,10 @@ struct SFOXSessionDriverTests {
         let rig = try Rig(connectTimeout: connectTimeout)
         let (connection, feeds) = try await rig.subscription()
         #expect(feeds.contains("orderbook.sfox.btcusd"))
-        connection.send(text: SFOXServerMessage.control(SFOXControlReply(success: true, action: "subscribe", sequence: 1, timestamp: nil, feeds: feeds)).encoded())
+        connection.send(
+            text: SFOXServerMessage.control(
+                SFOXControlReply(success: true, action: "subscribe", sequence: 1, timestamp: nil, feeds: feeds)
+            ).encoded())
         try await eventually("ready") { rig.connector.marketDataControl.state == .ready }
         try await Task.sleep(for: connectTimeout * 3 + .milliseconds(500))
         #expect(!connection.isEnded)
@@ -74,7 +79,8 @@ struct SFOXSessionDriverTests {
         let (first, _) = try await rig.subscription()
         let (second, _) = try await rig.subscription()
         #expect(first.isEnded && !second.isEnded)
-        #expect(rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("not ready within") == true })
+        #expect(
+            rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("not ready within") == true })
         await rig.stop()
     }
 
@@ -83,9 +89,12 @@ struct SFOXSessionDriverTests {
         let connectTimeout = Duration.seconds(2)
         let rig = try Rig(connectTimeout: connectTimeout)
         let (connection, feeds) = try await rig.subscription()
-        connection.send(text: SFOXServerMessage.control(
-            SFOXControlReply(success: false, action: "subscribe", sequence: 1, timestamp: nil, feeds: feeds, message: "unknown pair")
-        ).encoded())
+        connection.send(
+            text: SFOXServerMessage.control(
+                SFOXControlReply(
+                    success: false, action: "subscribe", sequence: 1, timestamp: nil, feeds: feeds,
+                    message: "unknown pair")
+            ).encoded())
         try await eventually("degraded") { rig.connector.marketDataControl.state == .degraded }
         try await Task.sleep(for: connectTimeout + .milliseconds(500))
         #expect(rig.transport.dials.total == 1, "a refusal is an answer: the handshake deadline does not fire")

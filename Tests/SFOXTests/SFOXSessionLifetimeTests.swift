@@ -11,13 +11,15 @@ struct SFOXSessionLifetimeTests {
     func staysUpPastEveryTimeout() async throws {
         let connectTimeout = Duration.seconds(1)
         let ping = Duration.milliseconds(1_500)
-        let harness = try await SFOXBridgeHarness(prefix: "sl1", tune: { configuration in
-            for link in [\SFOXConnectorConfiguration.marketDataLink, \.privateLink] {
-                configuration[keyPath: link].connectTimeout = connectTimeout
-                configuration[keyPath: link].pingInterval = ping
-                configuration[keyPath: link].deadLinkTimeout = ping * 4
-            }
-        })
+        let harness = try await SFOXBridgeHarness(
+            prefix: "sl1",
+            tune: { configuration in
+                for link in [\SFOXConnectorConfiguration.marketDataLink, \.privateLink] {
+                    configuration[keyPath: link].connectTimeout = connectTimeout
+                    configuration[keyPath: link].pingInterval = ping
+                    configuration[keyPath: link].deadLinkTimeout = ping * 4
+                }
+            })
         try await harness.waitUntilReady()
         // The first snapshot read back before the watch starts, so that "still one" at the end
         // means no resubscription, not a reader that had not caught up.

@@ -58,14 +58,17 @@ public final class WebSocketTestClient: Sendable {
         for header in headers {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: fields, autoPing: autoPing)
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: 1 << 20, additionalHeaders: fields, autoPing: autoPing)
         let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self)
         outgoing = continuation
         let inbox = inbox
         let binaryInbox = binaryInbox
         task = Task {
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: testLogger("test.client")) { inbound, outbound, _ in
+                try await WebSocketClient.connect(
+                    url: url, configuration: configuration, logger: testLogger("test.client")
+                ) { inbound, outbound, _ in
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for await item in stream {
@@ -137,7 +140,9 @@ public final class WebSocketTestClient: Sendable {
 
     /// The next frame, decoded.
     public func next<Message>(timeout: Duration, decode: (String) throws -> Message) async throws -> Message {
-        guard let text = await inbox.next(timeout: timeout) else { throw TestTimeout(description: "no frame within \(timeout)") }
+        guard let text = await inbox.next(timeout: timeout) else {
+            throw TestTimeout(description: "no frame within \(timeout)")
+        }
         return try decode(text)
     }
 
@@ -203,4 +208,3 @@ actor Inbox<Item: Sendable> {
         waiter.continuation.resume(returning: nil)
     }
 }
-

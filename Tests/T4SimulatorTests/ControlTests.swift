@@ -24,9 +24,13 @@ struct ControlTests {
     func backgroundWalk() async throws {
         try await withSimulator({ $0.updatesPerSecond = 200 }) { simulator async throws in
             let client = try await T4Client.loggedIn(simulator)
-            client.send(.marketDepthSubscribe(exchangeID: marketES.exchangeID, contractID: marketES.contractID, marketID: marketES.marketID))
+            client.send(
+                .marketDepthSubscribe(
+                    exchangeID: marketES.exchangeID, contractID: marketES.contractID, marketID: marketES.marketID))
             _ = try await client.expect("snapshot") { if case .marketSnapshot(let s) = $0 { s } else { nil } }
-            let depth = try await client.expect("a depth update", timeout: .seconds(20)) { if case .marketDepth(let d) = $0 { d } else { nil } }
+            let depth = try await client.expect("a depth update", timeout: .seconds(20)) {
+                if case .marketDepth(let d) = $0 { d } else { nil }
+            }
             #expect(depth.marketID == marketES.marketID)
             await simulator.setUpdatesPerSecond(0)
         }
@@ -54,7 +58,10 @@ struct ControlTests {
             subscribe.subscribe = .allUpdates
             subscribe.accountID = ["SOMEONE-ELSE"]
             client.send(T4ClientMessage.with { $0.payload = .accountSubscribe(subscribe) })
-            guard case .accountSubscribeResponse(let response) = try await client.nextPayload() else { Issue.record("expected the response"); return }
+            guard case .accountSubscribeResponse(let response) = try await client.nextPayload() else {
+                Issue.record("expected the response")
+                return
+            }
             #expect(!response.success)
             #expect(response.errors.count == 1)
         }
@@ -65,9 +72,13 @@ struct ControlTests {
         try await withSimulator { simulator async throws in
             let client = try await T4Client.trading(simulator)
             let bid = try #require(await simulator.book(marketID: marketES.marketID)?.bids.first?.price)
-            client.send(.orderSubmit(accountID: accountID, marketID: marketES.marketID, order: .init(
-                buySell: .buy, priceType: .limit, timeType: .goodTillCancelled, volume: 1, limitPrice: bid, tag: "rest-1"
-            )))
+            client.send(
+                .orderSubmit(
+                    accountID: accountID, marketID: marketES.marketID,
+                    order: .init(
+                        buySell: .buy, priceType: .limit, timeType: .goodTillCancelled, volume: 1, limitPrice: bid,
+                        tag: "rest-1"
+                    )))
             // The order is at the venue before the walk starts.
             _ = try await client.expect("order_update") { if case .orderUpdate(let u)? = entry($0) { u } else { nil } }
             var filled = false
@@ -77,8 +88,13 @@ struct ControlTests {
             }
             let now = await simulator.book(marketID: marketES.marketID)
             let orders = await simulator.orders(tag: "rest-1")
-            #expect(filled, "bid \(bid), book now \(String(describing: now?.bids.first)) \(String(describing: now?.offers.first)) \(orders)")
-            let trade = try await client.expect("order_update_trade") { if case .orderUpdateTrade(let t)? = entry($0) { t } else { nil } }
+            #expect(
+                filled,
+                "bid \(bid), book now \(String(describing: now?.bids.first)) \(String(describing: now?.offers.first)) \(orders)"
+            )
+            let trade = try await client.expect("order_update_trade") {
+                if case .orderUpdateTrade(let t)? = entry($0) { t } else { nil }
+            }
             #expect(try trade.price.exactDecimal() <= bid)
             #expect(await simulator.stats().fills >= 1)
         }

@@ -7,7 +7,9 @@ import VenueBridgeCore
 @Suite("T4 simulator: market data")
 struct MarketDataTests {
     func subscribe(_ client: T4Client) {
-        client.send(.marketDepthSubscribe(exchangeID: marketES.exchangeID, contractID: marketES.contractID, marketID: marketES.marketID))
+        client.send(
+            .marketDepthSubscribe(
+                exchangeID: marketES.exchangeID, contractID: marketES.contractID, marketID: marketES.marketID))
     }
 
     @Test("subscribe: MarketDetails, then a snapshot with the whole book; MarketDepth on change equals book()")
@@ -15,13 +17,22 @@ struct MarketDataTests {
         try await withSimulator { simulator async throws in
             let client = try await T4Client.loggedIn(simulator)
             subscribe(client)
-            guard case .marketDetails(let details) = try await client.nextPayload() else { Issue.record("expected market_details"); return }
+            guard case .marketDetails(let details) = try await client.nextPayload() else {
+                Issue.record("expected market_details")
+                return
+            }
             #expect(details.marketID == marketES.marketID)
             #expect(details.minPriceIncrement.value == "0.25")
             #expect(details.pointValue.value == "50")
-            guard case .marketSnapshot(let snapshot) = try await client.nextPayload() else { Issue.record("expected market_snapshot"); return }
+            guard case .marketSnapshot(let snapshot) = try await client.nextPayload() else {
+                Issue.record("expected market_snapshot")
+                return
+            }
             #expect(snapshot.marketID == marketES.marketID)
-            guard case .marketDepth(let depth)? = snapshot.messages.first?.payload else { Issue.record("snapshot without depth"); return }
+            guard case .marketDepth(let depth)? = snapshot.messages.first?.payload else {
+                Issue.record("snapshot without depth")
+                return
+            }
             let book = try #require(await simulator.book(marketID: marketES.marketID))
             #expect(try levels(depth.bids) == book.bids)
             #expect(try levels(depth.offers) == book.offers)
@@ -44,7 +55,9 @@ struct MarketDataTests {
                 #expect(offers.map(\.price) == offers.map(\.price).sorted())
                 if let bid = bids.first, let offer = offers.first { #expect(bid.price < offer.price) }
                 for level in bids + offers {
-                    #expect(level.price.scaledInteger(scale: 2).map { $0 % 25 == 0 } == true, "\(level.price) is off the tick \(tick)")
+                    #expect(
+                        level.price.scaledInteger(scale: 2).map { $0 % 25 == 0 } == true,
+                        "\(level.price) is off the tick \(tick)")
                     #expect(level.volume > 0)
                 }
             }
@@ -63,11 +76,17 @@ struct MarketDataTests {
         try await withSimulator { simulator async throws in
             let client = try await T4Client.loggedIn(simulator, priceFormat: .decimal)
             subscribe(client)
-            guard case .marketDetails(let details) = try await client.nextPayload() else { Issue.record("expected market_details"); return }
+            guard case .marketDetails(let details) = try await client.nextPayload() else {
+                Issue.record("expected market_details")
+                return
+            }
             #expect(details.minPriceIncrement.value == "25")
             guard case .marketSnapshot(let snapshot) = try await client.nextPayload(),
-                  case .marketDepth(let depth)? = snapshot.messages.first?.payload
-            else { Issue.record("expected market_snapshot"); return }
+                case .marketDepth(let depth)? = snapshot.messages.first?.payload
+            else {
+                Issue.record("expected market_snapshot")
+                return
+            }
             #expect(depth.bids.first?.price.value == "595475")
         }
     }
@@ -77,10 +96,16 @@ struct MarketDataTests {
         try await withSimulator { simulator async throws in
             let client = try await T4Client.loggedIn(simulator)
             client.send(.marketDepthSubscribe(exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (Z99)"))
-            guard case .marketDepthSubscribeReject(let reject) = try await client.nextPayload() else { Issue.record("expected a reject"); return }
+            guard case .marketDepthSubscribeReject(let reject) = try await client.nextPayload() else {
+                Issue.record("expected a reject")
+                return
+            }
             #expect(reject.marketID == "XCME_Eq ES (Z99)")
             client.send(.marketDepthSubscribe(exchangeID: "CME_Eq", contractID: "NQ", marketID: marketES.marketID))
-            guard case .marketDepthSubscribeReject(let mismatch) = try await client.nextPayload() else { Issue.record("expected a reject"); return }
+            guard case .marketDepthSubscribeReject(let mismatch) = try await client.nextPayload() else {
+                Issue.record("expected a reject")
+                return
+            }
             #expect(mismatch.marketID == marketES.marketID)
         }
     }
@@ -92,7 +117,9 @@ struct MarketDataTests {
             subscribe(client)
             _ = try await client.nextPayload()
             _ = try await client.nextPayload()
-            client.send(.marketDepthUnsubscribe(exchangeID: marketES.exchangeID, contractID: marketES.contractID, marketID: marketES.marketID))
+            client.send(
+                .marketDepthUnsubscribe(
+                    exchangeID: marketES.exchangeID, contractID: marketES.contractID, marketID: marketES.marketID))
             _ = try await client.drain()
             await simulator.step(100)
             let messages = try await client.drain()

@@ -10,7 +10,10 @@ struct SessionTests {
         try await withSimulator { simulator async throws in
             let client = T4Client(simulator)
             client.send(.login(apiKey: "test-key"))
-            guard case .loginResponse(let response) = try await client.nextPayload() else { Issue.record("expected login_response"); return }
+            guard case .loginResponse(let response) = try await client.nextPayload() else {
+                Issue.record("expected login_response")
+                return
+            }
             #expect(response.result == .success)
             #expect(!response.sessionID.isEmpty)
             #expect(response.userID == "U-1001")
@@ -25,8 +28,12 @@ struct SessionTests {
     func passwordLogin() async throws {
         try await withSimulator { simulator async throws in
             let client = T4Client(simulator)
-            client.send(.login(firm: "DEMO", username: "demo", password: "demo-password", appName: "bridge", appLicense: "lic"))
-            guard case .loginResponse(let response) = try await client.nextPayload() else { Issue.record("expected login_response"); return }
+            client.send(
+                .login(firm: "DEMO", username: "demo", password: "demo-password", appName: "bridge", appLicense: "lic"))
+            guard case .loginResponse(let response) = try await client.nextPayload() else {
+                Issue.record("expected login_response")
+                return
+            }
             #expect(response.result == .success)
             #expect(response.accounts.map(\.accountID) == [accountID])
         }
@@ -37,7 +44,10 @@ struct SessionTests {
         try await withSimulator { simulator async throws in
             let client = T4Client(simulator)
             client.send(.login(apiKey: "wrong"))
-            guard case .loginResponse(let response) = try await client.nextPayload() else { Issue.record("expected login_response"); return }
+            guard case .loginResponse(let response) = try await client.nextPayload() else {
+                Issue.record("expected login_response")
+                return
+            }
             #expect(response.result == .unauthorized)
             #expect(!response.errorMessage.isEmpty)
             #expect(await client.socket.waitClosed(timeout: .seconds(20)) != nil)
@@ -50,7 +60,10 @@ struct SessionTests {
         try await withSimulator { simulator async throws in
             let client = T4Client(simulator)
             client.send(.login(firm: "DEMO", username: "demo", password: "nope", appName: "bridge", appLicense: "lic"))
-            guard case .loginResponse(let response) = try await client.nextPayload() else { Issue.record("expected login_response"); return }
+            guard case .loginResponse(let response) = try await client.nextPayload() else {
+                Issue.record("expected login_response")
+                return
+            }
             #expect(response.result == .failed)
             #expect(!response.errorMessage.isEmpty)
             #expect(await client.socket.waitClosed(timeout: .seconds(20)) != nil)
@@ -69,9 +82,14 @@ struct SessionTests {
 
     @Test("the server sends heartbeats when it has nothing else to send")
     func serverHeartbeat() async throws {
-        try await withSimulator({ $0.heartbeatInterval = .milliseconds(200); $0.deadAfter = .seconds(120) }) { simulator async throws in
+        try await withSimulator({
+            $0.heartbeatInterval = .milliseconds(200)
+            $0.deadAfter = .seconds(120)
+        }) { simulator async throws in
             let client = try await T4Client.loggedIn(simulator)
-            let heartbeat = try await client.expect("heartbeat", timeout: .seconds(20)) { if case .heartbeat(let h) = $0 { h } else { nil } }
+            let heartbeat = try await client.expect("heartbeat", timeout: .seconds(20)) {
+                if case .heartbeat(let h) = $0 { h } else { nil }
+            }
             #expect(heartbeat.timestamp > 1_600_000_000_000)
             #expect(await simulator.stats().heartbeatsSent >= 1)
         }
@@ -79,7 +97,10 @@ struct SessionTests {
 
     @Test("a silent client is dropped after the dead interval; one that sends heartbeats stays")
     func silentClientDropped() async throws {
-        try await withSimulator({ $0.heartbeatInterval = .seconds(1); $0.deadAfter = .seconds(3) }) { simulator async throws in
+        try await withSimulator({
+            $0.heartbeatInterval = .seconds(1)
+            $0.deadAfter = .seconds(3)
+        }) { simulator async throws in
             let talker = try await T4Client.loggedIn(simulator)
             let keepAlive = Task {
                 while !Task.isCancelled {

@@ -8,7 +8,9 @@ let marketES = T4SimulatorConfiguration.Market.es
 let accountID = "SIM-001"
 
 /// Runs `body` against a started simulator with no background walk and slow heartbeats.
-func withSimulator(_ adjust: (inout T4SimulatorConfiguration) -> Void = { _ in }, _ body: (T4Simulator) async throws -> Void) async throws {
+func withSimulator(
+    _ adjust: (inout T4SimulatorConfiguration) -> Void = { _ in }, _ body: (T4Simulator) async throws -> Void
+) async throws {
     var configuration = T4SimulatorConfiguration(apiKeys: ["test-key"])
     configuration.updatesPerSecond = 0
     configuration.setHeartbeat(.seconds(60))
@@ -31,7 +33,9 @@ struct T4Client {
 
     /// The next server message (heartbeats included).
     func next(timeout: Duration = .seconds(10)) async throws -> T4ServerMessage {
-        guard let bytes = await socket.nextBinary(timeout: timeout) else { throw TestTimeout(description: "no message within \(timeout)") }
+        guard let bytes = await socket.nextBinary(timeout: timeout) else {
+            throw TestTimeout(description: "no message within \(timeout)")
+        }
         return try T4Frame.decodeServer(bytes)
     }
 
@@ -46,7 +50,9 @@ struct T4Client {
     }
 
     /// Skips messages until one matches.
-    func expect<T>(_ what: String, timeout: Duration = .seconds(10), _ match: (T4ServerMessage.OneOf_Payload) -> T?) async throws -> T {
+    func expect<T>(_ what: String, timeout: Duration = .seconds(10), _ match: (T4ServerMessage.OneOf_Payload) -> T?)
+        async throws -> T
+    {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             guard let bytes = await socket.nextBinary(timeout: deadline - ContinuousClock.now) else { break }
@@ -57,10 +63,14 @@ struct T4Client {
     }
 
     /// Connected and logged in with the API key.
-    static func loggedIn(_ simulator: T4Simulator, priceFormat: T4proto_V1_Common_PriceFormat = .real) async throws -> T4Client {
+    static func loggedIn(_ simulator: T4Simulator, priceFormat: T4proto_V1_Common_PriceFormat = .real) async throws
+        -> T4Client
+    {
         let client = T4Client(simulator)
         client.send(.login(apiKey: "test-key", priceFormat: priceFormat))
-        guard case .loginResponse(let response) = try await client.nextPayload() else { throw TestTimeout(description: "no login response") }
+        guard case .loginResponse(let response) = try await client.nextPayload() else {
+            throw TestTimeout(description: "no login response")
+        }
         #expect(response.result == .success)
         return client
     }
@@ -69,7 +79,9 @@ struct T4Client {
     static func trading(_ simulator: T4Simulator) async throws -> T4Client {
         let client = try await loggedIn(simulator)
         client.send(.accountSubscribeAll())
-        _ = try await client.expect("account subscribe response") { if case .accountSubscribeResponse(let r) = $0 { r } else { nil } }
+        _ = try await client.expect("account subscribe response") {
+            if case .accountSubscribeResponse(let r) = $0 { r } else { nil }
+        }
         _ = try await client.expect("account snapshot") { if case .accountSnapshot(let s) = $0 { s } else { nil } }
         return client
     }

@@ -15,7 +15,9 @@ struct T4EndToEndTests {
     func bookConvergesAndTradesOnce() async throws {
         let harness = try await T4BridgeHarness(prefix: "t1")
         try await harness.waitUntil(.ready)
-        try await eventually("first snapshots") { harness.reader.snapshotCount("ES-M25") == 1 && harness.reader.snapshotCount("NQ-M25") == 1 }
+        try await eventually("first snapshots") {
+            harness.reader.snapshotCount("ES-M25") == 1 && harness.reader.snapshotCount("NQ-M25") == 1
+        }
         await harness.simulator.step(300)
         try await harness.waitForBookConvergence(esMarket, symbol: "ES-M25")
         try await harness.waitForBookConvergence(nqMarket, symbol: "NQ-M25")
@@ -44,7 +46,10 @@ struct T4EndToEndTests {
             }
         }
         let trade = try #require(harness.reader.all.first { $0.type == .trade })
-        guard case .trade(let first) = trade.payload else { Issue.record("not a trade"); return await harness.stop() }
+        guard case .trade(let first) = trade.payload else {
+            Issue.record("not a trade")
+            return await harness.stop()
+        }
         #expect(first.aggressor != .unknown)
         #expect(harness.connector.details(symbol: "ES-M25")?.tick == esMarket.minPriceIncrement)
         #expect(harness.connector.details(symbol: "ES-M25")?.pointValue == esMarket.pointValue)
@@ -56,10 +61,12 @@ struct T4EndToEndTests {
         let harness = try await T4BridgeHarness(prefix: "t2")
         try await harness.waitUntil(.ready)
         let venue = try #require(await harness.venueBook(esMarket))
-        let first = venue.asks[0], second = venue.asks[1]
+        let first = venue.asks[0]
+        let second = venue.asks[1]
         let quantity = try first.size.adding(second.size)
-        let order = OrderRequest(account: simAccount, instrument: "ES-M25", clientOrderId: "t2-buy", idempotencyKey: "k-t2", side: .buy,
-                                 orderType: .limit, timeInForce: .day, quantity: quantity, price: second.price)
+        let order = OrderRequest(
+            account: simAccount, instrument: "ES-M25", clientOrderId: "t2-buy", idempotencyKey: "k-t2", side: .buy,
+            orderType: .limit, timeInForce: .day, quantity: quantity, price: second.price)
         let placed = try await harness.connector.place(order)
         #expect(placed.status == .new)
         #expect(placed.venueOrderId != nil)
@@ -88,26 +95,31 @@ struct T4EndToEndTests {
         await harness.stop()
     }
 
-    @Test("a resting order is pulled: new then canceled once; a second cancel sends nothing; an IOC remainder is canceled")
+    @Test(
+        "a resting order is pulled: new then canceled once; a second cancel sends nothing; an IOC remainder is canceled"
+    )
     func restingThenCanceled() async throws {
         let harness = try await T4BridgeHarness(prefix: "t3")
         try await harness.waitUntil(.ready)
         let venue = try #require(await harness.venueBook(esMarket))
         let price = try venue.bids[0].price.subtracting(ExactDecimal(10))
-        let order = OrderRequest(account: simAccount, instrument: "ES-M25", clientOrderId: "t3-rest", side: .buy, orderType: .limit,
-                                 timeInForce: .gtc, quantity: ExactDecimal(3), price: price)
+        let order = OrderRequest(
+            account: simAccount, instrument: "ES-M25", clientOrderId: "t3-rest", side: .buy, orderType: .limit,
+            timeInForce: .gtc, quantity: ExactDecimal(3), price: price)
         #expect(try await harness.connector.place(order).status == .new)
         let canceled = try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "t3-rest"))
         #expect(canceled.status == .canceled)
         let again = try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "t3-rest"))
         #expect(again.status == .canceled && again.reason?.contains("already canceled") == true)
-        let unknown = try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "never-placed"))
+        let unknown = try await harness.connector.cancel(
+            CancelRequest(account: simAccount, clientOrderId: "never-placed"))
         #expect(unknown.status == .rejected && unknown.rejectCode == "UNKNOWN_ORDER")
 
         // IOC for more than the best offer holds: the fill, then the rest canceled by the venue.
         let best = venue.asks[0]
-        let ioc = OrderRequest(account: simAccount, instrument: "ES-M25", clientOrderId: "t3-ioc", side: .buy, orderType: .limit,
-                               timeInForce: .ioc, quantity: try best.size.adding(ExactDecimal(1_000)), price: best.price)
+        let ioc = OrderRequest(
+            account: simAccount, instrument: "ES-M25", clientOrderId: "t3-ioc", side: .buy, orderType: .limit,
+            timeInForce: .ioc, quantity: try best.size.adding(ExactDecimal(1_000)), price: best.price)
         _ = try await harness.connector.place(ioc)
         try await eventually("both orders final on Kafka") {
             await harness.flush()
@@ -122,17 +134,21 @@ struct T4EndToEndTests {
         await harness.stop()
     }
 
-    @Test("revise: a resting order's volume and price change at the venue and are reported as revised; an unknown order is refused locally")
+    @Test(
+        "revise: a resting order's volume and price change at the venue and are reported as revised; an unknown order is refused locally"
+    )
     func revise() async throws {
         let harness = try await T4BridgeHarness(prefix: "t11")
         try await harness.waitUntil(.ready)
         let venue = try #require(await harness.venueBook(esMarket))
         let price = try venue.bids[0].price.subtracting(ExactDecimal(5))
-        let order = OrderRequest(account: simAccount, instrument: "ES-M25", clientOrderId: "t11-rev", side: .buy, orderType: .limit,
-                                 timeInForce: .gtc, quantity: ExactDecimal(2), price: price)
+        let order = OrderRequest(
+            account: simAccount, instrument: "ES-M25", clientOrderId: "t11-rev", side: .buy, orderType: .limit,
+            timeInForce: .gtc, quantity: ExactDecimal(2), price: price)
         #expect(try await harness.connector.place(order).status == .new)
         let lower = try price.subtracting(ExactDecimal("0.25")!)
-        let revised = try await harness.connector.revise(clientOrderId: "t11-rev", account: simAccount, quantity: ExactDecimal(4), price: lower)
+        let revised = try await harness.connector.revise(
+            clientOrderId: "t11-rev", account: simAccount, quantity: ExactDecimal(4), price: lower)
         #expect(revised.status == .new && revised.reason == "revised")
         #expect(revised.quantity == ExactDecimal(4) && revised.price == lower)
         let atVenue = try #require(await harness.simulator.orders(tag: "t11-rev").first)
@@ -140,7 +156,8 @@ struct T4EndToEndTests {
         _ = try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "t11-rev"))
         // An order the connector does not know is refused locally.
         await #expect(throws: OrderEntryError.self) {
-            _ = try await harness.connector.revise(clientOrderId: "never-placed", account: simAccount, quantity: ExactDecimal(1))
+            _ = try await harness.connector.revise(
+                clientOrderId: "never-placed", account: simAccount, quantity: ExactDecimal(1))
         }
         try await eventually("new, revised, canceled on Kafka") {
             await harness.flush()
@@ -149,7 +166,9 @@ struct T4EndToEndTests {
         await harness.stop()
     }
 
-    @Test("refusals: the venue rejects an unknown market (rejected on Kafka); bad quantities never leave the bridge; a refused depth subscription degrades")
+    @Test(
+        "refusals: the venue rejects an unknown market (rejected on Kafka); bad quantities never leave the bridge; a refused depth subscription degrades"
+    )
     func refusals() async throws {
         let bogus = T4Market(symbol: "ES-Z99", exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (Z99)")
         let harness = try await T4BridgeHarness(prefix: "t4", extraMarkets: [bogus])
@@ -163,10 +182,12 @@ struct T4EndToEndTests {
         // The other markets still flow.
         try await eventually("ES snapshot") { harness.reader.snapshotCount("ES-M25") == 1 }
 
-        let rejected = try await harness.connector.place(OrderRequest(
-            account: simAccount, instrument: "ES-Z99", clientOrderId: "t4-bogus", side: .sell, orderType: .limit, timeInForce: .day,
-            quantity: ExactDecimal(1), price: ExactDecimal(5000)
-        ))
+        let rejected = try await harness.connector.place(
+            OrderRequest(
+                account: simAccount, instrument: "ES-Z99", clientOrderId: "t4-bogus", side: .sell, orderType: .limit,
+                timeInForce: .day,
+                quantity: ExactDecimal(1), price: ExactDecimal(5000)
+            ))
         #expect(rejected.status == .rejected)
         #expect(rejected.rejectCode == "SUBMISSION_REJECTED")
         #expect(rejected.reason?.contains("unknown market") == true)
@@ -175,25 +196,32 @@ struct T4EndToEndTests {
             return harness.reader.reports(clientOrderId: "t4-bogus").map(\.status) == [.rejected]
         }
 
-        for (quantity, price, why) in [("1.5", "5954.75", "whole number"), ("1", "5954.70", "tick"), ("0", "5954.75", "whole number")] {
+        for (quantity, price, why) in [
+            ("1.5", "5954.75", "whole number"), ("1", "5954.70", "tick"), ("0", "5954.75", "whole number"),
+        ] {
             await #expect(throws: OrderEntryError.self, "\(why)") {
-                _ = try await harness.connector.place(OrderRequest(
-                    account: simAccount, instrument: "ES-M25", clientOrderId: "t4-bad-\(quantity)-\(price)", side: .buy, orderType: .limit,
-                    timeInForce: .day, quantity: ExactDecimal(quantity)!, price: ExactDecimal(price)!
-                ))
+                _ = try await harness.connector.place(
+                    OrderRequest(
+                        account: simAccount, instrument: "ES-M25", clientOrderId: "t4-bad-\(quantity)-\(price)",
+                        side: .buy, orderType: .limit,
+                        timeInForce: .day, quantity: ExactDecimal(quantity)!, price: ExactDecimal(price)!
+                    ))
             }
         }
         await #expect(throws: OrderEntryError.invalid("T4 has no time type for gtd")) {
-            _ = try await harness.connector.place(OrderRequest(
-                account: simAccount, instrument: "ES-M25", clientOrderId: "t4-gtd", side: .buy, orderType: .limit, timeInForce: .gtd,
-                quantity: ExactDecimal(1), price: ExactDecimal(5000)
-            ))
+            _ = try await harness.connector.place(
+                OrderRequest(
+                    account: simAccount, instrument: "ES-M25", clientOrderId: "t4-gtd", side: .buy, orderType: .limit,
+                    timeInForce: .gtd,
+                    quantity: ExactDecimal(1), price: ExactDecimal(5000)
+                ))
         }
         #expect(await harness.simulator.stats().ordersReceived == 1, "only the unknown-market order reached the venue")
         await harness.stop()
     }
 
-    @Test("the venue goes silent: dead link after the heartbeat window, reconnect, re-login, resubscribe, fresh snapshot")
+    @Test(
+        "the venue goes silent: dead link after the heartbeat window, reconnect, re-login, resubscribe, fresh snapshot")
     func heartbeatTimeoutReconnects() async throws {
         // Both sides' windows are many heartbeats wide (the venue drops us after 6 s of our
         // silence, we give up after 5 s of its, and each side heartbeats every 2 s or faster), so
@@ -201,10 +229,12 @@ struct T4EndToEndTests {
         // healthy session: the test asserts what heartbeats do, not how quickly a task is run.
         let venueHeartbeat = Duration.seconds(2)
         let ourDeadAfter = Duration.seconds(5)
-        let harness = try await T4BridgeHarness(prefix: "t5", simulate: { $0.setHeartbeat(venueHeartbeat) }, tune: {
-            $0.heartbeatInterval = .milliseconds(250)
-            $0.deadAfter = ourDeadAfter
-        })
+        let harness = try await T4BridgeHarness(
+            prefix: "t5", simulate: { $0.setHeartbeat(venueHeartbeat) },
+            tune: {
+                $0.heartbeatInterval = .milliseconds(250)
+                $0.deadAfter = ourDeadAfter
+            })
         try await harness.waitUntil(.ready)
         try await eventually("first snapshot") { harness.reader.snapshotCount("ES-M25") == 1 }
         // Heartbeats alone keep a quiet link alive for longer than either side's window.
@@ -215,7 +245,9 @@ struct T4EndToEndTests {
         await harness.simulator.setSilent(true)
         try await eventually("dead link reported") {
             await harness.flush()
-            return harness.reader.statuses.contains { $0.state == .disconnected && $0.reason?.contains("dead link") == true }
+            return harness.reader.statuses.contains {
+                $0.state == .disconnected && $0.reason?.contains("dead link") == true
+            }
         }
         await harness.simulator.setSilent(false)
         try await eventually("a second snapshot after the reconnect") {
@@ -231,10 +263,13 @@ struct T4EndToEndTests {
 
     @Test("a wrong API key: login refused with the venue's reason, retried slowly, orders refused locally")
     func loginRefused() async throws {
-        let harness = try await T4BridgeHarness(prefix: "t6", credentials: .apiKey("wrong-key"), tune: { $0.loginRetryDelay = .seconds(1) })
+        let harness = try await T4BridgeHarness(
+            prefix: "t6", credentials: .apiKey("wrong-key"), tune: { $0.loginRetryDelay = .seconds(1) })
         try await eventually("refusal on Kafka") {
             await harness.flush()
-            return harness.reader.statuses.contains { $0.state == .disconnected && $0.reason?.contains("login refused") == true }
+            return harness.reader.statuses.contains {
+                $0.state == .disconnected && $0.reason?.contains("login refused") == true
+            }
         }
         let reason = try #require(harness.reader.statuses.last { $0.reason?.contains("login refused") == true }?.reason)
         #expect(reason.contains("unauthorized") && reason.contains("invalid api key"))
@@ -248,10 +283,12 @@ struct T4EndToEndTests {
         let window = (ContinuousClock.now - started).components.seconds
         #expect(attempts >= 1 && attempts <= Int(window) + 1, "\(attempts) logins in \(window) s")
         await #expect(throws: OrderEntryError.self) {
-            _ = try await harness.connector.place(OrderRequest(
-                account: simAccount, instrument: "ES-M25", clientOrderId: "t6", side: .buy, orderType: .limit, timeInForce: .day,
-                quantity: ExactDecimal(1), price: ExactDecimal(5000)
-            ))
+            _ = try await harness.connector.place(
+                OrderRequest(
+                    account: simAccount, instrument: "ES-M25", clientOrderId: "t6", side: .buy, orderType: .limit,
+                    timeInForce: .day,
+                    quantity: ExactDecimal(1), price: ExactDecimal(5000)
+                ))
         }
         await harness.stop()
     }
@@ -260,24 +297,30 @@ struct T4EndToEndTests {
     func passwordLogin() async throws {
         let user = T4SimulatorConfiguration.User.demo
         let harness = try await T4BridgeHarness(
-            prefix: "t7", credentials: .password(firm: user.firm, username: user.username, password: user.password, appName: "bridge", appLicense: "lic")
+            prefix: "t7",
+            credentials: .password(
+                firm: user.firm, username: user.username, password: user.password, appName: "bridge", appLicense: "lic")
         )
         try await harness.waitUntil(.ready)
         #expect(harness.connector.accounts == [simAccount])
         await harness.stop()
     }
 
-    @Test("reconnect reconciliation: a working order listed again is not re-reported; one that ended while away is reported unknown")
+    @Test(
+        "reconnect reconciliation: a working order listed again is not re-reported; one that ended while away is reported unknown"
+    )
     func reconnectReconciliation() async throws {
         let harness = try await T4BridgeHarness(prefix: "t8")
         try await harness.waitUntil(.ready)
         let venue = try #require(await harness.venueBook(esMarket))
         let price = try venue.bids[0].price.subtracting(ExactDecimal(20))
         for id in ["t8-kept", "t8-gone"] {
-            let placed = try await harness.connector.place(OrderRequest(
-                account: simAccount, instrument: "ES-M25", clientOrderId: id, side: .buy, orderType: .limit, timeInForce: .gtc,
-                quantity: ExactDecimal(2), price: price
-            ))
+            let placed = try await harness.connector.place(
+                OrderRequest(
+                    account: simAccount, instrument: "ES-M25", clientOrderId: id, side: .buy, orderType: .limit,
+                    timeInForce: .gtc,
+                    quantity: ExactDecimal(2), price: price
+                ))
             #expect(placed.status == .new)
         }
         let gone = try #require(await harness.simulator.orders(tag: "t8-gone").first?.uniqueID)
@@ -291,7 +334,9 @@ struct T4EndToEndTests {
         await harness.flush()
         #expect(harness.reader.reports(clientOrderId: "t8-kept").map(\.status) == [.new])
         // The kept order is still ours to cancel after the reconnect.
-        #expect(try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "t8-kept")).status == .canceled)
+        #expect(
+            try await harness.connector.cancel(CancelRequest(account: simAccount, clientOrderId: "t8-kept")).status
+                == .canceled)
         await harness.stop()
     }
 
@@ -308,7 +353,9 @@ struct T4EndToEndTests {
         await harness.stop()
     }
 
-    @Test("Redis gets the same events: book stream and top-of-book hash", .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
+    @Test(
+        "Redis gets the same events: book stream and top-of-book hash",
+        .enabled(if: testRedisPort != nil, "set VB_TEST_REDIS_PORT"))
     func redisStreams() async throws {
         let suffix = "-\(UInt32.random(in: 0...UInt32.max))"
         let harness = try await T4BridgeHarness(prefix: "t10", symbolSuffix: suffix, withRedis: true)

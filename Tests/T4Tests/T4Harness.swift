@@ -27,9 +27,11 @@ final class T4BridgeHarness: Sendable {
     var reader: EventReader { pipeline.reader }
 
     init(
-        prefix: String, symbolSuffix: String = "", withRedis: Bool = false, credentials: T4Credentials = .apiKey(T4BridgeHarness.apiKey),
+        prefix: String, symbolSuffix: String = "", withRedis: Bool = false,
+        credentials: T4Credentials = .apiKey(T4BridgeHarness.apiKey),
         extraMarkets: [T4Market] = [],
-        simulate: (inout T4SimulatorConfiguration) -> Void = { _ in }, tune: (inout T4ConnectorConfiguration) -> Void = { _ in }
+        simulate: (inout T4SimulatorConfiguration) -> Void = { _ in },
+        tune: (inout T4ConnectorConfiguration) -> Void = { _ in }
     ) async throws {
         let logger = Logger(label: "test.t4")
         var simulatorConfiguration = T4SimulatorConfiguration(apiKeys: [Self.apiKey])
@@ -40,15 +42,22 @@ final class T4BridgeHarness: Sendable {
         pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in
             [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus]
         }
-        var configuration = T4ConnectorConfiguration(url: simulator.url, credentials: credentials, markets: [
-            T4Market(symbol: "ES-M25" + symbolSuffix, exchangeID: esMarket.exchangeID, contractID: esMarket.contractID, marketID: esMarket.marketID),
-            T4Market(symbol: "NQ-M25" + symbolSuffix, exchangeID: nqMarket.exchangeID, contractID: nqMarket.contractID, marketID: nqMarket.marketID),
-        ] + extraMarkets)
+        var configuration = T4ConnectorConfiguration(
+            url: simulator.url, credentials: credentials,
+            markets: [
+                T4Market(
+                    symbol: "ES-M25" + symbolSuffix, exchangeID: esMarket.exchangeID, contractID: esMarket.contractID,
+                    marketID: esMarket.marketID),
+                T4Market(
+                    symbol: "NQ-M25" + symbolSuffix, exchangeID: nqMarket.exchangeID, contractID: nqMarket.contractID,
+                    marketID: nqMarket.marketID),
+            ] + extraMarkets)
         configuration.link.reconnect.initialDelay = .milliseconds(50)
         configuration.link.reconnect.maxDelay = .milliseconds(500)
         tune(&configuration)
         metrics = TestMetrics()
-        connector = T4Connector(configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
+        connector = T4Connector(
+            configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
         let supervisor = connector.supervisor()
         let publisher = pipeline.publisher
         tasks = Mutex([Task { try await supervisor.run() }, Task { await publisher.run() }])
@@ -61,7 +70,9 @@ final class T4BridgeHarness: Sendable {
     /// The simulator's book in normalized terms, as deep as the subscription (10 levels).
     func venueBook(_ market: T4SimulatorConfiguration.Market) async -> LocalOrderBook? {
         guard let book = await simulator.book(marketID: market.marketID) else { return nil }
-        let levels = { (levels: [T4BookLevel]) in levels.prefix(10).map { PriceLevel(price: $0.price, size: ExactDecimal(Int($0.volume))) } }
+        let levels = { (levels: [T4BookLevel]) in
+            levels.prefix(10).map { PriceLevel(price: $0.price, size: ExactDecimal(Int($0.volume))) }
+        }
         return LocalOrderBook(bids: levels(book.bids), asks: levels(book.offers))
     }
 

@@ -10,11 +10,23 @@ import VenueConnector
 
 private let market = T4Market(symbol: "ES-M25", exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (M25)")
 
-private func depth(bid: Int32 = 10, seconds: Int64? = nil, nanos: Int32 = 0, traded: (total: Int32, volume: Int32)? = nil) -> T4proto_V1_Market_MarketDepth {
+private func depth(
+    bid: Int32 = 10, seconds: Int64? = nil, nanos: Int32 = 0, traded: (total: Int32, volume: Int32)? = nil
+) -> T4proto_V1_Market_MarketDepth {
     var depth = T4proto_V1_Market_MarketDepth()
     depth.marketID = market.marketID
-    depth.bids = [.with { $0.price.value = "5954.75"; $0.volume = bid }]
-    depth.offers = [.with { $0.price.value = "5955"; $0.volume = 7 }]
+    depth.bids = [
+        .with {
+            $0.price.value = "5954.75"
+            $0.volume = bid
+        }
+    ]
+    depth.offers = [
+        .with {
+            $0.price.value = "5955"
+            $0.volume = 7
+        }
+    ]
     if let seconds {
         depth.time.seconds = seconds
         depth.time.nanos = nanos
@@ -48,15 +60,24 @@ private func startedKeeper() throws -> T4BookKeeper {
 
 @Suite("T4 hostile frames")
 struct T4HostileFrameTests {
-    @Test("a time whose nanoseconds overflow Int64 (or are negative) is refused, not wrapped; the book is left as it was")
+    @Test(
+        "a time whose nanoseconds overflow Int64 (or are negative) is refused, not wrapped; the book is left as it was")
     func timeOverflow() throws {
         var keeper = try startedKeeper()
         #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: .max), tsRecv: 1) }
-        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: 9_223_372_037), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) {
+            try keeper.depth(depth(bid: 11, seconds: 9_223_372_037), tsRecv: 1)
+        }
         #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: -1), tsRecv: 1) }
-        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bid: 11, seconds: 1_700_000_000, nanos: -1), tsRecv: 1) }
-        #expect(throws: VenueNormalizeError.self) { try keeper.trade(trade(total: 101, volume: 1, seconds: .max), tsRecv: 1) }
-        #expect(keeper.book(marketID: market.marketID)?.bestBid?.size == ExactDecimal(10), "a refused depth changes nothing")
+        #expect(throws: VenueNormalizeError.self) {
+            try keeper.depth(depth(bid: 11, seconds: 1_700_000_000, nanos: -1), tsRecv: 1)
+        }
+        #expect(throws: VenueNormalizeError.self) {
+            try keeper.trade(trade(total: 101, volume: 1, seconds: .max), tsRecv: 1)
+        }
+        #expect(
+            keeper.book(marketID: market.marketID)?.bestBid?.size == ExactDecimal(10), "a refused depth changes nothing"
+        )
         // In range: exact nanoseconds.
         let events = try keeper.depth(depth(bid: 12, seconds: 1_700_000_000, nanos: 5), tsRecv: 1)
         #expect(events.first?.tsVenue == 1_700_000_000_000_000_005)
@@ -72,7 +93,10 @@ struct T4HostileFrameTests {
         #expect(keeper.book(marketID: market.marketID)?.bestBid?.size == ExactDecimal(10))
         // The next good trade is still reported, with its size.
         let good = try #require(try keeper.trade(trade(total: 105, volume: 5), tsRecv: 2))
-        guard case .trade(let t) = good.payload else { Issue.record("not a trade"); return }
+        guard case .trade(let t) = good.payload else {
+            Issue.record("not a trade")
+            return
+        }
         #expect(t.size == ExactDecimal(5))
     }
 

@@ -6,7 +6,9 @@ import VenueConnector
 
 private let market = T4Market(symbol: "ES-M25", exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (M25)")
 
-private func depth(bids: [(String, Int32)], offers: [(String, Int32)], traded: (total: Int32, volume: Int32, price: String)? = nil) -> T4proto_V1_Market_MarketDepth {
+private func depth(
+    bids: [(String, Int32)], offers: [(String, Int32)], traded: (total: Int32, volume: Int32, price: String)? = nil
+) -> T4proto_V1_Market_MarketDepth {
     func line(_ level: (String, Int32)) -> T4proto_V1_Market_MarketDepth.DepthLine {
         var line = T4proto_V1_Market_MarketDepth.DepthLine()
         line.price.value = level.0
@@ -38,11 +40,19 @@ struct T4BookKeeperTests {
     @Test("snapshot then whole-book depths: book_snapshot, then only the changed levels; exact prices")
     func snapshotThenDiff() throws {
         var keeper = T4BookKeeper(markets: [market], publishTicker: false)
-        let first = try keeper.snapshot(snapshot(depth(bids: [("5954.75", 10), ("5954.5", 4)], offers: [("5955", 7)])), tsRecv: 1)
+        let first = try keeper.snapshot(
+            snapshot(depth(bids: [("5954.75", 10), ("5954.5", 4)], offers: [("5955", 7)])), tsRecv: 1)
         #expect(first.map(\.type) == [.bookSnapshot])
         let next = try keeper.depth(depth(bids: [("5954.75", 12)], offers: [("5955", 7), ("5955.25", 3)]), tsRecv: 2)
-        guard case .bookDelta(let delta)? = next.first?.payload else { Issue.record("no delta"); return }
-        #expect(delta.bids == [PriceLevel(price: ExactDecimal("5954.75")!, size: ExactDecimal(12)), PriceLevel(price: ExactDecimal("5954.5")!, size: .zero)])
+        guard case .bookDelta(let delta)? = next.first?.payload else {
+            Issue.record("no delta")
+            return
+        }
+        #expect(
+            delta.bids == [
+                PriceLevel(price: ExactDecimal("5954.75")!, size: ExactDecimal(12)),
+                PriceLevel(price: ExactDecimal("5954.5")!, size: .zero),
+            ])
         #expect(delta.asks == [PriceLevel(price: ExactDecimal("5955.25")!, size: ExactDecimal(3))])
         #expect(next.allSatisfy { $0.instrument == "ES-M25" && $0.venueInstrument == market.marketID })
     }
@@ -50,8 +60,12 @@ struct T4BookKeeperTests {
     @Test("trades: the snapshot's is a baseline; repeats of a total are dropped; a baseline survives a new session")
     func tradeDedupe() throws {
         var keeper = T4BookKeeper(markets: [market], publishTicker: false)
-        _ = try keeper.snapshot(snapshot(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (100, 5, "1.5"))), tsRecv: 0)
-        #expect(try keeper.depth(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (100, 5, "1.5")), tsRecv: 1).filter { $0.type == .trade }.isEmpty)
+        _ = try keeper.snapshot(
+            snapshot(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (100, 5, "1.5"))), tsRecv: 0)
+        #expect(
+            try keeper.depth(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (100, 5, "1.5")), tsRecv: 1).filter {
+                $0.type == .trade
+            }.isEmpty)
         var trade = T4proto_V1_Market_MarketDepthTrade()
         trade.marketID = market.marketID
         trade.totalTradedVolume = 103
@@ -59,27 +73,43 @@ struct T4BookKeeperTests {
         trade.lastTradePrice.value = "2"
         trade.atBidOrOffer = .offer
         let published = try #require(try keeper.trade(trade, tsRecv: 2))
-        guard case .trade(let t) = published.payload else { Issue.record("not a trade"); return }
+        guard case .trade(let t) = published.payload else {
+            Issue.record("not a trade")
+            return
+        }
         #expect(t.price == ExactDecimal(2) && t.size == ExactDecimal(3) && t.aggressor == .buy)
         // The same trade again as the depth's trade_data: nothing.
-        #expect(try keeper.depth(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (103, 3, "2")), tsRecv: 3).filter { $0.type == .trade }.isEmpty)
+        #expect(
+            try keeper.depth(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (103, 3, "2")), tsRecv: 3).filter {
+                $0.type == .trade
+            }.isEmpty)
         // A new session's snapshot with a moved total reports the latest trade once.
         var next = T4BookKeeper(markets: [market], publishTicker: false, tradeBaselines: keeper.tradeBaselines)
-        let after = try next.snapshot(snapshot(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (104, 1, "1"))), tsRecv: 4)
+        let after = try next.snapshot(
+            snapshot(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (104, 1, "1"))), tsRecv: 4)
         #expect(after.filter { $0.type == .trade }.count == 1)
         // A snapshot without trade data: the first trade after it is new.
         var fresh = T4BookKeeper(markets: [market], publishTicker: false)
         _ = try fresh.snapshot(snapshot(depth(bids: [("1", 1)], offers: [("2", 1)])), tsRecv: 0)
-        #expect(try fresh.depth(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (1, 1, "2")), tsRecv: 1).filter { $0.type == .trade }.count == 1)
+        #expect(
+            try fresh.depth(depth(bids: [("1", 1)], offers: [("2", 1)], traded: (1, 1, "2")), tsRecv: 1).filter {
+                $0.type == .trade
+            }.count == 1)
     }
 
     @Test("unusable depths are refused whole: bad price text, unordered levels, negative volume, unknown market")
     func refusals() throws {
         var keeper = T4BookKeeper(markets: [market], publishTicker: false)
         _ = try keeper.snapshot(snapshot(depth(bids: [("5954.75", 10)], offers: [("5955", 7)])), tsRecv: 0)
-        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bids: [("5954,75", 1)], offers: []), tsRecv: 1) }
-        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bids: [("5954.5", 1), ("5954.75", 1)], offers: []), tsRecv: 1) }
-        #expect(throws: VenueNormalizeError.self) { try keeper.depth(depth(bids: [("5954.5", -1)], offers: []), tsRecv: 1) }
+        #expect(throws: VenueNormalizeError.self) {
+            try keeper.depth(depth(bids: [("5954,75", 1)], offers: []), tsRecv: 1)
+        }
+        #expect(throws: VenueNormalizeError.self) {
+            try keeper.depth(depth(bids: [("5954.5", 1), ("5954.75", 1)], offers: []), tsRecv: 1)
+        }
+        #expect(throws: VenueNormalizeError.self) {
+            try keeper.depth(depth(bids: [("5954.5", -1)], offers: []), tsRecv: 1)
+        }
         var other = depth(bids: [], offers: [])
         other.marketID = "XCME_Eq NQ (M25)"
         #expect(throws: VenueNormalizeError.self) { try keeper.depth(other, tsRecv: 1) }
@@ -91,11 +121,15 @@ struct T4BookKeeperTests {
 @Suite("T4 order tracker")
 struct T4OrderTrackerTests {
     func request(_ id: String, quantity: Int = 5) -> OrderRequest {
-        OrderRequest(account: "A1", instrument: "ES-M25", clientOrderId: id, idempotencyKey: "key-\(id)", side: .sell, orderType: .limit,
-                     timeInForce: .gtc, quantity: ExactDecimal(quantity), price: ExactDecimal("5954.75"))
+        OrderRequest(
+            account: "A1", instrument: "ES-M25", clientOrderId: id, idempotencyKey: "key-\(id)", side: .sell,
+            orderType: .limit,
+            timeInForce: .gtc, quantity: ExactDecimal(quantity), price: ExactDecimal("5954.75"))
     }
 
-    func record(_ uniqueID: String, tag: String, status: T4OrderStatus = .working, filled: Int32 = 0, volume: Int32 = 5) -> T4proto_V1_Orderrouting_OrderUpdate {
+    func record(_ uniqueID: String, tag: String, status: T4OrderStatus = .working, filled: Int32 = 0, volume: Int32 = 5)
+        -> T4proto_V1_Orderrouting_OrderUpdate
+    {
         var update = T4proto_V1_Orderrouting_OrderUpdate()
         update.uniqueID = uniqueID
         update.accountID = "A1"
@@ -112,7 +146,9 @@ struct T4OrderTrackerTests {
         return update
     }
 
-    func fill(_ uniqueID: String, id: String, volume: Int32, total: Int32, finished: Bool = false) -> T4proto_V1_Orderrouting_OrderUpdateTrade {
+    func fill(_ uniqueID: String, id: String, volume: Int32, total: Int32, finished: Bool = false)
+        -> T4proto_V1_Orderrouting_OrderUpdateTrade
+    {
         var trade = T4proto_V1_Orderrouting_OrderUpdateTrade()
         trade.uniqueID = uniqueID
         trade.exchangeTradeID = id
@@ -135,7 +171,9 @@ struct T4OrderTrackerTests {
         #expect(tracker.trade(fill("U1", id: "T1", volume: 2, total: 2)).reports.isEmpty, "repeat")
         let last = tracker.trade(fill("U1", id: "T2", volume: 3, total: 5, finished: true)).reports
         #expect(last.map(\.status) == [.filled])
-        #expect(last.first?.cumQty == ExactDecimal(5) && last.first?.lastQty == ExactDecimal(3) && last.first?.leavesQty == .zero)
+        #expect(
+            last.first?.cumQty == ExactDecimal(5) && last.first?.lastQty == ExactDecimal(3)
+                && last.first?.leavesQty == .zero)
     }
 
     @Test("a snapshot after a reconnect adopts fills made while away, once")
@@ -173,7 +211,9 @@ struct T4OrderTrackerTests {
         submit.statusDetail = "market closed"
         let rejected = tracker.failed(submit)
         #expect(rejected.reports.map(\.status) == [.rejected])
-        #expect(rejected.reports.first?.rejectCode == "SUBMISSION_REJECTED" && rejected.reports.first?.reason == "market closed")
+        #expect(
+            rejected.reports.first?.rejectCode == "SUBMISSION_REJECTED"
+                && rejected.reports.first?.reason == "market closed")
     }
 
     @Test("reconcile: a working order missing from the snapshot becomes unknown; an untagged order gets a t4- id")

@@ -22,7 +22,8 @@ struct T4SessionDriverTests {
         let running: Task<Void, any Error>
 
         init(tune: (inout T4ConnectorConfiguration) -> Void = { _ in }) {
-            var configuration = T4ConnectorConfiguration(url: "wss://t4.invalid/v1", credentials: .apiKey("key"), markets: [T4SessionDriverTests.market])
+            var configuration = T4ConnectorConfiguration(
+                url: "wss://t4.invalid/v1", credentials: .apiKey("key"), markets: [T4SessionDriverTests.market])
             configuration.subscribeAccounts = false
             configuration.link.reconnect.initialDelay = .milliseconds(20)
             configuration.link.reconnect.maxDelay = .milliseconds(50)
@@ -42,7 +43,9 @@ struct T4SessionDriverTests {
                 throw CancellationError()
             }
             #expect(request.apiKey == "key")
-            connection.send(binary: T4Frame.encode(T4ServerMessage.with { $0.payload = .loginResponse(.with { $0.result = .success }) }))
+            connection.send(
+                binary: T4Frame.encode(
+                    T4ServerMessage.with { $0.payload = .loginResponse(.with { $0.result = .success }) }))
             return connection
         }
 
@@ -52,7 +55,9 @@ struct T4SessionDriverTests {
         }
     }
 
-    static func nextClientMessage(_ connection: InMemoryVenueConnection, timeout: Duration = liveWait) async throws -> T4ClientMessage {
+    static func nextClientMessage(_ connection: InMemoryVenueConnection, timeout: Duration = liveWait) async throws
+        -> T4ClientMessage
+    {
         guard case .binary(let buffer)? = await connection.nextWritten(timeout: timeout) else {
             Issue.record("no binary frame from the connector within \(timeout)")
             throw CancellationError()
@@ -65,7 +70,10 @@ struct T4SessionDriverTests {
         let rig = Rig()
         let connection = try await rig.loggedIn()
         let subscribe = try await Self.nextClientMessage(connection)
-        guard case .marketDepthSubscribe(let depth)? = subscribe.payload else { Issue.record("\(subscribe)"); return await rig.stop() }
+        guard case .marketDepthSubscribe(let depth)? = subscribe.payload else {
+            Issue.record("\(subscribe)")
+            return await rig.stop()
+        }
         #expect(depth.marketID == Self.market.marketID)
         try await eventually("ready") { rig.connector.control.state == .ready }
         await rig.stop()
@@ -79,7 +87,8 @@ struct T4SessionDriverTests {
         let second = await rig.transport.nextConnection(timeout: liveWait)
         #expect(second != nil, "a second dial after the handshake deadline")
         #expect(first.isEnded)
-        #expect(rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("not ready within") == true })
+        #expect(
+            rig.sink.statuses.contains { $0.state == .disconnected && $0.reason?.contains("not ready within") == true })
         await rig.stop()
     }
 
@@ -99,7 +108,8 @@ struct T4SessionDriverTests {
         while heartbeats < 5, ContinuousClock.now < deadline {
             connection.send(binary: T4Frame.encode(T4ServerMessage.heartbeat(timestampMilliseconds: 0)))
             if case .binary(let buffer)? = await connection.nextWritten(timeout: interval * 2),
-               case .heartbeat? = try T4Frame.decodeClient(Array(buffer.readableBytesView)).payload {
+                case .heartbeat? = try T4Frame.decodeClient(Array(buffer.readableBytesView)).payload
+            {
                 heartbeats += 1
             }
         }
@@ -142,10 +152,18 @@ struct T4SessionDriverTests {
         let rig = Rig { $0.loginRetryDelay = .seconds(60) }
         let connection = try #require(await rig.transport.nextConnection(timeout: liveWait))
         _ = try await Self.nextClientMessage(connection)
-        connection.send(binary: T4Frame.encode(T4ServerMessage.with {
-            $0.payload = .loginResponse(.with { $0.result = .unauthorized; $0.errorMessage = "invalid api key" })
-        }))
-        try await eventually("the refusal") { rig.sink.statuses.contains { $0.reason?.contains("login refused") == true } }
+        connection.send(
+            binary: T4Frame.encode(
+                T4ServerMessage.with {
+                    $0.payload = .loginResponse(
+                        .with {
+                            $0.result = .unauthorized
+                            $0.errorMessage = "invalid api key"
+                        })
+                }))
+        try await eventually("the refusal") {
+            rig.sink.statuses.contains { $0.reason?.contains("login refused") == true }
+        }
         rig.running.cancel()
         let result = await rig.running.result
         #expect(throws: Never.self) { try result.get() }

@@ -1,7 +1,8 @@
 import BridgeTestSupport
-@testable import T4Connector
 import Testing
 import VenueConnector
+
+@testable import T4Connector
 
 @Suite("T4 session lifetime")
 struct T4SessionLifetimeTests {
@@ -9,13 +10,15 @@ struct T4SessionLifetimeTests {
     func staysUpPastEveryTimeout() async throws {
         let connectTimeout = Duration.seconds(1)
         let heartbeat = Duration.seconds(1)
-        let harness = try await T4BridgeHarness(prefix: "tl1", simulate: { $0.setHeartbeat(heartbeat * 2) }, tune: {
-            $0.link.connectTimeout = connectTimeout
-            $0.link.pingInterval = heartbeat
-            $0.link.deadLinkTimeout = heartbeat * 6
-            $0.heartbeatInterval = heartbeat
-            $0.deadAfter = heartbeat * 6
-        })
+        let harness = try await T4BridgeHarness(
+            prefix: "tl1", simulate: { $0.setHeartbeat(heartbeat * 2) },
+            tune: {
+                $0.link.connectTimeout = connectTimeout
+                $0.link.pingInterval = heartbeat
+                $0.link.deadLinkTimeout = heartbeat * 6
+                $0.heartbeatInterval = heartbeat
+                $0.deadAfter = heartbeat * 6
+            })
         try await harness.waitUntil(.ready)
         try await Task.sleep(for: SessionLifetime.window(connectTimeout: connectTimeout, keepAlive: heartbeat * 2))
         await harness.flush()
@@ -27,16 +30,20 @@ struct T4SessionLifetimeTests {
     /// Regression (issue 13, item 3): the heartbeat period was fixed at 20 s, so a venue running a
     /// shorter interval dropped the session after three of its own intervals. Configured at the
     /// notes' 20 s here, the connector must notice the venue's faster heartbeats and keep up.
-    @Test("a venue that heartbeats faster than configured: the connector heartbeats at the venue's interval and is never dropped")
+    @Test(
+        "a venue that heartbeats faster than configured: the connector heartbeats at the venue's interval and is never dropped"
+    )
     func followsTheVenuesShorterHeartbeat() async throws {
         // Three seconds: the venue drops us after 9 s of our silence, which leaves a loaded machine
         // seconds of slack once the connector knows the interval (from the venue's first heartbeat).
         let venueInterval = Duration.seconds(3)
-        let harness = try await T4BridgeHarness(prefix: "tl2", simulate: { $0.setHeartbeat(venueInterval) }, tune: {
-            $0.heartbeatInterval = .seconds(20)
-            $0.link.pingInterval = .seconds(20)
-            $0.link.deadLinkTimeout = .seconds(60)
-        })
+        let harness = try await T4BridgeHarness(
+            prefix: "tl2", simulate: { $0.setHeartbeat(venueInterval) },
+            tune: {
+                $0.heartbeatInterval = .seconds(20)
+                $0.link.pingInterval = .seconds(20)
+                $0.link.deadLinkTimeout = .seconds(60)
+            })
         try await harness.waitUntil(.ready)
         // The venue drops a client silent for 3 of its intervals: watch for well beyond that.
         try await Task.sleep(for: venueInterval * 5)

@@ -50,7 +50,9 @@ import VenueBridgeCore
     @Test func volumes() {
         #expect(T4Volume.quantity(Int32(7)) == ExactDecimal(7))
         #expect(T4Volume.quantity(Int32.max) == ExactDecimal(Int(Int32.max)))
-        #expect(T4Volume.quantity(Int64(9_007_199_254_740_993)) == ExactDecimal(significand: 9_007_199_254_740_993, exponent: 0))
+        #expect(
+            T4Volume.quantity(Int64(9_007_199_254_740_993))
+                == ExactDecimal(significand: 9_007_199_254_740_993, exponent: 0))
         #expect(T4Volume.contracts(ExactDecimal("2")!) == 2)
         #expect(T4Volume.contracts(ExactDecimal("2.0")!) == 2)
         #expect(T4Volume.contracts(ExactDecimal("1e2")!) == 100)

@@ -80,7 +80,8 @@ import VenueBridgeCore
     @Test func unknownFieldsOfEveryWireTypeAreSkipped() throws {
         // heartbeat(1, LEN){timestamp(1) = 5, field 20 I64 (a1 01 + 8 bytes), field 21 LEN (aa 01 02 x y),
         // field 22 I32 (b5 01 + 4 bytes)} then envelope field 500 VARINT (a0 1f 01)
-        let heartbeat: [UInt8] = [0x08, 0x05]
+        let heartbeat: [UInt8] =
+            [0x08, 0x05]
             + [0xa1, 0x01, 1, 2, 3, 4, 5, 6, 7, 8]
             + [0xaa, 0x01, 0x02, 0x78, 0x79]
             + [0xb5, 0x01, 1, 2, 3, 4]

@@ -62,14 +62,16 @@ let minusOneVarint: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0
         //   limit_price(7, LEN) = Price{value(1, LEN) = "5954.75"} → 3a 09 0a 07 "5954.75" (11)
         //   tag(10, LEN) = "c1" → 52 02 63 31                                            (4)
         //   = 30 bytes (0x1e)
-        let order: [UInt8] = [0x08] + minusOneVarint + [0x10, 0x01, 0x20, 0x02]
+        let order: [UInt8] =
+            [0x08] + minusOneVarint + [0x10, 0x01, 0x20, 0x02]
             + [0x3a, 0x09, 0x0a, 0x07] + ascii("5954.75") + [0x52, 0x02] + ascii("c1")
         #expect(order.count == 30)
         // OrderSubmit:
         //   account_id(2, LEN) = "A1" → 12 02 41 31; market_id(3, LEN) = "M" → 1a 01 4d;
         //   manual_order_indicator(5, VARINT) = true → 28 01; orders(6, LEN) → 32 1e <order>
         //   = 4 + 3 + 2 + 32 = 41 bytes (0x29)
-        let submit: [UInt8] = [0x12, 0x02] + ascii("A1") + [0x1a, 0x01] + ascii("M") + [0x28, 0x01, 0x32, 0x1e] + order
+        let submit: [UInt8] =
+            [0x12, 0x02] + ascii("A1") + [0x1a, 0x01] + ascii("M") + [0x28, 0x01, 0x32, 0x1e] + order
         #expect(submit.count == 41)
         // ClientMessage{order_submit(300, LEN)} = e2 12 29 <submit>
         let expected: [UInt8] = [0xe2, 0x12, 0x29] + submit
@@ -77,7 +79,9 @@ let minusOneVarint: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0
         let message = T4ClientMessage.orderSubmit(
             accountID: "A1",
             marketID: "M",
-            order: .init(buySell: .sell, priceType: .limit, timeType: .normal, volume: 2, limitPrice: ExactDecimal("5954.75")!, tag: "c1")
+            order: .init(
+                buySell: .sell, priceType: .limit, timeType: .normal, volume: 2, limitPrice: ExactDecimal("5954.75")!,
+                tag: "c1")
         )
         let bytes = T4Frame.encode(message)
         #expect(bytes == expected)
@@ -98,9 +102,13 @@ let minusOneVarint: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0
         // = 8 + 4 + 3 + 2 + 2 = 19 (0x13); ClientMessage{market_depth_subscribe(100, LEN)} = a2 06 13 …
         let ids: [UInt8] = [0x0a, 0x06] + ascii("CME_Eq") + [0x12, 0x02] + ascii("ES") + [0x1a, 0x01] + ascii("M")
         let expected: [UInt8] = [0xa2, 0x06, 0x13] + ids + [0x20, 0x02, 0x28, 0x0a]
-        #expect(T4Frame.encode(.marketDepthSubscribe(exchangeID: "CME_Eq", contractID: "ES", marketID: "M")) == expected)
+        #expect(
+            T4Frame.encode(.marketDepthSubscribe(exchangeID: "CME_Eq", contractID: "ES", marketID: "M")) == expected)
         // Unsubscribe: buffer and depth_levels are 0, so only the ids (15 bytes = 0x0f) are sent.
-        #expect(T4Frame.encode(.marketDepthUnsubscribe(exchangeID: "CME_Eq", contractID: "ES", marketID: "M")) == [0xa2, 0x06, 0x0f] + ids)
+        #expect(
+            T4Frame.encode(.marketDepthUnsubscribe(exchangeID: "CME_Eq", contractID: "ES", marketID: "M")) == [
+                0xa2, 0x06, 0x0f,
+            ] + ids)
     }
 
     @Test func accountSubscribeAll() {
@@ -114,7 +122,8 @@ let minusOneVarint: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0
         // OrderPull: account_id(2) "A1" → 12 02 41 31; market_id(3) "M" → 1a 01 4d;
         // manual_order_indicator(4) true → 20 01; pulls(5, LEN) → 2a 05 <pull>  = 16 (0x10)
         // ClientMessage{order_pull(302, LEN)} = f2 12 10 …
-        let expected: [UInt8] = [0xf2, 0x12, 0x10, 0x12, 0x02] + ascii("A1") + [0x1a, 0x01] + ascii("M")
+        let expected: [UInt8] =
+            [0xf2, 0x12, 0x10, 0x12, 0x02] + ascii("A1") + [0x1a, 0x01] + ascii("M")
             + [0x20, 0x01, 0x2a, 0x05, 0x0a, 0x03] + ascii("u-1")
         #expect(T4Frame.encode(.orderPull(accountID: "A1", marketID: "M", uniqueID: "u-1")) == expected)
     }
@@ -125,7 +134,8 @@ let minusOneVarint: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0
         // last_trade_volume(4) 3 → 20 03; at_bid_or_offer(6) BID_OFFER_OFFER (−1) → 30 ff×9 01;
         // last_trade_price(10, LEN) Price{"5954.75"} → 52 09 0a 07 … = 3 + 2 + 2 + 11 + 11 = 29 (0x1d)
         // ServerMessage{market_depth_trade(104, LEN)} = c2 06 1d …
-        let bytes: [UInt8] = [0xc2, 0x06, 0x1d, 0x0a, 0x01] + ascii("M") + [0x18, 0x64, 0x20, 0x03, 0x30] + minusOneVarint
+        let bytes: [UInt8] =
+            [0xc2, 0x06, 0x1d, 0x0a, 0x01] + ascii("M") + [0x18, 0x64, 0x20, 0x03, 0x30] + minusOneVarint
             + [0x52, 0x09, 0x0a, 0x07] + ascii("5954.75")
         let message = try T4Frame.decodeServer(bytes)
         guard case .marketDepthTrade(let trade)? = message.payload else {

@@ -28,7 +28,9 @@ let clientMessages: [T4ClientMessage] = [
         )
     ),
     .orderPull(accountID: "ACC-1", marketID: "XCME_Eq ES (M25)", uniqueID: "3f1c0a52-0000-4000-8000-000000000001"),
-    .orderRevise(accountID: "ACC-1", marketID: "XCME_Eq ES (M25)", uniqueID: "u-1", volume: 3, limitPrice: ExactDecimal("5950.25")!),
+    .orderRevise(
+        accountID: "ACC-1", marketID: "XCME_Eq ES (M25)", uniqueID: "u-1", volume: 3,
+        limitPrice: ExactDecimal("5950.25")!),
     .orderRevise(accountID: "ACC-1", marketID: "XCME_Eq ES (M25)", uniqueID: "u-1", volume: 0),
 ]
 
@@ -57,11 +59,27 @@ func serverMessages() -> [T4ServerMessage] {
             $0.extraDetail = ["k": "v", "k2": "v2"]
         }
     ]
-    login.accounts = [.with { $0.accountID = "ACC-1"; $0.displayName = "Main"; $0.mode = .unknown }]
-    login.authenticationToken = .with { $0.requestID = "r"; $0.token = "jwt"; $0.expireTime.seconds = 1_767_229_200 }
+    login.accounts = [
+        .with {
+            $0.accountID = "ACC-1"
+            $0.displayName = "Main"
+            $0.mode = .unknown
+        }
+    ]
+    login.authenticationToken = .with {
+        $0.requestID = "r"
+        $0.token = "jwt"
+        $0.expireTime.seconds = 1_767_229_200
+    }
     add(.loginResponse(login))
 
-    add(.marketDepthSubscribeReject(.with { $0.marketID = marketID; $0.time.seconds = 1; $0.mode = .closed }))
+    add(
+        .marketDepthSubscribeReject(
+            .with {
+                $0.marketID = marketID
+                $0.time.seconds = 1
+                $0.mode = .closed
+            }))
 
     var details = T4proto_V1_Market_MarketDetails()
     details.marketID = marketID
@@ -70,7 +88,13 @@ func serverMessages() -> [T4ServerMessage] {
     details.pointValue.value = "50"
     details.minPriceIncrement = price("0.25")
     details.strikePrice = price("6000")
-    details.legs = [.with { $0.marketID = "leg"; $0.volume = -1; $0.price = price("1.5") }]
+    details.legs = [
+        .with {
+            $0.marketID = "leg"
+            $0.volume = -1
+            $0.price = price("1.5")
+        }
+    ]
     details.strategyType = .any
     add(.marketDetails(details))
 
@@ -80,10 +104,24 @@ func serverMessages() -> [T4ServerMessage] {
     depth.depthBuffer = .smartTrade
     depth.time.seconds = 1_767_225_600
     depth.time.nanos = 123_000_000
-    depth.bids = [.with { $0.price = price("5954.75"); $0.volume = 12; $0.numOrders = 3 }]
+    depth.bids = [
+        .with {
+            $0.price = price("5954.75")
+            $0.volume = 12
+            $0.numOrders = 3
+        }
+    ]
     depth.offers = [
-        .with { $0.price = price("5955"); $0.volume = 7; $0.numOrders = 2 },
-        .with { $0.price = price("5955.25"); $0.volume = 40; $0.numOrders = 9 },
+        .with {
+            $0.price = price("5955")
+            $0.volume = 7
+            $0.numOrders = 2
+        },
+        .with {
+            $0.price = price("5955.25")
+            $0.volume = 40
+            $0.numOrders = 9
+        },
     ]
     depth.tradeData = .with {
         $0.totalTradedVolume = 1000
@@ -107,12 +145,22 @@ func serverMessages() -> [T4ServerMessage] {
     snapshot.messages = [
         .with { $0.marketDepth = depth },
         .with { $0.marketDepthTrade = trade },
-        .with { $0.marketHighLow = .with { $0.highPrice = price("5990"); $0.lowPrice = price("5901.5") } },
+        .with {
+            $0.marketHighLow = .with {
+                $0.highPrice = price("5990")
+                $0.lowPrice = price("5901.5")
+            }
+        },
         .with { $0.marketSettlement = .with { $0.settlementPrice = price("5940.25") } },
     ]
     add(.marketSnapshot(snapshot))
 
-    add(.accountSubscribeResponse(.with { $0.success = false; $0.errors = ["no such account"] }))
+    add(
+        .accountSubscribeResponse(
+            .with {
+                $0.success = false
+                $0.errors = ["no such account"]
+            }))
 
     var position = T4proto_V1_Account_AccountPosition()
     position.accountID = "ACC-1"
@@ -123,7 +171,13 @@ func serverMessages() -> [T4ServerMessage] {
     position.averageOpenPrice = price("5950.125")
     add(.accountPosition(position))
 
-    add(.accountUpdate(.with { $0.accountID = "ACC-1"; $0.balance = 100_000.25; $0.status = .ok }))
+    add(
+        .accountUpdate(
+            .with {
+                $0.accountID = "ACC-1"
+                $0.balance = 100_000.25
+                $0.status = .ok
+            }))
 
     var update = T4proto_V1_Orderrouting_OrderUpdate()
     update.uniqueID = "3f1c0a52-0000-4000-8000-000000000001"
@@ -140,7 +194,13 @@ func serverMessages() -> [T4ServerMessage] {
     update.totalFillVolume = 2
     update.tag = "vb-2"
     update.instructionExtra = ["a": "b"]
-    update.trades = [.with { $0.volume = 2; $0.price = price("5960"); $0.exchangeTradeID = "X-1" }]
+    update.trades = [
+        .with {
+            $0.volume = 2
+            $0.price = price("5960")
+            $0.exchangeTradeID = "X-1"
+        }
+    ]
     add(.orderUpdate(update))
 
     var failed = T4proto_V1_Orderrouting_OrderUpdateFailed()
@@ -174,7 +234,12 @@ func serverMessages() -> [T4ServerMessage] {
         .with { $0.orderUpdateStatus = status },
         .with { $0.orderUpdateTrade = fill },
         .with { $0.orderUpdateFailed = failed },
-        .with { $0.orderUpdateTradeLeg = .with { $0.legIndex = 1; $0.price = price("1") } },
+        .with {
+            $0.orderUpdateTradeLeg = .with {
+                $0.legIndex = 1
+                $0.price = price("1")
+            }
+        },
     ]
     add(.orderUpdateMulti(multi))
     add(.orderUpdateFailed(failed))
@@ -185,8 +250,18 @@ func serverMessages() -> [T4ServerMessage] {
     accountSnapshot.accountID = "ACC-1"
     accountSnapshot.messages = [
         .with { $0.accountPosition = position },
-        .with { $0.accountDetails = .with { $0.accountID = "ACC-1"; $0.mode = .unknown } },
-        .with { $0.accountCurrency = .with { $0.currency = "USD"; $0.rate = 1 } },
+        .with {
+            $0.accountDetails = .with {
+                $0.accountID = "ACC-1"
+                $0.mode = .unknown
+            }
+        },
+        .with {
+            $0.accountCurrency = .with {
+                $0.currency = "USD"
+                $0.rate = 1
+            }
+        },
         .with { $0.marketDetails = details },
         .with { $0.orderUpdateMulti = multi },
     ]
@@ -212,22 +287,28 @@ func serverMessages() -> [T4ServerMessage] {
     }
 
     @Test func builderFields() {
-        let login = T4ClientMessage.login(firm: "F", username: "u", password: "p", appName: "a", appLicense: "l").loginRequest
+        let login = T4ClientMessage.login(firm: "F", username: "u", password: "p", appName: "a", appLicense: "l")
+            .loginRequest
         #expect(login.apiKey.isEmpty)
-        #expect((login.firm, login.username, login.password, login.appName, login.appLicense) == ("F", "u", "p", "a", "l"))
+        #expect(
+            (login.firm, login.username, login.password, login.appName, login.appLicense) == ("F", "u", "p", "a", "l"))
         #expect(login.priceFormat == .real)
 
-        let subscribe = T4ClientMessage.marketDepthSubscribe(exchangeID: "E", contractID: "C", marketID: "M").marketDepthSubscribe
+        let subscribe = T4ClientMessage.marketDepthSubscribe(exchangeID: "E", contractID: "C", marketID: "M")
+            .marketDepthSubscribe
         #expect(subscribe.buffer == .smartTrade)
         #expect(subscribe.depthLevels == .normal)
 
-        let revise = T4ClientMessage.orderRevise(accountID: "A", marketID: "M", uniqueID: "u", limitPrice: ExactDecimal("1.50")!).orderRevise
+        let revise = T4ClientMessage.orderRevise(
+            accountID: "A", marketID: "M", uniqueID: "u", limitPrice: ExactDecimal("1.50")!
+        ).orderRevise
         #expect(revise.manualOrderIndicator)
         #expect(revise.revisions.count == 1)
         #expect(revise.revisions[0].hasVolume == false)
         #expect(revise.revisions[0].limitPrice.value == "1.5")
 
-        let order = T4proto_V1_Orderrouting_OrderSubmit.Order(buySell: .buy, priceType: .market, timeType: .normal, volume: 1)
+        let order = T4proto_V1_Orderrouting_OrderSubmit.Order(
+            buySell: .buy, priceType: .market, timeType: .normal, volume: 1)
         #expect(!order.hasLimitPrice && !order.hasStopPrice && !order.hasTag)
 
         let pull = T4ClientMessage.orderPull(accountID: "A", marketID: "M", uniqueID: "u").orderPull

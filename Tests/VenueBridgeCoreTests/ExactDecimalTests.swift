@@ -3,23 +3,27 @@ import VenueBridgeCore
 
 @Suite("ExactDecimal")
 struct ExactDecimalTests {
-    @Test("text round-trips exactly, canonicalized", arguments: [
-        ("0", "0"), ("-0", "0"), ("0.000", "0"), ("1.50", "1.5"), ("100", "100"), ("-42.125", "-42.125"),
-        ("0.00000001", "0.00000001"), ("65432.12345678", "65432.12345678"), ("1e3", "1000"), ("1.5E-3", "0.0015"),
-        ("12345678901234567890.123456789012345678", "12345678901234567890.123456789012345678"),
-        // Values that Double cannot hold exactly.
-        ("0.1", "0.1"), ("9007199254740993", "9007199254740993"), ("0.30000000000000004", "0.30000000000000004"),
-    ])
+    @Test(
+        "text round-trips exactly, canonicalized",
+        arguments: [
+            ("0", "0"), ("-0", "0"), ("0.000", "0"), ("1.50", "1.5"), ("100", "100"), ("-42.125", "-42.125"),
+            ("0.00000001", "0.00000001"), ("65432.12345678", "65432.12345678"), ("1e3", "1000"), ("1.5E-3", "0.0015"),
+            ("12345678901234567890.123456789012345678", "12345678901234567890.123456789012345678"),
+            // Values that Double cannot hold exactly.
+            ("0.1", "0.1"), ("9007199254740993", "9007199254740993"), ("0.30000000000000004", "0.30000000000000004"),
+        ])
     func roundTrip(input: String, canonical: String) throws {
         let value = try ExactDecimal(parsing: input)
         #expect(value.description == canonical)
         #expect(try ExactDecimal(parsing: value.description) == value)
     }
 
-    @Test("malformed text is rejected with a reason", arguments: [
-        "", "-", ".5", "5.", "1..2", "+1", "1,5", " 1", "1 ", "NaN", "inf", "0x10", "1e", "1e+", "12a",
-        "123456789012345678901234567890123456789", "1e999",
-    ])
+    @Test(
+        "malformed text is rejected with a reason",
+        arguments: [
+            "", "-", ".5", "5.", "1..2", "+1", "1,5", " 1", "1 ", "NaN", "inf", "0x10", "1e", "1e+", "12a",
+            "123456789012345678901234567890123456789", "1e999",
+        ])
     func rejects(input: String) {
         #expect(throws: ExactDecimalError.self) { try ExactDecimal(parsing: input) }
     }
@@ -46,11 +50,16 @@ struct ExactDecimalTests {
 
     @Test("arithmetic is exact and reports overflow")
     func arithmetic() throws {
-        let a = try ExactDecimal(parsing: "0.1"), b = try ExactDecimal(parsing: "0.2")
+        let a = try ExactDecimal(parsing: "0.1")
+        let b = try ExactDecimal(parsing: "0.2")
         #expect(try a.adding(b).description == "0.3")
         #expect(try a.subtracting(b).description == "-0.1")
-        #expect(try ExactDecimal(parsing: "65000.12345678").multiplied(by: ExactDecimal(parsing: "1000.5")).description == "65032623.51850839")
+        #expect(
+            try ExactDecimal(parsing: "65000.12345678").multiplied(by: ExactDecimal(parsing: "1000.5")).description
+                == "65032623.51850839")
         let huge = ExactDecimal(significand: .max / 2, exponent: 0)
-        #expect(throws: ExactDecimalError.overflow(operation: "multiply")) { try huge.multiplied(by: ExactDecimal(significand: 3, exponent: 0)) }
+        #expect(throws: ExactDecimalError.overflow(operation: "multiply")) {
+            try huge.multiplied(by: ExactDecimal(significand: 3, exponent: 0))
+        }
     }
 }

@@ -2,6 +2,7 @@ import KafkaBus
 import Logging
 import Synchronization
 import Testing
+
 @testable import VenueBridgeService
 
 /// Canary secrets set through every way into the configuration must never come out of it: not in
@@ -18,10 +19,12 @@ struct SecretRedactionTests {
     ]
 
     func loader(env: [String: String], files: [String: String] = [:]) -> ConfigLoader {
-        ConfigLoader(environment: env, readFile: { path in
-            guard let text = files[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
-            return text
-        })
+        ConfigLoader(
+            environment: env,
+            readFile: { path in
+                guard let text = files[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
+                return text
+            })
     }
 
     func leaks(_ text: String) -> [String] { Self.canaries.filter { text.contains($0) } }
@@ -49,19 +52,28 @@ struct SecretRedactionTests {
             "VB_KAFKA_PROP_SSL_KEY_PEM_FILE": "/run/secrets/pem",
             // Not a secret by name, but not known to be safe either: shown as (set).
             "VB_KAFKA_PROP_SASL_OAUTHBEARER_EXTENSIONS": "traceId=CANARY-extension-env-1f2a",
-            "VB_KAFKA_PROP_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL": "https://vb:CANARY-token-url-pw-8d4c@idp.example/token",
+            "VB_KAFKA_PROP_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL":
+                "https://vb:CANARY-token-url-pw-8d4c@idp.example/token",
             "VB_KAFKA_PROP_SASL_USERNAME": "bridge-user",
             "VB_KAFKA_PROP_LINGER_MS": "7",
         ]
-        let files = ["/run/secrets/finery": "CANARY-finery-file-4d7e\n", "/run/secrets/pem": "-----BEGIN PRIVATE KEY-----\nCANARY-pem-file-c0de\n"]
+        let files = [
+            "/run/secrets/finery": "CANARY-finery-file-4d7e\n",
+            "/run/secrets/pem": "-----BEGIN PRIVATE KEY-----\nCANARY-pem-file-c0de\n",
+        ]
         let config = try loader(env: env, files: files).load(path: nil)
-        #expect(config.kafka.properties["sasl.oauthbearer.config"] == "clientId=vb clientSecret=CANARY-oauth-env-77f1", "the secret still reaches librdkafka")
+        #expect(
+            config.kafka.properties["sasl.oauthbearer.config"] == "clientId=vb clientSecret=CANARY-oauth-env-77f1",
+            "the secret still reaches librdkafka")
         #expect(config.venues.finery.apiSecret == "CANARY-finery-file-4d7e")
 
         let summary = config.redactedSummary
         let report = config.checkConfigReport(source: nil)
         let startup = config.startupLogMetadata.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
-        for (name, text) in [("redactedSummary", summary.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")), ("check-config", report), ("startup log", startup)] {
+        for (name, text) in [
+            ("redactedSummary", summary.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")),
+            ("check-config", report), ("startup log", startup),
+        ] {
             #expect(leaks(text).isEmpty, "\(name) leaks \(leaks(text))")
         }
         #expect(summary["kafka.properties.sasl.oauthbearer.config"] == "(set)")
@@ -69,8 +81,11 @@ struct SecretRedactionTests {
         #expect(summary["kafka.properties.ssl.key.pem"] == "(set)")
         #expect(summary["kafka.properties.sasl.oauthbearer.extensions"] == "(set)")
         #expect(summary["kafka.properties.sasl.oauthbearer.token.endpoint.url"] == "https://***@idp.example/token")
-        #expect(summary["kafka.properties.sasl.username"] == "bridge-user" && summary["kafka.properties.linger.ms"] == "7")
-        #expect(summary["redis.password"] == "(set)" && summary["venues.finery.api_secret"] == "(set)" && summary["venues.t4.password"] == "(set)")
+        #expect(
+            summary["kafka.properties.sasl.username"] == "bridge-user" && summary["kafka.properties.linger.ms"] == "7")
+        #expect(
+            summary["redis.password"] == "(set)" && summary["venues.finery.api_secret"] == "(set)"
+                && summary["venues.t4.password"] == "(set)")
         #expect(report.contains("  kafka.properties.sasl.oauthbearer.config = (set)"))
         #expect(config.startupLogMetadata["kafka.properties.sasl.oauthbearer.config"] == "(set)")
     }
@@ -78,12 +93,12 @@ struct SecretRedactionTests {
     @Test("a YAML syntax error next to a secret reports line and column, never the text there")
     func yamlSyntaxError() {
         let unclosed = """
-        kafka:
-          brokers: k1:9092
-          properties:
-            sasl.oauthbearer.config: "clientSecret=CANARY-yaml-syntax-6b0f
-        redis: { host: r }
-        """
+            kafka:
+              brokers: k1:9092
+              properties:
+                sasl.oauthbearer.config: "clientSecret=CANARY-yaml-syntax-6b0f
+            redis: { host: r }
+            """
         let colon = "kafka:\n  properties:\n    sasl.oauthbearer.config: clientSecret=CANARY-yaml-colon-e41b: x\n"
         for (yaml, line) in [(unclosed, "line "), (colon, "line 3")] {
             guard let error = configError(yaml: yaml) else {
@@ -99,13 +114,13 @@ struct SecretRedactionTests {
     @Test("a duplicated YAML key names the key and its line, not the document around it")
     func duplicatedKey() {
         let yaml = """
-        kafka:
-          brokers: k1:9092
-          properties:
-            sasl.oauthbearer.config: clientSecret=CANARY-yaml-dup-2c71
-        kafka:
-          brokers: k2:9092
-        """
+            kafka:
+              brokers: k1:9092
+              properties:
+                sasl.oauthbearer.config: clientSecret=CANARY-yaml-dup-2c71
+            kafka:
+              brokers: k2:9092
+            """
         guard let error = configError(yaml: yaml) else {
             Issue.record("a duplicated key was accepted")
             return
@@ -118,30 +133,36 @@ struct SecretRedactionTests {
     @Test("credential-bearing librdkafka properties in YAML are refused, naming the key and never the value")
     func inlineKafkaSecrets() {
         let yaml = """
-        kafka:
-          properties:
-            sasl.oauthbearer.config: clientSecret=CANARY-yaml-inline-5a3d
-            sasl.oauthbearer.assertion.private.key.passphrase: CANARY-yaml-inline-5a3d
-            ssl.key.pem: CANARY-yaml-inline-5a3d
-            ssl.certificate.pem: CANARY-yaml-inline-5a3d
-            sasl.oauthbearer.client.secret: CANARY-yaml-inline-5a3d
-            my.private.key: CANARY-yaml-inline-5a3d
-            linger.ms: "5"
-        """
+            kafka:
+              properties:
+                sasl.oauthbearer.config: clientSecret=CANARY-yaml-inline-5a3d
+                sasl.oauthbearer.assertion.private.key.passphrase: CANARY-yaml-inline-5a3d
+                ssl.key.pem: CANARY-yaml-inline-5a3d
+                ssl.certificate.pem: CANARY-yaml-inline-5a3d
+                sasl.oauthbearer.client.secret: CANARY-yaml-inline-5a3d
+                my.private.key: CANARY-yaml-inline-5a3d
+                linger.ms: "5"
+            """
         guard let error = configError(yaml: yaml) else {
             Issue.record("inline secrets were accepted")
             return
         }
         #expect(leaks(error.description).isEmpty, "leaks \(leaks(error.description))")
-        #expect(Set(error.issues.map(\.key)) == [
-            "kafka.properties.sasl.oauthbearer.config", "kafka.properties.sasl.oauthbearer.assertion.private.key.passphrase",
-            "kafka.properties.ssl.key.pem", "kafka.properties.ssl.certificate.pem", "kafka.properties.sasl.oauthbearer.client.secret",
-            "kafka.properties.my.private.key",
-        ])
-        #expect(error.issues.first { $0.key == "kafka.properties.sasl.oauthbearer.config" }?.problem.contains("VB_KAFKA_PROP_SASL_OAUTHBEARER_CONFIG") == true)
+        #expect(
+            Set(error.issues.map(\.key)) == [
+                "kafka.properties.sasl.oauthbearer.config",
+                "kafka.properties.sasl.oauthbearer.assertion.private.key.passphrase",
+                "kafka.properties.ssl.key.pem", "kafka.properties.ssl.certificate.pem",
+                "kafka.properties.sasl.oauthbearer.client.secret",
+                "kafka.properties.my.private.key",
+            ])
+        #expect(
+            error.issues.first { $0.key == "kafka.properties.sasl.oauthbearer.config" }?.problem.contains(
+                "VB_KAFKA_PROP_SASL_OAUTHBEARER_CONFIG") == true)
     }
 
-    @Test("credentials in venue URLs and the broker list are refused, naming the key and the way in, never the password")
+    @Test(
+        "credentials in venue URLs and the broker list are refused, naming the key and the way in, never the password")
     func urlCredentials() {
         let env = [
             "VB_SFOX_ENABLED": "true", "VB_SFOX_API_KEY": "k",
@@ -157,8 +178,13 @@ struct SecretRedactionTests {
         }
         #expect(leaks(error.description).isEmpty, "leaks \(leaks(error.description)) in \(error)")
         let problems = Dictionary(error.issues.map { ($0.key, $0.problem) }, uniquingKeysWith: { $0 + "; " + $1 })
-        #expect(Set(problems.keys) == ["venues.sfox.url", "venues.sfox.rest_url", "kafka.brokers", "venues.finery.url"], "\(error)")
-        #expect(problems["venues.sfox.url"] == "must not carry credentials (user:password@); venue credentials come from VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE")
+        #expect(
+            Set(problems.keys) == ["venues.sfox.url", "venues.sfox.rest_url", "kafka.brokers", "venues.finery.url"],
+            "\(error)")
+        #expect(
+            problems["venues.sfox.url"]
+                == "must not carry credentials (user:password@); venue credentials come from VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE"
+        )
         #expect(problems["venues.sfox.rest_url"]?.contains("must not carry credentials") == true)
         #expect(problems["venues.finery.url"]?.contains("VB_FINERY_API_KEY") == true)
         #expect(problems["kafka.brokers"]?.contains("entry 2 must not carry credentials") == true)
@@ -166,7 +192,10 @@ struct SecretRedactionTests {
 
     @Test("venue URLs are checked as parsed: scheme, host and port")
     func urlShape() {
-        let env = ["VB_SFOX_ENABLED": "true", "VB_SFOX_API_KEY": "k", "VB_SFOX_URL": "ws://127.0.0.1:70000/ws", "VB_SFOX_REST_URL": "https:///v1"]
+        let env = [
+            "VB_SFOX_ENABLED": "true", "VB_SFOX_API_KEY": "k", "VB_SFOX_URL": "ws://127.0.0.1:70000/ws",
+            "VB_SFOX_REST_URL": "https:///v1",
+        ]
         guard let error = configError(yaml: "venues:\n  sfox:\n    instruments: {btcusd: BTC-USD}\n", env: env) else {
             Issue.record("bad URLs were accepted")
             return
@@ -191,9 +220,13 @@ struct SecretRedactionTests {
         let hidden = refusal(["bootstrap.servers": "127.0.0.1:1", "queuing.strategy": "CANARY-rdkafka-value-6f3e"])
         #expect(hidden != nil)
         #expect(hidden?.contains("CANARY-rdkafka-value-6f3e") == false, "\(hidden ?? "")")
-        #expect(hidden?.contains("Invalid value \"(redacted)\" for configuration property \"queuing.strategy\"") == true, "\(hidden ?? "")")
+        #expect(
+            hidden?.contains("Invalid value \"(redacted)\" for configuration property \"queuing.strategy\"") == true,
+            "\(hidden ?? "")")
         let shown = refusal(["bootstrap.servers": "127.0.0.1:1", "compression.type": "zstd-typo"])
-        #expect(shown?.contains("zstd-typo") == true, "an allowlisted value stays, for the operator to see the typo: \(shown ?? "")")
+        #expect(
+            shown?.contains("zstd-typo") == true,
+            "an allowlisted value stays, for the operator to see the typo: \(shown ?? "")")
     }
 
     @Test("librdkafka's own error reports, logged by the producer, do not carry a property's secret")
@@ -203,26 +236,35 @@ struct SecretRedactionTests {
         let lines = CapturedLog()
         let producer = try KafkaProducer(
             configuration: .init(properties: [
-                "bootstrap.servers": "127.0.0.1:1", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "OAUTHBEARER",
-                "enable.sasl.oauthbearer.unsecure.jwt": "true", "sasl.oauthbearer.config": "principal=vb clientSecret=CANARY-rdkafka-log-2e9d",
+                "bootstrap.servers": "127.0.0.1:1", "security.protocol": "SASL_PLAINTEXT",
+                "sasl.mechanisms": "OAUTHBEARER",
+                "enable.sasl.oauthbearer.unsecure.jwt": "true",
+                "sasl.oauthbearer.config": "principal=vb clientSecret=CANARY-rdkafka-log-2e9d",
             ]),
             logger: Logger(label: "test") { _ in CapturedLog.Handler(log: lines) }
         )
         for _ in 0..<50 where !lines.text.contains("SASL OAUTHBEARER") { try await Task.sleep(for: .milliseconds(100)) }
         producer.close(flushTimeout: .zero)
         let text = lines.text
-        #expect(text.contains("Failed to acquire SASL OAUTHBEARER token"), "the useful part of librdkafka's report stays: \(text)")
+        #expect(
+            text.contains("Failed to acquire SASL OAUTHBEARER token"),
+            "the useful part of librdkafka's report stays: \(text)")
         #expect(!text.contains("CANARY-rdkafka-log-2e9d"), "\(text)")
     }
 
     @Test("a value librdkafka cut short in its message is still withheld")
     func truncatedEcho() {
         let key = "-----BEGIN ENCRYPTED PRIVATE KEY-----MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI"
-        let message = "Invalid value \"-----BEGIN ENCRYPTED PRIVATE KEY-----MIIFHDBOBg\" for configuration property \"ssl.key.pem\""
+        let message =
+            "Invalid value \"-----BEGIN ENCRYPTED PRIVATE KEY-----MIIFHDBOBg\" for configuration property \"ssl.key.pem\""
         let scrubbed = KafkaPropertyPolicy.scrub(message, hiding: [key])
         #expect(scrubbed == "Invalid value \"(redacted, rest of librdkafka's message withheld)")
-        #expect(KafkaPropertyPolicy.scrub("value true for \"x\"", hiding: ["true", "1"]) == "value true for \"x\"", "flags and numbers are left alone")
-        #expect(KafkaPropertyPolicy.scrub("at: clientSecret=abc123456 rest", hiding: ["clientSecret=abc123456"]) == "at: (redacted) rest")
+        #expect(
+            KafkaPropertyPolicy.scrub("value true for \"x\"", hiding: ["true", "1"]) == "value true for \"x\"",
+            "flags and numbers are left alone")
+        #expect(
+            KafkaPropertyPolicy.scrub("at: clientSecret=abc123456 rest", hiding: ["clientSecret=abc123456"])
+                == "at: (redacted) rest")
     }
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VenueBridgeService
 
 @Suite("T4 heartbeat config")
@@ -7,11 +8,14 @@ struct T4HeartbeatConfigTests {
 
     @Test("heartbeat_interval_ms: the notes' 20 s by default, configurable, and never mistaken for the WebSocket ping")
     func heartbeatInterval() throws {
-        let defaults = T4Module.connectorConfiguration(try loadVenueConfig(Self.yaml, env: [:], files: ["/key": "k"]).venues.t4)
+        let defaults = T4Module.connectorConfiguration(
+            try loadVenueConfig(Self.yaml, env: [:], files: ["/key": "k"]).venues.t4)
         #expect(defaults.heartbeatInterval == .seconds(20))
 
-        let tuned = try loadVenueConfig(Self.yaml + "    heartbeat_interval_ms: 5000\n    ping_interval_ms: 7000\n    dead_link_timeout_ms: 30000\n",
-                                        env: [:], files: ["/key": "k"])
+        let tuned = try loadVenueConfig(
+            Self.yaml
+                + "    heartbeat_interval_ms: 5000\n    ping_interval_ms: 7000\n    dead_link_timeout_ms: 30000\n",
+            env: [:], files: ["/key": "k"])
         let connector = T4Module.connectorConfiguration(tuned.venues.t4)
         #expect(connector.heartbeatInterval == .seconds(5))
         #expect(connector.link.pingInterval == .seconds(7), "the WebSocket ping keeps its own setting")
@@ -21,7 +25,8 @@ struct T4HeartbeatConfigTests {
     func outOfRange() {
         for value in ["0", "999", "600001", "soon"] {
             do {
-                _ = try loadVenueConfig(Self.yaml + "    heartbeat_interval_ms: \(value)\n", env: [:], files: ["/key": "k"])
+                _ = try loadVenueConfig(
+                    Self.yaml + "    heartbeat_interval_ms: \(value)\n", env: [:], files: ["/key": "k"])
                 Issue.record("heartbeat_interval_ms: \(value) was accepted")
             } catch {
                 #expect(error.issues.map(\.key) == ["venues.t4.heartbeat_interval_ms"])

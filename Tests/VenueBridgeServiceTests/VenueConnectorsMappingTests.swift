@@ -1,5 +1,6 @@
 import Testing
 import VenueConnector
+
 @testable import VenueBridgeService
 
 @Suite("Config → connector mapping")
@@ -9,7 +10,9 @@ struct VenueConnectorsMappingTests {
     @Test("an instrument mapped twice is an error, not an empty instrument list")
     func duplicateInstrument() {
         var finery = BridgeConfig.Finery()
-        finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "XBT-USD", symbol: "BTC-USD")]
+        finery.instruments = [
+            .init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "XBT-USD", symbol: "BTC-USD"),
+        ]
         #expect(throws: InstrumentMap.DuplicateMapping.self) { try FineryModule.connectorConfiguration(finery) }
         var sfox = BridgeConfig.SFOX()
         sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "btcusd", symbol: "XBT-USD")]

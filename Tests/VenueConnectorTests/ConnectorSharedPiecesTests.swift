@@ -25,7 +25,9 @@ private final class KeepingSink: EventSink {
     func reportInstruments() async throws {
         let sink = KeepingSink()
         let publisher = ConnectorPublisher(venue: .sfox, sink: sink, logger: .init(label: "test"))
-        let report = { (id: String) in ExecutionReport(account: "a", clientOrderId: id, side: .buy, orderType: .limit, status: .new, cumQty: .zero) }
+        let report = { (id: String) in
+            ExecutionReport(account: "a", clientOrderId: id, side: .buy, orderType: .limit, status: .new, cumQty: .zero)
+        }
         let pairs = ["c1": "btcusd", "c2": "ethusd"]
         try await publisher.publish(
             reports: [report("c1"), report("c2"), report("c3")], tsVenue: 5, tsRecv: 7, venueSeq: 9,
@@ -41,8 +43,9 @@ private final class KeepingSink: EventSink {
     func venueSeqStamping() async throws {
         let sink = KeepingSink()
         let publisher = ConnectorPublisher(venue: .sfox, sink: sink, logger: .init(label: "test"))
-        let trade = NormalizedEvent(venue: .sfox, instrument: "BTC-USD", venueInstrument: "btcusd", venueSeq: 3, tsRecv: 1,
-                                    payload: .trade(Trade(price: ExactDecimal("1")!, size: ExactDecimal("1")!, aggressor: .buy, tradeId: nil)))
+        let trade = NormalizedEvent(
+            venue: .sfox, instrument: "BTC-USD", venueInstrument: "btcusd", venueSeq: 3, tsRecv: 1,
+            payload: .trade(Trade(price: ExactDecimal("1")!, size: ExactDecimal("1")!, aggressor: .buy, tradeId: nil)))
         try await publisher.publish([trade])
         try await publisher.publish([trade, trade], venueSeq: 4)
         #expect(sink.events.map(\.venueSeq) == [3, 4, 4])

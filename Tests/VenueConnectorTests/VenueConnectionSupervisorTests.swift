@@ -18,7 +18,10 @@ private struct UnreachableVenueDriver: VenueSessionDriver {
 
 private func makeControl(_ sink: RecordingEventSink) -> (VenueSessionControl, VenueConnectorMetrics) {
     let metrics = VenueConnectorMetrics(venue: .finery)
-    return (VenueSessionControl(venue: .finery, sink: sink, metrics: metrics, logger: Logger(label: "test.supervisor")), metrics)
+    return (
+        VenueSessionControl(venue: .finery, sink: sink, metrics: metrics, logger: Logger(label: "test.supervisor")),
+        metrics
+    )
 }
 
 @Suite struct VenueConnectionSupervisorTests {
@@ -33,8 +36,9 @@ private func makeControl(_ sink: RecordingEventSink) -> (VenueSessionControl, Ve
         settings.reconnect.initialDelay = .seconds(60)
         settings.reconnect.maxDelay = .seconds(60)
         settings.reconnect.jitter = 0
-        let supervisor = VenueConnectionSupervisor(settings: settings, driver: UnreachableVenueDriver(), control: control, metrics: metrics,
-                                                   logger: Logger(label: "test.supervisor"))
+        let supervisor = VenueConnectionSupervisor(
+            settings: settings, driver: UnreachableVenueDriver(), control: control, metrics: metrics,
+            logger: Logger(label: "test.supervisor"))
         let running = Task { try await supervisor.run() }
         // The refused dial publishes `disconnected`; the supervisor then sleeps 60 s.
         try await eventually("the first dial failed and the backoff began") {
@@ -44,7 +48,8 @@ private func makeControl(_ sink: RecordingEventSink) -> (VenueSessionControl, Ve
         let result = await running.result
         #expect(throws: Never.self) { try result.get() }
         #expect(control.state == .disconnected)
-        #expect(sink.statuses.filter { $0.state == .connecting }.count == 1, "stopped in the first backoff, no second dial")
+        #expect(
+            sink.statuses.filter { $0.state == .connecting }.count == 1, "stopped in the first backoff, no second dial")
     }
 
     @Test("the handshake deadline: returns once the session is ready or degraded, throws when it never is")

@@ -42,17 +42,22 @@ import VenueConnector
 
     @Test func refusesSkippingAuthentication() {
         var machine = VenueSessionStateMachine()
-        #expect(throws: VenueSessionStateMachine.InvalidTransition.self) { try machine.transition(to: .ready, reason: nil) }
+        #expect(throws: VenueSessionStateMachine.InvalidTransition.self) {
+            try machine.transition(to: .ready, reason: nil)
+        }
         #expect(!VenueSessionStateMachine.isAllowed(from: .connecting, to: .ready))
         #expect(!VenueSessionStateMachine.isAllowed(from: .disconnected, to: .disconnected))
     }
 }
 
 @Suite struct LocalOrderBookTests {
-    func level(_ price: String, _ size: String) -> PriceLevel { PriceLevel(price: ExactDecimal(price)!, size: ExactDecimal(size)!) }
+    func level(_ price: String, _ size: String) -> PriceLevel {
+        PriceLevel(price: ExactDecimal(price)!, size: ExactDecimal(size)!)
+    }
 
     @Test func keepsSidesSortedAndReportsChanges() {
-        var book = LocalOrderBook(bids: [level("99", "1"), level("100", "2")], asks: [level("102", "1"), level("101", "3")])
+        var book = LocalOrderBook(
+            bids: [level("99", "1"), level("100", "2")], asks: [level("102", "1"), level("101", "3")])
         #expect(book.bestBid == level("100", "2"))
         #expect(book.bestAsk == level("101", "3"))
         #expect(book.set(.bid, price: ExactDecimal("99.5")!, size: 4) == level("99.5", "4"))

@@ -52,8 +52,12 @@ struct VenueURLTests {
     func redactsUserinfo() {
         #expect(VenueURL.redactingCredentials(in: "ws://vb:hunter2@127.0.0.1:9/ws") == "ws://***@127.0.0.1:9/ws")
         #expect(VenueURL.redactingCredentials(in: "SASL_SSL://u:p@k1:9092,k2:9092") == "SASL_SSL://***@k1:9092,k2:9092")
-        #expect(VenueURL.redactingCredentials(in: "a http://x:y@h/ and https://z@h2") == "a http://***@h/ and https://***@h2")
-        #expect(VenueURL.redactingCredentials(in: "https://idp.example/token?login=a@b") == "https://idp.example/token?login=a@b")
+        #expect(
+            VenueURL.redactingCredentials(in: "a http://x:y@h/ and https://z@h2")
+                == "a http://***@h/ and https://***@h2")
+        #expect(
+            VenueURL.redactingCredentials(in: "https://idp.example/token?login=a@b")
+                == "https://idp.example/token?login=a@b")
         #expect(VenueURL.redactingCredentials(in: "k1:9092,k2:9092") == "k1:9092,k2:9092")
     }
 }
@@ -68,7 +72,8 @@ struct VenueLinkURLTests {
         let sessionRan = Latch()
         do {
             try await VenueLink.run(
-                settings: settings, headers: [], metrics: VenueConnectorMetrics(venue: .sfox), logger: Logger(label: "test")
+                settings: settings, headers: [], metrics: VenueConnectorMetrics(venue: .sfox),
+                logger: Logger(label: "test")
             ) { _, _ in sessionRan.set() }
             Issue.record("a URL with credentials was dialled")
         } catch let error as VenueLinkError {

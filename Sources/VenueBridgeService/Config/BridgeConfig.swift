@@ -171,7 +171,8 @@ public struct BridgeConfig: Sendable {
     /// `check-config`'s report: where the settings came from, then one `key = value` per line, sorted.
     public func checkConfigReport(source: String?) -> String {
         let lines = redactedSummary.sorted { $0.key < $1.key }.map { "  \($0.key) = \($0.value)" }
-        return (["configuration OK\(source.map { " (\($0))" } ?? " (defaults + environment)")"] + lines).joined(separator: "\n")
+        return (["configuration OK\(source.map { " (\($0))" } ?? " (defaults + environment)")"] + lines).joined(
+            separator: "\n")
     }
 }
 

@@ -6,7 +6,6 @@ import VenueBridgeCore
 import VenueConnector
 import Yams
 
-
 extension ConfigLoader {
     // MARK: Environment
 
@@ -21,11 +20,15 @@ extension ConfigLoader {
         ("VB_HTTP_HOST", "http.host"), ("VB_HTTP_PORT", "http.port"),
         ("VB_KAFKA_BROKERS", "kafka.brokers"), ("VB_KAFKA_TOPIC_PREFIX", "kafka.topic_prefix"),
         ("VB_KAFKA_BACKPRESSURE", "kafka.backpressure"),
-        ("VB_KAFKA_PROP_<NAME>", "librdkafka property <name> (NAME upper-case, '.' as '_'), e.g. VB_KAFKA_PROP_SASL_USERNAME"),
+        (
+            "VB_KAFKA_PROP_<NAME>",
+            "librdkafka property <name> (NAME upper-case, '.' as '_'), e.g. VB_KAFKA_PROP_SASL_USERNAME"
+        ),
         ("VB_KAFKA_PROP_<NAME>_FILE", "the same, read from a file (secrets)"),
         ("VB_REDIS_ENABLED", "redis.enabled"), ("VB_REDIS_HOST", "redis.host"), ("VB_REDIS_PORT", "redis.port"),
         ("VB_REDIS_PASSWORD", "Redis password (secret)"), ("VB_REDIS_PASSWORD_FILE", "file holding the Redis password"),
-        ("VB_COMMANDS_ENABLED", "commands.enabled"), ("VB_COMMANDS_INSTANCE_ID", "commands.instance_id (default: the host name)"),
+        ("VB_COMMANDS_ENABLED", "commands.enabled"),
+        ("VB_COMMANDS_INSTANCE_ID", "commands.instance_id (default: the host name)"),
     ]
 
     func applyEnvironment(to config: inout BridgeConfig, issues: inout [ConfigIssue]) {
@@ -35,25 +38,81 @@ extension ConfigLoader {
         }
         /// `NAME` and `NAME_FILE`; the file wins, being how secrets are mounted in production.
         func secret(_ name: String, into target: WritableKeyPath<BridgeConfig, String?>) {
-            env(name) { v in config[keyPath: target] = v; return nil }
-            env(name + "_FILE") { v in config[keyPath: target] = readSecret(file: v, key: "env \(name)_FILE", issues: &issues); return nil }
+            env(name) { v in
+                config[keyPath: target] = v
+                return nil
+            }
+            env(name + "_FILE") { v in
+                config[keyPath: target] = readSecret(file: v, key: "env \(name)_FILE", issues: &issues)
+                return nil
+            }
         }
-        env("VB_LOG_LEVEL") { v in Logger.Level(rawValue: v).map { config.log.level = $0; return nil } ?? "must be one of \(Logger.Level.allCases.map(\.rawValue))" }
-        env("VB_LOG_FORMAT") { v in BridgeConfig.Log.Format(rawValue: v).map { config.log.format = $0; return nil } ?? "must be text or json" }
-        env("VB_HTTP_HOST") { v in config.http.host = v; return nil }
-        env("VB_HTTP_PORT") { v in Int(v).flatMap { BridgeConfig.httpPortRange.contains($0) ? $0 : nil }.map { config.http.port = $0; return nil } ?? "must be a port number" }
-        env("VB_KAFKA_BROKERS") { v in config.kafka.brokers = v; return nil }
-        env("VB_KAFKA_TOPIC_PREFIX") { v in config.kafka.topicPrefix = v; return nil }
-        env("VB_KAFKA_BACKPRESSURE") { v in BackpressurePolicy(rawValue: v).map { config.kafka.backpressure = $0; return nil } ?? "must be block or drop_oldest_md" }
-        env("VB_REDIS_ENABLED") { v in Self.parseBool(v).map { config.redis.enabled = $0; return nil } ?? "must be true or false" }
-        env("VB_REDIS_HOST") { v in config.redis.host = v; return nil }
-        env("VB_REDIS_PORT") { v in Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map { config.redis.port = $0; return nil } ?? "must be a port number" }
+        env("VB_LOG_LEVEL") { v in
+            Logger.Level(rawValue: v).map {
+                config.log.level = $0
+                return nil
+            } ?? "must be one of \(Logger.Level.allCases.map(\.rawValue))"
+        }
+        env("VB_LOG_FORMAT") { v in
+            BridgeConfig.Log.Format(rawValue: v).map {
+                config.log.format = $0
+                return nil
+            } ?? "must be text or json"
+        }
+        env("VB_HTTP_HOST") { v in
+            config.http.host = v
+            return nil
+        }
+        env("VB_HTTP_PORT") { v in
+            Int(v).flatMap { BridgeConfig.httpPortRange.contains($0) ? $0 : nil }.map {
+                config.http.port = $0
+                return nil
+            } ?? "must be a port number"
+        }
+        env("VB_KAFKA_BROKERS") { v in
+            config.kafka.brokers = v
+            return nil
+        }
+        env("VB_KAFKA_TOPIC_PREFIX") { v in
+            config.kafka.topicPrefix = v
+            return nil
+        }
+        env("VB_KAFKA_BACKPRESSURE") { v in
+            BackpressurePolicy(rawValue: v).map {
+                config.kafka.backpressure = $0
+                return nil
+            } ?? "must be block or drop_oldest_md"
+        }
+        env("VB_REDIS_ENABLED") { v in
+            Self.parseBool(v).map {
+                config.redis.enabled = $0
+                return nil
+            } ?? "must be true or false"
+        }
+        env("VB_REDIS_HOST") { v in
+            config.redis.host = v
+            return nil
+        }
+        env("VB_REDIS_PORT") { v in
+            Int(v).flatMap { BridgeConfig.portRange.contains($0) ? $0 : nil }.map {
+                config.redis.port = $0
+                return nil
+            } ?? "must be a port number"
+        }
         secret("VB_REDIS_PASSWORD", into: \.redis.password)
         var overrides = EnvironmentOverrides(environment: environment, loader: self)
         for module in VenueModules.all { module.applyEnvironment(&overrides, into: &config) }
         issues += overrides.issues
-        env("VB_COMMANDS_ENABLED") { v in Self.parseBool(v).map { config.commands.enabled = $0; return nil } ?? "must be true or false" }
-        env("VB_COMMANDS_INSTANCE_ID") { v in config.commands.instanceID = v; return nil }
+        env("VB_COMMANDS_ENABLED") { v in
+            Self.parseBool(v).map {
+                config.commands.enabled = $0
+                return nil
+            } ?? "must be true or false"
+        }
+        env("VB_COMMANDS_INSTANCE_ID") { v in
+            config.commands.instanceID = v
+            return nil
+        }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("VB_KAFKA_PROP_") {
             var suffix = String(name.dropFirst("VB_KAFKA_PROP_".count))
             var value: String? = value
@@ -96,18 +155,21 @@ extension ConfigLoader {
         func at(_ mark: Mark) -> String { "line \(mark.line), column \(mark.column)" }
         func phase(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> String {
             // libyaml's context and problem are fixed phrases ("while scanning a quoted scalar").
-            "not valid YAML at \(at(mark)): \(problem)" + (context.map { " (\($0.text) started at \(at($0.mark)))" } ?? "")
+            "not valid YAML at \(at(mark)): \(problem)"
+                + (context.map { " (\($0.text) started at \(at($0.mark)))" } ?? "")
         }
         guard let error = error as? YamlError else { return "not valid YAML" }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             return phase(context, problem, mark)
         case .reader(let problem, let offset, _, let yaml):
             guard let offset else { return "not valid YAML: \(problem)" }
             let before = yaml.prefix(offset)
             let line = before.filter { $0 == "\n" }.count + 1
-            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            let column =
+                before.count
+                - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
             return "not valid YAML at line \(line), column \(column): \(problem)"
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0.prefix(100))'" }.joined(separator: ", ")

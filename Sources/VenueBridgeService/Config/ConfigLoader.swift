@@ -36,7 +36,9 @@ public struct ConfigLoader {
 
     /// Reads the process environment and real files.
     public init() {
-        self.init(environment: ProcessInfo.processInfo.environment, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+        self.init(
+            environment: ProcessInfo.processInfo.environment,
+            readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
     }
 
     public init(environment: [String: String], readFile: @escaping (String) throws -> String) {
@@ -91,9 +93,15 @@ public struct ConfigLoader {
             r.int("flush_timeout_ms", in: 0...600_000, into: &config.kafka.flushTimeoutMs)
             for (name, value, key) in r.stringMap("properties") {
                 if name == "bootstrap.servers" || name == "metadata.broker.list" {
-                    r.issues.append(ConfigIssue(key: key, problem: "set brokers with kafka.brokers (or VB_KAFKA_BROKERS)"))
+                    r.issues.append(
+                        ConfigIssue(key: key, problem: "set brokers with kafka.brokers (or VB_KAFKA_BROKERS)"))
                 } else if SecretPolicy.isSecretKafkaProperty(name) {
-                    r.issues.append(ConfigIssue(key: key, problem: "is a secret: set it with VB_KAFKA_PROP_\(Self.envName(forProperty: name)) or a _FILE variant, not in the config file"))
+                    r.issues.append(
+                        ConfigIssue(
+                            key: key,
+                            problem:
+                                "is a secret: set it with VB_KAFKA_PROP_\(Self.envName(forProperty: name)) or a _FILE variant, not in the config file"
+                        ))
                 } else {
                     config.kafka.properties[name] = value
                 }
@@ -105,12 +113,17 @@ public struct ConfigLoader {
             r.int("port", in: BridgeConfig.portRange, into: &config.redis.port)
             r.int("database", in: 0...15, into: &config.redis.database)
             if r.has("password") {
-                r.issues.append(ConfigIssue(key: r.keyPath("password"), problem: "is a secret: use VB_REDIS_PASSWORD or password_file"))
+                r.issues.append(
+                    ConfigIssue(
+                        key: r.keyPath("password"), problem: "is a secret: use VB_REDIS_PASSWORD or password_file"))
                 r.markUsed("password")
             }
             var passwordFile: String?
             r.optionalString("password_file", into: &passwordFile)
-            if let passwordFile { config.redis.password = readSecret(file: passwordFile, key: r.keyPath("password_file"), issues: &r.issues) }
+            if let passwordFile {
+                config.redis.password = readSecret(
+                    file: passwordFile, key: r.keyPath("password_file"), issues: &r.issues)
+            }
             r.int("buffer_capacity", in: 1...10_000_000, into: &config.redis.bufferCapacity)
             r.int("batch_size", in: 1...10_000, into: &config.redis.batchSize)
             r.section("stream_maxlen") { m in
@@ -155,14 +168,26 @@ public struct ConfigLoader {
                 l.optionalString("max_quantity", into: &maxQuantity)
                 l.optionalString("max_notional", into: &maxNotional)
                 guard let venue = VenueID(rawValue: venueName) else {
-                    l.issues.append(ConfigIssue(key: l.keyPath("venue"), problem: "'\(venueName)' must be one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    l.issues.append(
+                        ConfigIssue(
+                            key: l.keyPath("venue"),
+                            problem:
+                                "'\(venueName)' must be one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))"
+                        ))
                     return
                 }
-                if instrument.isEmpty { l.issues.append(ConfigIssue(key: l.keyPath("instrument"), problem: "must name the instrument's normalized symbol")) }
+                if instrument.isEmpty {
+                    l.issues.append(
+                        ConfigIssue(
+                            key: l.keyPath("instrument"), problem: "must name the instrument's normalized symbol"))
+                }
                 func positive(_ text: String?, _ key: String) -> ExactDecimal? {
                     guard let text else { return nil }
                     guard let value = ExactDecimal(text), value.isPositive else {
-                        l.issues.append(ConfigIssue(key: l.keyPath(key), problem: "'\(text)' must be a positive decimal (quote it: \"1.5\")"))
+                        l.issues.append(
+                            ConfigIssue(
+                                key: l.keyPath(key), problem: "'\(text)' must be a positive decimal (quote it: \"1.5\")"
+                            ))
                         return nil
                     }
                     return value
@@ -170,7 +195,8 @@ public struct ConfigLoader {
                 let quantity = positive(maxQuantity, "max_quantity")
                 let notional = positive(maxNotional, "max_notional")
                 if maxQuantity == nil && maxNotional == nil {
-                    l.issues.append(ConfigIssue(key: l.path, problem: "a limit needs max_quantity, max_notional or both"))
+                    l.issues.append(
+                        ConfigIssue(key: l.path, problem: "a limit needs max_quantity, max_notional or both"))
                 }
                 limits.append(.init(venue: venue, instrument: instrument, maxQuantity: quantity, maxNotional: notional))
             }
@@ -181,7 +207,9 @@ public struct ConfigLoader {
     }
 
     /// `feeds: [...]`: a list of a venue's feed names; unknown names are reported with the valid ones.
-    func readFeeds<Feed: RawRepresentable & CaseIterable & Hashable>(_ r: inout ConfigReader, into feeds: inout Set<Feed>) where Feed.RawValue == String {
+    func readFeeds<Feed: RawRepresentable & CaseIterable & Hashable>(
+        _ r: inout ConfigReader, into feeds: inout Set<Feed>
+    ) where Feed.RawValue == String {
         var names = feeds.map(\.rawValue).sorted()
         r.stringList("feeds", into: &names)
         feeds = []
@@ -213,7 +241,10 @@ public struct ConfigLoader {
     /// Venue secrets never come from the YAML file: each one present is an error naming the way in.
     func rejectInlineSecrets(_ r: inout ConfigReader, _ keys: [String], envPrefix: String) {
         for secret in keys where r.has(secret) {
-            r.issues.append(ConfigIssue(key: r.keyPath(secret), problem: "is a secret: use \(envPrefix)\(secret.uppercased()) or \(secret)_file"))
+            r.issues.append(
+                ConfigIssue(
+                    key: r.keyPath(secret),
+                    problem: "is a secret: use \(envPrefix)\(secret.uppercased()) or \(secret)_file"))
             r.markUsed(secret)
         }
     }

@@ -43,7 +43,10 @@ struct ConfigReader {
     mutating func int(_ key: String, in range: ClosedRange<Int>, into target: inout Int) {
         guard let text = scalar(key) else { return }
         guard let value = Int(text), range.contains(value) else {
-            issues.append(ConfigIssue(key: keyPath(key), problem: "'\(text)' must be an integer in \(range.lowerBound)…\(range.upperBound)"))
+            issues.append(
+                ConfigIssue(
+                    key: keyPath(key),
+                    problem: "'\(text)' must be an integer in \(range.lowerBound)…\(range.upperBound)"))
             return
         }
         target = value
@@ -66,10 +69,14 @@ struct ConfigReader {
         target = value
     }
 
-    mutating func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, into target: inout E) where E.RawValue == String {
+    mutating func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, into target: inout E)
+    where E.RawValue == String {
         guard let text = scalar(key) else { return }
         guard let value = E(rawValue: text) else {
-            issues.append(ConfigIssue(key: keyPath(key), problem: "'\(text)' must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))"))
+            issues.append(
+                ConfigIssue(
+                    key: keyPath(key),
+                    problem: "'\(text)' must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))"))
             return
         }
         target = value

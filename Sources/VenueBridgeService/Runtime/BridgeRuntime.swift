@@ -3,8 +3,8 @@ public import KafkaBus
 public import Logging
 public import Prometheus
 public import RedisBus
-import VenueBridgeCore
 import ServiceLifecycle
+import VenueBridgeCore
 
 /// Builds the bridge from a validated config and runs it until SIGTERM/SIGINT.
 ///
@@ -29,15 +29,19 @@ public struct BridgeRuntime {
         self.logger = logger
         self.registry = registry
         producer = try KafkaProducer(configuration: .init(properties: config.kafka.producerProperties), logger: logger)
-        redis = config.redis.enabled
+        redis =
+            config.redis.enabled
             ? RedisStreamWriter(
-                configuration: .init(endpoint: config.redis.endpoint, bufferCapacity: config.redis.bufferCapacity, batchSize: config.redis.batchSize),
+                configuration: .init(
+                    endpoint: config.redis.endpoint, bufferCapacity: config.redis.bufferCapacity,
+                    batchSize: config.redis.batchSize),
                 logger: logger
             )
             : nil
         publisher = EventPublisher(
             configuration: .init(
-                routing: EventRouting(topics: TopicNames(prefix: config.kafka.topicPrefix), streamMaxLength: config.redis.streamMaxLength),
+                routing: EventRouting(
+                    topics: TopicNames(prefix: config.kafka.topicPrefix), streamMaxLength: config.redis.streamMaxLength),
                 policy: config.kafka.backpressure,
                 queueFullTimeout: .milliseconds(config.kafka.queueFullTimeoutMs),
                 marketDataBacklogCapacity: config.kafka.marketDataBacklogCapacity
@@ -56,18 +60,26 @@ public struct BridgeRuntime {
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
     public func run(onHTTPRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         logger.info("venue-bridge starting", metadata: config.startupLogMetadata)
-        let publisherService = PublisherService(publisher: publisher, producer: producer, redis: redis, readiness: readiness,
-                                                flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
-        let http = HTTPEndpoints.application(host: config.http.host, port: config.http.port, registry: registry, readiness: readiness, logger: logger, onRunning: onHTTPRunning)
+        let publisherService = PublisherService(
+            publisher: publisher, producer: producer, redis: redis, readiness: readiness,
+            flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
+        let http = HTTPEndpoints.application(
+            host: config.http.host, port: config.http.port, registry: registry, readiness: readiness, logger: logger,
+            onRunning: onHTTPRunning)
         // Any of these ending, by success or failure, stops the whole bridge gracefully: a bridge
         // missing a venue or its HTTP endpoints must not keep running as if it were whole.
         func essential(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
-            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            .init(
+                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup)
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: publisherService), essential(http)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: publisherService), essential(http),
+        ]
         for venue in venues { services += venue.started.services.map(essential) }
         if config.synthetic.enabled {
-            services.append(essential(SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger)))
+            services.append(
+                essential(SyntheticMarketSource(configuration: config.synthetic, sink: sink, logger: logger)))
         }
         // Last in, first stopped: the command in hand is answered while the connectors and the
         // publisher it needs are still up.
@@ -76,10 +88,15 @@ public struct BridgeRuntime {
             logger.warning("command consumer off: it needs Redis for its idempotency records")
         } else if config.commands.runsConsumer(config) {
             // The venues that take orders as configured (e.g. sFOX only with its account feed).
-            let orderVenues = Dictionary(uniqueKeysWithValues: venues.compactMap { venue in venue.started.commandVenue.map { (venue.id, $0) } })
-            services.append(essential(CommandService(config: config, venues: orderVenues, publisher: publisher, producer: producer, logger: logger)))
+            let orderVenues = Dictionary(
+                uniqueKeysWithValues: venues.compactMap { venue in venue.started.commandVenue.map { (venue.id, $0) } })
+            services.append(
+                essential(
+                    CommandService(
+                        config: config, venues: orderVenues, publisher: publisher, producer: producer, logger: logger)))
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("venue-bridge stopped")
     }
@@ -113,7 +130,9 @@ struct PublisherService: Service {
         await publisher.stop(timeout: flushTimeout)
         let undelivered = await producer.flush(timeout: max(.zero, deadline - .now))
         producer.close(flushTimeout: .zero)
-        if undelivered > 0 { logger.error("Kafka messages undelivered at shutdown", metadata: ["count": "\(undelivered)"]) }
+        if undelivered > 0 {
+            logger.error("Kafka messages undelivered at shutdown", metadata: ["count": "\(undelivered)"])
+        }
         await redis?.close(drainTimeout: .seconds(2))
     }
 }

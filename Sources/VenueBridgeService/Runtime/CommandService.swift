@@ -15,14 +15,23 @@ struct CommandService: Service {
     let redis: RedisRequestClient
     let logger: Logger
 
-    init(config: BridgeConfig, venues: [VenueID: CommandVenue], publisher: EventPublisher, producer: KafkaProducer, logger: Logger) {
+    init(
+        config: BridgeConfig, venues: [VenueID: CommandVenue], publisher: EventPublisher, producer: KafkaProducer,
+        logger: Logger
+    ) {
         let topics = TopicNames(prefix: config.kafka.topicPrefix)
         let instanceID = config.commands.instanceID ?? ProcessInfo.processInfo.hostName
         var configuration = CommandPathConfiguration(
-            topics: topics, groupID: config.commands.groupID, idempotencyTTL: .seconds(config.commands.idempotencyTTLSeconds),
-            venueUnavailable: config.commands.venueUnavailable == .wait ? .wait : .reject, venueWait: .milliseconds(config.commands.venueWaitMs),
+            topics: topics, groupID: config.commands.groupID,
+            idempotencyTTL: .seconds(config.commands.idempotencyTTLSeconds),
+            venueUnavailable: config.commands.venueUnavailable == .wait ? .wait : .reject,
+            venueWait: .milliseconds(config.commands.venueWaitMs),
             resolveTimeout: .milliseconds(config.commands.resolveTimeoutMs), instanceID: instanceID,
-            limits: config.commands.limits.map { InstrumentLimit(venue: $0.venue, instrument: $0.instrument, maxQuantity: $0.maxQuantity, maxNotional: $0.maxNotional) }
+            limits: config.commands.limits.map {
+                InstrumentLimit(
+                    venue: $0.venue, instrument: $0.instrument, maxQuantity: $0.maxQuantity, maxNotional: $0.maxNotional
+                )
+            }
         )
         configuration.kafkaProperties = config.kafka.producerProperties
         configuration.maxMessageBytes = config.commands.maxMessageBytes
@@ -30,17 +39,23 @@ struct CommandService: Service {
         endpoint.clientName = "venue-bridge-commands"
         redis = RedisRequestClient(endpoint: endpoint, logger: logger)
         let processor = CommandProcessor(
-            configuration: configuration, venues: venues, store: IdempotencyStore(redis: redis, ttl: configuration.idempotencyTTL),
+            configuration: configuration, venues: venues,
+            store: IdempotencyStore(redis: redis, ttl: configuration.idempotencyTTL),
             publisher: publisher, producer: producer, logger: logger
         )
         consumer = CommandConsumer(
-            configuration: .init(properties: config.kafka.producerProperties, topic: topics.ordersCommand, groupID: configuration.groupID),
+            configuration: .init(
+                properties: config.kafka.producerProperties, topic: topics.ordersCommand, groupID: configuration.groupID
+            ),
             processor: processor, logger: logger
         )
         self.logger = logger
-        logger.info("command consumer configured", metadata: [
-            "venues": "\(venues.keys.map(\.rawValue).sorted())", "instance": "\(instanceID)", "group": "\(configuration.groupID)",
-        ])
+        logger.info(
+            "command consumer configured",
+            metadata: [
+                "venues": "\(venues.keys.map(\.rawValue).sorted())", "instance": "\(instanceID)",
+                "group": "\(configuration.groupID)",
+            ])
     }
 
     func run() async throws {

@@ -23,7 +23,9 @@ public struct JSONLogHandler: LogHandler {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         w.key("ts")
-        w.string(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+        w.string(
+            Date().formatted(
+                .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
         w.key("level")
         w.string(event.level.rawValue)
         w.key("logger")

@@ -26,7 +26,11 @@ public enum Observability {
             let created = PrometheusCollectorRegistry()
             var factory = PrometheusMetricsFactory(registry: created)
             // Delivery latencies live between ~1 ms and seconds.
-            factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+            factory.defaultDurationHistogramBuckets = [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                .seconds(2.5), .seconds(5), .seconds(10),
+            ]
             MetricsSystem.bootstrap(factory)
             registry = created
             return created

@@ -17,7 +17,8 @@ public final class VenueStateBoard: Sendable {
 
     /// Per venue: its state if every session agrees, else the least ready one.
     public var snapshot: [VenueID: VenueConnectionState] {
-        states.withLock { $0 }.compactMapValues { sessions in sessions.values.min(by: { Self.rank($0) < Self.rank($1) }) }
+        states.withLock { $0 }.compactMapValues { sessions in sessions.values.min(by: { Self.rank($0) < Self.rank($1) })
+        }
     }
 
     /// Per venue and session, for `/readyz` detail.
@@ -51,7 +52,9 @@ public struct StatusTrackingSink: EventSink {
     }
 
     public func publish(_ event: NormalizedEvent) async throws(PublishError) {
-        if case .venueStatus(let status) = event.payload { board.update(event.venue, session: status.session, status.state) }
+        if case .venueStatus(let status) = event.payload {
+            board.update(event.venue, session: status.session, status.state)
+        }
         try await inner.publish(event)
     }
 }

@@ -21,7 +21,8 @@ public struct SyntheticMarketSource: Service {
         let venue = configuration.venue
         try await publishStatus(.connecting, reason: "synthetic source starting")
         let initial = configuration.instruments.enumerated().map { index, instrument in
-            SyntheticBook(instrument: instrument, seed: configuration.seed &+ UInt64(index), mid: index == 0 ? 65_000 : 3_000)
+            SyntheticBook(
+                instrument: instrument, seed: configuration.seed &+ UInt64(index), mid: index == 0 ? 65_000 : 3_000)
         }
         for book in initial {
             try await sink.publish(event(book.instrument, .bookSnapshot(book.levels)))
@@ -38,8 +39,12 @@ public struct SyntheticMarketSource: Service {
                     for i in books.indices {
                         let step = books[i].step()
                         try await sink.publish(event(books[i].instrument, .bookDelta(step.delta)))
-                        if step.topChanged { try await sink.publish(event(books[i].instrument, .ticker(books[i].ticker))) }
-                        if tick % 5 == 0 { try await sink.publish(event(books[i].instrument, .trade(books[i].trade(id: tick)))) }
+                        if step.topChanged {
+                            try await sink.publish(event(books[i].instrument, .ticker(books[i].ticker)))
+                        }
+                        if tick % 5 == 0 {
+                            try await sink.publish(event(books[i].instrument, .trade(books[i].trade(id: tick))))
+                        }
                     }
                     try await Task.sleep(for: interval)
                 }
@@ -52,12 +57,17 @@ public struct SyntheticMarketSource: Service {
     }
 
     private func publishStatus(_ state: VenueConnectionState, reason: String?) async throws {
-        try await sink.publish(NormalizedEvent(venue: configuration.venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(), payload: .venueStatus(VenueStatus(state: state, reason: reason))))
+        try await sink.publish(
+            NormalizedEvent(
+                venue: configuration.venue, instrument: nil, venueInstrument: nil, tsRecv: wallClockNanos(),
+                payload: .venueStatus(VenueStatus(state: state, reason: reason))))
     }
 
     private func event(_ instrument: String, _ payload: EventPayload) -> NormalizedEvent {
         let now = wallClockNanos()
-        return NormalizedEvent(venue: configuration.venue, instrument: instrument, venueInstrument: instrument, tsVenue: now, tsRecv: now, payload: payload)
+        return NormalizedEvent(
+            venue: configuration.venue, instrument: instrument, venueInstrument: instrument, tsVenue: now, tsRecv: now,
+            payload: payload)
     }
 
 }
@@ -93,14 +103,18 @@ struct SyntheticBook {
     }
 
     var ticker: Ticker {
-        let bid = bids.max { $0.key < $1.key }!, ask = asks.min { $0.key < $1.key }!
-        let b = Self.level(bid.key, bid.value), a = Self.level(ask.key, ask.value)
+        let bid = bids.max { $0.key < $1.key }!
+        let ask = asks.min { $0.key < $1.key }!
+        let b = Self.level(bid.key, bid.value)
+        let a = Self.level(ask.key, ask.value)
         return Ticker(bid: b.price, bidSize: b.size, ask: a.price, askSize: a.size)
     }
 
     func trade(id: UInt64) -> Trade {
         let bid = bids.max { $0.key < $1.key }!
-        return Trade(price: Self.level(bid.key, 0).price, size: ExactDecimal(scaled: 1 + Int64(id % 97), scale: 4), aggressor: id % 2 == 0 ? .sell : .buy, tradeId: "syn-\(id)")
+        return Trade(
+            price: Self.level(bid.key, 0).price, size: ExactDecimal(scaled: 1 + Int64(id % 97), scale: 4),
+            aggressor: id % 2 == 0 ? .sell : .buy, tradeId: "syn-\(id)")
     }
 
     /// Changes one level's size, or removes the best level and adds one at the back, keeping the book crossed-free.
@@ -112,7 +126,8 @@ struct SyntheticBook {
         var topChanged = false
         if rng.next(in: 0...9) == 0 {
             // Remove the best level and add one behind the worst: the book drifts.
-            let best = ordered.first!, worst = ordered.last!
+            let best = ordered.first!
+            let worst = ordered.last!
             side[best] = nil
             changed.append(Self.level(best, 0))
             let added = bidSide ? worst - 1 : worst + 1

@@ -40,7 +40,8 @@ enum FineryModule: VenueModule {
     static let environmentVariables: [(name: String, meaning: String)] = [
         ("VB_FINERY_ENABLED", "venues.finery.enabled"), ("VB_FINERY_URL", "venues.finery.url"),
         ("VB_FINERY_API_KEY", "Finery API key (secret)"), ("VB_FINERY_API_KEY_FILE", "file holding the Finery API key"),
-        ("VB_FINERY_API_SECRET", "Finery API secret (secret)"), ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
+        ("VB_FINERY_API_SECRET", "Finery API secret (secret)"),
+        ("VB_FINERY_API_SECRET_FILE", "file holding the Finery API secret"),
     ]
 
     static func read(_ r: inout ConfigReader, loader: ConfigLoader, into config: inout BridgeConfig) {
@@ -68,23 +69,39 @@ enum FineryModule: VenueModule {
     static func validate(_ config: BridgeConfig, loader: ConfigLoader, issues: inout [ConfigIssue]) {
         let finery = config.venues.finery
         loader.validate(finery.link, section: "venues.finery", credentials: credentialsHint, issues: &issues)
-        if finery.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "must map at least one instrument")) }
-        if finery.apiKey?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_key", problem: "missing: set VB_FINERY_API_KEY or VB_FINERY_API_KEY_FILE")) }
-        if finery.apiSecret?.isEmpty ?? true { issues.append(ConfigIssue(key: "venues.finery.api_secret", problem: "missing: set VB_FINERY_API_SECRET or VB_FINERY_API_SECRET_FILE")) }
+        if finery.instruments.isEmpty {
+            issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "must map at least one instrument"))
+        }
+        if finery.apiKey?.isEmpty ?? true {
+            issues.append(
+                ConfigIssue(
+                    key: "venues.finery.api_key", problem: "missing: set VB_FINERY_API_KEY or VB_FINERY_API_KEY_FILE"))
+        }
+        if finery.apiSecret?.isEmpty ?? true {
+            issues.append(
+                ConfigIssue(
+                    key: "venues.finery.api_secret",
+                    problem: "missing: set VB_FINERY_API_SECRET or VB_FINERY_API_SECRET_FILE"))
+        }
         if Set(finery.instruments.map(\.symbol)).count != finery.instruments.count {
-            issues.append(ConfigIssue(key: "venues.finery.instruments", problem: "two venue instruments map to the same symbol"))
+            issues.append(
+                ConfigIssue(key: "venues.finery.instruments", problem: "two venue instruments map to the same symbol"))
         }
     }
 
     static func isEnabled(_ config: BridgeConfig) -> Bool { config.venues.finery.enabled }
-    static func urls(_ config: BridgeConfig) -> [(key: String, url: String)] { [("venues.finery.url", config.venues.finery.link.url)] }
+    static func urls(_ config: BridgeConfig) -> [(key: String, url: String)] {
+        [("venues.finery.url", config.venues.finery.link.url)]
+    }
     static func symbols(_ config: BridgeConfig) -> [String] { config.venues.finery.instruments.map(\.symbol) }
     static func takesOrders(_ config: BridgeConfig) -> Bool { config.venues.finery.enabled }
 
     static func summary(_ config: BridgeConfig) -> [String: String] {
         let finery = config.venues.finery
         return [
-            "venues.finery": finery.enabled ? "\(VenueURL.redactingCredentials(in: finery.link.url)) \(finery.instruments.map(\.symbol))" : "disabled",
+            "venues.finery": finery.enabled
+                ? "\(VenueURL.redactingCredentials(in: finery.link.url)) \(finery.instruments.map(\.symbol))"
+                : "disabled",
             "venues.finery.api_key": finery.apiKey == nil ? "(none)" : "(set)",
             "venues.finery.api_secret": finery.apiSecret == nil ? "(none)" : "(set)",
         ]
@@ -92,10 +109,13 @@ enum FineryModule: VenueModule {
 
     /// The loader has validated the section (instruments unique, credentials present); a config
     /// built in code without the loader gets the mapping error rather than an empty instrument list.
-    static func connectorConfiguration(_ finery: BridgeConfig.Finery) throws(InstrumentMap.DuplicateMapping) -> FineryConnectorConfiguration {
+    static func connectorConfiguration(_ finery: BridgeConfig.Finery) throws(InstrumentMap.DuplicateMapping)
+        -> FineryConnectorConfiguration
+    {
         let instruments = try InstrumentMap(finery.instruments.map { ($0.venueId, $0.symbol) })
         var configuration = FineryConnectorConfiguration(
-            url: finery.link.url, apiKey: finery.apiKey ?? "", apiSecret: finery.apiSecret ?? "", account: finery.account, instruments: instruments
+            url: finery.link.url, apiKey: finery.apiKey ?? "", apiSecret: finery.apiSecret ?? "",
+            account: finery.account, instruments: instruments
         )
         configuration.link = VenueLinkSettings(finery.link)
         configuration.bindBooks = finery.feeds.contains(.books)
@@ -108,7 +128,8 @@ enum FineryModule: VenueModule {
     }
 
     static func start(_ config: BridgeConfig, sink: any EventSink, logger: Logger) throws -> StartedVenue {
-        let connector = FineryConnector(configuration: try connectorConfiguration(config.venues.finery), sink: sink, logger: logger)
+        let connector = FineryConnector(
+            configuration: try connectorConfiguration(config.venues.finery), sink: sink, logger: logger)
         let account = config.venues.finery.account
         let orders = CommandVenue(
             entry: connector, instruments: Set(symbols(config)), accounts: { [account] },
@@ -118,9 +139,11 @@ enum FineryModule: VenueModule {
     }
 
     /// The real connector against the in-process simulator, with demo credentials.
-    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue {
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue
+    {
         let simulator = FinerySimulator(
-            configuration: .init(credentials: ["demo-key": "demo-secret"], updatesPerSecond: updatesPerSecond), logger: Logger(label: "venue-sim.finery")
+            configuration: .init(credentials: ["demo-key": "demo-secret"], updatesPerSecond: updatesPerSecond),
+            logger: Logger(label: "venue-sim.finery")
         )
         let port = try await simulator.start()
         config.venues.finery.enabled = true
@@ -129,7 +152,9 @@ enum FineryModule: VenueModule {
         config.venues.finery.apiSecret = "demo-secret"
         config.venues.finery.account = "demo"
         if config.venues.finery.instruments.isEmpty {
-            config.venues.finery.instruments = [.init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "ETH-USD", symbol: "ETH-USD")]
+            config.venues.finery.instruments = [
+                .init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "ETH-USD", symbol: "ETH-USD"),
+            ]
         }
         return DemoVenue(banner: "Finery simulator: \(config.venues.finery.link.url)", stop: { await simulator.stop() })
     }

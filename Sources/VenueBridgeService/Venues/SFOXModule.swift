@@ -41,7 +41,8 @@ enum SFOXModule: VenueModule {
     static let id: VenueID = .sfox
     static let credentialsHint = "VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE"
     static let environmentVariables: [(name: String, meaning: String)] = [
-        ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"), ("VB_SFOX_REST_URL", "venues.sfox.rest_url"),
+        ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"),
+        ("VB_SFOX_REST_URL", "venues.sfox.rest_url"),
         ("VB_SFOX_API_KEY", "sFOX API key (secret)"), ("VB_SFOX_API_KEY_FILE", "file holding the sFOX API key"),
     ]
 
@@ -73,15 +74,24 @@ enum SFOXModule: VenueModule {
         loader.validate(sfox.link, section: "venues.sfox", credentials: credentialsHint, issues: &issues)
         switch ConfigLoader.urlProblem(sfox.restURL, schemes: VenueURL.httpSchemes) {
         case nil: break
-        case .credentials?: issues.append(ConfigLoader.credentialsIssue(key: "venues.sfox.rest_url", from: credentialsHint))
-        case let problem?: issues.append(ConfigIssue(key: "venues.sfox.rest_url", problem: "\(problem) (the REST base including /v1)"))
+        case .credentials?:
+            issues.append(ConfigLoader.credentialsIssue(key: "venues.sfox.rest_url", from: credentialsHint))
+        case let problem?:
+            issues.append(ConfigIssue(key: "venues.sfox.rest_url", problem: "\(problem) (the REST base including /v1)"))
         }
-        if sfox.instruments.isEmpty { issues.append(ConfigIssue(key: "venues.sfox.instruments", problem: "must map at least one pair")) }
+        if sfox.instruments.isEmpty {
+            issues.append(ConfigIssue(key: "venues.sfox.instruments", problem: "must map at least one pair"))
+        }
         if Set(sfox.instruments.map(\.symbol)).count != sfox.instruments.count {
             issues.append(ConfigIssue(key: "venues.sfox.instruments", problem: "two pairs map to the same symbol"))
         }
         if sfox.feeds.contains(.account), sfox.apiKey?.isEmpty ?? true {
-            issues.append(ConfigIssue(key: "venues.sfox.api_key", problem: "missing: the account feed and order entry need VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE (or drop `account` from feeds)"))
+            issues.append(
+                ConfigIssue(
+                    key: "venues.sfox.api_key",
+                    problem:
+                        "missing: the account feed and order entry need VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE (or drop `account` from feeds)"
+                ))
         }
     }
 
@@ -99,17 +109,22 @@ enum SFOXModule: VenueModule {
         let sfox = config.venues.sfox
         let url = VenueURL.redactingCredentials(in:)
         return [
-            "venues.sfox": sfox.enabled ? "\(url(sfox.link.url)) \(url(sfox.restURL)) \(sfox.instruments.map(\.symbol))" : "disabled",
+            "venues.sfox": sfox.enabled
+                ? "\(url(sfox.link.url)) \(url(sfox.restURL)) \(sfox.instruments.map(\.symbol))" : "disabled",
             "venues.sfox.api_key": sfox.apiKey == nil ? "(none)" : "(set)",
         ]
     }
 
     /// The loader has validated the section (pairs unique, a key when the account feed is on); a
     /// config built in code without the loader gets the mapping error.
-    static func connectorConfiguration(_ sfox: BridgeConfig.SFOX) throws(InstrumentMap.DuplicateMapping) -> SFOXConnectorConfiguration {
+    static func connectorConfiguration(_ sfox: BridgeConfig.SFOX) throws(InstrumentMap.DuplicateMapping)
+        -> SFOXConnectorConfiguration
+    {
         let instruments = try InstrumentMap(sfox.instruments.map { ($0.venueId, $0.symbol) })
         let apiKey = sfox.feeds.contains(.account) ? sfox.apiKey : nil
-        var configuration = SFOXConnectorConfiguration(url: sfox.link.url, restBaseURL: sfox.restURL, apiKey: apiKey, account: sfox.account, instruments: instruments)
+        var configuration = SFOXConnectorConfiguration(
+            url: sfox.link.url, restBaseURL: sfox.restURL, apiKey: apiKey, account: sfox.account,
+            instruments: instruments)
         configuration.marketDataLink = VenueLinkSettings(sfox.link)
         configuration.privateLink = VenueLinkSettings(sfox.link)
         configuration.subscribeBooks = sfox.feeds.contains(.books)
@@ -122,7 +137,8 @@ enum SFOXModule: VenueModule {
     }
 
     static func start(_ config: BridgeConfig, sink: any EventSink, logger: Logger) throws -> StartedVenue {
-        let connector = try SFOXConnector(configuration: connectorConfiguration(config.venues.sfox), sink: sink, logger: logger)
+        let connector = try SFOXConnector(
+            configuration: connectorConfiguration(config.venues.sfox), sink: sink, logger: logger)
         var orders: CommandVenue?
         if let control = connector.privateControl {
             let account = config.venues.sfox.account
@@ -135,7 +151,8 @@ enum SFOXModule: VenueModule {
     }
 
     /// Both sockets and REST against the in-process simulator (WebSocket and REST on one port).
-    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue {
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue
+    {
         var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: ["demo-key"])
         simulatorConfiguration.updatesPerSecond = updatesPerSecond
         let simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: Logger(label: "venue-sim.sfox"))
@@ -146,8 +163,12 @@ enum SFOXModule: VenueModule {
         config.venues.sfox.apiKey = "demo-key"
         config.venues.sfox.account = "demo"
         if config.venues.sfox.instruments.isEmpty {
-            config.venues.sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "ethusd", symbol: "ETH-USD")]
+            config.venues.sfox.instruments = [
+                .init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "ethusd", symbol: "ETH-USD"),
+            ]
         }
-        return DemoVenue(banner: "sFOX simulator: \(config.venues.sfox.link.url) and \(config.venues.sfox.restURL)", stop: { await simulator.stop() })
+        return DemoVenue(
+            banner: "sFOX simulator: \(config.venues.sfox.link.url) and \(config.venues.sfox.restURL)",
+            stop: { await simulator.stop() })
     }
 }

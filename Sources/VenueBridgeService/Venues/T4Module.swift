@@ -42,7 +42,9 @@ extension BridgeConfig {
         public var appLicense: String?
 
         /// True when any part of the password login is set, so a half-configured one is reported.
-        var hasPasswordLogin: Bool { [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) } }
+        var hasPasswordLogin: Bool {
+            [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) }
+        }
     }
 }
 
@@ -54,9 +56,11 @@ enum T4Module: VenueModule {
     static let environmentVariables: [(name: String, meaning: String)] = [
         ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
         ("VB_T4_API_KEY", "T4 API key (secret)"), ("VB_T4_API_KEY_FILE", "file holding the T4 API key"),
-        ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"), ("VB_T4_APP_NAME", "venues.t4.app_name"),
+        ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"),
+        ("VB_T4_APP_NAME", "venues.t4.app_name"),
         ("VB_T4_PASSWORD", "T4 password (secret)"), ("VB_T4_PASSWORD_FILE", "file holding the T4 password"),
-        ("VB_T4_APP_LICENSE", "T4 application license (secret)"), ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
+        ("VB_T4_APP_LICENSE", "T4 application license (secret)"),
+        ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
     ]
 
     static func read(_ r: inout ConfigReader, loader: ConfigLoader, into config: inout BridgeConfig) {
@@ -85,7 +89,8 @@ enum T4Module: VenueModule {
     /// id would put two books into one stream or subscribe one market twice.
     private static func readMarkets(_ r: inout ConfigReader, into markets: inout [T4Market]) {
         let fields: [(key: String, field: WritableKeyPath<T4Market, String>)] = [
-            ("symbol", \.symbol), ("exchange_id", \.exchangeID), ("contract_id", \.contractID), ("market_id", \.marketID),
+            ("symbol", \.symbol), ("exchange_id", \.exchangeID), ("contract_id", \.contractID),
+            ("market_id", \.marketID),
         ]
         var firstUse: [String: [String: String]] = [:]  // key → value → where it was first set
         r.mappingList("markets") { m in
@@ -97,7 +102,8 @@ enum T4Module: VenueModule {
                     m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "must be set (not empty)"))
                 } else if key == "symbol" || key == "market_id" {
                     if let first = firstUse[key]?[value] {
-                        m.issues.append(ConfigIssue(key: m.keyPath(key), problem: "'\(value)' is already used by \(first)"))
+                        m.issues.append(
+                            ConfigIssue(key: m.keyPath(key), problem: "'\(value)' is already used by \(first)"))
                     } else {
                         firstUse[key, default: [:]][value] = m.keyPath(key)
                     }
@@ -122,20 +128,35 @@ enum T4Module: VenueModule {
     /// T4 has no public market data.
     static func validate(_ config: BridgeConfig, loader: ConfigLoader, issues: inout [ConfigIssue]) {
         let t4 = config.venues.t4
-        loader.validate(t4.link, section: "venues.t4",
-                        urlHint: "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)",
-                        credentials: credentialsHint, issues: &issues)
+        loader.validate(
+            t4.link, section: "venues.t4",
+            urlHint:
+                "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)",
+            credentials: credentialsHint, issues: &issues)
         if t4.markets.isEmpty {
-            issues.append(ConfigIssue(key: "venues.t4.markets", problem: "must list at least one market ({symbol, exchange_id, contract_id, market_id})"))
+            issues.append(
+                ConfigIssue(
+                    key: "venues.t4.markets",
+                    problem: "must list at least one market ({symbol, exchange_id, contract_id, market_id})"))
         }
         let hasAPIKey = !(t4.apiKey?.isEmpty ?? true)
         switch (hasAPIKey, t4.hasPasswordLogin) {
         case (true, false):
             break
         case (true, true):
-            issues.append(ConfigIssue(key: "venues.t4.api_key", problem: "set either the API key or the password login (firm, username, password, app_name, app_license), not both"))
+            issues.append(
+                ConfigIssue(
+                    key: "venues.t4.api_key",
+                    problem:
+                        "set either the API key or the password login (firm, username, password, app_name, app_license), not both"
+                ))
         case (false, false):
-            issues.append(ConfigIssue(key: "venues.t4.api_key", problem: "missing: T4 has no public market data; set VB_T4_API_KEY or VB_T4_API_KEY_FILE, or the password login (VB_T4_FIRM, VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], VB_T4_APP_NAME, VB_T4_APP_LICENSE[_FILE])"))
+            issues.append(
+                ConfigIssue(
+                    key: "venues.t4.api_key",
+                    problem:
+                        "missing: T4 has no public market data; set VB_T4_API_KEY or VB_T4_API_KEY_FILE, or the password login (VB_T4_FIRM, VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], VB_T4_APP_NAME, VB_T4_APP_LICENSE[_FILE])"
+                ))
         case (false, true):
             let parts: [(key: String, value: String?, from: String)] = [
                 ("firm", t4.firm, "VB_T4_FIRM or firm"), ("username", t4.username, "VB_T4_USERNAME or username"),
@@ -144,22 +165,30 @@ enum T4Module: VenueModule {
                 ("app_license", t4.appLicense, "VB_T4_APP_LICENSE, VB_T4_APP_LICENSE_FILE or app_license_file"),
             ]
             for part in parts where part.value?.isEmpty ?? true {
-                issues.append(ConfigIssue(key: "venues.t4.\(part.key)", problem: "missing for the password login: set \(part.from)"))
+                issues.append(
+                    ConfigIssue(
+                        key: "venues.t4.\(part.key)", problem: "missing for the password login: set \(part.from)"))
             }
         }
     }
 
     static func isEnabled(_ config: BridgeConfig) -> Bool { config.venues.t4.enabled }
-    static func urls(_ config: BridgeConfig) -> [(key: String, url: String)] { [("venues.t4.url", config.venues.t4.link.url)] }
+    static func urls(_ config: BridgeConfig) -> [(key: String, url: String)] {
+        [("venues.t4.url", config.venues.t4.link.url)]
+    }
     static func symbols(_ config: BridgeConfig) -> [String] { config.venues.t4.markets.map(\.symbol) }
-    static func takesOrders(_ config: BridgeConfig) -> Bool { config.venues.t4.enabled && config.venues.t4.subscribeAccounts }
+    static func takesOrders(_ config: BridgeConfig) -> Bool {
+        config.venues.t4.enabled && config.venues.t4.subscribeAccounts
+    }
 
     static func summary(_ config: BridgeConfig) -> [String: String] {
         let t4 = config.venues.t4
         return [
-            "venues.t4": t4.enabled ? "\(VenueURL.redactingCredentials(in: t4.link.url)) \(t4.markets.map(\.symbol))" : "disabled",
+            "venues.t4": t4.enabled
+                ? "\(VenueURL.redactingCredentials(in: t4.link.url)) \(t4.markets.map(\.symbol))" : "disabled",
             "venues.t4.api_key": t4.apiKey == nil ? "(none)" : "(set)",
-            "venues.t4.user": t4.hasPasswordLogin ? "\(t4.firm ?? "?")/\(t4.username ?? "?") via \(t4.appName ?? "?")" : "(none)",
+            "venues.t4.user": t4.hasPasswordLogin
+                ? "\(t4.firm ?? "?")/\(t4.username ?? "?") via \(t4.appName ?? "?")" : "(none)",
             "venues.t4.password": t4.password == nil ? "(none)" : "(set)",
             "venues.t4.app_license": t4.appLicense == nil ? "(none)" : "(set)",
         ]
@@ -167,11 +196,14 @@ enum T4Module: VenueModule {
 
     /// The loader has validated the section (markets unique, exactly one complete login form).
     static func connectorConfiguration(_ t4: BridgeConfig.T4) -> T4ConnectorConfiguration {
-        let credentials: T4Credentials = if let apiKey = t4.apiKey, !apiKey.isEmpty {
-            .apiKey(apiKey)
-        } else {
-            .password(firm: t4.firm ?? "", username: t4.username ?? "", password: t4.password ?? "", appName: t4.appName ?? "", appLicense: t4.appLicense ?? "")
-        }
+        let credentials: T4Credentials =
+            if let apiKey = t4.apiKey, !apiKey.isEmpty {
+                .apiKey(apiKey)
+            } else {
+                .password(
+                    firm: t4.firm ?? "", username: t4.username ?? "", password: t4.password ?? "",
+                    appName: t4.appName ?? "", appLicense: t4.appLicense ?? "")
+            }
         var configuration = T4ConnectorConfiguration(url: t4.link.url, credentials: credentials, markets: t4.markets)
         configuration.link = VenueLinkSettings(t4.link)
         configuration.subscribeAccounts = t4.subscribeAccounts
@@ -191,7 +223,8 @@ enum T4Module: VenueModule {
                 accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
                 sessionState: { connector.control.state },
                 replace: { clientOrderId, account, quantity, price async throws(OrderEntryError) in
-                    try await connector.revise(clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
+                    try await connector.revise(
+                        clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
                 },
                 marketTimeInForce: .ioc
             )
@@ -201,7 +234,8 @@ enum T4Module: VenueModule {
 
     /// The real connector logged in with an API key to the in-process simulator (protobuf over
     /// plain ws://), following the simulator's own markets.
-    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue {
+    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue
+    {
         var simulatorConfiguration = T4SimulatorConfiguration(apiKeys: ["demo-key"])
         simulatorConfiguration.updatesPerSecond = updatesPerSecond
         let simulator = T4Simulator(configuration: simulatorConfiguration, logger: Logger(label: "venue-sim.t4"))

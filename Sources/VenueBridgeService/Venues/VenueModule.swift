@@ -58,10 +58,14 @@ public struct DemoVenue: Sendable {
 public enum DemoVenues {
     /// Starts every venue's simulator and points its section of `config` at it. `updatesPerSecond`
     /// sets a simulator's pace by venue (missing: 10).
-    public static func start(_ config: inout BridgeConfig, updatesPerSecond: [VenueID: Int], logger: Logger) async throws -> [DemoVenue] {
+    public static func start(_ config: inout BridgeConfig, updatesPerSecond: [VenueID: Int], logger: Logger)
+        async throws -> [DemoVenue]
+    {
         var started: [DemoVenue] = []
         for module in VenueModules.all {
-            started.append(try await module.startDemo(&config, updatesPerSecond: updatesPerSecond[module.id] ?? 10, logger: logger))
+            started.append(
+                try await module.startDemo(&config, updatesPerSecond: updatesPerSecond[module.id] ?? 10, logger: logger)
+            )
         }
         return started
     }
@@ -102,20 +106,34 @@ struct EnvironmentOverrides {
     }
 
     mutating func bool(_ name: String, into target: inout Bool) {
-        value(name) { v in ConfigLoader.parseBool(v).map { target = $0; return nil } ?? "must be true or false" }
+        value(name) { v in
+            ConfigLoader.parseBool(v).map {
+                target = $0
+                return nil
+            } ?? "must be true or false"
+        }
     }
 
     mutating func string(_ name: String, into target: inout String) {
-        value(name) { v in target = v; return nil }
+        value(name) { v in
+            target = v
+            return nil
+        }
     }
 
     mutating func optionalString(_ name: String, into target: inout String?) {
-        value(name) { v in target = v; return nil }
+        value(name) { v in
+            target = v
+            return nil
+        }
     }
 
     /// `NAME` and `NAME_FILE`; the file wins, being how secrets are mounted in production.
     mutating func secret(_ name: String, into target: inout String?) {
-        value(name) { v in target = v; return nil }
+        value(name) { v in
+            target = v
+            return nil
+        }
         guard let file = environment[name + "_FILE"] else { return }
         target = loader.readSecret(file: file, key: "env \(name)_FILE", issues: &issues)
     }

@@ -24,14 +24,23 @@ public struct FineryBookKeeper: Sendable {
 
     /// A snapshot: the first per binding is published as `book_snapshot`; later ones (a venue that
     /// sends only snapshots) as the `book_delta` of what changed.
-    public mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64) throws(VenueNormalizeError) -> [NormalizedEvent] {
+    public mutating func snapshot(venueInstrument: String, bids: [FineryLevel], asks: [FineryLevel], tsRecv: Int64)
+        throws(VenueNormalizeError) -> [NormalizedEvent]
+    {
         let symbol = try symbol(venueInstrument)
         let new = LocalOrderBook(bids: bids.map(Self.level), asks: asks.map(Self.level))
-        guard !new.isCrossed else { throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot is crossed") }
+        guard !new.isCrossed else {
+            throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot is crossed")
+        }
         // Two sizes for one price: no book (and no delta with unique prices) can be made of it.
-        guard !new.hasRepeatedPrices else { throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): snapshot lists a price twice on one side") }
+        guard !new.hasRepeatedPrices else {
+            throw VenueNormalizeError(
+                .bookInconsistent, "B \(venueInstrument): snapshot lists a price twice on one side")
+        }
         let old = books.updateValue(new, forKey: venueInstrument)
-        return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
+        return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map {
+            event(symbol, venueInstrument, tsRecv, $0)
+        }
     }
 
     /// Incremental updates. An update for a book without a snapshot, or one that leaves the book
@@ -41,9 +50,13 @@ public struct FineryBookKeeper: Sendable {
     /// not the venue's list of updates: one frame may touch a level twice (`M` then `-`), and a
     /// delta's levels are independent and unordered (docs/events.md §3.3), so each price appears
     /// at most once per side. A frame that changes nothing publishes nothing.
-    public mutating func update(venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64) throws(VenueNormalizeError) -> [NormalizedEvent] {
+    public mutating func update(
+        venueInstrument: String, bids: [FineryBookUpdate], asks: [FineryBookUpdate], tsRecv: Int64
+    ) throws(VenueNormalizeError) -> [NormalizedEvent] {
         let symbol = try symbol(venueInstrument)
-        guard let before = books[venueInstrument] else { throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot") }
+        guard let before = books[venueInstrument] else {
+            throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): update before snapshot")
+        }
         var book = before
         for update in bids { Self.apply(update, side: .bid, to: &book) }
         for update in asks { Self.apply(update, side: .ask, to: &book) }
@@ -52,7 +65,9 @@ public struct FineryBookKeeper: Sendable {
             throw VenueNormalizeError(.bookInconsistent, "B \(venueInstrument): book crossed after update")
         }
         books[venueInstrument] = book
-        return LocalOrderBook.replacementPayloads(from: before, to: book, ticker: publishTicker).map { event(symbol, venueInstrument, tsRecv, $0) }
+        return LocalOrderBook.replacementPayloads(from: before, to: book, ticker: publishTicker).map {
+            event(symbol, venueInstrument, tsRecv, $0)
+        }
     }
 
     /// One venue update, in the venue's order (the order matters within a frame; only the net
@@ -79,12 +94,16 @@ public struct FineryBookKeeper: Sendable {
 
     private func symbol(_ venueInstrument: String) throws(VenueNormalizeError) -> String {
         guard let symbol = instruments.symbol(forVenueId: venueInstrument) else {
-            throw VenueNormalizeError(.unsubscribedInstrument, "B \(venueInstrument): instrument not configured (never bound)")
+            throw VenueNormalizeError(
+                .unsubscribedInstrument, "B \(venueInstrument): instrument not configured (never bound)")
         }
         return symbol
     }
 
-    private func event(_ symbol: String, _ venueInstrument: String, _ tsRecv: Int64, _ payload: EventPayload) -> NormalizedEvent {
-        NormalizedEvent(venue: .finery, instrument: symbol, venueInstrument: venueInstrument, tsRecv: tsRecv, payload: payload)
+    private func event(_ symbol: String, _ venueInstrument: String, _ tsRecv: Int64, _ payload: EventPayload)
+        -> NormalizedEvent
+    {
+        NormalizedEvent(
+            venue: .finery, instrument: symbol, venueInstrument: venueInstrument, tsRecv: tsRecv, payload: payload)
     }
 }

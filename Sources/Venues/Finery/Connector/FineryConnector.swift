@@ -28,7 +28,10 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     private let nonces = Mutex(FineryNonceSource())
     private let writer = Mutex<VenueLinkWriter?>(nil)
 
-    public init(configuration: FineryConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+    public init(
+        configuration: FineryConnectorConfiguration, sink: any EventSink, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.logger = logger
         metrics = VenueConnectorMetrics(venue: .finery, factory: metricsFactory)
@@ -44,7 +47,9 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     /// The service that keeps this connector connected (run it in the bridge's service group).
     /// `transport`: nil is the WebSocket to `configuration.link.url`; tests pass an in-memory one.
     public func supervisor(transport: (any VenueTransport)? = nil) -> VenueConnectionSupervisor {
-        VenueConnectionSupervisor(settings: configuration.link, transport: transport, driver: self, control: control, metrics: metrics, logger: logger)
+        VenueConnectionSupervisor(
+            settings: configuration.link, transport: transport, driver: self, control: control, metrics: metrics,
+            logger: logger)
     }
 
     // MARK: - Session
@@ -52,10 +57,13 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     public func upgradeHeaders() throws -> [(name: String, value: String)] {
         let now = UInt64(max(0, wallClockNanos()))
         let nonce = nonces.withLock { $0.next(nowMicros: now / 1_000) }
-        return FineryAuth.upgradeHeaders(key: configuration.apiKey, secret: configuration.apiSecret, nonce: nonce, timestamp: now / 1_000_000)
+        return FineryAuth.upgradeHeaders(
+            key: configuration.apiKey, secret: configuration.apiSecret, nonce: nonce, timestamp: now / 1_000_000)
     }
 
-    public func runSession(inbound: VenueInbound, writer linkWriter: VenueLinkWriter, control: VenueSessionControl) async throws {
+    public func runSession(inbound: VenueInbound, writer linkWriter: VenueLinkWriter, control: VenueSessionControl)
+        async throws
+    {
         writer.withLock { $0 = linkWriter }
         defer { writer.withLock { $0 = nil } }
         // The handshake deadline (the venue's first `X` status makes the session ready or
@@ -72,7 +80,8 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
                 }
             }
             group.addTask { [self] in
-                var books = FineryBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTicker)
+                var books = FineryBookKeeper(
+                    instruments: configuration.instruments, publishTicker: configuration.publishTicker)
                 for try await frame in inbound {
                     guard case .text(let text) = frame else {
                         rejected.record(kind: "binary_frame", detail: "binary frame on a JSON venue")
@@ -97,11 +106,14 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     public func sessionEnded(reason: String) async {
         for context in correlator.failAll(reason: reason) {
             metrics.request(outcome: "disconnected")
-            logger.warning("Finery request lost with the link", metadata: ["request": "\(context)", "reason": "\(reason)"])
+            logger.warning(
+                "Finery request lost with the link", metadata: ["request": "\(context)", "reason": "\(reason)"])
         }
     }
 
-    private func handle(_ message: FineryServerMessage, books: inout FineryBookKeeper, tsRecv: Int64, writer: VenueLinkWriter) async throws {
+    private func handle(
+        _ message: FineryServerMessage, books: inout FineryBookKeeper, tsRecv: Int64, writer: VenueLinkWriter
+    ) async throws {
         switch message {
         case .status(let code):
             if code == 0 {
@@ -117,14 +129,16 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             // Only a book we bound can be resynced; a snapshot of another is refused below.
             if configuration.instruments.symbol(forVenueId: instrument) != nil { resyncs.snapshot(of: instrument) }
             do {
-                try await publisher.publish(books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
+                try await publisher.publish(
+                    books.snapshot(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
             } catch let error as VenueNormalizeError {
                 try await bookRefused(error, instrument, writer)
             }
 
         case .bookUpdate(.name(let instrument), let bids, let asks):
             do {
-                try await publisher.publish(books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
+                try await publisher.publish(
+                    books.update(venueInstrument: instrument, bids: bids, asks: asks, tsRecv: tsRecv))
             } catch let error as VenueNormalizeError {
                 try await bookRefused(error, instrument, writer)
             }
@@ -135,7 +149,8 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
         case .instruments(_, let listed):
             let names = Set(listed.map(\.name))
             for missing in configuration.instruments.venueIds where !names.contains(missing) {
-                logger.error("configured Finery instrument is not listed by the venue", metadata: ["instrument": "\(missing)"])
+                logger.error(
+                    "configured Finery instrument is not listed by the venue", metadata: ["instrument": "\(missing)"])
             }
 
         case .orders(let action, _, let list):
@@ -163,7 +178,8 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
         case .deal(_, let deal):
             // The decoder refuses a moment that does not convert; checked again rather than trusted.
             guard let tsVenue = FineryUnits.nanoseconds(milliseconds: deal.moment) else {
-                return rejected.record(FrameDecodeError(.invalidValue, "O deal \(deal.dealId): moment \(deal.moment) ms is out of range"))
+                return rejected.record(
+                    FrameDecodeError(.invalidValue, "O deal \(deal.dealId): moment \(deal.moment) ms is out of range"))
             }
             let report: ExecutionReport?
             do throws(VenueNormalizeError) { report = try orders.deal(deal) } catch {
@@ -173,15 +189,19 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
 
         case .positions(_, _, let positions):
             for position in positions {
-                try await publisher.publish(NormalizedEvent(
-                    venue: .finery, instrument: position.currency, venueInstrument: position.currency, tsRecv: tsRecv,
-                    payload: .position(Position(account: configuration.account, quantity: FineryUnits.decimal(position.value)))
-                ))
+                try await publisher.publish(
+                    NormalizedEvent(
+                        venue: .finery, instrument: position.currency, venueInstrument: position.currency,
+                        tsRecv: tsRecv,
+                        payload: .position(
+                            Position(account: configuration.account, quantity: FineryUnits.decimal(position.value)))
+                    ))
             }
 
         case .feedFailure(let feed, let feedId, let code):
             if code == .bindingExists { return }
-            logger.error("Finery feed failure", metadata: ["feed": "\(feed)", "feedId": "\(feedId)", "code": "\(code)"])
+            logger.error(
+                "Finery feed failure", metadata: ["feed": "\(feed)", "feedId": "\(feedId)", "code": "\(code)"])
             metrics.decodeError(kind: "feed_failure")
 
         case .unsubscribed(let feed, let feedId):
@@ -196,15 +216,23 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             // refusal: the order exists (see `place`).
             if case .add(let request, let symbol, let key) = context, code != .clientOrderIdInUse {
                 let report = orders.rejection(request, idempotencyKey: key, code: code, param: param)
-                try await publisher.publish(reports: [report], tsRecv: tsRecv, venueInstrument: { _ in request.instrument }, symbol: { _ in symbol })
+                try await publisher.publish(
+                    reports: [report], tsRecv: tsRecv, venueInstrument: { _ in request.instrument },
+                    symbol: { _ in symbol })
             }
         }
     }
 
     private func subscribe(_ writer: VenueLinkWriter) async throws {
-        if configuration.bindInstruments { try await writer.send(text: FineryClientMessage.bind(feed: "I", feedId: .number(0)).encoded()) }
-        if configuration.bindOrders { try await writer.send(text: FineryClientMessage.bind(feed: "O", feedId: .number(0)).encoded()) }
-        if configuration.bindPositions { try await writer.send(text: FineryClientMessage.bind(feed: "K", feedId: .number(0)).encoded()) }
+        if configuration.bindInstruments {
+            try await writer.send(text: FineryClientMessage.bind(feed: "I", feedId: .number(0)).encoded())
+        }
+        if configuration.bindOrders {
+            try await writer.send(text: FineryClientMessage.bind(feed: "O", feedId: .number(0)).encoded())
+        }
+        if configuration.bindPositions {
+            try await writer.send(text: FineryClientMessage.bind(feed: "K", feedId: .number(0)).encoded())
+        }
         if configuration.bindBooks {
             for instrument in configuration.instruments.venueIds {
                 try await writer.send(text: FineryClientMessage.bind(feed: "B", feedId: .name(instrument)).encoded())
@@ -215,14 +243,16 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
     /// A `B` message the book keeper refused: counted and logged; rebound only when our copy of a
     /// bound book is what went wrong. A book we never bound is not ours to rebind: unbinding it
     /// and binding it again would only fetch another unwanted snapshot, on every one it sends.
-    private func bookRefused(_ error: VenueNormalizeError, _ instrument: String, _ writer: VenueLinkWriter) async throws {
+    private func bookRefused(_ error: VenueNormalizeError, _ instrument: String, _ writer: VenueLinkWriter) async throws
+    {
         rejected.record(error)
         if error.kind == .bookInconsistent { try await resync(instrument, writer) }
     }
 
     /// Drops a book that can no longer be trusted and asks for a fresh snapshot.
     private func resync(_ instrument: String, _ writer: VenueLinkWriter) async throws {
-        logger.warning("Finery book inconsistent, rebinding for a fresh snapshot", metadata: ["instrument": "\(instrument)"])
+        logger.warning(
+            "Finery book inconsistent, rebinding for a fresh snapshot", metadata: ["instrument": "\(instrument)"])
         try await writer.send(text: FineryClientMessage.unbind(feed: "B", feedId: .name(instrument)).encoded())
         try await writer.send(text: FineryClientMessage.bind(feed: "B", feedId: .name(instrument)).encoded())
     }
@@ -234,8 +264,9 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
 
     /// Reports of orders on feed `O`: the tracker knows each order's instrument.
     private func publish(reports: [ExecutionReport], tsRecv: Int64, tsVenue: Int64? = nil) async throws {
-        try await publisher.publish(reports: reports, tsVenue: tsVenue, tsRecv: tsRecv, venueInstrument: orders.instrument(clientOrderId:),
-                                    symbol: configuration.instruments.symbol(forVenueId:))
+        try await publisher.publish(
+            reports: reports, tsVenue: tsVenue, tsRecv: tsRecv, venueInstrument: orders.instrument(clientOrderId:),
+            symbol: configuration.instruments.symbol(forVenueId:))
     }
 }
 

@@ -22,7 +22,8 @@ public struct FineryConnectorConfiguration: Sendable {
     /// Finished orders remembered for `query(clientOrderId:)` after they leave the `O` feed.
     public var finishedOrderMemory = 10_000
 
-    public init(url: String, apiKey: String, apiSecret: String, account: String = "default", instruments: InstrumentMap) {
+    public init(url: String, apiKey: String, apiSecret: String, account: String = "default", instruments: InstrumentMap)
+    {
         var link = VenueLinkSettings(url: url)
         link.pingInterval = FineryHouseRules.pingInterval
         link.deadLinkTimeout = FineryHouseRules.deadLinkTimeout

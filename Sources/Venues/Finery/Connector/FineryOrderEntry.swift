@@ -6,8 +6,12 @@ public import VenueConnector
 extension FineryConnector {
     public func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
         let request = try addRequest(for: order)
-        orders.notePlacement(clientOrderId: request.clientOrderId, .init(idempotencyKey: order.idempotencyKey, cancelOnDisconnect: request.cancelOnDisconnect))
-        let reply = try await send(method: "add", content: request.content, context: .add(request, symbol: order.instrument, idempotencyKey: order.idempotencyKey))
+        orders.notePlacement(
+            clientOrderId: request.clientOrderId,
+            .init(idempotencyKey: order.idempotencyKey, cancelOnDisconnect: request.cancelOnDisconnect))
+        let reply = try await send(
+            method: "add", content: request.content,
+            context: .add(request, symbol: order.instrument, idempotencyKey: order.idempotencyKey))
         switch reply {
         case .ok(let body):
             let known = orders.report(clientOrderId: request.clientOrderId)
@@ -20,7 +24,8 @@ extension FineryConnector {
             if code == .clientOrderIdInUse {
                 // Error 74: an order with this client id exists, i.e. an earlier attempt got through.
                 if let existing = orders.report(clientOrderId: request.clientOrderId) { return existing }
-                return unknownReport(order, reason: "client order id already in use at the venue, but the order is not on feed O")
+                return unknownReport(
+                    order, reason: "client order id already in use at the venue, but the order is not on feed O")
             }
             return orders.rejection(request, idempotencyKey: order.idempotencyKey, code: code, param: param)
         }
@@ -29,7 +34,9 @@ extension FineryConnector {
     public func cancel(_ cancel: CancelRequest) async throws(OrderEntryError) -> ExecutionReport {
         let target: FineryDelRequest
         if let text = cancel.clientOrderId {
-            guard let id = Int64(text), id > 0 else { throw .invalid("Finery client order ids are integers 1…2^63−1, got \(text)") }
+            guard let id = Int64(text), id > 0 else {
+                throw .invalid("Finery client order ids are integers 1…2^63−1, got \(text)")
+            }
             target = .clientOrderId(id)
         } else if let text = cancel.venueOrderId {
             guard let id = Int64(text) else { throw .invalid("Finery order ids are integers, got \(text)") }
@@ -37,13 +44,15 @@ extension FineryConnector {
         } else {
             throw .invalid("a cancel needs a client order id or a venue order id")
         }
-        let known: ExecutionReport? = if case .clientOrderId(let id) = target { orders.report(clientOrderId: id) } else { nil }
+        let known: ExecutionReport? =
+            if case .clientOrderId(let id) = target { orders.report(clientOrderId: id) } else { nil }
         let reply = try await send(method: "del", content: target.content, context: .del(target))
         switch reply {
         case .ok(let body):
             let parsed = try? FineryOrderReply(body: body)
             if let clientId = parsed?.clientOrderId ?? (known.flatMap { Int64($0.clientOrderId) }),
-               let after = orders.report(clientOrderId: clientId), after.status.isTerminal {
+                let after = orders.report(clientOrderId: clientId), after.status.isTerminal
+            {
                 return after
             }
             var report = known ?? placeholder(cancel)
@@ -63,7 +72,9 @@ extension FineryConnector {
     }
 
     public func query(clientOrderId: String, account: String) async throws(OrderEntryError) -> ExecutionReport? {
-        guard let id = Int64(clientOrderId) else { throw .invalid("Finery client order ids are integers, got \(clientOrderId)") }
+        guard let id = Int64(clientOrderId) else {
+            throw .invalid("Finery client order ids are integers, got \(clientOrderId)")
+        }
         // Feed O's snapshot (taken at every (re)connect) plus its live updates are the venue's view;
         // Finery documents no query-by-client-id request.
         return orders.report(clientOrderId: id)
@@ -71,7 +82,9 @@ extension FineryConnector {
 
     // MARK: - Helpers
 
-    func send(method: String, content: JSONValue, context: FineryRequestContext) async throws(OrderEntryError) -> FineryReply {
+    func send(method: String, content: JSONValue, context: FineryRequestContext) async throws(OrderEntryError)
+        -> FineryReply
+    {
         let state = control.state
         guard state == .ready else { throw .unavailable(state) }
         guard let linkWriter = currentWriter else { throw .unavailable(.disconnected) }
@@ -79,7 +92,10 @@ extension FineryConnector {
         return try await correlator.roundTrip(
             context: context, timeout: configuration.link.requestTimeout, metrics: metrics,
             isRefusal: { if case .error = $0 { true } else { false } },
-            write: { reqId in try await linkWriter.send(text: FineryClientMessage.request(reqId: reqId, method: method, content: content).encoded()) }
+            write: { reqId in
+                try await linkWriter.send(
+                    text: FineryClientMessage.request(reqId: reqId, method: method, content: content).encoded())
+            }
         )
     }
 
@@ -100,7 +116,10 @@ extension FineryConnector {
         case (.limit, .gtc), (.limit, .day): type = order.postOnly ? .postOnly : .limit
         case (.limit, .ioc): type = .limitIOC
         case (.limit, .fok): type = .limitFOK
-        default: throw .invalid("Finery does not support \(order.orderType.rawValue) orders with time in force \(order.timeInForce.rawValue)")
+        default:
+            throw .invalid(
+                "Finery does not support \(order.orderType.rawValue) orders with time in force \(order.timeInForce.rawValue)"
+            )
         }
         var price: UInt64?
         if order.orderType == .limit {
@@ -109,8 +128,10 @@ extension FineryConnector {
             }
             price = UInt64(scaled)
         }
-        return FineryAddRequest(instrument: instrument, clientOrderId: clientOrderId, price: price, size: size, side: order.side == .buy ? .bid : .ask,
-                                type: type, cancelOnDisconnect: order.cancelOnDisconnect ?? configuration.cancelOnDisconnectByDefault)
+        return FineryAddRequest(
+            instrument: instrument, clientOrderId: clientOrderId, price: price, size: size,
+            side: order.side == .buy ? .bid : .ask,
+            type: type, cancelOnDisconnect: order.cancelOnDisconnect ?? configuration.cancelOnDisconnectByDefault)
     }
 
     /// How long an answer waits for feed O to catch up with the add reply (see `answer(to:)`):
@@ -161,24 +182,30 @@ extension FineryConnector {
             status = cum.isZero ? .new : .partiallyFilled
         }
         return ExecutionReport(
-            account: configuration.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey, venueOrderId: "\(reply.id)",
-            side: order.side, orderType: order.orderType, timeInForce: order.timeInForce, status: status, price: order.price,
-            quantity: order.quantity, cumQty: cum, leavesQty: status.isTerminal ? .zero : FineryUnits.decimal(reply.remainingSize),
+            account: configuration.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey,
+            venueOrderId: "\(reply.id)",
+            side: order.side, orderType: order.orderType, timeInForce: order.timeInForce, status: status,
+            price: order.price,
+            quantity: order.quantity, cumQty: cum,
+            leavesQty: status.isTerminal ? .zero : FineryUnits.decimal(reply.remainingSize),
             reason: status == .canceled ? FineryCancelReason.asNonBookOrder.text : nil
         )
     }
 
     private func unknownReport(_ order: OrderRequest, reason: String) -> ExecutionReport {
         ExecutionReport(
-            account: configuration.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey, side: order.side,
-            orderType: order.orderType, timeInForce: order.timeInForce, status: .unknown, price: order.price, quantity: order.quantity,
+            account: configuration.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey,
+            side: order.side,
+            orderType: order.orderType, timeInForce: order.timeInForce, status: .unknown, price: order.price,
+            quantity: order.quantity,
             cumQty: .zero, reason: reason
         )
     }
 
     private func placeholder(_ cancel: CancelRequest) -> ExecutionReport {
         ExecutionReport(
-            account: cancel.account, clientOrderId: cancel.clientOrderId ?? "", idempotencyKey: cancel.idempotencyKey, venueOrderId: cancel.venueOrderId,
+            account: cancel.account, clientOrderId: cancel.clientOrderId ?? "", idempotencyKey: cancel.idempotencyKey,
+            venueOrderId: cancel.venueOrderId,
             side: cancel.side ?? .buy, orderType: cancel.orderType ?? .limit, status: .rejected, cumQty: .zero
         )
     }

@@ -63,7 +63,9 @@ final class FineryOrderTracker: Sendable {
     func instrument(clientOrderId: String) -> String? {
         guard let id = Int64(clientOrderId) else { return nil }
         return state.withLock { state in
-            if let orderId = state.activeByClientId[id], let tracked = state.active[orderId] { return tracked.order.instrument }
+            if let orderId = state.activeByClientId[id], let tracked = state.active[orderId] {
+                return tracked.order.instrument
+            }
             return state.finishedInstrument[id]
         }
     }
@@ -81,7 +83,8 @@ final class FineryOrderTracker: Sendable {
                 var report: ExecutionReport
                 if tracked.cancelOnDisconnect ?? true {
                     report = makeReport(tracked, status: .canceled)
-                    report.reason = "\(FineryCancelReason.cancelOnDisconnect.text) (absent from the O snapshot after reconnect)"
+                    report.reason =
+                        "\(FineryCancelReason.cancelOnDisconnect.text) (absent from the O snapshot after reconnect)"
                     report.leavesQty = .zero
                 } else {
                     report = makeReport(tracked, status: .unknown)
@@ -106,7 +109,9 @@ final class FineryOrderTracker: Sendable {
     func added(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
         let filled = try Self.filledSize(order)
         return state.withLock { state in
-            guard state.active[order.orderId] == nil, state.finished[order.clientOrderId]?.venueOrderId != "\(order.orderId)" else { return nil }
+            guard state.active[order.orderId] == nil,
+                state.finished[order.clientOrderId]?.venueOrderId != "\(order.orderId)"
+            else { return nil }
             return track(&state, order, filled: filled)
         }
     }
@@ -115,7 +120,9 @@ final class FineryOrderTracker: Sendable {
     func deal(_ deal: FineryDeal) throws(VenueNormalizeError) -> ExecutionReport? {
         // The deal's order fields must be usable too: they become the tracked order.
         _ = try Self.filledSize(deal.order)
-        guard deal.size >= 0 else { throw VenueNormalizeError(.invalidOrder, "O deal \(deal.dealId): negative size \(deal.size)") }
+        guard deal.size >= 0 else {
+            throw VenueNormalizeError(.invalidOrder, "O deal \(deal.dealId): negative size \(deal.size)")
+        }
         return state.withLock { state in
             var tracked = state.active[deal.order.orderId] ?? newTracked(&state, deal.order)
             guard tracked.dealIds.insert(deal.dealId).inserted else { return nil }
@@ -160,12 +167,16 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// The report for an `add` the venue refused.
-    func rejection(_ request: FineryAddRequest, idempotencyKey: String?, code: FineryErrorCode, param: String?) -> ExecutionReport {
+    func rejection(_ request: FineryAddRequest, idempotencyKey: String?, code: FineryErrorCode, param: String?)
+        -> ExecutionReport
+    {
         state.withLock { _ = $0.placements.removeValue(forKey: request.clientOrderId) }
         return ExecutionReport(
             account: account, clientOrderId: "\(request.clientOrderId)", idempotencyKey: idempotencyKey,
-            side: request.side == .bid ? .buy : .sell, orderType: Self.orderType(request.type), timeInForce: Self.timeInForce(request.type),
-            status: .rejected, price: request.price.map(FineryUnits.decimal), quantity: FineryUnits.decimal(request.size), cumQty: .zero,
+            side: request.side == .bid ? .buy : .sell, orderType: Self.orderType(request.type),
+            timeInForce: Self.timeInForce(request.type),
+            status: .rejected, price: request.price.map(FineryUnits.decimal),
+            quantity: FineryUnits.decimal(request.size), cumQty: .zero,
             leavesQty: .zero, reason: code.meaning + (param.map { " (\($0))" } ?? ""), rejectCode: "\(code.rawValue)"
         )
     }
@@ -175,16 +186,22 @@ final class FineryOrderTracker: Sendable {
     /// trap the process or publish a negative `cum_qty`. Such an order is refused, not tracked.
     static func filledSize(_ order: FineryOrder) throws(VenueNormalizeError) -> ExactDecimal {
         guard order.initialSize >= 0, order.sizeLeft >= 0 else {
-            throw VenueNormalizeError(.invalidOrder, "O order \(order.orderId): negative size (initial \(order.initialSize), left \(order.sizeLeft))")
+            throw VenueNormalizeError(
+                .invalidOrder,
+                "O order \(order.orderId): negative size (initial \(order.initialSize), left \(order.sizeLeft))")
         }
         let (filled, overflow) = order.initialSize.subtractingReportingOverflow(order.sizeLeft)
         guard !overflow, filled >= 0 else {
-            throw VenueNormalizeError(.invalidOrder, "O order \(order.orderId): size left \(order.sizeLeft) exceeds initial size \(order.initialSize)")
+            throw VenueNormalizeError(
+                .invalidOrder,
+                "O order \(order.orderId): size left \(order.sizeLeft) exceeds initial size \(order.initialSize)")
         }
         return FineryUnits.decimal(filled)
     }
 
-    private func removalReport(_ tracked: Tracked, _ order: FineryOrder, filled impliedCum: ExactDecimal) -> ExecutionReport {
+    private func removalReport(_ tracked: Tracked, _ order: FineryOrder, filled impliedCum: ExactDecimal)
+        -> ExecutionReport
+    {
         var tracked = tracked
         if impliedCum > tracked.cumQty { tracked.cumQty = impliedCum }
         if order.sizeLeft == 0 {
@@ -207,7 +224,8 @@ final class FineryOrderTracker: Sendable {
 
     private func newTracked(_ state: inout State, _ order: FineryOrder) -> Tracked {
         let placement = state.placements.removeValue(forKey: order.clientOrderId)
-        return Tracked(order: order, idempotencyKey: placement?.idempotencyKey, cancelOnDisconnect: placement?.cancelOnDisconnect)
+        return Tracked(
+            order: order, idempotencyKey: placement?.idempotencyKey, cancelOnDisconnect: placement?.cancelOnDisconnect)
     }
 
     private func finish(_ state: inout State, orderId: Int64, instrument: String, report: ExecutionReport) {
@@ -230,7 +248,8 @@ final class FineryOrderTracker: Sendable {
             account: account, clientOrderId: "\(order.clientOrderId)", idempotencyKey: tracked.idempotencyKey,
             venueOrderId: "\(order.orderId)", side: order.side == .bid ? .buy : .sell,
             orderType: Self.orderType(order.type), timeInForce: Self.timeInForce(order.type), status: status,
-            price: order.type.isMarket ? nil : FineryUnits.decimal(order.price), quantity: FineryUnits.decimal(order.initialSize),
+            price: order.type.isMarket ? nil : FineryUnits.decimal(order.price),
+            quantity: FineryUnits.decimal(order.initialSize),
             cumQty: tracked.cumQty, leavesQty: status.isTerminal ? .zero : FineryUnits.decimal(order.sizeLeft)
         )
     }

@@ -24,7 +24,8 @@ public final class FinerySimulator: Sendable {
         venue = FineryVenue(configuration: configuration, counters: counters, logger: logger)
         server = FineryWebSocketServer(
             configuration: configuration, venue: venue,
-            authenticator: UpgradeAuthenticator(credentials: configuration.credentials, timestampTolerance: configuration.timestampTolerance),
+            authenticator: UpgradeAuthenticator(
+                credentials: configuration.credentials, timestampTolerance: configuration.timestampTolerance),
             counters: counters, logger: logger
         ).makeServer()
     }
@@ -34,11 +35,15 @@ public final class FinerySimulator: Sendable {
     /// Binds, serves in a background task, and returns the bound port once listening. Calling it
     /// again while running returns the same port.
     public func start() async throws -> Int {
-        try await server.start(background: { [venue, firehose] in
-            await firehose.run { steps in await venue.randomWalk(steps: steps) }
-        }, onListening: { port in
-            logger.info("finery simulator listening", metadata: ["url": "ws://\(configuration.host):\(port)\(FineryWebSocketServer.path)"])
-        })
+        try await server.start(
+            background: { [venue, firehose] in
+                await firehose.run { steps in await venue.randomWalk(steps: steps) }
+            },
+            onListening: { port in
+                logger.info(
+                    "finery simulator listening",
+                    metadata: ["url": "ws://\(configuration.host):\(port)\(FineryWebSocketServer.path)"])
+            })
     }
 
     /// `ws://host:port/ws` (port 0 before `start()`).

@@ -28,9 +28,11 @@ public struct FinerySimulatorConfiguration: Sendable {
             self.levelSize = levelSize
         }
 
-        public static let btcUsd = Instrument(name: "BTC-USD", id: 1, assetCurrency: "BTC", balanceCurrency: "USD", midPrice: 6_000_000_000_000)
-        public static let ethUsd = Instrument(name: "ETH-USD", id: 2, assetCurrency: "ETH", balanceCurrency: "USD", midPrice: 300_000_000_000,
-                                              levelSize: 1_000_000_000)
+        public static let btcUsd = Instrument(
+            name: "BTC-USD", id: 1, assetCurrency: "BTC", balanceCurrency: "USD", midPrice: 6_000_000_000_000)
+        public static let ethUsd = Instrument(
+            name: "ETH-USD", id: 2, assetCurrency: "ETH", balanceCurrency: "USD", midPrice: 300_000_000_000,
+            levelSize: 1_000_000_000)
     }
 
     public var host: String

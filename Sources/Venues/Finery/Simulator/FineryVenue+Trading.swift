@@ -35,7 +35,9 @@ extension FineryVenue {
         } catch {
             // FineryAddRequest names the offending field in `detail`. A negative price is a bad
             // price (71), not a malformed one.
-            if error.detail == "price", content["price"]?.int64 != nil { throw RequestFailure(.invalidOrderPrice, "price") }
+            if error.detail == "price", content["price"]?.int64 != nil {
+                throw RequestFailure(.invalidOrderPrice, "price")
+            }
             throw RequestFailure(.parameterInvalid, error.detail)
         }
         addRequests[request.clientOrderId, default: 0] += 1
@@ -69,7 +71,8 @@ extension FineryVenue {
         }
 
         var order = FineryOrder(
-            instrument: request.instrument, type: request.type, side: request.side, cancelReason: 0, orderId: nextOrderId,
+            instrument: request.instrument, type: request.type, side: request.side, cancelReason: 0,
+            orderId: nextOrderId,
             clientOrderId: request.clientOrderId, price: limit ?? 0, initialSize: request.size, sizeLeft: request.size,
             createdAt: wallClockMillis()
         )
@@ -80,12 +83,19 @@ extension FineryVenue {
         var replyDeals: [FineryReplyDeal] = []
         for fill in fills {
             order.sizeLeft -= fill.size
-            let deal = recordDeal(order: order, apiKey: apiKey, instrument: instrument, price: fill.price, size: fill.size, aggressor: request.side)
-            replyDeals.append(FineryReplyDeal(id: deal.dealId, counterpartyId: deal.counterpartyId, price: deal.price, size: deal.size,
-                                              volume: deal.volume, delta: deal.delta))
+            let deal = recordDeal(
+                order: order, apiKey: apiKey, instrument: instrument, price: fill.price, size: fill.size,
+                aggressor: request.side)
+            replyDeals.append(
+                FineryReplyDeal(
+                    id: deal.dealId, counterpartyId: deal.counterpartyId, price: deal.price, size: deal.size,
+                    volume: deal.volume, delta: deal.delta))
         }
         if !fills.isEmpty {
-            emit(.positions(apiKey: apiKey, positions: positions(of: apiKey, [instrument.assetCurrency, instrument.balanceCurrency])))
+            emit(
+                .positions(
+                    apiKey: apiKey,
+                    positions: positions(of: apiKey, [instrument.assetCurrency, instrument.balanceCurrency])))
             if let change = books[request.instrument]?.consume(takerSide: request.side, fills: fills, rng: &rng) {
                 emitBook(request.instrument, change)
             }
@@ -105,8 +115,10 @@ extension FineryVenue {
         }
         // The refilled book may now reach other resting orders.
         if !fills.isEmpty { fillCrossedOrders(instrument: request.instrument) }
-        return FineryOrderReply(id: order.orderId, clientOrderId: order.clientOrderId, remainingSize: order.sizeLeft,
-                                cancelReason: cancelReason.rawValue, deals: replyDeals).body
+        return FineryOrderReply(
+            id: order.orderId, clientOrderId: order.clientOrderId, remainingSize: order.sizeLeft,
+            cancelReason: cancelReason.rawValue, deals: replyDeals
+        ).body
     }
 
     /// Books one deal for `order` (already carrying its size left after the deal): `D` on feed O
@@ -116,12 +128,14 @@ extension FineryVenue {
         price: UInt64, size: Int64, aggressor: FinerySide
     ) -> FineryDeal {
         let volume = Int64(clamping: Int128(price) * Int128(size) / 100_000_000)
-        let deal = FineryDeal(order: order, moment: wallClockMillis(), dealId: nextDealId, aggressorSide: aggressor, price: price,
-                              size: size, volume: volume, delta: 0, counterpartyId: configuration.counterpartyId)
+        let deal = FineryDeal(
+            order: order, moment: wallClockMillis(), dealId: nextDealId, aggressorSide: aggressor, price: price,
+            size: size, volume: volume, delta: 0, counterpartyId: configuration.counterpartyId)
         nextDealId += 1
         let bought = order.side == .bid
         accounts[apiKey, default: Account()].positions[instrument.assetCurrency, default: 0] += bought ? size : -size
-        accounts[apiKey, default: Account()].positions[instrument.balanceCurrency, default: 0] += bought ? -volume : volume
+        accounts[apiKey, default: Account()].positions[instrument.balanceCurrency, default: 0] +=
+            bought ? -volume : volume
         emit(.deal(apiKey: apiKey, deal: deal))
         return deal
     }
@@ -145,9 +159,13 @@ extension FineryVenue {
                 let size = order.sizeLeft
                 order.sizeLeft = 0
                 accounts[apiKey]?.activeOrders[order.orderId] = nil
-                _ = recordDeal(order: order, apiKey: apiKey, instrument: instrument, price: order.price, size: size,
-                               aggressor: order.side == .bid ? .ask : .bid)
-                emit(.positions(apiKey: apiKey, positions: positions(of: apiKey, [instrument.assetCurrency, instrument.balanceCurrency])))
+                _ = recordDeal(
+                    order: order, apiKey: apiKey, instrument: instrument, price: order.price, size: size,
+                    aggressor: order.side == .bid ? .ask : .bid)
+                emit(
+                    .positions(
+                        apiKey: apiKey,
+                        positions: positions(of: apiKey, [instrument.assetCurrency, instrument.balanceCurrency])))
                 emit(.order(apiKey: apiKey, action: .removed, order: order))
             }
         }
@@ -157,7 +175,9 @@ extension FineryVenue {
 
     private func del(_ content: JSONValue, apiKey: String) throws(RequestFailure) -> JSONValue {
         let request: FineryDelRequest
-        do { request = try FineryDelRequest(content: content) } catch { throw RequestFailure(.parameterInvalid, error.detail) }
+        do { request = try FineryDelRequest(content: content) } catch {
+            throw RequestFailure(.parameterInvalid, error.detail)
+        }
         let found = accounts[apiKey]?.activeOrders.values.first { entry in
             switch request {
             case .orderId(let id): entry.order.orderId == id
@@ -168,8 +188,10 @@ extension FineryVenue {
         accounts[apiKey]?.activeOrders[order.orderId] = nil
         order.cancelReason = FineryCancelReason.byClient.rawValue
         emit(.order(apiKey: apiKey, action: .removed, order: order))
-        return FineryOrderReply(id: order.orderId, clientOrderId: order.clientOrderId, remainingSize: order.sizeLeft,
-                                cancelReason: order.cancelReason, deals: []).body
+        return FineryOrderReply(
+            id: order.orderId, clientOrderId: order.clientOrderId, remainingSize: order.sizeLeft,
+            cancelReason: order.cancelReason, deals: []
+        ).body
     }
 
     private func delAll(_ content: JSONValue, apiKey: String) throws(RequestFailure) -> JSONValue {
@@ -195,7 +217,9 @@ extension FineryVenue {
         guard let orderId = content["orderId"]?.int64 else { throw RequestFailure(.parameterInvalid, "orderId") }
         var newPrice: UInt64?
         if let value = content["price"], !value.isNull {
-            guard let price = value.uint64, price > 0 else { throw RequestFailure(value.int64 != nil ? .invalidOrderPrice : .parameterInvalid, "price") }
+            guard let price = value.uint64, price > 0 else {
+                throw RequestFailure(value.int64 != nil ? .invalidOrderPrice : .parameterInvalid, "price")
+            }
             newPrice = price
         }
         var newSize: Int64?
@@ -215,12 +239,15 @@ extension FineryVenue {
         order.initialSize = newSize ?? order.sizeLeft
         order.sizeLeft = order.initialSize
         order.createdAt = wallClockMillis()
-        accounts[apiKey]?.activeOrders[order.orderId] = ClientOrder(order: order, connectionId: old.connectionId,
-                                                                    cancelOnDisconnect: old.cancelOnDisconnect)
+        accounts[apiKey]?.activeOrders[order.orderId] = ClientOrder(
+            order: order, connectionId: old.connectionId,
+            cancelOnDisconnect: old.cancelOnDisconnect)
         emit(.order(apiKey: apiKey, action: .added, order: order))
         fillCrossedOrders(instrument: order.instrument)
         let left = accounts[apiKey]?.activeOrders[order.orderId]?.order.sizeLeft ?? 0
-        return FineryOrderReply(id: order.orderId, clientOrderId: order.clientOrderId, remainingSize: left,
-                                cancelReason: 0, origId: orderId, deals: []).body
+        return FineryOrderReply(
+            id: order.orderId, clientOrderId: order.clientOrderId, remainingSize: left,
+            cancelReason: 0, origId: orderId, deals: []
+        ).body
     }
 }

@@ -85,7 +85,8 @@ actor FineryVenue: SimulatedVenue {
         for instrument in configuration.instruments where instruments[instrument.name] == nil {
             instruments[instrument.name] = instrument
             names.append(instrument.name)
-            for currency in [instrument.assetCurrency, instrument.balanceCurrency] where !currencies.contains(currency) {
+            for currency in [instrument.assetCurrency, instrument.balanceCurrency] where !currencies.contains(currency)
+            {
                 currencies.append(currency)
             }
             books[instrument.name] = SimulatedBook(
@@ -177,11 +178,14 @@ actor FineryVenue: SimulatedVenue {
         switch json["event"]?.string {
         case "bind"?, "unbind"?:
             if let feed = json["feed"]?.string {
-                deliver(FineryServerMessage.feedFailure(feed: feed, feedId: .number(0), code: .invalidFeedId).encoded(), to: id)
+                deliver(
+                    FineryServerMessage.feedFailure(feed: feed, feedId: .number(0), code: .invalidFeedId).encoded(),
+                    to: id)
             }
         case "request"?:
             if let reqId = json["reqId"]?.int64 {
-                deliver(FineryServerMessage.replyError(reqId: reqId, code: .parameterInvalid, param: nil).encoded(), to: id)
+                deliver(
+                    FineryServerMessage.replyError(reqId: reqId, code: .parameterInvalid, param: nil).encoded(), to: id)
             }
         default:
             break
@@ -205,9 +209,15 @@ actor FineryVenue: SimulatedVenue {
             guard let book = books[name] else { return fail(.instrumentNotFound) }
             snapshot = .bookSnapshot(feedId: feedId, bids: book.bids, asks: book.asks)
         case ("I", .number):
-            snapshot = .instruments(currencies: currencies, instruments: instrumentNames.compactMap { name in
-                instruments[name].map { FineryInstrument(name: $0.name, id: $0.id, assetCurrency: $0.assetCurrency, balanceCurrency: $0.balanceCurrency) }
-            })
+            snapshot = .instruments(
+                currencies: currencies,
+                instruments: instrumentNames.compactMap { name in
+                    instruments[name].map {
+                        FineryInstrument(
+                            name: $0.name, id: $0.id, assetCurrency: $0.assetCurrency,
+                            balanceCurrency: $0.balanceCurrency)
+                    }
+                })
         case ("O", .number(0)), ("O", .name):
             if case .name(let name) = feedId, instruments[name] == nil { return fail(.instrumentNotFound) }
             let orders = (accounts[session.apiKey]?.activeOrders.values.map(\.order) ?? [])
@@ -215,7 +225,8 @@ actor FineryVenue: SimulatedVenue {
                 .sorted { $0.orderId < $1.orderId }
             snapshot = .orders(action: .snapshot, feedId: feedId, orders: orders)
         case ("K", .number):
-            snapshot = .positions(action: .snapshot, feedId: feedId, positions: positions(of: session.apiKey, currencies))
+            snapshot = .positions(
+                action: .snapshot, feedId: feedId, positions: positions(of: session.apiKey, currencies))
         default:
             return fail(.invalidFeedId)
         }
@@ -245,7 +256,10 @@ actor FineryVenue: SimulatedVenue {
     }
 
     func positions(of apiKey: String, _ currencies: [String]) -> [FineryPosition] {
-        currencies.map { FineryPosition(currency: $0, value: accounts[apiKey]?.positions[$0] ?? 0, counterpartyId: configuration.counterpartyId) }
+        currencies.map {
+            FineryPosition(
+                currency: $0, value: accounts[apiKey]?.positions[$0] ?? 0, counterpartyId: configuration.counterpartyId)
+        }
     }
 
     func emit(_ event: VenueEvent) {
@@ -260,11 +274,12 @@ actor FineryVenue: SimulatedVenue {
             switch event {
             case .book(let instrument, let change, let snapshot):
                 let feedId = FineryFeedID.name(instrument)
-                let message: FineryServerMessage = if let snapshot {
-                    .bookSnapshot(feedId: feedId, bids: snapshot.bids, asks: snapshot.asks)
-                } else {
-                    .bookUpdate(feedId: feedId, bids: change.bids, asks: change.asks)
-                }
+                let message: FineryServerMessage =
+                    if let snapshot {
+                        .bookSnapshot(feedId: feedId, bids: snapshot.bids, asks: snapshot.asks)
+                    } else {
+                        .bookUpdate(feedId: feedId, bids: change.bids, asks: change.asks)
+                    }
                 let binding = FeedBinding(feed: "B", feedId: feedId)
                 var text: String?
                 for (id, session) in sessions where session.bindings.contains(binding) {
@@ -273,17 +288,25 @@ actor FineryVenue: SimulatedVenue {
                     counters.bookUpdatesSent.add(1, ordering: .relaxed)
                 }
             case .order(let apiKey, let action, let order):
-                publishOwn(apiKey: apiKey, feed: "O", instrument: order.instrument) { .orders(action: action, feedId: $0, orders: [order]) }
+                publishOwn(apiKey: apiKey, feed: "O", instrument: order.instrument) {
+                    .orders(action: action, feedId: $0, orders: [order])
+                }
             case .deal(let apiKey, let deal):
-                publishOwn(apiKey: apiKey, feed: "O", instrument: deal.order.instrument) { .deal(feedId: $0, deal: deal) }
+                publishOwn(apiKey: apiKey, feed: "O", instrument: deal.order.instrument) {
+                    .deal(feedId: $0, deal: deal)
+                }
             case .positions(let apiKey, let positions):
-                publishOwn(apiKey: apiKey, feed: "K", instrument: nil) { .positions(action: .modified, feedId: $0, positions: positions) }
+                publishOwn(apiKey: apiKey, feed: "K", instrument: nil) {
+                    .positions(action: .modified, feedId: $0, positions: positions)
+                }
             }
         }
     }
 
     /// Private feeds (`O`, `K`) go to every socket of the API key bound to them.
-    private func publishOwn(apiKey: String, feed: String, instrument: String?, _ message: (FineryFeedID) -> FineryServerMessage) {
+    private func publishOwn(
+        apiKey: String, feed: String, instrument: String?, _ message: (FineryFeedID) -> FineryServerMessage
+    ) {
         for (id, session) in sessions.sorted(by: { $0.key < $1.key }) where session.apiKey == apiKey {
             for binding in session.bindings where binding.feed == feed {
                 if let instrument, !Self.orderFeed(binding.feedId, covers: instrument) { continue }
@@ -328,7 +351,9 @@ actor FineryVenue: SimulatedVenue {
     }
 
     func acceptedOrderCount(clientOrderId: Int64, apiKey: String?) -> Int {
-        accounts.filter { apiKey == nil || $0.key == apiKey }.values.reduce(0) { $0 + ($1.createdOrders[clientOrderId] ?? 0) }
+        accounts.filter { apiKey == nil || $0.key == apiKey }.values.reduce(0) {
+            $0 + ($1.createdOrders[clientOrderId] ?? 0)
+        }
     }
 
     func addRequestCount(clientOrderId: Int64) -> Int {

@@ -25,10 +25,12 @@ struct FineryWebSocketServer: Sendable {
         router.get("/") { _, _ in "finery simulator: open a WebSocket on \(Self.path)\n" }
         router.get(RouterPath(OrderCountsEndpoint.path)) { [venue] _, _ in
             let counts = await venue.addRequestCounts()
-            return OrderCountsEndpoint.response(Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }))
+            return OrderCountsEndpoint.response(
+                Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }))
         }
         return SimulatorServer(
-            host: configuration.host, port: configuration.port, responder: router.buildResponder(), maxFrameSize: Self.maxFrameSize,
+            host: configuration.host, port: configuration.port, responder: router.buildResponder(),
+            maxFrameSize: Self.maxFrameSize,
             logger: logger
         ) { request, channel in
             await shouldUpgrade(request, channel: channel)
@@ -46,7 +48,8 @@ struct FineryWebSocketServer: Sendable {
             return request.headerFields.first { $0.name.canonicalName == canonical }?.value
         }
         let verdict = await authenticator.authenticate(
-            key: header(FineryAuth.keyHeader), content: header(FineryAuth.contentHeader), signature: header(FineryAuth.signatureHeader),
+            key: header(FineryAuth.keyHeader), content: header(FineryAuth.contentHeader),
+            signature: header(FineryAuth.signatureHeader),
             nowMillis: wallClockMillis()
         )
         let apiKey: String
@@ -63,7 +66,8 @@ struct FineryWebSocketServer: Sendable {
         let activity = InboundActivity()
         do {
             try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(InboundActivityHandler(activity: activity), position: .first)
+                try channel.pipeline.syncOperations.addHandler(
+                    InboundActivityHandler(activity: activity), position: .first)
             }.get()
         } catch {
             logger.debug("socket closed during the upgrade", metadata: ["error": "\(error)"])
@@ -80,15 +84,19 @@ struct FineryWebSocketServer: Sendable {
     /// ours, so Hummingbird's own flow (write, then close) is untouched and nothing races it.
     private func refuse(channel: any Channel, status: String, body: String) async {
         counters.sockets.upgradesRefused.add(1, ordering: .relaxed)
-        let response = "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let response =
+            "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         try? await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandler(RefusedUpgradeWriter(response: ByteBuffer(string: response)), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                RefusedUpgradeWriter(response: ByteBuffer(string: response)), position: .first)
         }.get()
     }
 
     /// One authenticated socket, from the upgrade until it closes for any reason.
-    private func serve(apiKey: String, channel: any Channel, activity: InboundActivity,
-                       inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    private func serve(
+        apiKey: String, channel: any Channel, activity: InboundActivity,
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
+    ) async {
         let connection = await venue.openSession(apiKey: apiKey) { channel.close(mode: .all, promise: nil) }
         let sessionLogger = logger.with("connection", "\(connection.id)")
         sessionLogger.debug("session open", metadata: ["key": "\(apiKey)"])
@@ -118,7 +126,9 @@ struct FineryWebSocketServer: Sendable {
 
     /// Closes the socket after `idleTimeout` without any inbound frame (data, ping or pong: the
     /// `InboundActivityHandler` sees raw bytes, so pings count although WSCore consumes them).
-    private func closeWhenIdle(channel: any Channel, activity: InboundActivity, outbound: WebSocketOutboundWriter, logger: Logger) async {
+    private func closeWhenIdle(
+        channel: any Channel, activity: InboundActivity, outbound: WebSocketOutboundWriter, logger: Logger
+    ) async {
         let timeout = configuration.idleTimeout
         while !Task.isCancelled {
             let idle = activity.idleFor

@@ -32,7 +32,9 @@ actor UpgradeAuthenticator {
     }
 
     /// The API key when the headers are valid, else the venue's error code (3, 6, 7 or 14).
-    func authenticate(key: String?, content: String?, signature: String?, nowMillis: UInt64) -> Result<String, UpgradeRefusal> {
+    func authenticate(key: String?, content: String?, signature: String?, nowMillis: UInt64) -> Result<
+        String, UpgradeRefusal
+    > {
         guard let key, let secret = credentials[key] else { return .failure(UpgradeRefusal(.notAuthorised)) }
         guard let content, let signature, FineryAuth.isValidSignature(signature, of: content, secret: secret) else {
             return .failure(UpgradeRefusal(.invalidSignature))
@@ -41,7 +43,8 @@ actor UpgradeAuthenticator {
             return .failure(UpgradeRefusal(.invalidNonce))
         }
         guard let timestamp = json["timestamp"]?.uint64 else { return .failure(UpgradeRefusal(.invalidTimestamp)) }
-        let toleranceMillis = UInt64(max(timestampTolerance.components.seconds, 0)) * 1000
+        let toleranceMillis =
+            UInt64(max(timestampTolerance.components.seconds, 0)) * 1000
             + UInt64(max(timestampTolerance.components.attoseconds, 0) / 1_000_000_000_000_000)
         let skew = timestamp > nowMillis ? timestamp - nowMillis : nowMillis - timestamp
         guard skew <= toleranceMillis else { return .failure(UpgradeRefusal(.invalidTimestamp)) }

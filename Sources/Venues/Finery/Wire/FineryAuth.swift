@@ -17,7 +17,8 @@ public enum FineryAuth {
     /// Constant-time check of a received signature against the exact received content.
     public static func isValidSignature(_ signature: String, of message: String, secret: String) -> Bool {
         guard let mac = Data(base64Encoded: signature) else { return false }
-        return HMAC<SHA384>.isValidAuthenticationCode(mac, authenticating: Data(message.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return HMAC<SHA384>.isValidAuthenticationCode(
+            mac, authenticating: Data(message.utf8), using: SymmetricKey(data: Data(secret.utf8)))
     }
 
     /// The `EFX-Content` value. Written by hand, not by an encoder, because the signature covers
@@ -27,7 +28,9 @@ public enum FineryAuth {
     }
 
     /// The three upgrade headers for one connection attempt.
-    public static func upgradeHeaders(key: String, secret: String, nonce: UInt64, timestamp: UInt64) -> [(name: String, value: String)] {
+    public static func upgradeHeaders(key: String, secret: String, nonce: UInt64, timestamp: UInt64) -> [(
+        name: String, value: String
+    )] {
         let content = content(nonce: nonce, timestamp: timestamp)
         return [
             (keyHeader, key),

@@ -12,18 +12,24 @@ public enum FineryClientMessage: Sendable, Hashable {
         writer.beginObject()
         switch self {
         case .bind(let feed, let feedId), .unbind(let feed, let feedId):
-            writer.key("event"); writer.string(self.isBind ? "bind" : "unbind")
-            writer.key("feed"); writer.string(feed)
+            writer.key("event")
+            writer.string(self.isBind ? "bind" : "unbind")
+            writer.key("feed")
+            writer.string(feed)
             writer.key("feedId")
             switch feedId {
             case .number(let n): writer.integer(n)
             case .name(let name): writer.string(name)
             }
         case .request(let reqId, let method, let content):
-            writer.key("event"); writer.string("request")
-            writer.key("reqId"); writer.integer(reqId)
-            writer.key("method"); writer.string(method)
-            writer.key("content"); writer.value(content)
+            writer.key("event")
+            writer.string("request")
+            writer.key("reqId")
+            writer.integer(reqId)
+            writer.key("method")
+            writer.string(method)
+            writer.key("content")
+            writer.value(content)
         }
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
@@ -37,16 +43,22 @@ public enum FineryClientMessage: Sendable, Hashable {
     public static func decode(_ text: String) throws(FineryDecodeError) -> FineryClientMessage {
         let json: JSONValue
         do { json = try JSONValue.parse(text) } catch { throw FineryDecodeError(.invalidJSON, error.description) }
-        guard let event = json["event"]?.string else { throw FineryDecodeError(.unexpectedShape, "message without an event") }
+        guard let event = json["event"]?.string else {
+            throw FineryDecodeError(.unexpectedShape, "message without an event")
+        }
         switch event {
         case "bind", "unbind":
-            guard let feed = json["feed"]?.string else { throw FineryDecodeError(.invalidValue, "\(event) without a feed") }
+            guard let feed = json["feed"]?.string else {
+                throw FineryDecodeError(.invalidValue, "\(event) without a feed")
+            }
             let feedId: FineryFeedID
             switch json["feedId"] {
             case .string(let name)?: feedId = .name(name)
             case .none, .null?: feedId = .number(0)
             case let value?:
-                guard let number = value.int64 else { throw FineryDecodeError(.invalidValue, "\(event): invalid feedId") }
+                guard let number = value.int64 else {
+                    throw FineryDecodeError(.invalidValue, "\(event): invalid feedId")
+                }
                 feedId = .number(number)
             }
             return event == "bind" ? .bind(feed: feed, feedId: feedId) : .unbind(feed: feed, feedId: feedId)
@@ -72,7 +84,10 @@ public struct FineryAddRequest: Sendable, Hashable {
     public var type: FineryOrderType
     public var cancelOnDisconnect: Bool
 
-    public init(instrument: String, clientOrderId: Int64, price: UInt64?, size: Int64, side: FinerySide, type: FineryOrderType, cancelOnDisconnect: Bool = true) {
+    public init(
+        instrument: String, clientOrderId: Int64, price: UInt64?, size: Int64, side: FinerySide, type: FineryOrderType,
+        cancelOnDisconnect: Bool = true
+    ) {
         self.instrument = instrument
         self.clientOrderId = clientOrderId
         self.price = price
@@ -96,18 +111,27 @@ public struct FineryAddRequest: Sendable, Hashable {
     }
 
     public init(content: JSONValue) throws(FineryDecodeError) {
-        guard let instrument = content["instrument"]?.string else { throw FineryDecodeError(.invalidValue, "instrument") }
-        guard let clientOrderId = content["clientOrderId"]?.int64 else { throw FineryDecodeError(.invalidValue, "clientOrderId") }
+        guard let instrument = content["instrument"]?.string else {
+            throw FineryDecodeError(.invalidValue, "instrument")
+        }
+        guard let clientOrderId = content["clientOrderId"]?.int64 else {
+            throw FineryDecodeError(.invalidValue, "clientOrderId")
+        }
         guard let size = content["size"]?.int64 else { throw FineryDecodeError(.invalidValue, "size") }
-        guard let sideName = content["side"]?.string, let side = FinerySide(requestName: sideName) else { throw FineryDecodeError(.invalidValue, "side") }
-        guard let typeName = content["type"]?.string, let type = FineryOrderType(requestName: typeName) else { throw FineryDecodeError(.invalidValue, "type") }
+        guard let sideName = content["side"]?.string, let side = FinerySide(requestName: sideName) else {
+            throw FineryDecodeError(.invalidValue, "side")
+        }
+        guard let typeName = content["type"]?.string, let type = FineryOrderType(requestName: typeName) else {
+            throw FineryDecodeError(.invalidValue, "type")
+        }
         var price: UInt64?
         if let value = content["price"], !value.isNull {
             guard let parsed = value.uint64 else { throw FineryDecodeError(.invalidValue, "price") }
             price = parsed
         }
-        self.init(instrument: instrument, clientOrderId: clientOrderId, price: price, size: size, side: side, type: type,
-                  cancelOnDisconnect: content["cod"]?.bool ?? false)
+        self.init(
+            instrument: instrument, clientOrderId: clientOrderId, price: price, size: size, side: side, type: type,
+            cancelOnDisconnect: content["cod"]?.bool ?? false)
     }
 }
 
@@ -162,7 +186,10 @@ public struct FineryOrderReply: Sendable, Hashable {
     public var origId: Int64?
     public var deals: [FineryReplyDeal]
 
-    public init(id: Int64, clientOrderId: Int64?, remainingSize: Int64, cancelReason: Int64?, origId: Int64? = nil, deals: [FineryReplyDeal]) {
+    public init(
+        id: Int64, clientOrderId: Int64?, remainingSize: Int64, cancelReason: Int64?, origId: Int64? = nil,
+        deals: [FineryReplyDeal]
+    ) {
         self.id = id
         self.clientOrderId = clientOrderId
         self.remainingSize = remainingSize
@@ -173,19 +200,29 @@ public struct FineryOrderReply: Sendable, Hashable {
 
     public init(body: JSONValue) throws(FineryDecodeError) {
         guard let id = body["id"]?.int64 else { throw FineryDecodeError(.invalidValue, "order reply without id") }
-        guard let remaining = body["remainingSize"]?.int64 else { throw FineryDecodeError(.invalidValue, "order reply without remainingSize") }
-        guard remaining >= 0 else { throw FineryDecodeError(.invalidValue, "order reply \(id): negative remainingSize \(remaining)") }
+        guard let remaining = body["remainingSize"]?.int64 else {
+            throw FineryDecodeError(.invalidValue, "order reply without remainingSize")
+        }
+        guard remaining >= 0 else {
+            throw FineryDecodeError(.invalidValue, "order reply \(id): negative remainingSize \(remaining)")
+        }
         var deals: [FineryReplyDeal] = []
         for deal in body["deals"]?.array ?? [] {
-            guard let dealId = deal["id"]?.int64, let price = deal["price"]?.uint64, let size = deal["size"]?.int64 else {
+            guard let dealId = deal["id"]?.int64, let price = deal["price"]?.uint64, let size = deal["size"]?.int64
+            else {
                 throw FineryDecodeError(.invalidValue, "order reply deal malformed")
             }
-            guard size >= 0 else { throw FineryDecodeError(.invalidValue, "order reply \(id): deal \(dealId) has negative size \(size)") }
-            deals.append(FineryReplyDeal(id: dealId, counterpartyId: deal["counterpartyId"]?.int64 ?? 0, price: price, size: size,
-                                         volume: deal["volume"]?.int64 ?? 0, delta: deal["delta"]?.int64 ?? 0))
+            guard size >= 0 else {
+                throw FineryDecodeError(.invalidValue, "order reply \(id): deal \(dealId) has negative size \(size)")
+            }
+            deals.append(
+                FineryReplyDeal(
+                    id: dealId, counterpartyId: deal["counterpartyId"]?.int64 ?? 0, price: price, size: size,
+                    volume: deal["volume"]?.int64 ?? 0, delta: deal["delta"]?.int64 ?? 0))
         }
-        self.init(id: id, clientOrderId: body["clientOrderId"]?.int64, remainingSize: remaining,
-                  cancelReason: body["cancelReason"]?.int64, origId: body["origId"]?.int64, deals: deals)
+        self.init(
+            id: id, clientOrderId: body["clientOrderId"]?.int64, remainingSize: remaining,
+            cancelReason: body["cancelReason"]?.int64, origId: body["origId"]?.int64, deals: deals)
     }
 
     public var body: JSONValue {
@@ -193,12 +230,15 @@ public struct FineryOrderReply: Sendable, Hashable {
         if let clientOrderId { members["clientOrderId"] = .number("\(clientOrderId)") }
         if let cancelReason { members["cancelReason"] = .number("\(cancelReason)") }
         if let origId { members["origId"] = .number("\(origId)") }
-        members["deals"] = .array(deals.map { deal in
-            .object([
-                "id": .number("\(deal.id)"), "counterpartyId": .number("\(deal.counterpartyId)"), "price": .number("\(deal.price)"),
-                "size": .number("\(deal.size)"), "volume": .number("\(deal.volume)"), "delta": .number("\(deal.delta)"),
-            ])
-        })
+        members["deals"] = .array(
+            deals.map { deal in
+                .object([
+                    "id": .number("\(deal.id)"), "counterpartyId": .number("\(deal.counterpartyId)"),
+                    "price": .number("\(deal.price)"),
+                    "size": .number("\(deal.size)"), "volume": .number("\(deal.volume)"),
+                    "delta": .number("\(deal.delta)"),
+                ])
+            })
         return .object(members)
     }
 }

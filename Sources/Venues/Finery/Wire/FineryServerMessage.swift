@@ -54,9 +54,13 @@ extension FineryServerMessage {
         guard members["event"]?.string == FineryHouseRules.replyEvent else {
             throw FineryDecodeError(.unknownMessage, "object with event \(members["event"]?.string ?? "(none)")")
         }
-        guard let reqId = members["reqId"]?.int64 else { throw FineryDecodeError(.invalidValue, "reply without an integer reqId") }
+        guard let reqId = members["reqId"]?.int64 else {
+            throw FineryDecodeError(.invalidValue, "reply without an integer reqId")
+        }
         if let error = members["error"] {
-            guard let code = error.int64 else { throw FineryDecodeError(.invalidValue, "reply \(reqId): error is not an integer") }
+            guard let code = error.int64 else {
+                throw FineryDecodeError(.invalidValue, "reply \(reqId): error is not an integer")
+            }
             return .replyError(reqId: reqId, code: FineryErrorCode(code), param: members["param"]?.string)
         }
         return .reply(reqId: reqId, body: members["reply"] ?? .object([:]))
@@ -70,7 +74,9 @@ extension FineryServerMessage {
         switch elements[1] {
         case .string(let name): feedId = .name(name)
         default:
-            guard let number = elements[1].int64 else { throw FineryDecodeError(.invalidValue, "feed \(feed): feedId is neither a name nor an integer") }
+            guard let number = elements[1].int64 else {
+                throw FineryDecodeError(.invalidValue, "feed \(feed): feedId is neither a name nor an integer")
+            }
             feedId = .number(number)
         }
         guard let action = FineryFeedAction(rawValue: actionText) else {
@@ -78,12 +84,16 @@ extension FineryServerMessage {
         }
         let data = elements[3]
         if feed == "X" {
-            guard action == .failure, let code = data.int64 else { throw FineryDecodeError(.unexpectedShape, "X status is not [\"X\",0,\"Z\",code]") }
+            guard action == .failure, let code = data.int64 else {
+                throw FineryDecodeError(.unexpectedShape, "X status is not [\"X\",0,\"Z\",code]")
+            }
             return .status(code: code)
         }
         switch action {
         case .failure:
-            guard let code = data.int64 else { throw FineryDecodeError(.invalidValue, "feed \(feed): failure code is not an integer") }
+            guard let code = data.int64 else {
+                throw FineryDecodeError(.invalidValue, "feed \(feed): failure code is not an integer")
+            }
             return .feedFailure(feed: feed, feedId: feedId, code: FineryErrorCode(code))
         case .unsubscribed:
             return .unsubscribed(feed: feed, feedId: feedId)
@@ -93,7 +103,9 @@ extension FineryServerMessage {
         switch feed {
         case "B": return try decodeBook(action: action, feedId: feedId, data: data)
         case "I":
-            guard action == .snapshot, let parts = data.array, parts.count >= 2, let currencies = parts[0].array, let instruments = parts[1].array else {
+            guard action == .snapshot, let parts = data.array, parts.count >= 2, let currencies = parts[0].array,
+                let instruments = parts[1].array
+            else {
                 throw FineryDecodeError(.unexpectedShape, "I: expected S with [currencies, instruments]")
             }
             return .instruments(
@@ -108,13 +120,16 @@ extension FineryServerMessage {
             default: throw FineryDecodeError(.unknownMessage, "O: unexpected action \(action.rawValue)")
             }
         case "K":
-            return .positions(action: action, feedId: feedId, positions: try decodePositions(action: action, data: data))
+            return .positions(
+                action: action, feedId: feedId, positions: try decodePositions(action: action, data: data))
         default:
             throw FineryDecodeError(.unknownMessage, "unknown feed \(feed)")
         }
     }
 
-    private static func decodeBook(action: FineryFeedAction, feedId: FineryFeedID, data: JSONValue) throws(FineryDecodeError) -> FineryServerMessage {
+    private static func decodeBook(action: FineryFeedAction, feedId: FineryFeedID, data: JSONValue)
+        throws(FineryDecodeError) -> FineryServerMessage
+    {
         guard let sides = data.array, sides.count == 2, let bids = sides[0].array, let asks = sides[1].array else {
             throw FineryDecodeError(.unexpectedShape, "B \(feedId): expected [[bids],[asks]]")
         }
@@ -147,19 +162,21 @@ extension FineryServerMessage {
 
     private static func decodeBookUpdate(_ value: JSONValue) throws(FineryDecodeError) -> FineryBookUpdate {
         guard let triple = value.array, triple.count >= 3, let actionText = triple[0].string,
-              let price = triple[1].uint64, let size = triple[2].int64
+            let price = triple[1].uint64, let size = triple[2].int64
         else { throw FineryDecodeError(.invalidValue, "book update is not [action, price, size]") }
         guard let action = FineryBookAction(rawValue: actionText) else {
             throw FineryDecodeError(.invalidValue, "unknown book update action \(actionText)")
         }
         // Size 0 is meaningful (`M` to 0 deletes the level, `-` and `["~",0,0]` carry 0); negative is not.
-        guard size >= 0 else { throw FineryDecodeError(.invalidValue, "book update \(actionText) \(price) has negative size \(size)") }
+        guard size >= 0 else {
+            throw FineryDecodeError(.invalidValue, "book update \(actionText) \(price) has negative size \(size)")
+        }
         return FineryBookUpdate(action, price: price, size: size)
     }
 
     private static func decodeInstrument(_ value: JSONValue) throws(FineryDecodeError) -> FineryInstrument {
         guard let fields = value.array, fields.count >= 4, let name = fields[0].string, let id = fields[1].int64,
-              let asset = fields[2].string, let balance = fields[3].string
+            let asset = fields[2].string, let balance = fields[3].string
         else { throw FineryDecodeError(.invalidValue, "instrument is not [name, id, asset, balance]") }
         return FineryInstrument(name: name, id: id, assetCurrency: asset, balanceCurrency: balance)
     }
@@ -169,24 +186,28 @@ extension FineryServerMessage {
         guard let elements = data.array else { throw FineryDecodeError(.unexpectedShape, "O: data is not an array") }
         if elements.first?.string != nil { return [try decodeOrder(elements)] }
         return try elements.map { element throws(FineryDecodeError) in
-            guard let fields = element.array else { throw FineryDecodeError(.unexpectedShape, "O: order is not an array") }
+            guard let fields = element.array else {
+                throw FineryDecodeError(.unexpectedShape, "O: order is not an array")
+            }
             return try decodeOrder(fields)
         }
     }
 
     private static func decodeOrder(_ fields: [JSONValue]) throws(FineryDecodeError) -> FineryOrder {
         guard fields.count >= 10, let instrument = fields[0].string,
-              let typeCode = fields[1].int64, let type = FineryOrderType(rawValue: typeCode),
-              let sideCode = fields[2].int64, let side = FinerySide(rawValue: sideCode),
-              let cancelReason = fields[3].int64, let orderId = fields[4].int64, let clientOrderId = fields[5].int64,
-              let price = fields[6].uint64, let initialSize = fields[7].int64, let sizeLeft = fields[8].int64,
-              let createdAt = fields[9].uint64
+            let typeCode = fields[1].int64, let type = FineryOrderType(rawValue: typeCode),
+            let sideCode = fields[2].int64, let side = FinerySide(rawValue: sideCode),
+            let cancelReason = fields[3].int64, let orderId = fields[4].int64, let clientOrderId = fields[5].int64,
+            let price = fields[6].uint64, let initialSize = fields[7].int64, let sizeLeft = fields[8].int64,
+            let createdAt = fields[9].uint64
         else { throw FineryDecodeError(.invalidValue, "O: order fields 0–9 malformed") }
         guard initialSize >= 0, sizeLeft >= 0 else {
-            throw FineryDecodeError(.invalidValue, "O: order \(orderId) has a negative size (initial \(initialSize), left \(sizeLeft))")
+            throw FineryDecodeError(
+                .invalidValue, "O: order \(orderId) has a negative size (initial \(initialSize), left \(sizeLeft))")
         }
         return FineryOrder(
-            instrument: instrument, type: type, side: side, cancelReason: cancelReason, orderId: orderId, clientOrderId: clientOrderId,
+            instrument: instrument, type: type, side: side, cancelReason: cancelReason, orderId: orderId,
+            clientOrderId: clientOrderId,
             price: price, initialSize: initialSize, sizeLeft: sizeLeft, createdAt: createdAt,
             bySizeOrByVolume: fields.count > 10 ? (fields[10].int64 ?? 0) : 0
         )
@@ -195,13 +216,15 @@ extension FineryServerMessage {
     /// Deal: order fields 0–9 then, from 10: moment, dealId, aggressor side, price, size, volume,
     /// delta, counterparty. Parsed by position; trailing extras are ignored (the array has grown).
     private static func decodeDeal(_ data: JSONValue) throws(FineryDecodeError) -> FineryDeal {
-        guard let fields = data.array, fields.count >= 18 else { throw FineryDecodeError(.unexpectedShape, "O deal: fewer than 18 fields") }
+        guard let fields = data.array, fields.count >= 18 else {
+            throw FineryDecodeError(.unexpectedShape, "O deal: fewer than 18 fields")
+        }
         var order = try decodeOrder(Array(fields[0..<10]))
         order.bySizeOrByVolume = 0
         guard let moment = fields[10].uint64, let dealId = fields[11].int64,
-              let aggressorCode = fields[12].int64, let aggressor = FinerySide(rawValue: aggressorCode),
-              let price = fields[13].uint64, let size = fields[14].int64, let volume = fields[15].int64,
-              let delta = fields[16].int64, let counterparty = fields[17].int64
+            let aggressorCode = fields[12].int64, let aggressor = FinerySide(rawValue: aggressorCode),
+            let price = fields[13].uint64, let size = fields[14].int64, let volume = fields[15].int64,
+            let delta = fields[16].int64, let counterparty = fields[17].int64
         else { throw FineryDecodeError(.invalidValue, "O deal: deal fields malformed") }
         guard size >= 0 else { throw FineryDecodeError(.invalidValue, "O deal \(dealId): negative size \(size)") }
         // The event carries the moment in nanoseconds: a moment that does not convert (e.g. sent
@@ -209,12 +232,15 @@ extension FineryServerMessage {
         guard FineryUnits.nanoseconds(milliseconds: moment) != nil else {
             throw FineryDecodeError(.invalidValue, "O deal \(dealId): moment \(moment) ms is out of range")
         }
-        return FineryDeal(order: order, moment: moment, dealId: dealId, aggressorSide: aggressor, price: price, size: size,
-                          volume: volume, delta: delta, counterpartyId: counterparty)
+        return FineryDeal(
+            order: order, moment: moment, dealId: dealId, aggressorSide: aggressor, price: price, size: size,
+            volume: volume, delta: delta, counterpartyId: counterparty)
     }
 
     /// `S`: `[nextId, [positions]]`; `+` / `M` / `-`: one position (a list is accepted too).
-    private static func decodePositions(action: FineryFeedAction, data: JSONValue) throws(FineryDecodeError) -> [FineryPosition] {
+    private static func decodePositions(action: FineryFeedAction, data: JSONValue) throws(FineryDecodeError)
+        -> [FineryPosition]
+    {
         let list: [JSONValue]
         if action == .snapshot {
             guard let parts = data.array, parts.count >= 2, let positions = parts[1].array else {
@@ -222,12 +248,15 @@ extension FineryServerMessage {
             }
             list = positions
         } else {
-            guard let elements = data.array else { throw FineryDecodeError(.unexpectedShape, "K: data is not an array") }
+            guard let elements = data.array else {
+                throw FineryDecodeError(.unexpectedShape, "K: data is not an array")
+            }
             list = elements.first?.string != nil ? [data] : elements
         }
         return try list.map { element throws(FineryDecodeError) in
-            guard let fields = element.array, fields.count >= 3, let currency = fields[0].string, let value = fields[1].int64,
-                  let counterparty = fields[2].int64
+            guard let fields = element.array, fields.count >= 3, let currency = fields[0].string,
+                let value = fields[1].int64,
+                let counterparty = fields[2].int64
             else { throw FineryDecodeError(.invalidValue, "K: position is not [currency, value, counterpartyId]") }
             return FineryPosition(currency: currency, value: value, counterpartyId: counterparty)
         }
@@ -250,7 +279,10 @@ extension FineryServerMessage {
             for side in [bids, asks] {
                 writer.beginArray()
                 for level in side {
-                    writer.beginArray(); writer.integer(level.price); writer.integer(level.size); writer.endArray()
+                    writer.beginArray()
+                    writer.integer(level.price)
+                    writer.integer(level.size)
+                    writer.endArray()
                 }
                 writer.endArray()
             }
@@ -262,7 +294,11 @@ extension FineryServerMessage {
             for side in [bids, asks] {
                 writer.beginArray()
                 for update in side {
-                    writer.beginArray(); writer.string(update.action.rawValue); writer.integer(update.price); writer.integer(update.size); writer.endArray()
+                    writer.beginArray()
+                    writer.string(update.action.rawValue)
+                    writer.integer(update.price)
+                    writer.integer(update.size)
+                    writer.endArray()
                 }
                 writer.endArray()
             }
@@ -273,14 +309,19 @@ extension FineryServerMessage {
             writer.beginArray()
             writer.beginArray()
             for (index, currency) in currencies.enumerated() {
-                writer.beginArray(); writer.string(currency); writer.integer(index + 1); writer.endArray()
+                writer.beginArray()
+                writer.string(currency)
+                writer.integer(index + 1)
+                writer.endArray()
             }
             writer.endArray()
             writer.beginArray()
             for instrument in instruments {
                 writer.beginArray()
-                writer.string(instrument.name); writer.integer(instrument.id)
-                writer.string(instrument.assetCurrency); writer.string(instrument.balanceCurrency)
+                writer.string(instrument.name)
+                writer.integer(instrument.id)
+                writer.string(instrument.assetCurrency)
+                writer.string(instrument.balanceCurrency)
                 writer.endArray()
             }
             writer.endArray()
@@ -299,9 +340,14 @@ extension FineryServerMessage {
         case .deal(let feedId, let deal):
             Self.feedHeader(&writer, "O", feedId, .deal)
             Self.writeOrder(&writer, deal.order, includeFlag: false, close: false)
-            writer.integer(deal.moment); writer.integer(deal.dealId); writer.integer(deal.aggressorSide.rawValue)
-            writer.integer(deal.price); writer.integer(deal.size); writer.integer(deal.volume)
-            writer.integer(deal.delta); writer.integer(deal.counterpartyId)
+            writer.integer(deal.moment)
+            writer.integer(deal.dealId)
+            writer.integer(deal.aggressorSide.rawValue)
+            writer.integer(deal.price)
+            writer.integer(deal.size)
+            writer.integer(deal.volume)
+            writer.integer(deal.delta)
+            writer.integer(deal.counterpartyId)
             writer.endArray()
             writer.endArray()
         case .positions(let action, let feedId, let positions):
@@ -331,22 +377,30 @@ extension FineryServerMessage {
             writer.endArray()
         case .reply(let reqId, let body):
             writer.beginObject()
-            writer.key("event"); writer.string(FineryHouseRules.replyEvent)
-            writer.key("reqId"); writer.integer(reqId)
-            writer.key("reply"); writer.value(body)
+            writer.key("event")
+            writer.string(FineryHouseRules.replyEvent)
+            writer.key("reqId")
+            writer.integer(reqId)
+            writer.key("reply")
+            writer.value(body)
             writer.endObject()
         case .replyError(let reqId, let code, let param):
             writer.beginObject()
-            writer.key("event"); writer.string(FineryHouseRules.replyEvent)
-            writer.key("reqId"); writer.integer(reqId)
-            writer.key("error"); writer.integer(code.rawValue)
+            writer.key("event")
+            writer.string(FineryHouseRules.replyEvent)
+            writer.key("reqId")
+            writer.integer(reqId)
+            writer.key("error")
+            writer.integer(code.rawValue)
             writer.field("param", param)
             writer.endObject()
         }
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    private static func feedHeader(_ writer: inout JSONWriter, _ feed: String, _ feedId: FineryFeedID, _ action: FineryFeedAction) {
+    private static func feedHeader(
+        _ writer: inout JSONWriter, _ feed: String, _ feedId: FineryFeedID, _ action: FineryFeedAction
+    ) {
         writer.beginArray()
         writer.string(feed)
         switch feedId {
@@ -358,14 +412,25 @@ extension FineryServerMessage {
 
     private static func writeOrder(_ writer: inout JSONWriter, _ order: FineryOrder, includeFlag: Bool, close: Bool) {
         writer.beginArray()
-        writer.string(order.instrument); writer.integer(order.type.rawValue); writer.integer(order.side.rawValue)
-        writer.integer(order.cancelReason); writer.integer(order.orderId); writer.integer(order.clientOrderId)
-        writer.integer(order.price); writer.integer(order.initialSize); writer.integer(order.sizeLeft); writer.integer(order.createdAt)
+        writer.string(order.instrument)
+        writer.integer(order.type.rawValue)
+        writer.integer(order.side.rawValue)
+        writer.integer(order.cancelReason)
+        writer.integer(order.orderId)
+        writer.integer(order.clientOrderId)
+        writer.integer(order.price)
+        writer.integer(order.initialSize)
+        writer.integer(order.sizeLeft)
+        writer.integer(order.createdAt)
         if includeFlag { writer.integer(order.bySizeOrByVolume) }
         if close { writer.endArray() }
     }
 
     private static func writePosition(_ writer: inout JSONWriter, _ position: FineryPosition) {
-        writer.beginArray(); writer.string(position.currency); writer.integer(position.value); writer.integer(position.counterpartyId); writer.endArray()
+        writer.beginArray()
+        writer.string(position.currency)
+        writer.integer(position.value)
+        writer.integer(position.counterpartyId)
+        writer.endArray()
     }
 }

@@ -151,7 +151,8 @@ public struct FineryOrder: Sendable, Hashable {
     public var bySizeOrByVolume: Int64
 
     public init(
-        instrument: String, type: FineryOrderType, side: FinerySide, cancelReason: Int64, orderId: Int64, clientOrderId: Int64,
+        instrument: String, type: FineryOrderType, side: FinerySide, cancelReason: Int64, orderId: Int64,
+        clientOrderId: Int64,
         price: UInt64, initialSize: Int64, sizeLeft: Int64, createdAt: UInt64, bySizeOrByVolume: Int64 = 0
     ) {
         self.instrument = instrument
@@ -180,7 +181,10 @@ public struct FineryDeal: Sendable, Hashable {
     public var delta: Int64
     public var counterpartyId: Int64
 
-    public init(order: FineryOrder, moment: UInt64, dealId: Int64, aggressorSide: FinerySide, price: UInt64, size: Int64, volume: Int64, delta: Int64, counterpartyId: Int64) {
+    public init(
+        order: FineryOrder, moment: UInt64, dealId: Int64, aggressorSide: FinerySide, price: UInt64, size: Int64,
+        volume: Int64, delta: Int64, counterpartyId: Int64
+    ) {
         self.order = order
         self.moment = moment
         self.dealId = dealId

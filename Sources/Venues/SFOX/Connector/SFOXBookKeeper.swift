@@ -22,34 +22,58 @@ public struct SFOXBookKeeper: Sendable {
     public mutating func reset() { books.removeAll() }
     public func book(pair: String) -> LocalOrderBook? { books[pair] }
 
-    public mutating func apply(_ snapshot: SFOXOrderBook, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> [NormalizedEvent] {
+    public mutating func apply(_ snapshot: SFOXOrderBook, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError)
+        -> [NormalizedEvent]
+    {
         let pair = snapshot.pair
-        guard let symbol = instruments.symbol(forVenueId: pair) else { throw VenueNormalizeError(.unsubscribedInstrument, "orderbook \(pair): pair not configured") }
-        let new = LocalOrderBook(bids: try Self.aggregate(snapshot.bids, pair), asks: try Self.aggregate(snapshot.asks, pair))
-        guard !new.isCrossed else { throw VenueNormalizeError(.bookInconsistent, "orderbook \(pair): snapshot is crossed") }
+        guard let symbol = instruments.symbol(forVenueId: pair) else {
+            throw VenueNormalizeError(.unsubscribedInstrument, "orderbook \(pair): pair not configured")
+        }
+        let new = LocalOrderBook(
+            bids: try Self.aggregate(snapshot.bids, pair), asks: try Self.aggregate(snapshot.asks, pair))
+        guard !new.isCrossed else {
+            throw VenueNormalizeError(.bookInconsistent, "orderbook \(pair): snapshot is crossed")
+        }
         let old = books.updateValue(new, forKey: pair)
-        return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map { event(symbol, pair, tsVenue, tsRecv, $0) }
+        return LocalOrderBook.replacementPayloads(from: old, to: new, ticker: publishTicker).map {
+            event(symbol, pair, tsVenue, tsRecv, $0)
+        }
     }
 
     /// The venue's ~3 s ticker (last, OHLC, volume, VWAP), completed with our current top of book.
-    public func ticker(_ ticker: SFOXTicker, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> NormalizedEvent {
-        guard let symbol = instruments.symbol(forVenueId: ticker.pair) else { throw VenueNormalizeError(.unsubscribedInstrument, "ticker \(ticker.pair): pair not configured") }
+    public func ticker(_ ticker: SFOXTicker, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError)
+        -> NormalizedEvent
+    {
+        guard let symbol = instruments.symbol(forVenueId: ticker.pair) else {
+            throw VenueNormalizeError(.unsubscribedInstrument, "ticker \(ticker.pair): pair not configured")
+        }
         let book = books[ticker.pair]
-        return event(symbol, ticker.pair, tsVenue, tsRecv, .ticker(Ticker(
-            bid: book?.bestBid?.price, bidSize: book?.bestBid?.size, ask: book?.bestAsk?.price, askSize: book?.bestAsk?.size,
-            last: ticker.last, open: ticker.open, high: ticker.high, low: ticker.low, volume: ticker.volume, vwap: ticker.vwap
-        )))
+        return event(
+            symbol, ticker.pair, tsVenue, tsRecv,
+            .ticker(
+                Ticker(
+                    bid: book?.bestBid?.price, bidSize: book?.bestBid?.size, ask: book?.bestAsk?.price,
+                    askSize: book?.bestAsk?.size,
+                    last: ticker.last, open: ticker.open, high: ticker.high, low: ticker.low, volume: ticker.volume,
+                    vwap: ticker.vwap
+                )))
     }
 
     /// A market trade on any of sFOX's sources; `side` is the aggressor's when given.
-    public func trade(_ trade: SFOXTrade, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> NormalizedEvent {
-        guard let symbol = instruments.symbol(forVenueId: trade.pair) else { throw VenueNormalizeError(.unsubscribedInstrument, "trade \(trade.pair): pair not configured") }
-        let aggressor: AggressorSide = switch trade.side {
-        case .buy?: .buy
-        case .sell?: .sell
-        case nil: .unknown
+    public func trade(_ trade: SFOXTrade, tsVenue: Int64?, tsRecv: Int64) throws(VenueNormalizeError) -> NormalizedEvent
+    {
+        guard let symbol = instruments.symbol(forVenueId: trade.pair) else {
+            throw VenueNormalizeError(.unsubscribedInstrument, "trade \(trade.pair): pair not configured")
         }
-        return event(symbol, trade.pair, tsVenue, tsRecv, .trade(Trade(price: trade.price, size: trade.quantity, aggressor: aggressor, tradeId: trade.id)))
+        let aggressor: AggressorSide =
+            switch trade.side {
+            case .buy?: .buy
+            case .sell?: .sell
+            case nil: .unknown
+            }
+        return event(
+            symbol, trade.pair, tsVenue, tsRecv,
+            .trade(Trade(price: trade.price, size: trade.quantity, aggressor: aggressor, tradeId: trade.id)))
     }
 
     /// Rows of one price (one per source) summed. The venue sends each side best first, so equal
@@ -60,7 +84,10 @@ public struct SFOXBookKeeper: Sendable {
         result.reserveCapacity(levels.count)
         for level in levels {
             guard !level.quantity.isNegative, level.price.isPositive else {
-                throw VenueNormalizeError(.invalidValue, "orderbook \(pair): level \(level.price) × \(level.quantity) is not a positive price with a non-negative size")
+                throw VenueNormalizeError(
+                    .invalidValue,
+                    "orderbook \(pair): level \(level.price) × \(level.quantity) is not a positive price with a non-negative size"
+                )
             }
             try merge(PriceLevel(price: level.price, size: level.quantity), into: &result, pair)
         }
@@ -70,21 +97,29 @@ public struct SFOXBookKeeper: Sendable {
         return sorted
     }
 
-    private static func merge(_ level: PriceLevel, into result: inout [PriceLevel], _ pair: String) throws(VenueNormalizeError) {
+    private static func merge(_ level: PriceLevel, into result: inout [PriceLevel], _ pair: String)
+        throws(VenueNormalizeError)
+    {
         guard let last = result.last, last.price == level.price else { return result.append(level) }
-        do { result[result.count - 1].size = try last.size.adding(level.size) } catch { throw VenueNormalizeError(.invalidValue, "orderbook \(pair): \(error)") }
+        do { result[result.count - 1].size = try last.size.adding(level.size) } catch {
+            throw VenueNormalizeError(.invalidValue, "orderbook \(pair): \(error)")
+        }
     }
 
     private static func isStrictlyOrdered(_ levels: [PriceLevel]) -> Bool {
         guard levels.count > 2 else { return levels.count < 2 || levels[0].price != levels[1].price }
         let descending = levels[0].price > levels[1].price
-        for k in 1..<levels.count where descending ? !(levels[k - 1].price > levels[k].price) : !(levels[k - 1].price < levels[k].price) {
+        for k in 1..<levels.count
+        where descending ? !(levels[k - 1].price > levels[k].price) : !(levels[k - 1].price < levels[k].price) {
             return false
         }
         return true
     }
 
-    private func event(_ symbol: String, _ pair: String, _ tsVenue: Int64?, _ tsRecv: Int64, _ payload: EventPayload) -> NormalizedEvent {
-        NormalizedEvent(venue: .sfox, instrument: symbol, venueInstrument: pair, tsVenue: tsVenue, tsRecv: tsRecv, payload: payload)
+    private func event(_ symbol: String, _ pair: String, _ tsVenue: Int64?, _ tsRecv: Int64, _ payload: EventPayload)
+        -> NormalizedEvent
+    {
+        NormalizedEvent(
+            venue: .sfox, instrument: symbol, venueInstrument: pair, tsVenue: tsVenue, tsRecv: tsRecv, payload: payload)
     }
 }

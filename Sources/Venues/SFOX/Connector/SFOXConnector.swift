@@ -1,8 +1,8 @@
 public import EventBus
 public import Logging
 public import Metrics
-public import ServiceLifecycle
 import SFOXWire
+public import ServiceLifecycle
 import Synchronization
 public import VenueBridgeCore
 public import VenueConnector
@@ -30,27 +30,36 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     let rest: SFOXRestClient?
     /// WebSocket requests (authenticate, subscribe) of both sockets, kept under the venue's 40 per
     /// minute per IP with a margin: going over blocks every request for two minutes.
-    let webSocketRequests = Mutex(SFOXRequestPacer(
-        requestsPerWindow: SFOXHouseRules.webSocketRequestsPerMinute - 4, window: .seconds(60), createsPerSecond: Int.max,
-        backoffAfter429: SFOXHouseRules.webSocketBlockAfterLimit
-    ))
+    let webSocketRequests = Mutex(
+        SFOXRequestPacer(
+            requestsPerWindow: SFOXHouseRules.webSocketRequestsPerMinute - 4, window: .seconds(60),
+            createsPerSecond: Int.max,
+            backoffAfter429: SFOXHouseRules.webSocketBlockAfterLimit
+        ))
 
-    public init(configuration: SFOXConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
+    public init(
+        configuration: SFOXConnectorConfiguration, sink: any EventSink, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         metrics = VenueConnectorMetrics(venue: .sfox, factory: metricsFactory)
         publisher = ConnectorPublisher(venue: .sfox, sink: sink, logger: logger)
         rejected = RejectedFrames(metrics: metrics, logger: logger, logMessage: "sFOX frame rejected")
-        marketDataControl = VenueSessionControl(venue: .sfox, session: "market_data", sink: sink, metrics: metrics, logger: logger)
+        marketDataControl = VenueSessionControl(
+            venue: .sfox, session: "market_data", sink: sink, metrics: metrics, logger: logger)
         if let apiKey = configuration.apiKey {
-            privateControl = VenueSessionControl(venue: .sfox, session: "private", sink: sink, metrics: metrics, logger: logger)
+            privateControl = VenueSessionControl(
+                venue: .sfox, session: "private", sink: sink, metrics: metrics, logger: logger)
             rest = try SFOXRestClient(configuration: configuration, apiKey: apiKey, logger: logger)
         } else {
             privateControl = nil
             rest = nil
         }
-        orders = Mutex(SFOXOrderTracker(account: configuration.account, finishedMemory: configuration.finishedOrderMemory,
-                                        pendingTradeCapacity: configuration.pendingTradeCapacity))
+        orders = Mutex(
+            SFOXOrderTracker(
+                account: configuration.account, finishedMemory: configuration.finishedOrderMemory,
+                pendingTradeCapacity: configuration.pendingTradeCapacity))
     }
 
     /// Runs both sessions until shutdown, then closes the REST client.
@@ -63,13 +72,16 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     public func run(marketDataTransport: (any VenueTransport)?, privateTransport: (any VenueTransport)?) async throws {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let market = VenueConnectionSupervisor(settings: configuration.marketDataLink, transport: marketDataTransport,
-                                                       driver: SFOXMarketDataSession(connector: self), control: marketDataControl, metrics: metrics, logger: logger)
+                let market = VenueConnectionSupervisor(
+                    settings: configuration.marketDataLink, transport: marketDataTransport,
+                    driver: SFOXMarketDataSession(connector: self), control: marketDataControl, metrics: metrics,
+                    logger: logger)
                 group.addTask { try await market.run() }
                 if let privateControl, let apiKey = configuration.apiKey {
-                    let account = VenueConnectionSupervisor(settings: configuration.privateLink, transport: privateTransport,
-                                                            driver: SFOXPrivateSession(connector: self, apiKey: apiKey), control: privateControl,
-                                                            metrics: metrics, logger: logger)
+                    let account = VenueConnectionSupervisor(
+                        settings: configuration.privateLink, transport: privateTransport,
+                        driver: SFOXPrivateSession(connector: self, apiKey: apiKey), control: privateControl,
+                        metrics: metrics, logger: logger)
                     group.addTask { try await account.run() }
                 }
                 try await group.waitForAll()
@@ -107,7 +119,9 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
             case .go:
                 remaining -= 1
             case .wait(let delay), .blocked(let delay):
-                logger.warning("sFOX WebSocket request budget spent: waiting before subscribing", metadata: ["session": "\(session)", "delay": "\(delay)"])
+                logger.warning(
+                    "sFOX WebSocket request budget spent: waiting before subscribing",
+                    metadata: ["session": "\(session)", "delay": "\(delay)"])
                 try await Task.sleep(for: delay)
             }
         }
@@ -116,7 +130,8 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     func checkSequence(_ message: SFOXServerMessage, _ check: inout SFOXSequenceCheck, session: String) throws {
         guard let gap = check.check(message.sequence) else { return }
         metrics.sequenceGap()
-        throw VenueSessionError("sFOX \(session) sequence break: expected \(gap.expected), received \(gap.received); resubscribing")
+        throw VenueSessionError(
+            "sFOX \(session) sequence break: expected \(gap.expected), received \(gap.received); resubscribing")
     }
 
     /// Orders we thought open that the fresh open-orders snapshot does not list finished while the
@@ -127,7 +142,9 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
             do {
                 _ = try await query(clientOrderId: clientOrderId, account: configuration.account)
             } catch {
-                logger.warning("sFOX order not reconciled after reconnect", metadata: ["clientOrderId": "\(clientOrderId)", "error": "\(error)"])
+                logger.warning(
+                    "sFOX order not reconciled after reconnect",
+                    metadata: ["clientOrderId": "\(clientOrderId)", "error": "\(error)"])
             }
         }
     }
@@ -138,7 +155,9 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     }
 
     /// Reports of sFOX orders: the tracker knows each order's pair.
-    func publish(reports: [ExecutionReport], tsVenue: Int64? = nil, tsRecv: Int64 = wallClockNanos(), venueSeq: Int64? = nil) async throws {
+    func publish(
+        reports: [ExecutionReport], tsVenue: Int64? = nil, tsRecv: Int64 = wallClockNanos(), venueSeq: Int64? = nil
+    ) async throws {
         try await publisher.publish(
             reports: reports, tsVenue: tsVenue, tsRecv: tsRecv, venueSeq: venueSeq.map { UInt64(clamping: $0) },
             venueInstrument: { clientOrderId in orders.withLock { $0.pair(clientOrderId: clientOrderId) } },

@@ -37,7 +37,9 @@ public struct SFOXConnectorConfiguration: Sendable {
     /// Private trades for orders the connector has not seen yet, held until the order shows up.
     public var pendingTradeCapacity = 1_000
 
-    public init(url: String, restBaseURL: String, apiKey: String?, account: String = "default", instruments: InstrumentMap) {
+    public init(
+        url: String, restBaseURL: String, apiKey: String?, account: String = "default", instruments: InstrumentMap
+    ) {
         var link = VenueLinkSettings(url: url)
         link.pingInterval = SFOXHouseRules.pingInterval
         link.deadLinkTimeout = SFOXHouseRules.deadLinkTimeout

@@ -22,16 +22,20 @@ extension SFOXConnector {
         case 200, 201:
             guard let placed = try? SFOXOrder.decode(body: response.body) else {
                 metrics.request(outcome: "error")
-                throw .ambiguous(.serverError(status: response.status, message: "create accepted but the reply is unreadable"))
+                throw .ambiguous(
+                    .serverError(status: response.status, message: "create accepted but the reply is unreadable"))
             }
             metrics.request(outcome: "ok")
             let reports = orders.withLock { $0.update(placed, source: .live) }
             try? await publish(reports: reports)
-            return orders.withLock { $0.report(clientOrderId: order.clientOrderId) } ?? reports.last ?? placeholder(order, status: .new)
+            return orders.withLock { $0.report(clientOrderId: order.clientOrderId) } ?? reports.last
+                ?? placeholder(order, status: .new)
         case SFOXHouseRules.duplicateClientOrderIdStatus:
             // The id was used in the last 24 h: the order exists (or existed). Report its state.
             metrics.request(outcome: "duplicate")
-            if let existing = try await query(clientOrderId: order.clientOrderId, account: order.account) { return existing }
+            if let existing = try await query(clientOrderId: order.clientOrderId, account: order.account) {
+                return existing
+            }
             return try await reject(order, status: response.status, message: response.errorMessage)
         default:
             metrics.request(outcome: "error")
@@ -51,7 +55,9 @@ extension SFOXConnector {
         var clientOrderId = request.clientOrderId
         if orderId == nil, let clientId = clientOrderId {
             orderId = orders.withLock { $0.orderId(clientOrderId: clientId) }
-            if orderId == nil, let known = try await query(clientOrderId: clientId, account: request.account), let venueId = known.venueOrderId {
+            if orderId == nil, let known = try await query(clientOrderId: clientId, account: request.account),
+                let venueId = known.venueOrderId
+            {
                 orderId = Int64(venueId)
             }
         }
@@ -72,7 +78,10 @@ extension SFOXConnector {
             switch outcome {
             case .canceled, .cancelPending:
                 let pending = outcome == .cancelPending
-                let reports = clientOrderId.map { id in orders.withLock { $0.cancelConfirmed(clientOrderId: id, pending: pending) } } ?? []
+                let reports =
+                    clientOrderId.map { id in
+                        orders.withLock { $0.cancelConfirmed(clientOrderId: id, pending: pending) }
+                    } ?? []
                 try? await publish(reports: reports)
                 if let id = clientOrderId, let now = orders.withLock({ $0.report(clientOrderId: id) }) { return now }
                 var report = known ?? placeholder(request, status: pending ? .pendingCancel : .canceled)
@@ -84,7 +93,8 @@ extension SFOXConnector {
             }
         default:
             metrics.request(outcome: "error")
-            return cancelRejected(request, known: known, code: "\(response.status)", reason: "cancel rejected: \(response.errorMessage)")
+            return cancelRejected(
+                request, known: known, code: "\(response.status)", reason: "cancel rejected: \(response.errorMessage)")
         }
     }
 
@@ -128,11 +138,15 @@ extension SFOXConnector {
         case (.limit, .ioc): (algorithm, timeInForce) = (.limit, .immediateOrCancel)
         case (.limit, .fok): (algorithm, timeInForce) = (.limit, .fillOrKill)
         default:
-            throw .invalid("sFOX does not take \(order.orderType.rawValue) orders with time in force \(order.timeInForce.rawValue)")
+            throw .invalid(
+                "sFOX does not take \(order.orderType.rawValue) orders with time in force \(order.timeInForce.rawValue)"
+            )
         }
         var price: ExactDecimal?
         if algorithm == .limit {
-            guard let limit = order.price, limit.isPositive else { throw .invalid("a limit order needs a positive price") }
+            guard let limit = order.price, limit.isPositive else {
+                throw .invalid("a limit order needs a positive price")
+            }
             price = limit
         }
         let create = SFOXCreateOrder(
@@ -144,7 +158,9 @@ extension SFOXConnector {
 
     /// One REST call. A 429 (nothing done) and a 5xx (maybe done) are answered here, the same way
     /// for every request; the caller sees only 2xx and 4xx.
-    private func call(_ rest: SFOXRestClient, _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false) async throws(OrderEntryError) -> SFOXRestResponse {
+    private func call(
+        _ rest: SFOXRestClient, _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false
+    ) async throws(OrderEntryError) -> SFOXRestResponse {
         let response: SFOXRestResponse
         do {
             response = try await rest.send(method, path, body: body, isCreate: isCreate)
@@ -155,7 +171,9 @@ extension SFOXConnector {
                 throw .rateLimited(retryAfter: retryAfter)
             case .transport(let reason, let timedOut):
                 metrics.request(outcome: timedOut ? "timeout" : "disconnected")
-                throw .ambiguous(timedOut ? .timeout(after: configuration.privateLink.requestTimeout) : .disconnected(reason: reason))
+                throw .ambiguous(
+                    timedOut ? .timeout(after: configuration.privateLink.requestTimeout) : .disconnected(reason: reason)
+                )
             }
         }
         switch response.status {
@@ -170,14 +188,19 @@ extension SFOXConnector {
         }
     }
 
-    private func reject(_ order: OrderRequest, status: Int, message: String) async throws(OrderEntryError) -> ExecutionReport {
-        let report = orders.withLock { $0.rejection(clientOrderId: order.clientOrderId, code: "\(status)", reason: message) }
+    private func reject(_ order: OrderRequest, status: Int, message: String) async throws(OrderEntryError)
+        -> ExecutionReport
+    {
+        let report =
+            orders.withLock { $0.rejection(clientOrderId: order.clientOrderId, code: "\(status)", reason: message) }
             ?? placeholder(order, status: .rejected, code: "\(status)", reason: message)
         try? await publish(reports: [report])
         return report
     }
 
-    private func cancelRejected(_ request: CancelRequest, known: ExecutionReport?, code: String?, reason: String) -> ExecutionReport {
+    private func cancelRejected(_ request: CancelRequest, known: ExecutionReport?, code: String?, reason: String)
+        -> ExecutionReport
+    {
         // A known order keeps its own state (only the cancel was refused).
         var report = known ?? placeholder(request, status: .rejected)
         report.reason = reason
@@ -185,18 +208,24 @@ extension SFOXConnector {
         return report
     }
 
-    private func placeholder(_ order: OrderRequest, status: OrderStatus, code: String? = nil, reason: String? = nil) -> ExecutionReport {
+    private func placeholder(_ order: OrderRequest, status: OrderStatus, code: String? = nil, reason: String? = nil)
+        -> ExecutionReport
+    {
         ExecutionReport(
-            account: order.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey, side: order.side,
-            orderType: order.orderType, timeInForce: order.timeInForce, status: status, price: order.price, quantity: order.quantity,
+            account: order.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey,
+            side: order.side,
+            orderType: order.orderType, timeInForce: order.timeInForce, status: status, price: order.price,
+            quantity: order.quantity,
             cumQty: .zero, leavesQty: status.isTerminal ? .zero : order.quantity, reason: reason, rejectCode: code
         )
     }
 
     private func placeholder(_ request: CancelRequest, status: OrderStatus) -> ExecutionReport {
         ExecutionReport(
-            account: request.account, clientOrderId: request.clientOrderId ?? request.venueOrderId ?? "", idempotencyKey: request.idempotencyKey,
-            venueOrderId: request.venueOrderId, side: request.side ?? .buy, orderType: request.orderType ?? .limit, status: status, cumQty: .zero
+            account: request.account, clientOrderId: request.clientOrderId ?? request.venueOrderId ?? "",
+            idempotencyKey: request.idempotencyKey,
+            venueOrderId: request.venueOrderId, side: request.side ?? .buy, orderType: request.orderType ?? .limit,
+            status: status, cumQty: .zero
         )
     }
 
@@ -205,8 +234,9 @@ extension SFOXConnector {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
@@ -217,5 +247,7 @@ extension SFOXConnector {
 }
 
 extension String {
-    fileprivate func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

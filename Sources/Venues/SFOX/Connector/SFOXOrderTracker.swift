@@ -64,7 +64,9 @@ public struct SFOXOrderTracker: Sendable {
     /// Trades dropped because the pending buffer was full (oldest first).
     public private(set) var droppedPendingTrades = 0
 
-    public init(account: String, finishedMemory: Int = 10_000, pendingTradeCapacity: Int = 1_000, seenTradeMemory: Int = 100_000) {
+    public init(
+        account: String, finishedMemory: Int = 10_000, pendingTradeCapacity: Int = 1_000, seenTradeMemory: Int = 100_000
+    ) {
         self.account = account
         finished = RecentKeys(capacity: finishedMemory)
         self.pendingTradeCapacity = pendingTradeCapacity
@@ -78,18 +80,22 @@ public struct SFOXOrderTracker: Sendable {
     public mutating func willPlace(_ request: OrderRequest, pair: String) {
         guard entries[request.clientOrderId] == nil else { return }
         entries[request.clientOrderId] = Entry(
-            clientOrderId: request.clientOrderId, idempotencyKey: request.idempotencyKey, pair: pair, side: request.side,
-            orderType: request.orderType, timeInForce: request.timeInForce, price: request.price, quantity: request.quantity
+            clientOrderId: request.clientOrderId, idempotencyKey: request.idempotencyKey, pair: pair,
+            side: request.side,
+            orderType: request.orderType, timeInForce: request.timeInForce, price: request.price,
+            quantity: request.quantity
         )
     }
 
     /// An order object (feed or REST). Returns the reports it causes.
     public mutating func update(_ order: SFOXOrder, source: Source) -> [ExecutionReport] {
         let clientId = order.clientOrderId ?? clientIdByOrderId[order.id] ?? "sfox-\(order.id)"
-        var entry = entries[clientId] ?? Entry(
-            clientOrderId: clientId, pair: order.pair, side: order.action.side, orderType: Self.orderType(order),
-            timeInForce: order.timeInForce.flatMap(Self.timeInForce), price: order.price, quantity: order.quantity
-        )
+        var entry =
+            entries[clientId]
+            ?? Entry(
+                clientOrderId: clientId, pair: order.pair, side: order.action.side, orderType: Self.orderType(order),
+                timeInForce: order.timeInForce.flatMap(Self.timeInForce), price: order.price, quantity: order.quantity
+            )
         entry.orderId = order.id
         entry.quantity = order.quantity
         if let price = order.price, entry.orderType == .limit { entry.price = price }
@@ -105,7 +111,9 @@ public struct SFOXOrderTracker: Sendable {
             entry.cumQty = order.filled
             entry.tradedQty = order.filled
             if wasReported, entry.status?.isTerminal != true {
-                var fill = report(&entry, status: entry.cumQty >= entry.quantity ? .filled : .partiallyFilled, reason: "fills while disconnected (venue order state)")
+                var fill = report(
+                    &entry, status: entry.cumQty >= entry.quantity ? .filled : .partiallyFilled,
+                    reason: "fills while disconnected (venue order state)")
                 fill.lastQty = missed
                 reports.append(fill)
             }
@@ -149,8 +157,11 @@ public struct SFOXOrderTracker: Sendable {
         if !alreadySeen {
             guard seenTrades.insert(trade.tradeId).inserted else { return [] }
         }
-        guard let clientId = clientIdByOrderId[trade.orderId] ?? trade.clientOrderId.flatMap({ entries[$0] != nil ? $0 : nil }),
-              var entry = entries[clientId] else {
+        guard
+            let clientId = clientIdByOrderId[trade.orderId]
+                ?? trade.clientOrderId.flatMap({ entries[$0] != nil ? $0 : nil }),
+            var entry = entries[clientId]
+        else {
             hold(trade)
             return []
         }
@@ -165,7 +176,10 @@ public struct SFOXOrderTracker: Sendable {
         }
         entry.cumQty = entry.tradedQty
         let wasTerminal = entry.status?.isTerminal == true
-        let status: OrderStatus = if entry.cumQty >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else { .partiallyFilled }
+        let status: OrderStatus =
+            if entry.cumQty >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else {
+                .partiallyFilled
+            }
         var fill = report(&entry, status: status)
         fill.lastQty = lastQty
         fill.lastPx = trade.price
@@ -181,7 +195,8 @@ public struct SFOXOrderTracker: Sendable {
         guard let final = entry.venueFinal, entry.cumQty >= entry.venueFilled else { return nil }
         if entry.cumQty >= entry.quantity { return report(&entry, status: .filled) }
         if case .canceled = final { return report(&entry, status: .canceled, reason: "canceled") }
-        return report(&entry, status: .canceled, reason: "finished by the venue with \(entry.cumQty) of \(entry.quantity) filled")
+        return report(
+            &entry, status: .canceled, reason: "finished by the venue with \(entry.cumQty) of \(entry.quantity) filled")
     }
 
     /// The venue refused a create (HTTP 4xx). Returns the `rejected` report.
@@ -222,7 +237,9 @@ public struct SFOXOrderTracker: Sendable {
     public func missing(from snapshot: [SFOXOrder]) -> [String] {
         let listed = Set(snapshot.map(\.id))
         return entries.values.filter { entry in
-            guard let status = entry.status, !status.isTerminal, status != .rejected, let id = entry.orderId else { return false }
+            guard let status = entry.status, !status.isTerminal, status != .rejected, let id = entry.orderId else {
+                return false
+            }
             return !listed.contains(id)
         }.map(\.clientOrderId).sorted()
     }
@@ -243,12 +260,16 @@ public struct SFOXOrderTracker: Sendable {
         let wasFinished = entries[entry.clientOrderId]?.status?.isTerminal == true
         entries[entry.clientOrderId] = entry
         guard entry.status?.isTerminal == true, !wasFinished else { return }
-        if let oldest = finished.insert(entry.clientOrderId).evicted, let gone = entries.removeValue(forKey: oldest), let id = gone.orderId {
+        if let oldest = finished.insert(entry.clientOrderId).evicted, let gone = entries.removeValue(forKey: oldest),
+            let id = gone.orderId
+        {
             clientIdByOrderId[id] = nil
         }
     }
 
-    private func report(_ entry: inout Entry, status: OrderStatus, reason: String? = nil, code: String? = nil) -> ExecutionReport {
+    private func report(_ entry: inout Entry, status: OrderStatus, reason: String? = nil, code: String? = nil)
+        -> ExecutionReport
+    {
         entry.status = status
         entry.reason = reason
         entry.rejectCode = code
@@ -256,10 +277,12 @@ public struct SFOXOrderTracker: Sendable {
     }
 
     private static func report(_ entry: Entry, account: String, status: OrderStatus) -> ExecutionReport {
-        let leaves: ExactDecimal = status.isTerminal ? .zero : ((try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
+        let leaves: ExactDecimal =
+            status.isTerminal ? .zero : ((try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
         return ExecutionReport(
             account: account, clientOrderId: entry.clientOrderId, idempotencyKey: entry.idempotencyKey,
-            venueOrderId: entry.orderId.map(String.init), side: entry.side, orderType: entry.orderType, timeInForce: entry.timeInForce,
+            venueOrderId: entry.orderId.map(String.init), side: entry.side, orderType: entry.orderType,
+            timeInForce: entry.timeInForce,
             status: status, price: entry.price, quantity: entry.quantity, cumQty: entry.cumQty, leavesQty: leaves,
             // The venue's VWAP is exact; ours would need a division. Given only when both agree.
             avgPx: entry.venueFilled == entry.cumQty && !entry.cumQty.isZero ? entry.venueVwap : nil,

@@ -47,23 +47,31 @@ final class SFOXRestClient: Sendable {
         )
         client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: timeouts)
+            configuration: HTTPClient.Configuration(
+                tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: timeouts)
         )
-        baseURL = configuration.restBaseURL.hasSuffix("/") ? String(configuration.restBaseURL.dropLast()) : configuration.restBaseURL
+        baseURL =
+            configuration.restBaseURL.hasSuffix("/")
+            ? String(configuration.restBaseURL.dropLast()) : configuration.restBaseURL
         self.apiKey = apiKey
         timeout = configuration.privateLink.requestTimeout
-        pacer = Mutex(SFOXRequestPacer(
-            requestsPerWindow: configuration.restRequestsPerWindow, window: configuration.restWindow,
-            createsPerSecond: configuration.orderCreatesPerSecond, backoffAfter429: configuration.backoffAfter429
-        ))
+        pacer = Mutex(
+            SFOXRequestPacer(
+                requestsPerWindow: configuration.restRequestsPerWindow, window: configuration.restWindow,
+                createsPerSecond: configuration.orderCreatesPerSecond, backoffAfter429: configuration.backoffAfter429
+            ))
         self.logger = logger
     }
 
     func shutdown() async {
-        do { try await client.shutdown() } catch { logger.debug("sFOX REST client shutdown", metadata: ["error": "\(error)"]) }
+        do { try await client.shutdown() } catch {
+            logger.debug("sFOX REST client shutdown", metadata: ["error": "\(error)"])
+        }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false) async throws(SFOXRestFailure) -> SFOXRestResponse {
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false)
+        async throws(SFOXRestFailure) -> SFOXRestResponse
+    {
         try await admit(isCreate: isCreate)
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -85,7 +93,9 @@ final class SFOXRestClient: Sendable {
         }
         if response.status == 429 {
             let pause = pacer.withLock { $0.rateLimited(now: .now) }
-            logger.warning("sFOX REST rate limit hit (429): pausing REST requests", metadata: ["pause": "\(pause)", "path": "\(path)"])
+            logger.warning(
+                "sFOX REST rate limit hit (429): pausing REST requests",
+                metadata: ["pause": "\(pause)", "path": "\(path)"])
         }
         return response
     }
@@ -137,7 +147,9 @@ struct SFOXRequestPacer: Sendable {
         while let oldest = requests.first, now - oldest >= window { requests.removeFirst() }
         while let oldest = creates.first, now - oldest >= .seconds(1) { creates.removeFirst() }
         if requests.count >= requestsPerWindow, let oldest = requests.first { return .wait(window - (now - oldest)) }
-        if isCreate, creates.count >= createsPerSecond, let oldest = creates.first { return .wait(.seconds(1) - (now - oldest)) }
+        if isCreate, creates.count >= createsPerSecond, let oldest = creates.first {
+            return .wait(.seconds(1) - (now - oldest))
+        }
         requests.append(now)
         if isCreate { creates.append(now) }
         return .go

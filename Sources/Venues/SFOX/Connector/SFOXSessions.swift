@@ -66,19 +66,24 @@ final class SFOXMarketDataSession: VenueSessionDriver {
     func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
         let configuration = connector.configuration
         let pairs = configuration.instruments.venueIds
-        let batches = stride(from: 0, to: pairs.count, by: Self.pairsPerSubscribe).map { Array(pairs[$0..<min($0 + Self.pairsPerSubscribe, pairs.count)]) }
+        let batches = stride(from: 0, to: pairs.count, by: Self.pairsPerSubscribe).map {
+            Array(pairs[$0..<min($0 + Self.pairsPerSubscribe, pairs.count)])
+        }
         try await connector.reserveWebSocketRequests(batches.count, session: "market_data")
         for batch in batches {
-            try await writer.send(text: SFOXClientMessage.subscribe(feeds: batch.flatMap(configuration.marketFeeds(pair:))).encoded())
+            try await writer.send(
+                text: SFOXClientMessage.subscribe(feeds: batch.flatMap(configuration.marketFeeds(pair:))).encoded())
         }
         if pairs.isEmpty {
             await control.transition(to: .ready, reason: "no pairs configured")
         }
         // The subscriptions' deadline is the supervisor's handshake deadline (ready or degraded
         // within the connect timeout), watched there for every venue.
-        var acknowledgement = SFOXSubscriptionTracker(batches: batches.map { $0.flatMap(configuration.marketFeeds(pair:)) })
+        var acknowledgement = SFOXSubscriptionTracker(
+            batches: batches.map { $0.flatMap(configuration.marketFeeds(pair:)) })
         var sequence = SFOXSequenceCheck()
-        var books = SFOXBookKeeper(instruments: configuration.instruments, publishTicker: configuration.publishTopOfBookTicker)
+        var books = SFOXBookKeeper(
+            instruments: configuration.instruments, publishTicker: configuration.publishTopOfBookTicker)
         var seenThisSession = Set<String>()
         for try await frame in inbound {
             guard let message = connector.decode(frame) else { continue }
@@ -90,13 +95,18 @@ final class SFOXMarketDataSession: VenueSessionDriver {
                 let refusedNow = acknowledgement.record(reply)
                 if !refusedNow.isEmpty {
                     connector.metrics.request(outcome: "error")
-                    connector.logger.error("sFOX refused market-data feeds", metadata: ["feeds": "\(refusedNow)", "error": "\(reply.message ?? "")"])
+                    connector.logger.error(
+                        "sFOX refused market-data feeds",
+                        metadata: ["feeds": "\(refusedNow)", "error": "\(reply.message ?? "")"])
                 }
                 if acknowledgement.isComplete {
                     if acknowledgement.refused.isEmpty {
                         await control.transition(to: .ready, reason: "subscribed to \(pairs.count) pair(s)")
                     } else {
-                        await control.transition(to: .degraded, reason: "subscription refused for \(acknowledgement.refused.sorted().joined(separator: ","))")
+                        await control.transition(
+                            to: .degraded,
+                            reason:
+                                "subscription refused for \(acknowledgement.refused.sorted().joined(separator: ","))")
                     }
                 }
             case .data(let seq, _, let timestamp, let payload):
@@ -105,13 +115,17 @@ final class SFOXMarketDataSession: VenueSessionDriver {
                     case .orderBook(let book):
                         // Every sFOX book message is a full snapshot: only a session's first can be a resync.
                         if seenThisSession.insert(book.pair).inserted { resyncs.snapshot(of: book.pair) }
-                        try await connector.publish(books.apply(book, tsVenue: timestamp, tsRecv: tsRecv), venueSeq: seq)
+                        try await connector.publish(
+                            books.apply(book, tsVenue: timestamp, tsRecv: tsRecv), venueSeq: seq)
                     case .trade(let trade):
-                        try await connector.publish([books.trade(trade, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
+                        try await connector.publish(
+                            [books.trade(trade, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
                     case .ticker(let ticker):
-                        try await connector.publish([books.ticker(ticker, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
+                        try await connector.publish(
+                            [books.ticker(ticker, tsVenue: timestamp, tsRecv: tsRecv)], venueSeq: seq)
                     case .openOrders, .privateTrades, .balances, .other:
-                        connector.rejected.record(kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)")
+                        connector.rejected.record(
+                            kind: "unexpected_feed", detail: "feed on the market-data socket: \(message)")
                     }
                 } catch let error as VenueNormalizeError {
                     connector.rejected.record(error, countedAs: "normalize")
@@ -141,7 +155,8 @@ final class SFOXPrivateSession: VenueSessionDriver {
     func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
         let configuration = connector.configuration
         try await connector.reserveWebSocketRequests(2, session: "private")
-        try await writer.send(text: SFOXClientMessage.authenticate(apiKey: apiKey, enterprise: configuration.enterprise).encoded())
+        try await writer.send(
+            text: SFOXClientMessage.authenticate(apiKey: apiKey, enterprise: configuration.enterprise).encoded())
         // The answers' deadline is the supervisor's handshake deadline (ready within the connect
         // timeout), watched there for every venue.
         var sequence = SFOXSequenceCheck()
@@ -154,7 +169,8 @@ final class SFOXPrivateSession: VenueSessionDriver {
             case .control(let reply):
                 switch (reply.action, reply.success) {
                 case ("authenticate", true):
-                    try await writer.send(text: SFOXClientMessage.subscribe(feeds: SFOXConnectorConfiguration.privateFeeds).encoded())
+                    try await writer.send(
+                        text: SFOXClientMessage.subscribe(feeds: SFOXConnectorConfiguration.privateFeeds).encoded())
                 case ("authenticate", false):
                     throw VenueSessionError("sFOX refused authentication: \(reply.message ?? "no reason given")")
                 case ("subscribe", true):
@@ -168,7 +184,9 @@ final class SFOXPrivateSession: VenueSessionDriver {
                 switch payload {
                 case .openOrders(let orders):
                     let source: SFOXOrderTracker.Source = sawOrderSnapshot ? .live : .snapshot
-                    let reports = connector.orders.withLock { tracker in orders.flatMap { tracker.update($0, source: source) } }
+                    let reports = connector.orders.withLock { tracker in
+                        orders.flatMap { tracker.update($0, source: source) }
+                    }
                     try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
                     if !sawOrderSnapshot {
                         sawOrderSnapshot = true
@@ -180,9 +198,13 @@ final class SFOXPrivateSession: VenueSessionDriver {
                 case .balances(let balances):
                     let events = balances.map { balance in
                         NormalizedEvent(
-                            venue: .sfox, instrument: nil, venueInstrument: nil, venueSeq: UInt64(clamping: seq), tsVenue: timestamp, tsRecv: tsRecv,
-                            payload: .balance(Balance(account: configuration.account, asset: balance.currency.uppercased(), total: balance.balance,
-                                                      available: balance.available, held: balance.held))
+                            venue: .sfox, instrument: nil, venueInstrument: nil, venueSeq: UInt64(clamping: seq),
+                            tsVenue: timestamp, tsRecv: tsRecv,
+                            payload: .balance(
+                                Balance(
+                                    account: configuration.account, asset: balance.currency.uppercased(),
+                                    total: balance.balance,
+                                    available: balance.available, held: balance.held))
                         )
                     }
                     try await connector.publish(events, venueSeq: nil)

@@ -30,11 +30,14 @@ struct FrameEncoder {
             return text
         case .control(let success, let action, let feeds, let message):
             sequence += 1
-            let reply = SFOXControlReply(success: success, action: action, sequence: sequence, timestamp: wallClockNanos(), feeds: feeds, message: message)
+            let reply = SFOXControlReply(
+                success: success, action: action, sequence: sequence, timestamp: wallClockNanos(), feeds: feeds,
+                message: message)
             return SFOXServerMessage.control(reply).encoded()
         case .data(let feed, let payload):
             sequence += 1
-            return SFOXServerMessage.data(sequence: sequence, feed: feed, timestamp: wallClockNanos(), payload: payload).encoded()
+            return SFOXServerMessage.data(sequence: sequence, feed: feed, timestamp: wallClockNanos(), payload: payload)
+                .encoded()
         }
     }
 }

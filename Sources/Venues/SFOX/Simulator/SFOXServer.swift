@@ -44,9 +44,11 @@ struct SFOXServer: Sendable {
     let logger: Logger
 
     func makeServer() -> SimulatorServer {
-        let rest = SFOXRestResponder(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger)
+        let rest = SFOXRestResponder(
+            configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger)
         return SimulatorServer(
-            host: configuration.host, port: configuration.port, responder: rest, maxFrameSize: Self.maxFrameSize, logger: logger
+            host: configuration.host, port: configuration.port, responder: rest, maxFrameSize: Self.maxFrameSize,
+            logger: logger
         ) { request, channel in
             await shouldUpgrade(request, channel: channel)
         }
@@ -70,7 +72,9 @@ struct SFOXServer: Sendable {
     }
 
     /// One socket, from the upgrade until it closes for any reason.
-    private func serve(address: String, channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    private func serve(
+        address: String, channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
+    ) async {
         let connection = await venue.openSession(remoteAddress: address) { channel.close(mode: .all, promise: nil) }
         var sessionLogger = logger
         sessionLogger[metadataKey: "connection"] = "\(connection.id)"
@@ -133,7 +137,9 @@ struct SFOXRestResponder: HTTPResponder {
         if delay > .zero { try? await Task.sleep(for: delay) }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
+        return Response(
+            status: HTTPResponse.Status(code: reply.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
     private func handle(_ request: Request, address: String) async -> RestReply {
@@ -172,7 +178,8 @@ struct SFOXRestResponder: HTTPResponder {
         let notAllowed = RouteFailure(reply: .error(405, "method not allowed"))
         let prefix = SFOXServer.restPrefix + "/"
         guard path.hasPrefix(prefix) else { return .failure(notFound) }
-        let parts = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(
+            String.init)
         guard parts.count == 2, parts[0] == "orders", !parts[1].isEmpty else { return .failure(notFound) }
         switch parts[1] {
         case "buy", "sell":
@@ -203,7 +210,9 @@ struct SFOXRestResponder: HTTPResponder {
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)
             } else {

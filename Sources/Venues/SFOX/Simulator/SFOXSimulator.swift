@@ -26,7 +26,9 @@ public final class SFOXSimulator: Sendable {
         self.logger = logger
         firehose = Firehose(updatesPerSecond: configuration.updatesPerSecond)
         venue = SFOXVenue(configuration: configuration, counters: counters, logger: logger)
-        server = SFOXServer(configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger).makeServer()
+        server = SFOXServer(
+            configuration: configuration, venue: venue, controls: controls, counters: counters, logger: logger
+        ).makeServer()
     }
 
     // MARK: - Lifecycle
@@ -35,16 +37,21 @@ public final class SFOXSimulator: Sendable {
     /// (WebSocket at `ws://host:port/ws`, REST at `http://host:port/v1`). Calling it again while
     /// running returns the same port.
     public func start() async throws -> Int {
-        try await server.start(background: { [venue, firehose, configuration] in
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.runFirehose(firehose, venue: venue) }
-                group.addTask { await Self.runTicker(venue: venue, interval: configuration.tickerInterval) }
-            }
-        }, onListening: { port in
-            logger.info("sfox simulator listening", metadata: [
-                "ws": "ws://\(configuration.host):\(port)\(SFOXServer.webSocketPath)", "rest": "http://\(configuration.host):\(port)\(SFOXServer.restPrefix)",
-            ])
-        })
+        try await server.start(
+            background: { [venue, firehose, configuration] in
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await Self.runFirehose(firehose, venue: venue) }
+                    group.addTask { await Self.runTicker(venue: venue, interval: configuration.tickerInterval) }
+                }
+            },
+            onListening: { port in
+                logger.info(
+                    "sfox simulator listening",
+                    metadata: [
+                        "ws": "ws://\(configuration.host):\(port)\(SFOXServer.webSocketPath)",
+                        "rest": "http://\(configuration.host):\(port)\(SFOXServer.restPrefix)",
+                    ])
+            })
     }
 
     /// `ws://host:port/ws` (port 0 before `start()`).

@@ -21,8 +21,11 @@ public struct SFOXSimulatorConfiguration: Sendable {
         /// Typical quantity of one book level; levels hold 0.05–2 times this (rounded to the lot).
         public var levelQuantity: ExactDecimal
 
-        public init(name: String, midPrice: ExactDecimal, tickSize: ExactDecimal, lotSize: ExactDecimal, baseCurrency: String, quoteCurrency: String,
-                    levelQuantity: ExactDecimal = 1) {
+        public init(
+            name: String, midPrice: ExactDecimal, tickSize: ExactDecimal, lotSize: ExactDecimal, baseCurrency: String,
+            quoteCurrency: String,
+            levelQuantity: ExactDecimal = 1
+        ) {
             self.name = name
             self.midPrice = midPrice
             self.tickSize = tickSize
@@ -33,12 +36,16 @@ public struct SFOXSimulatorConfiguration: Sendable {
         }
 
         public static let btcUsd = Pair(
-            name: "btcusd", midPrice: ExactDecimal(significand: 4_322_205_828_009, exponent: -8), tickSize: ExactDecimal(significand: 1, exponent: -8),
-            lotSize: ExactDecimal(significand: 1, exponent: -8), baseCurrency: "btc", quoteCurrency: "usd", levelQuantity: 1
+            name: "btcusd", midPrice: ExactDecimal(significand: 4_322_205_828_009, exponent: -8),
+            tickSize: ExactDecimal(significand: 1, exponent: -8),
+            lotSize: ExactDecimal(significand: 1, exponent: -8), baseCurrency: "btc", quoteCurrency: "usd",
+            levelQuantity: 1
         )
         public static let ethUsd = Pair(
-            name: "ethusd", midPrice: ExactDecimal(significand: 225_431_374_251, exponent: -8), tickSize: ExactDecimal(significand: 1, exponent: -8),
-            lotSize: ExactDecimal(significand: 1, exponent: -6), baseCurrency: "eth", quoteCurrency: "usd", levelQuantity: 10
+            name: "ethusd", midPrice: ExactDecimal(significand: 225_431_374_251, exponent: -8),
+            tickSize: ExactDecimal(significand: 1, exponent: -8),
+            lotSize: ExactDecimal(significand: 1, exponent: -6), baseCurrency: "eth", quoteCurrency: "usd",
+            levelQuantity: 10
         )
     }
 

@@ -24,15 +24,19 @@ extension SFOXVenue {
 
     /// `restRequestsPerWindow` per `restWindow` per client IP, over every REST request.
     func admitRest(from address: String) -> Bool {
-        restRequests[address, default: SlidingWindow()].admit(limit: configuration.restRequestsPerWindow, window: configuration.restWindow,
-                                                              now: .now)
+        restRequests[address, default: SlidingWindow()].admit(
+            limit: configuration.restRequestsPerWindow, window: configuration.restWindow,
+            now: .now)
     }
 
     // MARK: - Create
 
     func create(apiKey: String, action: SFOXAction, body: String) -> RestReply {
         _ = account(apiKey)
-        guard accounts[apiKey]?.creates.admit(limit: configuration.orderCreatesPerSecond, window: .seconds(1), now: .now) == true else {
+        guard
+            accounts[apiKey]?.creates.admit(limit: configuration.orderCreatesPerSecond, window: .seconds(1), now: .now)
+                == true
+        else {
             return .rateLimited
         }
         let request: SFOXCreateOrder
@@ -44,7 +48,9 @@ extension SFOXVenue {
         let clientOrderId = request.clientOrderId
         if !clientOrderId.isEmpty { createRequests[clientOrderId, default: 0] += 1 }
 
-        guard let book = books[request.currencyPair] else { return .error(422, "invalid currency_pair: \(request.currencyPair)") }
+        guard let book = books[request.currencyPair] else {
+            return .error(422, "invalid currency_pair: \(request.currencyPair)")
+        }
         let validated: (algorithm: SFOXAlgorithm, lots: Int64, limit: Int64?, timeInForce: SFOXTimeInForce)
         switch validate(request, book: book) {
         case .success(let value): validated = value
@@ -52,7 +58,9 @@ extension SFOXVenue {
         }
 
         let now = ContinuousClock.now
-        if !clientOrderId.isEmpty, let used = accounts[apiKey]?.clientOrderIds[clientOrderId], now - used.at < configuration.clientOrderIdWindow {
+        if !clientOrderId.isEmpty, let used = accounts[apiKey]?.clientOrderIds[clientOrderId],
+            now - used.at < configuration.clientOrderIdWindow
+        {
             return .error(SFOXHouseRules.duplicateClientOrderIdStatus, SFOXHouseRules.duplicateClientOrderIdError)
         }
 
@@ -60,20 +68,25 @@ extension SFOXVenue {
         nextOrderId += 1
         let nanos = wallClockNanos()
         let order = SFOXOrder(
-            id: id, clientOrderId: clientOrderId.isEmpty ? nil : clientOrderId, dateAdded: isoTimestamp(nanos: nanos, fractionDigits: 3),
-            status: .started, filled: .zero, filledAmount: .zero, vwap: nil, price: validated.limit.map { book.tick.value($0) },
-            quantity: request.quantity, pair: request.currencyPair, action: action, type: validated.algorithm == .market ? "Market" : "Limit",
+            id: id, clientOrderId: clientOrderId.isEmpty ? nil : clientOrderId,
+            dateAdded: isoTimestamp(nanos: nanos, fractionDigits: 3),
+            status: .started, filled: .zero, filledAmount: .zero, vwap: nil,
+            price: validated.limit.map { book.tick.value($0) },
+            quantity: request.quantity, pair: request.currencyPair, action: action,
+            type: validated.algorithm == .market ? "Market" : "Limit",
             algorithmId: validated.algorithm.rawValue, timeInForce: validated.timeInForce.rawValue, fees: .zero
         )
-        orders[id] = SimOrder(order: order, apiKey: apiKey, limitTicks: validated.limit, quantityLots: validated.lots,
-                              expiresMillis: validated.timeInForce == .goodTillDate ? request.expires : nil)
+        orders[id] = SimOrder(
+            order: order, apiKey: apiKey, limitTicks: validated.limit, quantityLots: validated.lots,
+            expiresMillis: validated.timeInForce == .goodTillDate ? request.expires : nil)
         if !clientOrderId.isEmpty {
             accounts[apiKey]?.clientOrderIds[clientOrderId] = (id, now)
             acceptedOrders[clientOrderId, default: 0] += 1
         }
         counters.ordersCreated.add(1, ordering: .relaxed)
 
-        let immediate = validated.algorithm == .market || validated.algorithm == .immediateOrCancel
+        let immediate =
+            validated.algorithm == .market || validated.algorithm == .immediateOrCancel
             || validated.timeInForce == .immediateOrCancel || validated.timeInForce == .fillOrKill
         var fills: [(level: SimLevel, lots: Int64)] = []
         var unfilled = validated.lots
@@ -86,7 +99,10 @@ extension SFOXVenue {
         var trades: [SFOXPrivateTrade] = []
         for fill in fills {
             books[request.currencyPair]?.take(takerSide: action, ticks: fill.level.ticks, lots: fill.lots)
-            trades.append(execute(orderId: id, ticks: fill.level.ticks, lots: fill.lots, source: fill.level.source, aggressor: action, nanos: nanos))
+            trades.append(
+                execute(
+                    orderId: id, ticks: fill.level.ticks, lots: fill.lots, source: fill.level.source, aggressor: action,
+                    nanos: nanos))
         }
         guard var entry = orders[id] else { return .error(500, "internal error") }
         if entry.remainingLots == 0 {
@@ -111,18 +127,31 @@ extension SFOXVenue {
     }
 
     private func validate(_ request: SFOXCreateOrder, book: SimulatedBook)
-        -> Result<(algorithm: SFOXAlgorithm, lots: Int64, limit: Int64?, timeInForce: SFOXTimeInForce), ValidationFailure> {
-        func fail(_ message: String) -> Result<(algorithm: SFOXAlgorithm, lots: Int64, limit: Int64?, timeInForce: SFOXTimeInForce), ValidationFailure> {
+        -> Result<
+            (algorithm: SFOXAlgorithm, lots: Int64, limit: Int64?, timeInForce: SFOXTimeInForce), ValidationFailure
+        >
+    {
+        func fail(_ message: String) -> Result<
+            (algorithm: SFOXAlgorithm, lots: Int64, limit: Int64?, timeInForce: SFOXTimeInForce), ValidationFailure
+        > {
             .failure(ValidationFailure(reply: .error(400, message)))
         }
-        guard let algorithm = SFOXAlgorithm(rawValue: request.algorithm) else { return fail("unsupported algorithm_id: \(request.algorithm)") }
+        guard let algorithm = SFOXAlgorithm(rawValue: request.algorithm) else {
+            return fail("unsupported algorithm_id: \(request.algorithm)")
+        }
         guard request.quantity.isPositive else { return fail("quantity must be positive") }
-        guard let lots = book.lot.count(request.quantity) else { return fail("quantity must be a multiple of \(book.lot.step)") }
+        guard let lots = book.lot.count(request.quantity) else {
+            return fail("quantity must be a multiple of \(book.lot.step)")
+        }
         var limit: Int64?
         if algorithm != .market {
-            guard let price = request.price else { return fail("price is required for algorithm_id \(algorithm.rawValue)") }
+            guard let price = request.price else {
+                return fail("price is required for algorithm_id \(algorithm.rawValue)")
+            }
             guard price.isPositive else { return fail("price must be positive") }
-            guard let ticks = book.tick.count(price) else { return fail("price must be a multiple of \(book.tick.step)") }
+            guard let ticks = book.tick.count(price) else {
+                return fail("price must be a multiple of \(book.tick.step)")
+            }
             limit = ticks
         }
         let timeInForce = request.timeInForce ?? .goodTillCanceled
@@ -130,11 +159,17 @@ extension SFOXVenue {
         case .goodTillCanceled:
             break
         case .immediateOrCancel:
-            guard algorithm == .smartRouting || algorithm == .limit else { return fail("time_in_force IOC is only allowed with algorithm_id 200 or 201") }
+            guard algorithm == .smartRouting || algorithm == .limit else {
+                return fail("time_in_force IOC is only allowed with algorithm_id 200 or 201")
+            }
         case .fillOrKill:
-            guard algorithm == .market || algorithm == .limit else { return fail("time_in_force FOK is only allowed with algorithm_id 100 or 201") }
+            guard algorithm == .market || algorithm == .limit else {
+                return fail("time_in_force FOK is only allowed with algorithm_id 100 or 201")
+            }
         case .goodTillDate:
-            guard algorithm == .smartRouting || algorithm == .limit else { return fail("time_in_force GTD is only allowed with algorithm_id 200 or 201") }
+            guard algorithm == .smartRouting || algorithm == .limit else {
+                return fail("time_in_force GTD is only allowed with algorithm_id 200 or 201")
+            }
             guard let expires = request.expires else { return fail("time_in_force GTD requires expires") }
             guard expires > configuration.gtdClock() else { return fail("expires is in the past") }
         }
@@ -172,9 +207,12 @@ extension SFOXVenue {
     // MARK: - Fills
 
     /// One fill of a client order: its totals, the account's balances, a private and a public trade.
-    func execute(orderId: Int64, ticks: Int64, lots: Int64, source: String, aggressor: SFOXAction, nanos: Int64) -> SFOXPrivateTrade {
+    func execute(orderId: Int64, ticks: Int64, lots: Int64, source: String, aggressor: SFOXAction, nanos: Int64)
+        -> SFOXPrivateTrade
+    {
         guard var entry = orders[orderId], let book = books[entry.order.pair],
-              let pair = configuration.pairs.first(where: { $0.name == entry.order.pair }) else {
+            let pair = configuration.pairs.first(where: { $0.name == entry.order.pair })
+        else {
             preconditionFailure("fill of an unknown order \(orderId)")
         }
         let price = book.tick.value(ticks)
@@ -199,11 +237,14 @@ extension SFOXVenue {
         counters.fills.add(1, ordering: .relaxed)
 
         let trade = SFOXPrivateTrade(
-            tradeId: nextTradeId, orderId: orderId, clientOrderId: entry.order.clientOrderId, dateUpdated: isoTimestamp(nanos: nanos, fractionDigits: 3),
-            action: entry.order.action, currencyPair: entry.order.pair, quantity: quantity, amount: amount, price: price, fees: fee, netAmount: net
+            tradeId: nextTradeId, orderId: orderId, clientOrderId: entry.order.clientOrderId,
+            dateUpdated: isoTimestamp(nanos: nanos, fractionDigits: 3),
+            action: entry.order.action, currencyPair: entry.order.pair, quantity: quantity, amount: amount,
+            price: price, fees: fee, netAmount: net
         )
         nextTradeId += 1
-        publishMarketTrade(pair: entry.order.pair, price: price, quantity: quantity, side: aggressor, source: source, nanos: nanos)
+        publishMarketTrade(
+            pair: entry.order.pair, price: price, quantity: quantity, side: aggressor, source: source, nanos: nanos)
         return trade
     }
 
@@ -211,15 +252,19 @@ extension SFOXVenue {
     /// levels that cross them (liquidity they take is gone until the next step).
     func fillRestingOrders(pair: String, nanos: Int64) {
         for id in openOrderIds {
-            guard let entry = orders[id], entry.order.pair == pair, let limit = entry.limitTicks, let book = books[pair] else { continue }
+            guard let entry = orders[id], entry.order.pair == pair, let limit = entry.limitTicks, let book = books[pair]
+            else { continue }
             var trades: [SFOXPrivateTrade] = []
             var remaining = entry.remainingLots
             for level in book.crossing(takerSide: entry.order.action, limit: limit) where remaining > 0 {
                 let lots = min(remaining, level.lots)
                 books[pair]?.take(takerSide: entry.order.action, ticks: level.ticks, lots: lots)
                 // The book's side traded into the resting order: it is the aggressor.
-                trades.append(execute(orderId: id, ticks: limit, lots: lots, source: level.source, aggressor: entry.order.action == .buy ? .sell : .buy,
-                                      nanos: nanos))
+                trades.append(
+                    execute(
+                        orderId: id, ticks: limit, lots: lots, source: level.source,
+                        aggressor: entry.order.action == .buy ? .sell : .buy,
+                        nanos: nanos))
                 remaining -= lots
             }
             guard !trades.isEmpty, var filled = orders[id] else { continue }
@@ -249,7 +294,9 @@ extension SFOXVenue {
         publish(.openOrders, .openOrders([entry.order]), apiKey: entry.apiKey)
         for trade in trades { publish(.privateTrades, .privateTrades([trade]), apiKey: entry.apiKey) }
         if balancesChanged, let pair = configuration.pairs.first(where: { $0.name == entry.order.pair }) {
-            publish(.balances, .balances(balances(of: entry.apiKey, only: [pair.baseCurrency, pair.quoteCurrency])), apiKey: entry.apiKey)
+            publish(
+                .balances, .balances(balances(of: entry.apiKey, only: [pair.baseCurrency, pair.quoteCurrency])),
+                apiKey: entry.apiKey)
         }
     }
 

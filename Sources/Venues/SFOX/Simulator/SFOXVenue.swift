@@ -144,7 +144,10 @@ actor SFOXVenue: SimulatedVenue {
         let now = ContinuousClock.now
         guard admitRequest(from: id, now: now) else {
             counters.webSocketRequestsRefused.add(1, ordering: .relaxed)
-            deliver(.control(success: false, action: Self.requestType(text) ?? "unknown", feeds: [], message: "rate limit exceeded"), to: id)
+            deliver(
+                .control(
+                    success: false, action: Self.requestType(text) ?? "unknown", feeds: [],
+                    message: "rate limit exceeded"), to: id)
             return
         }
         let request: SFOXClientMessage
@@ -152,7 +155,10 @@ actor SFOXVenue: SimulatedVenue {
             request = try SFOXClientMessage.decode(text)
         } catch {
             counters.sockets.malformedFramesIn.add(1, ordering: .relaxed)
-            deliver(.control(success: false, action: Self.requestType(text) ?? "unknown", feeds: [], message: "invalid request: \(error.detail)"), to: id)
+            deliver(
+                .control(
+                    success: false, action: Self.requestType(text) ?? "unknown", feeds: [],
+                    message: "invalid request: \(error.detail)"), to: id)
             return
         }
         switch request {
@@ -181,7 +187,8 @@ actor SFOXVenue: SimulatedVenue {
             session.blockedUntil = nil
             session.requests.reset()
         }
-        guard session.requests.admit(limit: configuration.webSocketRequestsPerMinute, window: .seconds(60), now: now) else {
+        guard session.requests.admit(limit: configuration.webSocketRequestsPerMinute, window: .seconds(60), now: now)
+        else {
             session.blockedUntil = now + configuration.webSocketBlockDuration
             return false
         }
@@ -205,18 +212,34 @@ actor SFOXVenue: SimulatedVenue {
             let feed = SFOXFeed(name)
             switch feed {
             case .orderBook(let pair, _), .trades(let pair), .ticker(let pair):
-                if books[pair] == nil { refused.append((name, "unknown currency pair: \(pair)")) } else { accepted.append(feed) }
+                if books[pair] == nil {
+                    refused.append((name, "unknown currency pair: \(pair)"))
+                } else {
+                    accepted.append(feed)
+                }
             case .openOrders, .privateTrades, .balances:
-                if session.apiKey == nil { refused.append((name, "authentication required")) } else { accepted.append(feed) }
+                if session.apiKey == nil {
+                    refused.append((name, "authentication required"))
+                } else {
+                    accepted.append(feed)
+                }
             case .other:
-                refused.append((name, name.hasPrefix("private.") && session.apiKey == nil ? "authentication required" : "unknown feed: \(name)"))
+                refused.append(
+                    (
+                        name,
+                        name.hasPrefix("private.") && session.apiKey == nil
+                            ? "authentication required" : "unknown feed: \(name)"
+                    ))
             }
         }
         // One error reply per reason, naming its feeds; then one success for the rest.
         var reasons: [String] = []
         for entry in refused where !reasons.contains(entry.reason) { reasons.append(entry.reason) }
         for reason in reasons {
-            deliver(.control(success: false, action: "subscribe", feeds: refused.filter { $0.reason == reason }.map(\.name), message: reason), to: id)
+            deliver(
+                .control(
+                    success: false, action: "subscribe", feeds: refused.filter { $0.reason == reason }.map(\.name),
+                    message: reason), to: id)
         }
         guard !accepted.isEmpty else { return }
         deliver(.control(success: true, action: "subscribe", feeds: accepted.map(\.name), message: nil), to: id)
@@ -270,10 +293,13 @@ actor SFOXVenue: SimulatedVenue {
     }
 
     /// A trade on `trades.sfox.<pair>`, also counted in the ticker.
-    func publishMarketTrade(pair: String, price: ExactDecimal, quantity: ExactDecimal, side: SFOXAction, source: String, nanos: Int64) {
+    func publishMarketTrade(
+        pair: String, price: ExactDecimal, quantity: ExactDecimal, side: SFOXAction, source: String, nanos: Int64
+    ) {
         tickers[pair]?.record(price: price, quantity: quantity)
-        let trade = SFOXTrade(id: String(nextPublicTradeId), pair: pair, price: price, quantity: quantity, side: side, exchange: source,
-                              timestamp: isoTimestamp(nanos: nanos, fractionDigits: 9))
+        let trade = SFOXTrade(
+            id: String(nextPublicTradeId), pair: pair, price: price, quantity: quantity, side: side, exchange: source,
+            timestamp: isoTimestamp(nanos: nanos, fractionDigits: 9))
         nextPublicTradeId += 1
         publish(.trades(pair: pair), .trade(trade))
     }
@@ -282,9 +308,11 @@ actor SFOXVenue: SimulatedVenue {
         let timestamp = isoTimestamp(nanos: wallClockNanos(), fractionDigits: 3)
         for pair in pairNames {
             guard let stats = tickers[pair] else { continue }
-            let vwap = stats.volume.isZero ? stats.last : (stats.notional.divided(by: stats.volume, scale: 8) ?? stats.last)
-            let ticker = SFOXTicker(pair: pair, last: stats.last, open: stats.open, high: stats.high, low: stats.low, volume: stats.volume,
-                                    vwap: vwap, timestamp: timestamp)
+            let vwap =
+                stats.volume.isZero ? stats.last : (stats.notional.divided(by: stats.volume, scale: 8) ?? stats.last)
+            let ticker = SFOXTicker(
+                pair: pair, last: stats.last, open: stats.open, high: stats.high, low: stats.low, volume: stats.volume,
+                vwap: vwap, timestamp: timestamp)
             publish(.ticker(pair: pair), .ticker(ticker))
         }
     }
@@ -303,8 +331,10 @@ actor SFOXVenue: SimulatedVenue {
                 fillRestingOrders(pair: pair, nanos: nanos)
                 publishBook(pair)
                 if let trade {
-                    publishMarketTrade(pair: pair, price: book.tick.value(trade.ticks), quantity: book.lot.value(trade.lots), side: trade.side,
-                                       source: trade.source, nanos: nanos)
+                    publishMarketTrade(
+                        pair: pair, price: book.tick.value(trade.ticks), quantity: book.lot.value(trade.lots),
+                        side: trade.side,
+                        source: trade.source, nanos: nanos)
                 }
             }
         }
@@ -334,12 +364,15 @@ actor SFOXVenue: SimulatedVenue {
         let account = account(apiKey)
         var held: [String: ExactDecimal] = [:]
         for id in openOrderIds {
-            guard let entry = orders[id], entry.apiKey == apiKey, let pair = configuration.pairs.first(where: { $0.name == entry.order.pair }),
-                  let book = books[pair.name] else { continue }
+            guard let entry = orders[id], entry.apiKey == apiKey,
+                let pair = configuration.pairs.first(where: { $0.name == entry.order.pair }),
+                let book = books[pair.name]
+            else { continue }
             let remaining = book.lot.value(entry.remainingLots)
             if entry.order.action == .buy {
                 let price = entry.limitTicks.map { book.tick.value($0) } ?? .zero
-                held[pair.quoteCurrency, default: .zero] = held[pair.quoteCurrency, default: .zero].plus(price.times(remaining))
+                held[pair.quoteCurrency, default: .zero] = held[pair.quoteCurrency, default: .zero].plus(
+                    price.times(remaining))
             } else {
                 held[pair.baseCurrency, default: .zero] = held[pair.baseCurrency, default: .zero].plus(remaining)
             }
@@ -355,7 +388,9 @@ actor SFOXVenue: SimulatedVenue {
         if let account = accounts[apiKey] { return account }
         var balances = configuration.initialBalances
         for pair in configuration.pairs {
-            for currency in [pair.baseCurrency, pair.quoteCurrency] where balances[currency] == nil { balances[currency] = .zero }
+            for currency in [pair.baseCurrency, pair.quoteCurrency] where balances[currency] == nil {
+                balances[currency] = .zero
+            }
         }
         let account = Account(balances: balances)
         accounts[apiKey] = account

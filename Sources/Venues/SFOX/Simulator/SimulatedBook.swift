@@ -85,7 +85,10 @@ struct SimulatedBook: Sendable {
         levels.reserveCapacity(depth)
         var price = best
         while levels.count < depth, price > 0 {
-            levels.append(SimLevel(ticks: price, lots: randomLots(&rng), source: Self.sources[Int(rng.below(UInt64(Self.sources.count)))]))
+            levels.append(
+                SimLevel(
+                    ticks: price, lots: randomLots(&rng),
+                    source: Self.sources[Int(rng.below(UInt64(Self.sources.count)))]))
             let gap = 1 + Int64(rng.below(UInt64(2 * unit)))
             price = down ? price - gap : price + gap
         }
@@ -127,7 +130,9 @@ struct SimulatedBook: Sendable {
 
     /// The raw book (`orderbook.sfox.*`) as sent.
     func snapshot(lastUpdated: Int64, lastPublished: Int64) -> SFOXOrderBook {
-        SFOXOrderBook(pair: pair.name, bids: bids.map(level), asks: asks.map(level), lastUpdated: lastUpdated, lastPublished: lastPublished)
+        SFOXOrderBook(
+            pair: pair.name, bids: bids.map(level), asks: asks.map(level), lastUpdated: lastUpdated,
+            lastPublished: lastPublished)
     }
 
     /// The fee-adjusted book (`orderbook.net.*`): bids lowered and asks raised by `feeRate` of
@@ -147,8 +152,9 @@ struct SimulatedBook: Sendable {
             }
             return merged.map(level)
         }
-        return SFOXOrderBook(pair: pair.name, bids: adjusted(bids, down: true), asks: adjusted(asks, down: false),
-                             lastUpdated: lastUpdated, lastPublished: lastPublished)
+        return SFOXOrderBook(
+            pair: pair.name, bids: adjusted(bids, down: true), asks: adjusted(asks, down: false),
+            lastUpdated: lastUpdated, lastPublished: lastPublished)
     }
 
     private func level(_ level: SimLevel) -> SFOXLevel {

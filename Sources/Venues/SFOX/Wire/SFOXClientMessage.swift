@@ -40,12 +40,18 @@ public enum SFOXClientMessage: Sendable, Hashable, CustomStringConvertible {
         switch type {
         case "authenticate":
             let enterprise = fields.members["enterprise"]
-            return .authenticate(apiKey: try fields.string("apiKey"), enterprise: enterprise?.bool == true || enterprise?.string?.lowercased() == "true")
+            return .authenticate(
+                apiKey: try fields.string("apiKey"),
+                enterprise: enterprise?.bool == true || enterprise?.string?.lowercased() == "true")
         case "subscribe", "unsubscribe":
-            guard let list = fields.members["feeds"]?.array else { throw SFOXDecodeError(.unexpectedShape, "\(type) without a feeds list") }
+            guard let list = fields.members["feeds"]?.array else {
+                throw SFOXDecodeError(.unexpectedShape, "\(type) without a feeds list")
+            }
             var feeds: [String] = []
             for entry in list {
-                guard let name = entry.string else { throw SFOXDecodeError(.invalidValue, "\(type): a feed name is not a string") }
+                guard let name = entry.string else {
+                    throw SFOXDecodeError(.invalidValue, "\(type): a feed name is not a string")
+                }
                 feeds.append(name)
             }
             return type == "subscribe" ? .subscribe(feeds: feeds) : .unsubscribe(feeds: feeds)

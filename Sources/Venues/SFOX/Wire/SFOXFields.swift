@@ -8,7 +8,9 @@ struct SFOXFields {
     let context: String
 
     init(_ value: JSONValue, _ context: String) throws(SFOXDecodeError) {
-        guard case .object(let members) = value else { throw SFOXDecodeError(.unexpectedShape, "\(context) is not an object") }
+        guard case .object(let members) = value else {
+            throw SFOXDecodeError(.unexpectedShape, "\(context) is not an object")
+        }
         self.members = members
         self.context = context
     }
@@ -39,7 +41,9 @@ struct SFOXFields {
     /// published as one (docs/events.md: decimal ≥ 0).
     func quantity(_ key: String) throws(SFOXDecodeError) -> ExactDecimal {
         let value = try decimal(key)
-        guard !value.isNegative else { throw SFOXDecodeError(.invalidValue, "\(context).\(key) is negative (\(value))") }
+        guard !value.isNegative else {
+            throw SFOXDecodeError(.invalidValue, "\(context).\(key) is negative (\(value))")
+        }
         return value
     }
 
@@ -73,11 +77,14 @@ struct SFOXFields {
 
     func action(_ key: String) throws(SFOXDecodeError) -> SFOXAction {
         let text = try string(key)
-        guard let action = SFOXAction(wire: text) else { throw SFOXDecodeError(.invalidValue, "\(context).\(key): unknown action \(text)") }
+        guard let action = SFOXAction(wire: text) else {
+            throw SFOXDecodeError(.invalidValue, "\(context).\(key): unknown action \(text)")
+        }
         return action
     }
 
     private func missing(_ key: String, _ what: String) -> SFOXDecodeError {
-        SFOXDecodeError(members[key] == nil ? .unexpectedShape : .invalidValue, "\(context).\(key) is missing or not \(what)")
+        SFOXDecodeError(
+            members[key] == nil ? .unexpectedShape : .invalidValue, "\(context).\(key) is missing or not \(what)")
     }
 }

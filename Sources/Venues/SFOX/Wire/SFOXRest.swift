@@ -13,8 +13,11 @@ public struct SFOXCreateOrder: Sendable, Hashable {
     /// Milliseconds since epoch, with `GTD`.
     public var expires: Int64?
 
-    public init(action: SFOXAction, currencyPair: String, algorithm: Int, price: ExactDecimal?, quantity: ExactDecimal, clientOrderId: String,
-                timeInForce: SFOXTimeInForce?, expires: Int64? = nil) {
+    public init(
+        action: SFOXAction, currencyPair: String, algorithm: Int, price: ExactDecimal?, quantity: ExactDecimal,
+        clientOrderId: String,
+        timeInForce: SFOXTimeInForce?, expires: Int64? = nil
+    ) {
         self.action = action
         self.currencyPair = currencyPair
         self.algorithm = algorithm
@@ -49,15 +52,19 @@ public struct SFOXCreateOrder: Sendable, Hashable {
         let fields = try SFOXFields(json, "order")
         let tif: SFOXTimeInForce?
         if let text = fields.optionalString("time_in_force") {
-            guard let value = SFOXTimeInForce(rawValue: text.uppercased()) else { throw SFOXDecodeError(.invalidValue, "order.time_in_force: \(text)") }
+            guard let value = SFOXTimeInForce(rawValue: text.uppercased()) else {
+                throw SFOXDecodeError(.invalidValue, "order.time_in_force: \(text)")
+            }
             tif = value
         } else {
             tif = nil
         }
         return SFOXCreateOrder(
-            action: action, currencyPair: try fields.string("currency_pair"), algorithm: Int(try fields.int64("algorithm_id")),
+            action: action, currencyPair: try fields.string("currency_pair"),
+            algorithm: Int(try fields.int64("algorithm_id")),
             price: try fields.optionalDecimal("price"), quantity: try fields.decimal("quantity"),
-            clientOrderId: fields.optionalString("client_order_id") ?? "", timeInForce: tif, expires: try fields.optionalInt64("expires")
+            clientOrderId: fields.optionalString("client_order_id") ?? "", timeInForce: tif,
+            expires: try fields.optionalInt64("expires")
         )
     }
 }
@@ -109,7 +116,9 @@ public enum SFOXCancelOutcome: Sendable, Hashable {
     public static func decode(_ body: String) throws(SFOXDecodeError) -> SFOXCancelOutcome {
         let json: JSONValue
         do { json = try JSONValue.parse(body) } catch { throw SFOXDecodeError(.invalidJSON, error.description) }
-        guard let status = json["status"]?.string else { throw SFOXDecodeError(.unexpectedShape, "cancel reply without status") }
+        guard let status = json["status"]?.string else {
+            throw SFOXDecodeError(.unexpectedShape, "cancel reply without status")
+        }
         return SFOXCancelOutcome(wire: status)
     }
 

@@ -13,7 +13,9 @@ public struct SFOXControlReply: Sendable, Hashable {
     /// The venue's words on an error, when it gives any.
     public var message: String?
 
-    public init(success: Bool, action: String, sequence: Int64?, timestamp: Int64?, feeds: [String] = [], message: String? = nil) {
+    public init(
+        success: Bool, action: String, sequence: Int64?, timestamp: Int64?, feeds: [String] = [], message: String? = nil
+    ) {
         self.success = success
         self.action = action
         self.sequence = sequence
@@ -62,24 +64,36 @@ extension SFOXServerMessage {
     public static func decode(_ json: JSONValue) throws(SFOXDecodeError) -> SFOXServerMessage {
         let fields = try SFOXFields(json, "message")
         if let type = fields.optionalString("type") {
-            guard type == "success" || type == "error" else { throw SFOXDecodeError(.unknownMessage, "message type \(type)") }
+            guard type == "success" || type == "error" else {
+                throw SFOXDecodeError(.unknownMessage, "message type \(type)")
+            }
             let payload = fields.members["payload"]
             let action = fields.optionalString("action") ?? payload?["action"]?.string ?? ""
             let feeds = payload?["feeds"]?.array?.compactMap(\.string) ?? []
-            let message = payload?["error"]?.string ?? payload?["message"]?.string ?? fields.optionalString("error") ?? fields.optionalString("message")
-            return .control(SFOXControlReply(
-                success: type == "success", action: action, sequence: try fields.optionalInt64("sequence"),
-                timestamp: try fields.optionalInt64("timestamp"), feeds: feeds, message: message
-            ))
+            let message =
+                payload?["error"]?.string ?? payload?["message"]?.string ?? fields.optionalString("error")
+                ?? fields.optionalString("message")
+            return .control(
+                SFOXControlReply(
+                    success: type == "success", action: action, sequence: try fields.optionalInt64("sequence"),
+                    timestamp: try fields.optionalInt64("timestamp"), feeds: feeds, message: message
+                ))
         }
-        guard fields.has("recipient") else { throw SFOXDecodeError(.unknownMessage, "neither a control reply (type) nor a data message (recipient)") }
+        guard fields.has("recipient") else {
+            throw SFOXDecodeError(.unknownMessage, "neither a control reply (type) nor a data message (recipient)")
+        }
         let feed = SFOXFeed(try fields.string("recipient"))
         let sequence = try fields.int64("sequence")
         let timestamp = try fields.optionalInt64("timestamp")
         // Published as ts_venue, which is never negative.
-        if let timestamp, timestamp < 0 { throw SFOXDecodeError(.invalidValue, "\(feed): negative timestamp \(timestamp)") }
-        guard let payload = fields.members["payload"] else { throw SFOXDecodeError(.unexpectedShape, "\(feed): no payload") }
-        return .data(sequence: sequence, feed: feed, timestamp: timestamp, payload: try decodePayload(payload, feed: feed))
+        if let timestamp, timestamp < 0 {
+            throw SFOXDecodeError(.invalidValue, "\(feed): negative timestamp \(timestamp)")
+        }
+        guard let payload = fields.members["payload"] else {
+            throw SFOXDecodeError(.unexpectedShape, "\(feed): no payload")
+        }
+        return .data(
+            sequence: sequence, feed: feed, timestamp: timestamp, payload: try decodePayload(payload, feed: feed))
     }
 
     static func decodePayload(_ payload: JSONValue, feed: SFOXFeed) throws(SFOXDecodeError) -> SFOXPayload {
@@ -87,15 +101,21 @@ extension SFOXServerMessage {
         case .orderBook: .orderBook(try decodeBook(payload))
         case .trades: .trade(try decodeTrade(payload))
         case .ticker: .ticker(try decodeTicker(payload))
-        case .openOrders: .openOrders(try list(payload, feed) { value throws(SFOXDecodeError) in try SFOXOrder.decode(value) })
-        case .privateTrades: .privateTrades(try list(payload, feed) { value throws(SFOXDecodeError) in try SFOXPrivateTrade.decode(value) })
-        case .balances: .balances(try list(payload, feed) { value throws(SFOXDecodeError) in try SFOXBalance.decode(value) })
+        case .openOrders:
+            .openOrders(try list(payload, feed) { value throws(SFOXDecodeError) in try SFOXOrder.decode(value) })
+        case .privateTrades:
+            .privateTrades(
+                try list(payload, feed) { value throws(SFOXDecodeError) in try SFOXPrivateTrade.decode(value) })
+        case .balances:
+            .balances(try list(payload, feed) { value throws(SFOXDecodeError) in try SFOXBalance.decode(value) })
         case .other: .other(payload)
         }
     }
 
     /// Private feeds send a list; a single object is accepted as a list of one.
-    private static func list<T>(_ payload: JSONValue, _ feed: SFOXFeed, _ element: (JSONValue) throws(SFOXDecodeError) -> T) throws(SFOXDecodeError) -> [T] {
+    private static func list<T>(
+        _ payload: JSONValue, _ feed: SFOXFeed, _ element: (JSONValue) throws(SFOXDecodeError) -> T
+    ) throws(SFOXDecodeError) -> [T] {
         switch payload {
         case .array(let values):
             var result: [T] = []
@@ -119,18 +139,26 @@ extension SFOXServerMessage {
     }
 
     private static func levels(_ value: JSONValue?, _ side: String) throws(SFOXDecodeError) -> [SFOXLevel] {
-        guard case .array(let rows)? = value else { throw SFOXDecodeError(.unexpectedShape, "orderbook.\(side) is not a list") }
+        guard case .array(let rows)? = value else {
+            throw SFOXDecodeError(.unexpectedShape, "orderbook.\(side) is not a list")
+        }
         var result: [SFOXLevel] = []
         result.reserveCapacity(rows.count)
         for row in rows {
-            guard case .array(let cells) = row, cells.count >= 2, let price = cells[0].decimal, let quantity = cells[1].decimal else {
+            guard case .array(let cells) = row, cells.count >= 2, let price = cells[0].decimal,
+                let quantity = cells[1].decimal
+            else {
                 throw SFOXDecodeError(.invalidValue, "orderbook.\(side): level is not [price, quantity, source]")
             }
             // A crypto book level has a positive price and a quantity that is not negative.
             guard price.isPositive, !quantity.isNegative else {
-                throw SFOXDecodeError(.invalidValue, "orderbook.\(side): level \(price) × \(quantity) is not a positive price with a non-negative quantity")
+                throw SFOXDecodeError(
+                    .invalidValue,
+                    "orderbook.\(side): level \(price) × \(quantity) is not a positive price with a non-negative quantity"
+                )
             }
-            result.append(SFOXLevel(price: price, quantity: quantity, source: cells.count > 2 ? cells[2].string ?? "" : ""))
+            result.append(
+                SFOXLevel(price: price, quantity: quantity, source: cells.count > 2 ? cells[2].string ?? "" : ""))
         }
         return result
     }
@@ -140,15 +168,18 @@ extension SFOXServerMessage {
         let side = fields.optionalString("side").flatMap(SFOXAction.init(wire:))
         return SFOXTrade(
             id: try fields.idText("id"), pair: try fields.string("pair"), price: try fields.decimal("price"),
-            quantity: try fields.quantity("quantity"), side: side, exchange: fields.optionalString("exchange"), timestamp: fields.optionalString("timestamp")
+            quantity: try fields.quantity("quantity"), side: side, exchange: fields.optionalString("exchange"),
+            timestamp: fields.optionalString("timestamp")
         )
     }
 
     static func decodeTicker(_ payload: JSONValue) throws(SFOXDecodeError) -> SFOXTicker {
         let fields = try SFOXFields(payload, "ticker")
         return SFOXTicker(
-            pair: try fields.string("pair"), last: try fields.optionalDecimal("last"), open: try fields.optionalDecimal("open"),
-            high: try fields.optionalDecimal("high"), low: try fields.optionalDecimal("low"), volume: try fields.optionalQuantity("volume"),
+            pair: try fields.string("pair"), last: try fields.optionalDecimal("last"),
+            open: try fields.optionalDecimal("open"),
+            high: try fields.optionalDecimal("high"), low: try fields.optionalDecimal("low"),
+            volume: try fields.optionalQuantity("volume"),
             vwap: try fields.optionalDecimal("vwap"), timestamp: fields.optionalString("timestamp")
         )
     }
@@ -158,12 +189,16 @@ extension SFOXOrder {
     public static func decode(_ value: JSONValue) throws(SFOXDecodeError) -> SFOXOrder {
         let fields = try SFOXFields(value, "order")
         return SFOXOrder(
-            id: try fields.int64("id"), clientOrderId: fields.optionalString("client_order_id").flatMap { $0.isEmpty ? nil : $0 },
+            id: try fields.int64("id"),
+            clientOrderId: fields.optionalString("client_order_id").flatMap { $0.isEmpty ? nil : $0 },
             dateAdded: fields.optionalString("date_added"), status: SFOXOrderStatus(wire: try fields.string("status")),
-            filled: try fields.optionalQuantity("filled") ?? .zero, filledAmount: try fields.optionalDecimal("filled_amount"),
-            vwap: try fields.optionalDecimal("vwap"), price: try fields.optionalDecimal("price"), quantity: try fields.quantity("quantity"),
+            filled: try fields.optionalQuantity("filled") ?? .zero,
+            filledAmount: try fields.optionalDecimal("filled_amount"),
+            vwap: try fields.optionalDecimal("vwap"), price: try fields.optionalDecimal("price"),
+            quantity: try fields.quantity("quantity"),
             pair: try fields.string("pair"), action: try fields.action("action"), type: fields.optionalString("type"),
-            algorithmId: try fields.optionalInt64("algorithm_id").map { Int($0) }, timeInForce: fields.optionalString("time_in_force"),
+            algorithmId: try fields.optionalInt64("algorithm_id").map { Int($0) },
+            timeInForce: fields.optionalString("time_in_force"),
             fees: try fields.optionalDecimal("fees")
         )
     }
@@ -173,9 +208,12 @@ extension SFOXPrivateTrade {
     public static func decode(_ value: JSONValue) throws(SFOXDecodeError) -> SFOXPrivateTrade {
         let fields = try SFOXFields(value, "private trade")
         return SFOXPrivateTrade(
-            tradeId: try fields.int64("trade_id"), orderId: try fields.int64("order_id"), clientOrderId: fields.optionalString("client_order_id"),
-            dateUpdated: fields.optionalString("date_updated"), action: try fields.action("action"), currencyPair: try fields.string("currency_pair"),
-            quantity: try fields.quantity("quantity"), amount: try fields.optionalDecimal("amount"), price: try fields.decimal("price"),
+            tradeId: try fields.int64("trade_id"), orderId: try fields.int64("order_id"),
+            clientOrderId: fields.optionalString("client_order_id"),
+            dateUpdated: fields.optionalString("date_updated"), action: try fields.action("action"),
+            currencyPair: try fields.string("currency_pair"),
+            quantity: try fields.quantity("quantity"), amount: try fields.optionalDecimal("amount"),
+            price: try fields.decimal("price"),
             fees: try fields.optionalDecimal("fees"), netAmount: try fields.optionalDecimal("net_amount")
         )
     }
@@ -237,8 +275,12 @@ extension SFOXPayload {
             writeLevels("asks", book.asks, to: &writer)
             writer.key("market_making")
             writer.beginObject()
-            writer.key("bids"); writer.beginArray(); writer.endArray()
-            writer.key("asks"); writer.beginArray(); writer.endArray()
+            writer.key("bids")
+            writer.beginArray()
+            writer.endArray()
+            writer.key("asks")
+            writer.beginArray()
+            writer.endArray()
             writer.endObject()
             writer.field("pair", book.pair)
             writer.field("lastupdated", book.lastUpdated)

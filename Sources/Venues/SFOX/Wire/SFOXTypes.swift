@@ -20,11 +20,11 @@ public enum SFOXAction: String, Sendable, Hashable {
 /// Order status. The wire's case and spacing vary (`Cancel Pending`, `Cancel pending`), so it is
 /// matched case- and space-insensitively; the documented numeric codes are kept for reference.
 public enum SFOXOrderStatus: Sendable, Hashable, CustomStringConvertible {
-    case started         // 100: open
-    case cancelPending   // 90
-    case canceled        // 10
-    case filled          // 210: fully filled, not yet settled
-    case done            // 300: settled
+    case started  // 100: open
+    case cancelPending  // 90
+    case canceled  // 10
+    case filled  // 210: fully filled, not yet settled
+    case done  // 300: settled
     /// Anything else, verbatim (reported as `unknown`, never guessed).
     case other(String)
 
@@ -110,7 +110,9 @@ public struct SFOXOrderBook: Sendable, Hashable {
     public var lastUpdated: Int64?
     public var lastPublished: Int64?
 
-    public init(pair: String, bids: [SFOXLevel], asks: [SFOXLevel], lastUpdated: Int64? = nil, lastPublished: Int64? = nil) {
+    public init(
+        pair: String, bids: [SFOXLevel], asks: [SFOXLevel], lastUpdated: Int64? = nil, lastPublished: Int64? = nil
+    ) {
         self.pair = pair
         self.bids = bids
         self.asks = asks
@@ -131,7 +133,10 @@ public struct SFOXTrade: Sendable, Hashable {
     /// ISO 8601, as sent.
     public var timestamp: String?
 
-    public init(id: String, pair: String, price: ExactDecimal, quantity: ExactDecimal, side: SFOXAction?, exchange: String? = nil, timestamp: String? = nil) {
+    public init(
+        id: String, pair: String, price: ExactDecimal, quantity: ExactDecimal, side: SFOXAction?,
+        exchange: String? = nil, timestamp: String? = nil
+    ) {
         self.id = id
         self.pair = pair
         self.price = price
@@ -153,8 +158,11 @@ public struct SFOXTicker: Sendable, Hashable {
     public var vwap: ExactDecimal?
     public var timestamp: String?
 
-    public init(pair: String, last: ExactDecimal? = nil, open: ExactDecimal? = nil, high: ExactDecimal? = nil, low: ExactDecimal? = nil,
-                volume: ExactDecimal? = nil, vwap: ExactDecimal? = nil, timestamp: String? = nil) {
+    public init(
+        pair: String, last: ExactDecimal? = nil, open: ExactDecimal? = nil, high: ExactDecimal? = nil,
+        low: ExactDecimal? = nil,
+        volume: ExactDecimal? = nil, vwap: ExactDecimal? = nil, timestamp: String? = nil
+    ) {
         self.pair = pair
         self.last = last
         self.open = open
@@ -188,9 +196,13 @@ public struct SFOXOrder: Sendable, Hashable {
     public var timeInForce: String?
     public var fees: ExactDecimal?
 
-    public init(id: Int64, clientOrderId: String?, dateAdded: String? = nil, status: SFOXOrderStatus, filled: ExactDecimal, filledAmount: ExactDecimal? = nil,
-                vwap: ExactDecimal? = nil, price: ExactDecimal?, quantity: ExactDecimal, pair: String, action: SFOXAction, type: String? = nil,
-                algorithmId: Int? = nil, timeInForce: String? = nil, fees: ExactDecimal? = nil) {
+    public init(
+        id: Int64, clientOrderId: String?, dateAdded: String? = nil, status: SFOXOrderStatus, filled: ExactDecimal,
+        filledAmount: ExactDecimal? = nil,
+        vwap: ExactDecimal? = nil, price: ExactDecimal?, quantity: ExactDecimal, pair: String, action: SFOXAction,
+        type: String? = nil,
+        algorithmId: Int? = nil, timeInForce: String? = nil, fees: ExactDecimal? = nil
+    ) {
         self.id = id
         self.clientOrderId = clientOrderId
         self.dateAdded = dateAdded
@@ -224,8 +236,12 @@ public struct SFOXPrivateTrade: Sendable, Hashable {
     public var fees: ExactDecimal?
     public var netAmount: ExactDecimal?
 
-    public init(tradeId: Int64, orderId: Int64, clientOrderId: String? = nil, dateUpdated: String? = nil, action: SFOXAction, currencyPair: String,
-                quantity: ExactDecimal, amount: ExactDecimal? = nil, price: ExactDecimal, fees: ExactDecimal? = nil, netAmount: ExactDecimal? = nil) {
+    public init(
+        tradeId: Int64, orderId: Int64, clientOrderId: String? = nil, dateUpdated: String? = nil, action: SFOXAction,
+        currencyPair: String,
+        quantity: ExactDecimal, amount: ExactDecimal? = nil, price: ExactDecimal, fees: ExactDecimal? = nil,
+        netAmount: ExactDecimal? = nil
+    ) {
         self.tradeId = tradeId
         self.orderId = orderId
         self.clientOrderId = clientOrderId

@@ -37,7 +37,10 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     private let tradeBaselines = Mutex<[String: Int32]>([:])
     private let instrumentDetails = Mutex<[String: T4InstrumentDetails]>([:])
 
-    public init(configuration: T4ConnectorConfiguration, sink: any EventSink, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+    public init(
+        configuration: T4ConnectorConfiguration, sink: any EventSink, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.logger = logger
         metrics = VenueConnectorMetrics(venue: .t4, factory: metricsFactory)
@@ -51,7 +54,9 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     /// The service that keeps this connector connected (run it in the bridge's service group).
     /// `transport`: nil is the WebSocket to `configuration.link.url`; tests pass an in-memory one.
     public func supervisor(transport: (any VenueTransport)? = nil) -> VenueConnectionSupervisor {
-        VenueConnectionSupervisor(settings: configuration.link, transport: transport, driver: self, control: control, metrics: metrics, logger: logger)
+        VenueConnectionSupervisor(
+            settings: configuration.link, transport: transport, driver: self, control: control, metrics: metrics,
+            logger: logger)
     }
 
     /// `MarketDetails` of a configured market (tick, point value), once the venue sent them.
@@ -107,11 +112,14 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         while true {
             try await Task.sleep(for: tick)
             let now = ContinuousClock.now
-            let (loggedIn, lastHeard, lastSent, venueInterval) = session.withLock { ($0.loggedIn, $0.lastHeard, $0.lastSent, $0.venueHeartbeats.interval) }
+            let (loggedIn, lastHeard, lastSent, venueInterval) = session.withLock {
+                ($0.loggedIn, $0.lastHeard, $0.lastSent, $0.venueHeartbeats.interval)
+            }
             let silence = now - lastHeard
             metrics.lastMessageAge.record(silence.seconds)
             if silence > configuration.deadAfter {
-                throw VenueSessionError("dead link: no message from T4 for \(silence) (heartbeat every \(configuration.heartbeatInterval))")
+                throw VenueSessionError(
+                    "dead link: no message from T4 for \(silence) (heartbeat every \(configuration.heartbeatInterval))")
             }
             let interval = min(configuration.heartbeatInterval, venueInterval ?? configuration.heartbeatInterval)
             if loggedIn, now - lastSent >= interval {
@@ -126,8 +134,9 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     }
 
     private func read(_ inbound: VenueInbound) async throws {
-        var books = T4BookKeeper(markets: configuration.markets, publishTicker: configuration.publishTicker,
-                                 tradeBaselines: tradeBaselines.withLock { $0 })
+        var books = T4BookKeeper(
+            markets: configuration.markets, publishTicker: configuration.publishTicker,
+            tradeBaselines: tradeBaselines.withLock { $0 })
         defer { tradeBaselines.withLock { $0 = books.tradeBaselines } }
         for try await frame in inbound {
             session.withLock { state in
@@ -153,7 +162,9 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     private func handle(_ message: T4ServerMessage, books: inout T4BookKeeper, tsRecv: Int64) async throws {
         guard session.withLock({ $0.loggedIn }) else {
             guard case .loginResponse(let response)? = message.payload else {
-                throw VenueSessionError("T4 protocol error: the first message after login must be login_response, got \(Self.name(message.payload))")
+                throw VenueSessionError(
+                    "T4 protocol error: the first message after login must be login_response, got \(Self.name(message.payload))"
+                )
             }
             return try await loggedIn(response)
         }
@@ -166,25 +177,32 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
                 return interval
             }
             if let interval = faster {
-                logger.notice("T4 heartbeats come more often than ours: heartbeating at the venue's interval", metadata: [
-                    "venue_interval": "\(interval)", "configured_interval": "\(configuration.heartbeatInterval)",
-                ])
+                logger.notice(
+                    "T4 heartbeats come more often than ours: heartbeating at the venue's interval",
+                    metadata: [
+                        "venue_interval": "\(interval)", "configured_interval": "\(configuration.heartbeatInterval)",
+                    ])
             }
         case .loginResponse?:
             logger.warning("T4 sent a second login_response; ignored")
 
         case .marketDepthSubscribeReject(let reject)?:
             let market = configuration.market(id: reject.marketID)?.symbol ?? reject.marketID
-            logger.error("T4 refused the depth subscription", metadata: ["market": "\(reject.marketID)", "mode": "\(reject.mode)"])
+            logger.error(
+                "T4 refused the depth subscription",
+                metadata: ["market": "\(reject.marketID)", "mode": "\(reject.mode)"])
             session.withLock { $0.refusedMarkets[reject.marketID] = "\(market) refused (\(reject.mode))" }
             await updateReadiness()
         case .marketDetails(let details)?:
             do {
                 let entry = try books.details(details)
                 instrumentDetails.withLock { $0[entry.marketID] = entry }
-                logger.info("T4 market details", metadata: [
-                    "market": "\(entry.marketID)", "tick": "\(entry.tick.map { "\($0)" } ?? "-")", "point_value": "\(entry.pointValue.map { "\($0)" } ?? "-")",
-                ])
+                logger.info(
+                    "T4 market details",
+                    metadata: [
+                        "market": "\(entry.marketID)", "tick": "\(entry.tick.map { "\($0)" } ?? "-")",
+                        "point_value": "\(entry.pointValue.map { "\($0)" } ?? "-")",
+                    ])
             } catch {
                 rejected.record(error, countedAs: "market_details")
             }
@@ -194,15 +212,23 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         case .marketDepth(let depth)?:
             try await publish { () throws(VenueNormalizeError) in try books.depth(depth, tsRecv: tsRecv) }
         case .marketDepthTrade(let trade)?:
-            try await publish { () throws(VenueNormalizeError) in try books.trade(trade, tsRecv: tsRecv).map { [$0] } ?? [] }
+            try await publish { () throws(VenueNormalizeError) in
+                try books.trade(trade, tsRecv: tsRecv).map { [$0] } ?? []
+            }
 
         case .accountSubscribeResponse(let response)?:
             session.withLock { state in
-                if response.success { state.accountsSubscribed = true } else {
-                    state.accountRefusal = "account subscription refused: " + (response.errors.isEmpty ? "no reason given" : response.errors.joined(separator: "; "))
+                if response.success {
+                    state.accountsSubscribed = true
+                } else {
+                    state.accountRefusal =
+                        "account subscription refused: "
+                        + (response.errors.isEmpty ? "no reason given" : response.errors.joined(separator: "; "))
                 }
             }
-            if !response.success { logger.error("T4 refused the account subscription", metadata: ["errors": "\(response.errors)"]) }
+            if !response.success {
+                logger.error("T4 refused the account subscription", metadata: ["errors": "\(response.errors)"])
+            }
             await updateReadiness()
         case .accountSnapshot(let snapshot)?:
             try await accountSnapshot(snapshot, tsRecv: tsRecv)
@@ -215,7 +241,10 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         case .orderUpdateMulti(let multi)?:
             var events = T4OrderEvents()
             orders.withLock { tracker in
-                for entry in multi.updates { events.append(tracker.apply(entry, accountID: multi.accountID, marketID: multi.marketID, source: .live)) }
+                for entry in multi.updates {
+                    events.append(
+                        tracker.apply(entry, accountID: multi.accountID, marketID: multi.marketID, source: .live))
+                }
             }
             try await deliver(events, tsRecv: tsRecv)
         case .orderUpdate(let update)?:
@@ -235,16 +264,21 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
         guard response.result == .success else {
             metrics.request(outcome: "login_refused")
             let detail = response.errorMessage.isEmpty ? "" : ": \(response.errorMessage)"
-            throw VenueSessionError("T4 login refused: \(Self.name(response.result))\(detail)", retryAfter: configuration.loginRetryDelay)
+            throw VenueSessionError(
+                "T4 login refused: \(Self.name(response.result))\(detail)", retryAfter: configuration.loginRetryDelay)
         }
         let accounts = response.accounts.map(\.accountID)
         session.withLock {
             $0.loggedIn = true
             $0.accounts = accounts
         }
-        logger.info("T4 login accepted", metadata: ["user": "\(response.userID)", "firm": "\(response.firmID)", "accounts": "\(accounts)"])
+        logger.info(
+            "T4 login accepted",
+            metadata: ["user": "\(response.userID)", "firm": "\(response.firmID)", "accounts": "\(accounts)"])
         for market in configuration.markets {
-            try await send(.marketDepthSubscribe(exchangeID: market.exchangeID, contractID: market.contractID, marketID: market.marketID))
+            try await send(
+                .marketDepthSubscribe(
+                    exchangeID: market.exchangeID, contractID: market.contractID, marketID: market.marketID))
         }
         if configuration.subscribeAccounts { try await send(.accountSubscribeAll()) }
         await updateReadiness()
@@ -255,9 +289,15 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     private func updateReadiness() async {
         let (state, reason): (VenueConnectionState?, String?) = session.withLock { state in
             guard state.loggedIn else { return (nil, nil) }
-            if configuration.subscribeAccounts, !state.accountsSubscribed, state.accountRefusal == nil { return (nil, nil) }
-            let problems = state.refusedMarkets.keys.sorted().compactMap { state.refusedMarkets[$0] } + [state.accountRefusal].compactMap { $0 }
-            return problems.isEmpty ? (.ready, "logged in" + (configuration.subscribeAccounts ? ", accounts subscribed" : "")) : (.degraded, problems.joined(separator: "; "))
+            if configuration.subscribeAccounts, !state.accountsSubscribed, state.accountRefusal == nil {
+                return (nil, nil)
+            }
+            let problems =
+                state.refusedMarkets.keys.sorted().compactMap { state.refusedMarkets[$0] }
+                + [state.accountRefusal].compactMap { $0 }
+            return problems.isEmpty
+                ? (.ready, "logged in" + (configuration.subscribeAccounts ? ", accounts subscribed" : ""))
+                : (.degraded, problems.joined(separator: "; "))
         }
         guard let state else { return }
         await control.transition(to: state, reason: reason)
@@ -272,8 +312,15 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
                 try await publish(position, tsRecv: tsRecv)
             case .orderUpdateMulti(let multi)?:
                 for update in multi.updates {
-                    if case .orderUpdate(let record)? = update.payload, record.status == .working || record.status == .held { working.insert(record.uniqueID) }
-                    events.append(orders.withLock { $0.apply(update, accountID: multi.accountID, marketID: multi.marketID, source: .snapshot) })
+                    if case .orderUpdate(let record)? = update.payload,
+                        record.status == .working || record.status == .held
+                    {
+                        working.insert(record.uniqueID)
+                    }
+                    events.append(
+                        orders.withLock {
+                            $0.apply(update, accountID: multi.accountID, marketID: multi.marketID, source: .snapshot)
+                        })
                 }
             default:
                 break
@@ -297,12 +344,15 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
 
     private func publish(_ position: T4proto_V1_Account_AccountPosition, tsRecv: Int64) async throws {
         let symbol = configuration.market(id: position.marketID)?.symbol ?? position.marketID
-        let net = T4HouseRules.netPosition(overnight: position.overnightPosition, buys: position.buys, sells: position.sells)
+        let net = T4HouseRules.netPosition(
+            overnight: position.overnightPosition, buys: position.buys, sells: position.sells)
         let average = position.hasAverageOpenPrice ? try? position.averageOpenPrice.exactDecimal() : nil
-        try await publisher.publish(NormalizedEvent(
-            venue: .t4, instrument: symbol, venueInstrument: position.marketID, tsRecv: tsRecv,
-            payload: .position(Position(account: position.accountID, quantity: T4Volume.quantity(net), avgPrice: average))
-        ))
+        try await publisher.publish(
+            NormalizedEvent(
+                venue: .t4, instrument: symbol, venueInstrument: position.marketID, tsRecv: tsRecv,
+                payload: .position(
+                    Position(account: position.accountID, quantity: T4Volume.quantity(net), avgPrice: average))
+            ))
     }
 
     /// Publishes the reports, then hands answers to the requests waiting for them (after
@@ -327,7 +377,9 @@ public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
     // MARK: - Helpers
 
     func send(_ message: T4ClientMessage) async throws {
-        guard let writer = session.withLock({ $0.writer }) else { throw RequestFailure.notSent(reason: "T4 link is down") }
+        guard let writer = session.withLock({ $0.writer }) else {
+            throw RequestFailure.notSent(reason: "T4 link is down")
+        }
         try await writer.send(binary: ByteBuffer(bytes: T4Frame.encode(message)))
         session.withLock { $0.lastSent = .now }
     }

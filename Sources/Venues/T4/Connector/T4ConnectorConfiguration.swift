@@ -12,7 +12,8 @@ public enum T4Credentials: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .apiKey: "api key (redacted)"
-        case .password(let firm, let username, _, let appName, _): "user \(firm)/\(username) via app \(appName) (password redacted)"
+        case .password(let firm, let username, _, let appName, _):
+            "user \(firm)/\(username) via app \(appName) (password redacted)"
         }
     }
 }

@@ -10,10 +10,14 @@ extension T4Connector {
     public func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
         let (market, wire) = try submission(for: order)
         let key = T4PendingRequest(clientOrderId: order.clientOrderId, kind: .submit)
-        enum Known { case reported(ExecutionReport), inFlight, new }
+        enum Known {
+            case reported(ExecutionReport)
+            case inFlight, new
+        }
         let known: Known = orders.withLock { tracker in
             if let report = tracker.report(clientOrderId: order.clientOrderId) { return .reported(report) }
-            return tracker.venueReference(clientOrderId: order.clientOrderId) == nil && tracker.isPending(clientOrderId: order.clientOrderId) ? .inFlight : .new
+            return tracker.venueReference(clientOrderId: order.clientOrderId) == nil
+                && tracker.isPending(clientOrderId: order.clientOrderId) ? .inFlight : .new
         }
         switch known {
         case .reported(let report):
@@ -23,7 +27,10 @@ extension T4Connector {
         case .new:
             orders.withLock { $0.willSubmit(order, accountID: order.account, marketID: market.marketID) }
             do {
-                return try answer(to: await wait(key, send: .orderSubmit(accountID: order.account, marketID: market.marketID, order: wire)), order)
+                return try answer(
+                    to: await wait(
+                        key, send: .orderSubmit(accountID: order.account, marketID: market.marketID, order: wire)),
+                    order)
             } catch {
                 if error.nothingSent { orders.withLock { $0.submitNotSent(clientOrderId: order.clientOrderId) } }
                 throw error
@@ -36,7 +43,8 @@ extension T4Connector {
         let clientId = try clientOrderId(request.clientOrderId, venueOrderId: request.venueOrderId)
         guard let reference = orders.withLock({ $0.venueReference(clientOrderId: clientId) }) else {
             if orders.withLock({ $0.isPending(clientOrderId: clientId) }) {
-                throw .invalid("order \(clientId) has no T4 unique_id yet (its submit is unanswered): query it, then cancel")
+                throw .invalid(
+                    "order \(clientId) has no T4 unique_id yet (its submit is unanswered): query it, then cancel")
             }
             return placeholder(request, clientId: clientId, reason: "cancel rejected: unknown order")
         }
@@ -54,22 +62,30 @@ extension T4Connector {
 
     /// Changes a working order's volume and/or limit price (`OrderRevise`). Not part of
     /// `OrderEntry`: T4 is the venue that has it.
-    public func revise(clientOrderId: String, account: String, quantity: ExactDecimal? = nil, price: ExactDecimal? = nil) async throws(OrderEntryError) -> ExecutionReport {
+    public func revise(
+        clientOrderId: String, account: String, quantity: ExactDecimal? = nil, price: ExactDecimal? = nil
+    ) async throws(OrderEntryError) -> ExecutionReport {
         guard quantity != nil || price != nil else { throw .invalid("a revise needs a new quantity or price") }
         guard let reference = orders.withLock({ $0.venueReference(clientOrderId: clientOrderId) }) else {
             throw .invalid("order \(clientOrderId) is not known to this connector")
         }
         var volume: Int32?
         if let quantity {
-            guard quantity.isPositive, let contracts = T4Volume.contracts(quantity) else { throw .invalid("quantity \(quantity) must be a positive whole number of contracts") }
+            guard quantity.isPositive, let contracts = T4Volume.contracts(quantity) else {
+                throw .invalid("quantity \(quantity) must be a positive whole number of contracts")
+            }
             volume = contracts
         }
         if let price { try checkPrice(price, marketID: reference.marketID) }
         let answer = try await wait(
             T4PendingRequest(clientOrderId: clientOrderId, kind: .revise),
-            send: .orderRevise(accountID: reference.accountID, marketID: reference.marketID, uniqueID: reference.uniqueID, volume: volume, limitPrice: price)
+            send: .orderRevise(
+                accountID: reference.accountID, marketID: reference.marketID, uniqueID: reference.uniqueID,
+                volume: volume, limitPrice: price)
         )
-        return refusalOrReport(answer, clientId: clientOrderId, what: "revise", request: CancelRequest(account: account, clientOrderId: clientOrderId))
+        return refusalOrReport(
+            answer, clientId: clientOrderId, what: "revise",
+            request: CancelRequest(account: account, clientOrderId: clientOrderId))
     }
 
     /// The connector's view of the order: every update of the subscribed accounts since the last
@@ -82,7 +98,9 @@ extension T4Connector {
     // MARK: - Helpers
 
     /// Registers the wait before writing (an answer can never overtake it), writes, and waits.
-    private func wait(_ key: T4PendingRequest, send message: T4ClientMessage?) async throws(OrderEntryError) -> T4RequestAnswer {
+    private func wait(_ key: T4PendingRequest, send message: T4ClientMessage?) async throws(OrderEntryError)
+        -> T4RequestAnswer
+    {
         // Set and reset with the session's writer, so it also says the link is up.
         guard session.withLock({ $0.accountsSubscribed }) else { throw .unavailable(control.state) }
         return try await correlator.roundTrip(
@@ -99,19 +117,25 @@ extension T4Connector {
         case .report(let report): return report
         case .refused(let reason, let code):
             return ExecutionReport(
-                account: order.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey, side: order.side,
-                orderType: order.orderType, timeInForce: order.timeInForce, status: .rejected, price: order.price, quantity: order.quantity,
+                account: order.account, clientOrderId: order.clientOrderId, idempotencyKey: order.idempotencyKey,
+                side: order.side,
+                orderType: order.orderType, timeInForce: order.timeInForce, status: .rejected, price: order.price,
+                quantity: order.quantity,
                 cumQty: .zero, reason: reason, rejectCode: code
             )
         }
     }
 
-    private func refusalOrReport(_ answer: T4RequestAnswer, clientId: String, what: String, request: CancelRequest) -> ExecutionReport {
+    private func refusalOrReport(_ answer: T4RequestAnswer, clientId: String, what: String, request: CancelRequest)
+        -> ExecutionReport
+    {
         switch answer {
         case .report(let report): return report
         case .refused(let reason, let code):
             // The order keeps its own state; only the request was refused.
-            var report = orders.withLock { $0.report(clientOrderId: clientId) } ?? placeholder(request, clientId: clientId, reason: nil)
+            var report =
+                orders.withLock { $0.report(clientOrderId: clientId) }
+                ?? placeholder(request, clientId: clientId, reason: nil)
             report.reason = "\(what) rejected: \(reason)"
             report.rejectCode = code
             return report
@@ -120,12 +144,18 @@ extension T4Connector {
 
     private func clientOrderId(_ clientOrderId: String?, venueOrderId: String?) throws(OrderEntryError) -> String {
         if let clientOrderId { return clientOrderId }
-        if let venueOrderId { return orders.withLock { $0.clientOrderId(uniqueID: venueOrderId) } ?? "t4-\(venueOrderId)" }
+        if let venueOrderId {
+            return orders.withLock { $0.clientOrderId(uniqueID: venueOrderId) } ?? "t4-\(venueOrderId)"
+        }
         throw .invalid("a cancel needs a client order id or a venue order id")
     }
 
-    private func submission(for order: OrderRequest) throws(OrderEntryError) -> (T4Market, T4proto_V1_Orderrouting_OrderSubmit.Order) {
-        guard let market = configuration.market(symbol: order.instrument) else { throw .invalid("instrument \(order.instrument) is not configured for T4") }
+    private func submission(for order: OrderRequest) throws(OrderEntryError) -> (
+        T4Market, T4proto_V1_Orderrouting_OrderSubmit.Order
+    ) {
+        guard let market = configuration.market(symbol: order.instrument) else {
+            throw .invalid("instrument \(order.instrument) is not configured for T4")
+        }
         guard !order.clientOrderId.isEmpty else { throw .invalid("T4 orders need a client order id (sent as tag)") }
         let accounts = self.accounts
         guard !order.account.isEmpty, accounts.isEmpty || accounts.contains(order.account) else {
@@ -136,7 +166,9 @@ extension T4Connector {
         }
         guard !order.postOnly else { throw .invalid("T4 has no post-only orders") }
         guard order.cancelOnDisconnect != true else { throw .invalid("T4 has no cancel-on-disconnect") }
-        guard let timeType = T4TimeType(order.timeInForce) else { throw .invalid("T4 has no time type for \(order.timeInForce.rawValue)") }
+        guard let timeType = T4TimeType(order.timeInForce) else {
+            throw .invalid("T4 has no time type for \(order.timeInForce.rawValue)")
+        }
         var limit: ExactDecimal?
         switch order.orderType {
         case .market:
@@ -148,8 +180,13 @@ extension T4Connector {
         case .stop, .stopLimit:
             throw .invalid("stop orders are not supported by the bridge's T4 connector")
         }
-        return (market, .init(buySell: T4BuySell(order.side), priceType: T4PriceType(order.orderType), timeType: timeType, volume: volume,
-                              limitPrice: limit, tag: order.clientOrderId))
+        return (
+            market,
+            .init(
+                buySell: T4BuySell(order.side), priceType: T4PriceType(order.orderType), timeType: timeType,
+                volume: volume,
+                limitPrice: limit, tag: order.clientOrderId)
+        )
     }
 
     /// Positive, and on the market's tick once `MarketDetails` named it.
@@ -161,8 +198,10 @@ extension T4Connector {
 
     private func placeholder(_ request: CancelRequest, clientId: String, reason: String?) -> ExecutionReport {
         ExecutionReport(
-            account: request.account, clientOrderId: clientId, idempotencyKey: request.idempotencyKey, venueOrderId: request.venueOrderId,
-            side: request.side ?? .buy, orderType: request.orderType ?? .limit, status: .rejected, cumQty: .zero, reason: reason,
+            account: request.account, clientOrderId: clientId, idempotencyKey: request.idempotencyKey,
+            venueOrderId: request.venueOrderId,
+            side: request.side ?? .buy, orderType: request.orderType ?? .limit, status: .rejected, cumQty: .zero,
+            reason: reason,
             rejectCode: reason == nil ? nil : "UNKNOWN_ORDER"
         )
     }

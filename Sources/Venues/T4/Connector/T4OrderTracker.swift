@@ -90,18 +90,24 @@ public struct T4OrderTracker: Sendable {
     public mutating func willSubmit(_ request: OrderRequest, accountID: String, marketID: String) {
         guard entries[request.clientOrderId] == nil else { return }
         entries[request.clientOrderId] = Entry(
-            clientOrderId: request.clientOrderId, idempotencyKey: request.idempotencyKey, accountID: accountID, marketID: marketID,
-            side: request.side, orderType: request.orderType, timeInForce: request.timeInForce, price: request.price, quantity: request.quantity
+            clientOrderId: request.clientOrderId, idempotencyKey: request.idempotencyKey, accountID: accountID,
+            marketID: marketID,
+            side: request.side, orderType: request.orderType, timeInForce: request.timeInForce, price: request.price,
+            quantity: request.quantity
         )
     }
 
     /// Forgets an order whose submit could not be written (nothing reached the venue).
     public mutating func submitNotSent(clientOrderId: String) {
-        if let entry = entries[clientOrderId], entry.status == nil, entry.uniqueID == nil { entries[clientOrderId] = nil }
+        if let entry = entries[clientOrderId], entry.status == nil, entry.uniqueID == nil {
+            entries[clientOrderId] = nil
+        }
     }
 
     /// One entry of an `OrderUpdateMulti` (or the same message at top level).
-    public mutating func apply(_ entry: T4proto_V1_Orderrouting_OrderUpdateMultiMessage, accountID: String, marketID: String, source: Source) -> T4OrderEvents {
+    public mutating func apply(
+        _ entry: T4proto_V1_Orderrouting_OrderUpdateMultiMessage, accountID: String, marketID: String, source: Source
+    ) -> T4OrderEvents {
         switch entry.payload {
         case .orderUpdate(let update)?: return self.update(update, source: source)
         case .orderUpdateStatus(let status)?: return self.status(status)
@@ -113,17 +119,24 @@ public struct T4OrderTracker: Sendable {
 
     /// A full order record: the answer to a submit, or an order listed by a snapshot.
     public mutating func update(_ update: T4proto_V1_Orderrouting_OrderUpdate, source: Source) -> T4OrderEvents {
-        if let problem = Self.negativeVolume([("current_volume", update.currentVolume), ("total_fill_volume", update.totalFillVolume),
-                                              ("working_volume", update.workingVolume)] + update.trades.map { ("trades.volume", $0.volume) }) {
+        if let problem = Self.negativeVolume(
+            [
+                ("current_volume", update.currentVolume), ("total_fill_volume", update.totalFillVolume),
+                ("working_volume", update.workingVolume),
+            ] + update.trades.map { ("trades.volume", $0.volume) })
+        {
             return T4OrderEvents(invalid: "order_update \(update.uniqueID): \(problem)")
         }
         var events = T4OrderEvents()
         let clientId = clientOrderId(tag: update.tag, uniqueID: update.uniqueID)
-        var entry = entries[clientId] ?? Entry(
-            clientOrderId: clientId, accountID: update.accountID, marketID: update.marketID, side: update.buySell.side ?? .buy,
-            orderType: Self.orderType(update.priceType), timeInForce: Self.timeInForce(update.timeType),
-            price: nil, quantity: T4Volume.quantity(update.currentVolume)
-        )
+        var entry =
+            entries[clientId]
+            ?? Entry(
+                clientOrderId: clientId, accountID: update.accountID, marketID: update.marketID,
+                side: update.buySell.side ?? .buy,
+                orderType: Self.orderType(update.priceType), timeInForce: Self.timeInForce(update.timeType),
+                price: nil, quantity: T4Volume.quantity(update.currentVolume)
+            )
         let firstAnswer = entry.status == nil
         entry.uniqueID = update.uniqueID
         entry.accountID = update.accountID.isEmpty ? entry.accountID : update.accountID
@@ -135,14 +148,18 @@ public struct T4OrderTracker: Sendable {
 
         // Fills the record lists (e.g. a snapshot after a reconnect), deduplicated like live ones.
         for trade in update.trades where !trade.exchangeTradeID.isEmpty {
-            events.reports += fill(&entry, tradeID: trade.exchangeTradeID, volume: trade.volume, price: trade.hasPrice ? trade.price : nil, total: nil, finished: false)
+            events.reports += fill(
+                &entry, tradeID: trade.exchangeTradeID, volume: trade.volume, price: trade.hasPrice ? trade.price : nil,
+                total: nil, finished: false)
         }
         let total = T4Volume.quantity(update.totalFillVolume)
         if source == .snapshot, entry.cumQty < total, let missed = try? total.subtracting(entry.cumQty) {
             // Fills while we were away that the snapshot does not itemize: one report for them.
             entry.cumQty = total
             if entry.status != nil, entry.status?.isTerminal != true {
-                var report = report(&entry, status: total >= entry.quantity ? .filled : .partiallyFilled, reason: "fills while disconnected (venue order state)")
+                var report = report(
+                    &entry, status: total >= entry.quantity ? .filled : .partiallyFilled,
+                    reason: "fills while disconnected (venue order state)")
                 report.lastQty = missed
                 events.reports.append(report)
             }
@@ -171,14 +188,20 @@ public struct T4OrderTracker: Sendable {
             events.unmatched.append("order_update_status for unknown order \(status.uniqueID)")
             return events
         }
-        if entry.uniqueID == nil { entry.uniqueID = status.uniqueID; clientIdByUniqueID[status.uniqueID] = clientId }
+        if entry.uniqueID == nil {
+            entry.uniqueID = status.uniqueID
+            clientIdByUniqueID[status.uniqueID] = clientId
+        }
         if status.currentVolume > 0 { entry.quantity = T4Volume.quantity(status.currentVolume) }
         if status.hasCurrentLimitPrice, let price = try? status.currentLimitPrice.exactDecimal() { entry.price = price }
-        if entry.status?.isTerminal != true, let report = statusReport(&entry, status.status, status.change, detail: status.statusDetail) {
+        if entry.status?.isTerminal != true,
+            let report = statusReport(&entry, status.status, status.change, detail: status.statusDetail)
+        {
             events.reports.append(report)
             switch (status.status, status.change) {
             case (.finished, .pullSuccess): events.answers.append((clientId, .pull, .report(report)))
-            case (.working, .revisionSuccess), (.held, .revisionSuccess): events.answers.append((clientId, .revise, .report(report)))
+            case (.working, .revisionSuccess), (.held, .revisionSuccess):
+                events.answers.append((clientId, .revise, .report(report)))
             default: break
             }
         }
@@ -188,7 +211,10 @@ public struct T4OrderTracker: Sendable {
 
     /// A fill. Repeats (same `exchange_trade_id`) report nothing.
     public mutating func trade(_ trade: T4proto_V1_Orderrouting_OrderUpdateTrade) -> T4OrderEvents {
-        if let problem = Self.negativeVolume([("volume", trade.volume), ("total_fill_volume", trade.totalFillVolume), ("working_volume", trade.workingVolume)]) {
+        if let problem = Self.negativeVolume([
+            ("volume", trade.volume), ("total_fill_volume", trade.totalFillVolume),
+            ("working_volume", trade.workingVolume),
+        ]) {
             return T4OrderEvents(invalid: "order_update_trade \(trade.uniqueID): \(problem)")
         }
         var events = T4OrderEvents()
@@ -199,7 +225,8 @@ public struct T4OrderTracker: Sendable {
         let id = trade.exchangeTradeID.isEmpty ? "\(trade.uniqueID)#\(trade.totalFillVolume)" : trade.exchangeTradeID
         events.reports = fill(
             &entry, tradeID: id, volume: trade.volume, price: trade.hasPrice ? trade.price : nil,
-            total: trade.totalFillVolume > 0 ? T4Volume.quantity(trade.totalFillVolume) : nil, finished: trade.status == .finished
+            total: trade.totalFillVolume > 0 ? T4Volume.quantity(trade.totalFillVolume) : nil,
+            finished: trade.status == .finished
         )
         store(entry)
         return events
@@ -209,8 +236,10 @@ public struct T4OrderTracker: Sendable {
     /// unchanged; the refusal answers the request).
     public mutating func failed(_ failed: T4proto_V1_Orderrouting_OrderUpdateFailed) -> T4OrderEvents {
         var events = T4OrderEvents()
-        guard let clientId = known(uniqueID: failed.uniqueID, tag: failed.tagClOrdID), var entry = entries[clientId] else {
-            events.unmatched.append("order_update_failed (\(failed.change)) for unknown order \(failed.uniqueID): \(failed.statusDetail)")
+        guard let clientId = known(uniqueID: failed.uniqueID, tag: failed.tagClOrdID), var entry = entries[clientId]
+        else {
+            events.unmatched.append(
+                "order_update_failed (\(failed.change)) for unknown order \(failed.uniqueID): \(failed.statusDetail)")
             return events
         }
         let reason = Self.reason(failed.statusDetail, failed.change)
@@ -223,10 +252,14 @@ public struct T4OrderTracker: Sendable {
             // SUBMISSION_REJECTED / SUBMISSION_FAILED (and any other failure of an order that
             // never worked): the order is refused.
             guard entry.status == nil || entry.status == .unknown else {
-                events.unmatched.append("order_update_failed (\(failed.change)) for a working order \(clientId): \(failed.statusDetail)")
+                events.unmatched.append(
+                    "order_update_failed (\(failed.change)) for a working order \(clientId): \(failed.statusDetail)")
                 break
             }
-            if !failed.uniqueID.isEmpty { entry.uniqueID = failed.uniqueID; clientIdByUniqueID[failed.uniqueID] = clientId }
+            if !failed.uniqueID.isEmpty {
+                entry.uniqueID = failed.uniqueID
+                clientIdByUniqueID[failed.uniqueID] = clientId
+            }
             let rejected = report(&entry, status: .rejected, reason: reason, code: Self.code(failed.change))
             events.reports.append(rejected)
             events.answers.append((clientId, .submit, .report(rejected)))
@@ -242,12 +275,16 @@ public struct T4OrderTracker: Sendable {
         var events = T4OrderEvents()
         let vanished = entries.values.filter { entry in
             guard entry.accountID == accountID, let status = entry.status, !status.isTerminal, status != .unknown,
-                  let uniqueID = entry.uniqueID else { return false }
+                let uniqueID = entry.uniqueID
+            else { return false }
             return !uniqueIDs.contains(uniqueID)
         }.map(\.clientOrderId).sorted()
         for clientId in vanished {
             guard var entry = entries[clientId] else { continue }
-            events.reports.append(report(&entry, status: .unknown, reason: "no longer working after a reconnect; T4 does not say whether it filled or was canceled"))
+            events.reports.append(
+                report(
+                    &entry, status: .unknown,
+                    reason: "no longer working after a reconnect; T4 does not say whether it filled or was canceled"))
             store(entry)
         }
         return events
@@ -293,25 +330,34 @@ public struct T4OrderTracker: Sendable {
         // adopted from a snapshot, so only the part beyond our total is new.
         let newCum = total ?? ((try? entry.cumQty.adding(tradeQty)) ?? entry.cumQty)
         guard newCum > entry.cumQty, entry.status?.isTerminal != true || entry.status == .canceled,
-              let beyond = try? newCum.subtracting(entry.cumQty) else { return [] }
+            let beyond = try? newCum.subtracting(entry.cumQty)
+        else { return [] }
         let lastQty = min(tradeQty, beyond)
         entry.cumQty = newCum
         let wasTerminal = entry.status?.isTerminal == true
-        let status: OrderStatus = if newCum >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else { .partiallyFilled }
+        let status: OrderStatus =
+            if newCum >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else {
+                .partiallyFilled
+            }
         var fill = report(&entry, status: status)
         fill.lastQty = lastQty
         fill.lastPx = price.flatMap { try? $0.exactDecimal() }
         fill.fillId = tradeID
         var reports = [fill]
         if finished, status == .partiallyFilled {
-            reports.append(report(&entry, status: .canceled, reason: "finished by the venue with \(entry.cumQty) of \(entry.quantity) filled"))
+            reports.append(
+                report(
+                    &entry, status: .canceled,
+                    reason: "finished by the venue with \(entry.cumQty) of \(entry.quantity) filled"))
         }
         return reports
     }
 
     /// The report a status and change cause for an order not yet final, shared by full records
     /// and status updates; nil when they change nothing we report (a repeat of a working state).
-    private mutating func statusReport(_ entry: inout Entry, _ status: T4OrderStatus, _ change: T4OrderChange, detail: String) -> ExecutionReport? {
+    private mutating func statusReport(
+        _ entry: inout Entry, _ status: T4OrderStatus, _ change: T4OrderChange, detail: String
+    ) -> ExecutionReport? {
         switch status {
         case .working, .held:
             guard entry.status == nil || entry.status == .unknown || change == .revisionSuccess else { return nil }
@@ -336,12 +382,16 @@ public struct T4OrderTracker: Sendable {
         let wasFinished = entries[entry.clientOrderId]?.status?.isTerminal == true
         entries[entry.clientOrderId] = entry
         guard entry.status?.isTerminal == true, !wasFinished else { return }
-        if let oldest = finished.insert(entry.clientOrderId).evicted, let gone = entries.removeValue(forKey: oldest), let id = gone.uniqueID {
+        if let oldest = finished.insert(entry.clientOrderId).evicted, let gone = entries.removeValue(forKey: oldest),
+            let id = gone.uniqueID
+        {
             clientIdByUniqueID[id] = nil
         }
     }
 
-    private func report(_ entry: inout Entry, status: OrderStatus, reason: String? = nil, code: String? = nil) -> ExecutionReport {
+    private func report(_ entry: inout Entry, status: OrderStatus, reason: String? = nil, code: String? = nil)
+        -> ExecutionReport
+    {
         entry.status = status
         entry.reason = reason
         entry.rejectCode = code
@@ -349,11 +399,15 @@ public struct T4OrderTracker: Sendable {
     }
 
     private static func report(_ entry: Entry, status: OrderStatus) -> ExecutionReport {
-        let leaves: ExactDecimal = status.isTerminal ? .zero : ((try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
+        let leaves: ExactDecimal =
+            status.isTerminal ? .zero : ((try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
         return ExecutionReport(
-            account: entry.accountID, clientOrderId: entry.clientOrderId, idempotencyKey: entry.idempotencyKey, venueOrderId: entry.uniqueID,
-            side: entry.side, orderType: entry.orderType, timeInForce: entry.timeInForce, status: status, price: entry.price,
-            quantity: entry.quantity, cumQty: entry.cumQty, leavesQty: leaves, reason: entry.reason, rejectCode: entry.rejectCode
+            account: entry.accountID, clientOrderId: entry.clientOrderId, idempotencyKey: entry.idempotencyKey,
+            venueOrderId: entry.uniqueID,
+            side: entry.side, orderType: entry.orderType, timeInForce: entry.timeInForce, status: status,
+            price: entry.price,
+            quantity: entry.quantity, cumQty: entry.cumQty, leavesQty: leaves, reason: entry.reason,
+            rejectCode: entry.rejectCode
         )
     }
 

@@ -31,7 +31,8 @@ struct PriceCodec: Sendable {
     /// Ticks of a human price, nil when off the tick.
     func ticks(_ value: ExactDecimal) -> Int64? {
         let scale = max(tick.fractionDigits, value.fractionDigits)
-        guard let v = value.scaledInteger(scale: scale), let t = tick.scaledInteger(scale: scale), t > 0, v % t == 0 else { return nil }
+        guard let v = value.scaledInteger(scale: scale), let t = tick.scaledInteger(scale: scale), t > 0, v % t == 0
+        else { return nil }
         return v / t
     }
 }
@@ -63,8 +64,12 @@ struct SimulatedBook {
     init(midTicks: Int64, depth: Int, rng: inout SplitMix64) {
         self.depth = max(depth, 1)
         let bestBid = max(midTicks, Int64(self.depth) + 1)
-        bids = (0..<self.depth).map { Level(ticks: bestBid - Int64($0), volume: Self.volume(&rng), orders: Self.orders(&rng)) }
-        offers = (0..<self.depth).map { Level(ticks: bestBid + 1 + Int64($0), volume: Self.volume(&rng), orders: Self.orders(&rng)) }
+        bids = (0..<self.depth).map {
+            Level(ticks: bestBid - Int64($0), volume: Self.volume(&rng), orders: Self.orders(&rng))
+        }
+        offers = (0..<self.depth).map {
+            Level(ticks: bestBid + 1 + Int64($0), volume: Self.volume(&rng), orders: Self.orders(&rng))
+        }
     }
 
     static func volume(_ rng: inout SplitMix64) -> Int32 { Int32(rng.int(in: 1...60)) }
@@ -79,8 +84,13 @@ struct SimulatedBook {
         switch roll {
         case 0..<40:
             let index = rng.int(in: 0...(depth - 1))
-            if bidSide { bids[index].volume = Self.volume(&rng); bids[index].orders = Self.orders(&rng) }
-            else { offers[index].volume = Self.volume(&rng); offers[index].orders = Self.orders(&rng) }
+            if bidSide {
+                bids[index].volume = Self.volume(&rng)
+                bids[index].orders = Self.orders(&rng)
+            } else {
+                offers[index].volume = Self.volume(&rng)
+                offers[index].orders = Self.orders(&rng)
+            }
             return nil
         case 40..<65:
             let volume = Int32(rng.int(in: 1...5))
@@ -137,7 +147,8 @@ struct SimulatedBook {
             bids.insert(Level(ticks: bids[0].ticks + 1, volume: Self.volume(&rng), orders: Self.orders(&rng)), at: 0)
         } else {
             offers.removeLast()
-            offers.insert(Level(ticks: offers[0].ticks - 1, volume: Self.volume(&rng), orders: Self.orders(&rng)), at: 0)
+            offers.insert(
+                Level(ticks: offers[0].ticks - 1, volume: Self.volume(&rng), orders: Self.orders(&rng)), at: 0)
         }
     }
 }

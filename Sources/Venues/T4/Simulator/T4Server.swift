@@ -23,7 +23,8 @@ struct T4Server: Sendable {
             OrderCountsEndpoint.response(await venue.submittedOrderCounts())
         }
         return SimulatorServer(
-            host: configuration.host, port: configuration.port, responder: router.buildResponder(), maxFrameSize: Self.maxFrameSize, logger: logger
+            host: configuration.host, port: configuration.port, responder: router.buildResponder(),
+            maxFrameSize: Self.maxFrameSize, logger: logger
         ) { request, channel in
             shouldUpgrade(request, channel: channel)
         }

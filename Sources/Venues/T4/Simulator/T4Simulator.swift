@@ -27,14 +27,18 @@ public final class T4Simulator: Sendable {
 
     /// Binds, serves in a background task, and returns the bound port once listening.
     public func start() async throws -> Int {
-        try await server.start(background: { [venue, firehose] in
-            // Heartbeats are checked every 5 ticks (50 ms).
-            await firehose.run(onTick: { tick in
-                if tick % 5 == 0 { await venue.checkHeartbeats() }
-            }, step: { steps in await venue.randomWalk(steps: steps) })
-        }, onListening: { port in
-            logger.info("t4 simulator listening", metadata: ["url": "ws://\(configuration.host):\(port)\(T4Server.path)"])
-        })
+        try await server.start(
+            background: { [venue, firehose] in
+                // Heartbeats are checked every 5 ticks (50 ms).
+                await firehose.run(
+                    onTick: { tick in
+                        if tick % 5 == 0 { await venue.checkHeartbeats() }
+                    }, step: { steps in await venue.randomWalk(steps: steps) })
+            },
+            onListening: { port in
+                logger.info(
+                    "t4 simulator listening", metadata: ["url": "ws://\(configuration.host):\(port)\(T4Server.path)"])
+            })
     }
 
     /// `ws://host:port/v1` (the configured port before `start()`).

@@ -20,8 +20,11 @@ public struct T4SimulatorConfiguration: Sendable {
         public var decimals: Int
         public var expiryDate: Int32
 
-        public init(exchangeID: String, contractID: String, marketID: String, minPriceIncrement: ExactDecimal, pointValue: ExactDecimal,
-                    midPrice: ExactDecimal, decimals: Int? = nil, expiryDate: Int32 = 20_250_620) {
+        public init(
+            exchangeID: String, contractID: String, marketID: String, minPriceIncrement: ExactDecimal,
+            pointValue: ExactDecimal,
+            midPrice: ExactDecimal, decimals: Int? = nil, expiryDate: Int32 = 20_250_620
+        ) {
             self.exchangeID = exchangeID
             self.contractID = contractID
             self.marketID = marketID
@@ -34,12 +37,14 @@ public struct T4SimulatorConfiguration: Sendable {
 
         /// E-mini S&P 500, tick 0.25, $50 a point.
         public static let es = Market(
-            exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (M25)", minPriceIncrement: ExactDecimal(significand: 25, exponent: -2),
+            exchangeID: "CME_Eq", contractID: "ES", marketID: "XCME_Eq ES (M25)",
+            minPriceIncrement: ExactDecimal(significand: 25, exponent: -2),
             pointValue: 50, midPrice: ExactDecimal(significand: 595_475, exponent: -2)
         )
         /// E-mini Nasdaq-100, tick 0.25, $20 a point.
         public static let nq = Market(
-            exchangeID: "CME_Eq", contractID: "NQ", marketID: "XCME_Eq NQ (M25)", minPriceIncrement: ExactDecimal(significand: 25, exponent: -2),
+            exchangeID: "CME_Eq", contractID: "NQ", marketID: "XCME_Eq NQ (M25)",
+            minPriceIncrement: ExactDecimal(significand: 25, exponent: -2),
             pointValue: 20, midPrice: ExactDecimal(significand: 2_151_050, exponent: -2)
         )
     }
@@ -53,7 +58,9 @@ public struct T4SimulatorConfiguration: Sendable {
         public var firmID: String
         public var accountIDs: [String]
 
-        public init(firm: String, username: String, password: String, userID: String, firmID: String, accountIDs: [String]) {
+        public init(
+            firm: String, username: String, password: String, userID: String, firmID: String, accountIDs: [String]
+        ) {
             self.firm = firm
             self.username = username
             self.password = password
@@ -62,8 +69,9 @@ public struct T4SimulatorConfiguration: Sendable {
             self.accountIDs = accountIDs
         }
 
-        public static let demo = User(firm: "DEMO", username: "demo", password: "demo-password", userID: "U-1001", firmID: "F-100",
-                                      accountIDs: ["SIM-001"])
+        public static let demo = User(
+            firm: "DEMO", username: "demo", password: "demo-password", userID: "U-1001", firmID: "F-100",
+            accountIDs: ["SIM-001"])
     }
 
     public struct Account: Sendable, Hashable {
@@ -81,7 +89,9 @@ public struct T4SimulatorConfiguration: Sendable {
     /// API keys accepted by `login_request{api_key}`, each logging in as the user of that name.
     public var apiKeys: [String: String]
     public var users: [User] = [.demo]
-    public var accounts: [Account] = [Account(accountID: "SIM-001", accountNumber: "SIM001", name: "Simulated account 1")]
+    public var accounts: [Account] = [
+        Account(accountID: "SIM-001", accountNumber: "SIM001", name: "Simulated account 1")
+    ]
     /// The application name and license a password login must present (nil: any).
     public var appName: String? = nil
     public var appLicense: String? = nil

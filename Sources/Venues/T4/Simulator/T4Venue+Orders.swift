@@ -20,7 +20,10 @@ extension T4Venue {
         return T4ServerMessage.with { $0.payload = .orderUpdateMulti(multi) }
     }
 
-    func failed(_ reply: T4HouseRules.SimulatorReply, uniqueID: String, account: String, market: String, tag: String, reason: String) -> UpdateEntry {
+    func failed(
+        _ reply: T4HouseRules.SimulatorReply, uniqueID: String, account: String, market: String, tag: String,
+        reason: String
+    ) -> UpdateEntry {
         var failed = T4proto_V1_Orderrouting_OrderUpdateFailed()
         failed.uniqueID = uniqueID
         failed.accountID = account
@@ -48,14 +51,18 @@ extension T4Venue {
         update.priceType = record.priceType
         update.timeType = record.timeType
         update.currentVolume = record.volume
-        if let ticks = order.limitTicks, let codec = markets[record.marketID]?.codec { update.currentLimitPrice = codec.price(ticks, format) }
+        if let ticks = order.limitTicks, let codec = markets[record.marketID]?.codec {
+            update.currentLimitPrice = codec.price(ticks, format)
+        }
         update.totalFillVolume = record.filledVolume
         update.workingVolume = record.workingVolume
         update.tag = record.tag
         return .with { $0.payload = .orderUpdate(update) }
     }
 
-    func statusUpdate(_ order: Order, _ reply: T4HouseRules.SimulatorReply, detail: String, format: T4proto_V1_Common_PriceFormat) -> UpdateEntry {
+    func statusUpdate(
+        _ order: Order, _ reply: T4HouseRules.SimulatorReply, detail: String, format: T4proto_V1_Common_PriceFormat
+    ) -> UpdateEntry {
         let record = order.record
         var status = T4proto_V1_Orderrouting_OrderUpdateStatus()
         status.uniqueID = record.uniqueID
@@ -67,7 +74,9 @@ extension T4Venue {
         status.statusDetail = detail
         status.exchangeOrderID = "X\(order.sequence)"
         status.currentVolume = record.volume
-        if let ticks = order.limitTicks, let codec = markets[record.marketID]?.codec { status.currentLimitPrice = codec.price(ticks, format) }
+        if let ticks = order.limitTicks, let codec = markets[record.marketID]?.codec {
+            status.currentLimitPrice = codec.price(ticks, format)
+        }
         status.priceType = record.priceType
         status.timeType = record.timeType
         status.workingVolume = record.workingVolume
@@ -108,10 +117,13 @@ extension T4Venue {
                 snapshot.messages.append(.with { $0.payload = .accountDetails(entry) })
             }
             for marketID in marketIDs where positions[account]?[marketID] != nil {
-                snapshot.messages.append(.with { $0.payload = .accountPosition(position(account: account, market: marketID)) })
+                snapshot.messages.append(
+                    .with { $0.payload = .accountPosition(position(account: account, market: marketID)) })
             }
-            for order in orders.values.sorted(by: { $0.sequence < $1.sequence }) where order.record.accountID == account && order.record.status == .working {
-                let message = multi(account: account, market: order.record.marketID, [fullUpdate(order, format: format)])
+            for order in orders.values.sorted(by: { $0.sequence < $1.sequence })
+            where order.record.accountID == account && order.record.status == .working {
+                let message = multi(
+                    account: account, market: order.record.marketID, [fullUpdate(order, format: format)])
                 if case .orderUpdateMulti(let multi)? = message.payload {
                     snapshot.messages.append(.with { $0.payload = .orderUpdateMulti(multi) })
                 }
@@ -132,7 +144,11 @@ extension T4Venue {
         message.dayBuys = held.buys
         message.daySells = held.sells
         for order in orders.values where order.record.accountID == account && order.record.marketID == market {
-            if order.record.buySell == .buy { message.workingBuys += order.record.workingVolume } else { message.workingSells += order.record.workingVolume }
+            if order.record.buySell == .buy {
+                message.workingBuys += order.record.workingVolume
+            } else {
+                message.workingSells += order.record.workingVolume
+            }
         }
         return message
     }
@@ -157,30 +173,53 @@ extension T4Venue {
             func reject(_ reason: String) {
                 counters.ordersRejected.add(1, ordering: .relaxed)
                 let reply = T4HouseRules.SimulatorReply.submitRejected
-                send(multi(account: account, market: marketID, [failed(reply, uniqueID: uniqueID, account: account, market: marketID, tag: wire.tag, reason: reason)]), to: id)
+                send(
+                    multi(
+                        account: account, market: marketID,
+                        [
+                            failed(
+                                reply, uniqueID: uniqueID, account: account, market: marketID, tag: wire.tag,
+                                reason: reason)
+                        ]), to: id)
             }
-            guard session.accounts.contains(account) else { reject("account \(account) is not subscribed"); continue }
-            guard let state = markets[marketID] else { reject("unknown market \(marketID)"); continue }
-            guard wire.volume > 0 else { reject("volume must be positive"); continue }
+            guard session.accounts.contains(account) else {
+                reject("account \(account) is not subscribed")
+                continue
+            }
+            guard let state = markets[marketID] else {
+                reject("unknown market \(marketID)")
+                continue
+            }
+            guard wire.volume > 0 else {
+                reject("volume must be positive")
+                continue
+            }
             var limitTicks: Int64?
             switch wire.priceType {
             case .market:
                 break
             case .limit:
-                guard wire.hasLimitPrice, let ticks = state.codec.ticks(wire.limitPrice, session.priceFormat), ticks > 0 else {
-                    reject("invalid limit price"); continue
+                guard wire.hasLimitPrice, let ticks = state.codec.ticks(wire.limitPrice, session.priceFormat), ticks > 0
+                else {
+                    reject("invalid limit price")
+                    continue
                 }
                 limitTicks = ticks
             default:
-                reject("unsupported price type"); continue
+                reject("unsupported price type")
+                continue
             }
             switch wire.timeType {
             case .normal, .immediateAndCancel, .goodTillCancelled, .completeVolume: break
-            default: reject("unsupported time type"); continue
+            default:
+                reject("unsupported time type")
+                continue
             }
             let record = T4SimulatedOrder(
-                uniqueID: uniqueID, accountID: account, marketID: marketID, buySell: wire.buySell == .sell ? .sell : .buy,
-                priceType: wire.priceType, timeType: wire.timeType, volume: wire.volume, limitPrice: limitTicks.map(state.codec.real),
+                uniqueID: uniqueID, accountID: account, marketID: marketID,
+                buySell: wire.buySell == .sell ? .sell : .buy,
+                priceType: wire.priceType, timeType: wire.timeType, volume: wire.volume,
+                limitPrice: limitTicks.map(state.codec.real),
                 filledVolume: 0, status: .working, tag: wire.tag
             )
             let order = Order(record: record, limitTicks: limitTicks, sequence: nextSequence)
@@ -188,7 +227,8 @@ extension T4Venue {
             orders[uniqueID] = order
             publish(account: account, market: marketID) { [fullUpdate(order, format: $0)] }
 
-            let immediate = wire.priceType == .market || wire.timeType == .immediateAndCancel || wire.timeType == .completeVolume
+            let immediate =
+                wire.priceType == .market || wire.timeType == .immediateAndCancel || wire.timeType == .completeVolume
             if wire.timeType == .completeVolume, available(for: order) < wire.volume {
                 finish(uniqueID, detail: "fill or kill: not enough volume")
                 continue
@@ -206,7 +246,9 @@ extension T4Venue {
         guard var order = orders[uniqueID] else { return }
         order.record.status = .finished
         orders[uniqueID] = order
-        publish(account: order.record.accountID, market: order.record.marketID) { [statusUpdate(order, .pulled, detail: detail, format: $0)] }
+        publish(account: order.record.accountID, market: order.record.marketID) {
+            [statusUpdate(order, .pulled, detail: detail, format: $0)]
+        }
         publishPosition(account: order.record.accountID, market: order.record.marketID)
     }
 
@@ -216,7 +258,9 @@ extension T4Venue {
         let levels = order.record.buySell == .buy ? book.offers : book.bids
         var total: Int32 = 0
         for level in levels {
-            if let limit = order.limitTicks, order.record.buySell == .buy ? level.ticks > limit : level.ticks < limit { break }
+            if let limit = order.limitTicks, order.record.buySell == .buy ? level.ticks > limit : level.ticks < limit {
+                break
+            }
             total &+= level.volume
         }
         return total
@@ -225,7 +269,8 @@ extension T4Venue {
     /// Fills a working order against the book as far as its limit allows; true when it traded.
     @discardableResult
     func match(_ uniqueID: String) -> Bool {
-        guard var order = orders[uniqueID], order.record.status == .working, var state = markets[order.record.marketID] else { return false }
+        guard var order = orders[uniqueID], order.record.status == .working, var state = markets[order.record.marketID]
+        else { return false }
         let buy = order.record.buySell == .buy
         var traded = false
         while order.record.workingVolume > 0 {
@@ -272,7 +317,8 @@ extension T4Venue {
     /// Fills resting orders the book now crosses; true when any traded.
     func matchResting(_ marketID: String) -> Bool {
         var traded = false
-        for order in orders.values.sorted(by: { $0.sequence < $1.sequence }) where order.record.marketID == marketID && order.record.status == .working {
+        for order in orders.values.sorted(by: { $0.sequence < $1.sequence })
+        where order.record.marketID == marketID && order.record.status == .working {
             if match(order.record.uniqueID) { traded = true }
         }
         return traded
@@ -280,19 +326,28 @@ extension T4Venue {
 
     func pull(_ request: T4proto_V1_Orderrouting_OrderPull, id: T4Connection.ID) {
         for pull in request.pulls {
-            guard var order = orders[pull.uniqueID], order.record.status == .working, order.record.accountID == request.accountID,
-                  order.record.marketID == request.marketID, sessions[id]?.accounts.contains(request.accountID) == true
+            guard var order = orders[pull.uniqueID], order.record.status == .working,
+                order.record.accountID == request.accountID,
+                order.record.marketID == request.marketID, sessions[id]?.accounts.contains(request.accountID) == true
             else {
-                let reason = orders[pull.uniqueID] == nil ? "unknown order" : "order is not working in this account and market"
-                send(multi(account: request.accountID, market: request.marketID, [
-                    failed(.pullRejected, uniqueID: pull.uniqueID, account: request.accountID, market: request.marketID,
-                           tag: orders[pull.uniqueID]?.record.tag ?? "", reason: reason),
-                ]), to: id)
+                let reason =
+                    orders[pull.uniqueID] == nil ? "unknown order" : "order is not working in this account and market"
+                send(
+                    multi(
+                        account: request.accountID, market: request.marketID,
+                        [
+                            failed(
+                                .pullRejected, uniqueID: pull.uniqueID, account: request.accountID,
+                                market: request.marketID,
+                                tag: orders[pull.uniqueID]?.record.tag ?? "", reason: reason)
+                        ]), to: id)
                 continue
             }
             order.record.status = .finished
             orders[pull.uniqueID] = order
-            publish(account: order.record.accountID, market: order.record.marketID) { [statusUpdate(order, .pulled, detail: "", format: $0)] }
+            publish(account: order.record.accountID, market: order.record.marketID) {
+                [statusUpdate(order, .pulled, detail: "", format: $0)]
+            }
             publishPosition(account: order.record.accountID, market: order.record.marketID)
         }
     }
@@ -301,29 +356,47 @@ extension T4Venue {
         let format = sessions[id]?.priceFormat ?? .real
         for revise in request.revisions {
             func reject(_ reason: String) {
-                send(multi(account: request.accountID, market: request.marketID, [
-                    failed(.reviseRejected, uniqueID: revise.uniqueID, account: request.accountID, market: request.marketID,
-                           tag: orders[revise.uniqueID]?.record.tag ?? "", reason: reason),
-                ]), to: id)
+                send(
+                    multi(
+                        account: request.accountID, market: request.marketID,
+                        [
+                            failed(
+                                .reviseRejected, uniqueID: revise.uniqueID, account: request.accountID,
+                                market: request.marketID,
+                                tag: orders[revise.uniqueID]?.record.tag ?? "", reason: reason)
+                        ]), to: id)
             }
-            guard var order = orders[revise.uniqueID], order.record.status == .working, order.record.accountID == request.accountID,
-                  order.record.marketID == request.marketID, sessions[id]?.accounts.contains(request.accountID) == true,
-                  let codec = markets[request.marketID]?.codec
-            else { reject("unknown order or not working"); continue }
+            guard var order = orders[revise.uniqueID], order.record.status == .working,
+                order.record.accountID == request.accountID,
+                order.record.marketID == request.marketID, sessions[id]?.accounts.contains(request.accountID) == true,
+                let codec = markets[request.marketID]?.codec
+            else {
+                reject("unknown order or not working")
+                continue
+            }
             if revise.hasVolume {
-                guard revise.volume > order.record.filledVolume else { reject("volume must exceed the filled volume"); continue }
+                guard revise.volume > order.record.filledVolume else {
+                    reject("volume must exceed the filled volume")
+                    continue
+                }
                 order.record.volume = revise.volume
             }
             if revise.hasLimitPrice {
-                guard order.record.priceType == .limit, let ticks = codec.ticks(revise.limitPrice, format), ticks > 0 else {
-                    reject("invalid limit price"); continue
+                guard order.record.priceType == .limit, let ticks = codec.ticks(revise.limitPrice, format), ticks > 0
+                else {
+                    reject("invalid limit price")
+                    continue
                 }
                 order.limitTicks = ticks
                 order.record.limitPrice = codec.real(ticks)
             }
             orders[revise.uniqueID] = order
-            publish(account: order.record.accountID, market: order.record.marketID) { [statusUpdate(order, .revised, detail: "", format: $0)] }
-            if match(revise.uniqueID) { publishDepth(order.record.marketID, traded: true) } else {
+            publish(account: order.record.accountID, market: order.record.marketID) {
+                [statusUpdate(order, .revised, detail: "", format: $0)]
+            }
+            if match(revise.uniqueID) {
+                publishDepth(order.record.marketID, traded: true)
+            } else {
                 publishPosition(account: order.record.accountID, market: order.record.marketID)
             }
         }

@@ -107,7 +107,8 @@ actor T4Venue: SimulatedVenue {
         for market in configuration.markets where markets[market.marketID] == nil {
             let codec = PriceCodec(tick: market.minPriceIncrement, decimals: market.decimals)
             let mid = Self.ticksRoundedDown(market.midPrice, tick: market.minPriceIncrement)
-            markets[market.marketID] = MarketState(market: market, codec: codec, book: SimulatedBook(midTicks: mid, depth: configuration.depth, rng: &rng))
+            markets[market.marketID] = MarketState(
+                market: market, codec: codec, book: SimulatedBook(midTicks: mid, depth: configuration.depth, rng: &rng))
             ids.append(market.marketID)
         }
         marketIDs = ids
@@ -117,7 +118,9 @@ actor T4Venue: SimulatedVenue {
 
     static func ticksRoundedDown(_ price: ExactDecimal, tick: ExactDecimal) -> Int64 {
         let scale = max(tick.fractionDigits, price.fractionDigits)
-        guard let p = price.scaledInteger(scale: scale), let t = tick.scaledInteger(scale: scale), t > 0 else { return 1 }
+        guard let p = price.scaledInteger(scale: scale), let t = tick.scaledInteger(scale: scale), t > 0 else {
+            return 1
+        }
         return max(p / t, 1)
     }
 
@@ -249,7 +252,9 @@ actor T4Venue: SimulatedVenue {
         response.roles = ["trader"]
         var exchanges: [String] = []
         for marketID in marketIDs {
-            if let exchange = markets[marketID]?.market.exchangeID, !exchanges.contains(exchange) { exchanges.append(exchange) }
+            if let exchange = markets[marketID]?.market.exchangeID, !exchanges.contains(exchange) {
+                exchanges.append(exchange)
+            }
         }
         response.exchanges = exchanges.map { exchangeID in
             var exchange = T4proto_V1_Auth_LoginResponse.Exchange()
@@ -273,7 +278,7 @@ actor T4Venue: SimulatedVenue {
 
     private func depthSubscribe(_ request: T4proto_V1_Market_MarketDepthSubscribe, id: T4Connection.ID) {
         guard let state = markets[request.marketID], state.market.exchangeID == request.exchangeID,
-              state.market.contractID == request.contractID
+            state.market.contractID == request.contractID
         else {
             var reject = T4proto_V1_Market_MarketDepthSubscribeReject()
             reject.marketID = request.marketID
@@ -286,16 +291,19 @@ actor T4Venue: SimulatedVenue {
             sessions[id]?.depth[request.marketID] = nil
             return
         }
-        let levels = switch request.depthLevels {
-        case .bestOnly: 1
-        case .normal: 10
-        default: configuration.depth
-        }
-        let trades: Bool = switch request.buffer {
-        case .slowTrade, .smartTrade, .fastTrade, .tradeOnly, .all: true
-        default: false
-        }
-        let subscription = DepthSubscription(levels: min(levels, configuration.depth), trades: trades, depth: request.buffer != .tradeOnly)
+        let levels =
+            switch request.depthLevels {
+            case .bestOnly: 1
+            case .normal: 10
+            default: configuration.depth
+            }
+        let trades: Bool =
+            switch request.buffer {
+            case .slowTrade, .smartTrade, .fastTrade, .tradeOnly, .all: true
+            default: false
+            }
+        let subscription = DepthSubscription(
+            levels: min(levels, configuration.depth), trades: trades, depth: request.buffer != .tradeOnly)
         let isNew = sessions[id]?.depth[request.marketID] == nil
         sessions[id]?.depth[request.marketID] = subscription
         guard let format = sessions[id]?.priceFormat else { return }
@@ -305,14 +313,17 @@ actor T4Venue: SimulatedVenue {
         var snapshot = T4proto_V1_Market_MarketSnapshot()
         snapshot.marketID = state.market.marketID
         snapshot.mode = .open
-        snapshot.messages.append(.with { $0.payload = .marketDepth(depth(state, format: format, levels: subscription.levels)) })
+        snapshot.messages.append(
+            .with { $0.payload = .marketDepth(depth(state, format: format, levels: subscription.levels)) })
         if let trade = trade(state, format: format) {
             snapshot.messages.append(.with { $0.payload = .marketDepthTrade(trade) })
         }
         send(T4ServerMessage.with { $0.payload = .marketSnapshot(snapshot) }, to: id)
     }
 
-    private func details(_ state: MarketState, _ format: T4proto_V1_Common_PriceFormat) -> T4proto_V1_Market_MarketDetails {
+    private func details(_ state: MarketState, _ format: T4proto_V1_Common_PriceFormat)
+        -> T4proto_V1_Market_MarketDetails
+    {
         var details = T4proto_V1_Market_MarketDetails()
         details.marketID = state.market.marketID
         details.exchangeID = state.market.exchangeID
@@ -328,7 +339,9 @@ actor T4Venue: SimulatedVenue {
         return details
     }
 
-    private func depth(_ state: MarketState, format: T4proto_V1_Common_PriceFormat, levels: Int) -> T4proto_V1_Market_MarketDepth {
+    private func depth(_ state: MarketState, format: T4proto_V1_Common_PriceFormat, levels: Int)
+        -> T4proto_V1_Market_MarketDepth
+    {
         func line(_ level: Level) -> T4proto_V1_Market_MarketDepth.DepthLine {
             var line = T4proto_V1_Market_MarketDepth.DepthLine()
             line.price = state.codec.price(level.ticks, format)
@@ -354,7 +367,9 @@ actor T4Venue: SimulatedVenue {
         return depth
     }
 
-    private func trade(_ state: MarketState, format: T4proto_V1_Common_PriceFormat) -> T4proto_V1_Market_MarketDepthTrade? {
+    private func trade(_ state: MarketState, format: T4proto_V1_Common_PriceFormat)
+        -> T4proto_V1_Market_MarketDepthTrade?
+    {
         guard let last = state.book.lastTrade else { return nil }
         var trade = T4proto_V1_Market_MarketDepthTrade()
         trade.marketID = state.market.marketID
@@ -378,7 +393,11 @@ actor T4Venue: SimulatedVenue {
             }
             if subscription.depth {
                 counters.depthUpdatesSent.add(1, ordering: .relaxed)
-                send(T4ServerMessage.with { $0.payload = .marketDepth(depth(state, format: session.priceFormat, levels: subscription.levels)) }, to: id)
+                send(
+                    T4ServerMessage.with {
+                        $0.payload = .marketDepth(
+                            depth(state, format: session.priceFormat, levels: subscription.levels))
+                    }, to: id)
             }
         }
     }
@@ -407,7 +426,8 @@ actor T4Venue: SimulatedVenue {
     func uuid() -> String {
         let high = idRng.next()
         let low = idRng.next()
-        var bytes: [UInt8] = (0..<8).map { UInt8(truncatingIfNeeded: high >> (8 * UInt64($0))) }
+        var bytes: [UInt8] =
+            (0..<8).map { UInt8(truncatingIfNeeded: high >> (8 * UInt64($0))) }
             + (0..<8).map { UInt8(truncatingIfNeeded: low >> (8 * UInt64($0))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
@@ -415,7 +435,8 @@ actor T4Venue: SimulatedVenue {
             let digits = Array("0123456789abcdef")
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
         }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+            separator: "-")
     }
 
     func setSilent(_ value: Bool) { silent = value }

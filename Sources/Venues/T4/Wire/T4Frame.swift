@@ -51,7 +51,8 @@ public enum T4Frame {
         }
     }
 
-    private static func parse<M: SwiftProtobuf.Message>(_ type: M.Type, _ bytes: [UInt8]) throws(FrameDecodeError) -> M {
+    private static func parse<M: SwiftProtobuf.Message>(_ type: M.Type, _ bytes: [UInt8]) throws(FrameDecodeError) -> M
+    {
         do {
             return try M(serializedBytes: bytes)
         } catch let error as BinaryDecodingError {

@@ -15,7 +15,9 @@ extension T4proto_V1_Service_ClientMessage {
     }
 
     /// `LoginRequest` in the API-key form: `api_key` (+ the price format, REAL for the bridge).
-    public static func login(apiKey: String, priceFormat: T4proto_V1_Common_PriceFormat = T4HouseRules.priceFormat) -> Self {
+    public static func login(apiKey: String, priceFormat: T4proto_V1_Common_PriceFormat = T4HouseRules.priceFormat)
+        -> Self
+    {
         var login = T4proto_V1_Auth_LoginRequest()
         login.apiKey = apiKey
         login.priceFormat = priceFormat
@@ -49,7 +51,8 @@ extension T4proto_V1_Service_ClientMessage {
     /// `MarketDepthSubscribe` for one market with the house buffer and depth
     /// (`DEPTH_BUFFER_SMART_TRADE`, `DEPTH_LEVELS_NORMAL`).
     public static func marketDepthSubscribe(exchangeID: String, contractID: String, marketID: String) -> Self {
-        depthSubscription(exchangeID, contractID, marketID, buffer: T4HouseRules.depthBuffer, levels: T4HouseRules.depthLevels)
+        depthSubscription(
+            exchangeID, contractID, marketID, buffer: T4HouseRules.depthBuffer, levels: T4HouseRules.depthLevels)
     }
 
     /// The unsubscribe form: the same ids with `DEPTH_BUFFER_NO_SUBSCRIPTION` and
@@ -87,7 +90,9 @@ extension T4proto_V1_Service_ClientMessage {
     }
 
     /// `OrderSubmit{account_id, market_id, manual_order_indicator = true, orders: [order]}`.
-    public static func orderSubmit(accountID: String, marketID: String, order: T4proto_V1_Orderrouting_OrderSubmit.Order) -> Self {
+    public static func orderSubmit(
+        accountID: String, marketID: String, order: T4proto_V1_Orderrouting_OrderSubmit.Order
+    ) -> Self {
         var submit = T4proto_V1_Orderrouting_OrderSubmit()
         submit.accountID = accountID
         submit.marketID = marketID
