@@ -54,8 +54,20 @@ public final class KafkaConsumer: @unchecked Sendable {
     public init(
         configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(KafkaError) {
-        let conf = try KafkaConf(configuration.properties)
-        let client = try conf.makeClient(RD_KAFKA_CONSUMER)
+        var conf = try KafkaConf(configuration.properties)
+        // Log lines through our logger, scrubbed, as the producer's are: librdkafka's default
+        // printer writes to stderr and may quote a secret property's value.
+        let context = KafkaClientContext(logger: logger, hidden: conf.hidden)
+        rd_kafka_conf_set_opaque(conf.handle, Unmanaged.passRetained(context).toOpaque())
+        rd_kafka_conf_set_log_cb(conf.handle, kafkaLog)
+        _ = try? conf.set("log.queue", "false")
+        let client: OpaquePointer
+        do {
+            client = try conf.makeClient(RD_KAFKA_CONSUMER)
+        } catch {
+            Unmanaged.passUnretained(context).release()
+            throw error
+        }
         self.client = client
         self.logger = logger
         self.consumed = Counter(label: "vb_kafka_consumed_total", factory: metricsFactory)
@@ -70,6 +82,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let code = rd_kafka_subscribe(client, list)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             rd_kafka_destroy(client)
+            Unmanaged.passUnretained(context).release()
             throw .subscribeFailed(topics: configuration.topics, reason: KafkaError.describe(code))
         }
         thread = NIOThreadPool(numberOfThreads: 1)
@@ -79,7 +92,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     deinit {
         // Joins the client's threads (see KafkaTeardown).
         let client = SendableHandle(self.client)
-        KafkaTeardown.detach { rd_kafka_destroy(client.pointer) }
+        let context = rd_kafka_opaque(self.client).map(SendableRawPointer.init)
+        KafkaTeardown.detach {
+            rd_kafka_destroy(client.pointer)
+            if let context { Unmanaged<KafkaClientContext>.fromOpaque(context.pointer).release() }
+        }
     }
 
     /// The next message, or nil when none arrived within `timeout`. Transient errors (broker

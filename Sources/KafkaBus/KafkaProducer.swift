@@ -285,18 +285,26 @@ final class DeliveryTicket: Sendable {
     }
 }
 
-/// Carried through librdkafka as the client opaque, for the C callbacks.
-final class DeliveryContext: Sendable {
+/// Carried through librdkafka as a client's opaque, for the log callback every client sets.
+class KafkaClientContext: @unchecked Sendable {
     let logger: Logger
-    let metrics: KafkaProducerMetrics
     /// Values of non-printable properties: librdkafka's errors and logs may quote them (an
     /// unparsable `sasl.oauthbearer.config` is logged from where parsing stopped).
     let hidden: [String]
 
-    init(logger: Logger, metrics: KafkaProducerMetrics, hidden: [String]) {
+    init(logger: Logger, hidden: [String]) {
         self.logger = logger
-        self.metrics = metrics
         self.hidden = hidden
+    }
+}
+
+/// The producer's opaque: the log context plus what delivery reports need.
+final class DeliveryContext: KafkaClientContext, @unchecked Sendable {
+    let metrics: KafkaProducerMetrics
+
+    init(logger: Logger, metrics: KafkaProducerMetrics, hidden: [String]) {
+        self.metrics = metrics
+        super.init(logger: logger, hidden: hidden)
     }
 }
 
@@ -336,12 +344,14 @@ private func kafkaClientError(
     }
 }
 
-private func kafkaLog(
+/// librdkafka's log lines, producer's and consumer's, through swift-log with secrets scrubbed
+/// (never librdkafka's own stderr printer, which would quote a bad secret as it is).
+func kafkaLog(
     _ client: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?
 ) {
     // Without log.queue, librdkafka logs from its own threads; route to stderr-free swift-log.
     guard let client, let opaque = rd_kafka_opaque(client) else { return }
-    let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeUnretainedValue()
+    let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
     let text = KafkaPropertyPolicy.scrub(message.map { String(cString: $0) } ?? "", hiding: context.hidden)
     let fac = facility.map { String(cString: $0) } ?? ""
     // syslog levels: 0–3 error, 4 warning, 5–6 notice/info, 7 debug.

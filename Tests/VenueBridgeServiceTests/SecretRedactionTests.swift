@@ -252,6 +252,28 @@ struct SecretRedactionTests {
         #expect(!text.contains("CANARY-rdkafka-log-2e9d"), "\(text)")
     }
 
+    @Test("the consumer's librdkafka logs and errors (tail, the command consumer) do not carry a property's secret")
+    func librdkafkaConsumerLogs() async throws {
+        let lines = CapturedLog()
+        let consumer = try KafkaConsumer(
+            configuration: .init(
+                properties: [
+                    "bootstrap.servers": "127.0.0.1:1", "group.id": "secret-test",
+                    "security.protocol": "SASL_PLAINTEXT",
+                    "sasl.mechanisms": "OAUTHBEARER", "enable.sasl.oauthbearer.unsecure.jwt": "true",
+                    "sasl.oauthbearer.config": "principal=vb clientSecret=CANARY-rdkafka-consumer-7c1f",
+                ], topics: ["vb.orders.command"]),
+            logger: Logger(label: "test") { _ in CapturedLog.Handler(log: lines) }
+        )
+        for _ in 0..<30 where !lines.text.contains("OAUTHBEARER") {
+            _ = try? await consumer.poll(timeout: .milliseconds(100))
+        }
+        await consumer.close()
+        let text = lines.text
+        #expect(text.contains("OAUTHBEARER"), "librdkafka's report reaches our logger: \(text)")
+        #expect(!text.contains("CANARY-rdkafka-consumer-7c1f"), "\(text)")
+    }
+
     @Test("a value librdkafka cut short in its message is still withheld")
     func truncatedEcho() {
         let key = "-----BEGIN ENCRYPTED PRIVATE KEY-----MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI"
