@@ -277,7 +277,11 @@ let package = Package(
         // Test-only helpers shared by the end-to-end suites (not a product).
         .target(
             name: "BridgeTestSupport",
-            dependencies: ["KafkaBus", "RedisBus", "EventBus", "VenueBridgeCore", "VenueConnector", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KafkaBus", "RedisBus", "EventBus", "VenueBridgeCore", "VenueConnector",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             path: "Tests/BridgeTestSupport",
             swiftSettings: strictSwift
         ),

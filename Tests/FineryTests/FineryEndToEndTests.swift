@@ -24,7 +24,7 @@ struct FineryEndToEndTests {
         try await harness.waitForBookConvergence("ETH-USD")
         // The top of book was published as tickers too.
         let tickers = harness.reader.all.filter { $0.type == .ticker && $0.instrument == "BTC-USD" }
-        let venue = await harness.venueBook("BTC-USD")
+        let venue = try #require(await harness.venueBook("BTC-USD"))
         guard case .ticker(let last)? = tickers.last?.payload else {
             Issue.record("no ticker")
             return await harness.stop()
@@ -326,7 +326,7 @@ struct FineryEndToEndTests {
             let bid = try connection.command(["HGET", "vb:tob:finery:\(symbol)", "bid"])
             return length != .integer(0) && bid.string != nil
         }
-        let venue = await harness.venueBook("BTC-USD")
+        let venue = try #require(await harness.venueBook("BTC-USD"))
         #expect(
             try connection.command(["HGET", "vb:tob:finery:\(symbol)", "bid"]).string
                 == venue.bestBid?.price.description)

@@ -1,70 +1,38 @@
 import BridgeTestSupport
-import KafkaBus
+import EventBus
 import Logging
 import MetricsTestKit
 import SFOXConnector
 import SFOXSimulator
 import SFOXWire
-import Synchronization
 import VenueBridgeCore
 import VenueConnector
 
-/// sFOX simulator ↔ connector (both sockets + REST) ↔ publisher ↔ Kafka (mock cluster) [+ Redis].
-final class SFOXBridgeHarness: Sendable {
+/// sFOX (both sockets + REST) behind the generic end-to-end harness (`VenueHarness`).
+typealias SFOXBridgeHarness = VenueHarness<SFOXHarnessVenue>
+
+struct SFOXHarnessVenue: HarnessVenue {
     static let apiKey = "sfox-test-key"
 
     let simulator: SFOXSimulator
-    let pipeline: TestEventPipeline
     let connector: SFOXConnector
-    let metrics: TestMetrics
     /// sFOX pair → normalized symbol.
     let symbols: [String: String]
-    private let tasks: Mutex<[Task<Void, any Error>]>
 
-    var producer: KafkaProducer { pipeline.producer }
-    var reader: EventReader { pipeline.reader }
-
-    init(
-        prefix: String, symbolSuffix: String = "", withRedis: Bool = false,
-        connectorKey: String? = SFOXBridgeHarness.apiKey,
-        simulate: (inout SFOXSimulatorConfiguration) -> Void = { _ in },
-        tune: (inout SFOXConnectorConfiguration) -> Void = { _ in }
-    ) async throws {
-        let logger = Logger(label: "test.sfox")
-        var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [Self.apiKey])
-        simulatorConfiguration.updatesPerSecond = 0
-        simulate(&simulatorConfiguration)
-        simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
-        let port = try await simulator.start()
-        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: withRedis, logger: logger) { topics in
-            [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus]
-        }
-        symbols = ["btcusd": "BTC-USD" + symbolSuffix, "ethusd": "ETH-USD" + symbolSuffix]
-        var configuration = SFOXConnectorConfiguration(
-            url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey,
-            account: "sfox-1",
-            instruments: try InstrumentMap(symbols.map { ($0.key, $0.value) })
-        )
-        for link in [\SFOXConnectorConfiguration.marketDataLink, \.privateLink] {
-            configuration[keyPath: link].reconnect.initialDelay = .milliseconds(50)
-            configuration[keyPath: link].reconnect.maxDelay = .milliseconds(500)
-        }
-        tune(&configuration)
-        metrics = TestMetrics()
-        connector = try SFOXConnector(
-            configuration: configuration, sink: pipeline.publisher, logger: logger, metricsFactory: metrics)
-        let connector = self.connector
-        let publisher = pipeline.publisher
-        tasks = Mutex([Task { try await connector.run() }, Task { await publisher.run() }])
+    static func readTopics(_ topics: TopicNames) -> [String] {
+        [topics.book, topics.trade, topics.ticker, topics.execReport, topics.venueStatus]
     }
 
-    func waitUntilReady(private: Bool = true) async throws {
-        try await eventually("sFOX sessions ready") {
-            connector.marketDataControl.state == .ready && (!`private` || connector.privateControl?.state == .ready)
-        }
+    var isReady: Bool { sessionsReady(private: true) }
+    /// The private session is optional: some tests run without an API key.
+    func sessionsReady(private: Bool) -> Bool {
+        connector.marketDataControl.state == .ready && (!`private` || connector.privateControl?.state == .ready)
     }
+    func run() async throws { try await connector.run() }
+    func stopSimulator() async { await simulator.stop() }
 
-    /// The simulator's latest snapshot in normalized terms (rows of several sources summed).
+    /// The simulator's latest snapshot in normalized terms: sFOX lists a price once per source, the
+    /// normalized book once, so rows of several sources are summed.
     func venueBook(_ pair: String) async -> LocalOrderBook? {
         guard let book = await simulator.book(pair: pair) else { return nil }
         func aggregate(_ levels: [SFOXLevel]) -> [PriceLevel] {
@@ -76,22 +44,44 @@ final class SFOXBridgeHarness: Sendable {
         }
         return LocalOrderBook(bids: aggregate(book.bids), asks: aggregate(book.asks))
     }
+}
 
-    func waitForBookConvergence(_ pair: String) async throws {
-        let symbol = symbols[pair]!
-        try await eventually("book \(pair) rebuilt from Kafka to equal the venue's") {
-            _ = await producer.flush(timeout: .milliseconds(200))
-            guard let venue = await venueBook(pair) else { return false }
-            return reader.rebuiltBook(symbol) == venue
+extension VenueHarness where Venue == SFOXHarnessVenue {
+    static var apiKey: String { SFOXHarnessVenue.apiKey }
+
+    convenience init(
+        prefix: String, symbolSuffix: String = "", withRedis: Bool = false,
+        connectorKey: String? = SFOXHarnessVenue.apiKey,
+        simulate: (inout SFOXSimulatorConfiguration) -> Void = { _ in },
+        tune: (inout SFOXConnectorConfiguration) -> Void = { _ in }
+    ) async throws {
+        try await self.init(prefix: prefix, withRedis: withRedis, label: "test.sfox") { sink, metrics, logger in
+            var simulatorConfiguration = SFOXSimulatorConfiguration(apiKeys: [Venue.apiKey])
+            simulatorConfiguration.updatesPerSecond = 0
+            simulate(&simulatorConfiguration)
+            let simulator = SFOXSimulator(configuration: simulatorConfiguration, logger: logger)
+            let port = try await simulator.start()
+            let symbols = ["btcusd": "BTC-USD" + symbolSuffix, "ethusd": "ETH-USD" + symbolSuffix]
+            var configuration = SFOXConnectorConfiguration(
+                url: "ws://127.0.0.1:\(port)/ws", restBaseURL: "http://127.0.0.1:\(port)/v1", apiKey: connectorKey,
+                account: "sfox-1", instruments: try InstrumentMap(symbols.map { ($0.key, $0.value) })
+            )
+            for link in [\SFOXConnectorConfiguration.marketDataLink, \.privateLink] {
+                configuration[keyPath: link].reconnect.initialDelay = .milliseconds(50)
+                configuration[keyPath: link].reconnect.maxDelay = .milliseconds(500)
+            }
+            tune(&configuration)
+            let connector = try SFOXConnector(
+                configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+            return SFOXHarnessVenue(simulator: simulator, connector: connector, symbols: symbols)
         }
     }
 
-    func flush() async { _ = await producer.flush(timeout: .milliseconds(500)) }
+    func waitUntilReady(private: Bool) async throws {
+        try await eventually("sFOX sessions ready") { venue.sessionsReady(private: `private`) }
+    }
 
-    func stop() async {
-        for task in tasks.withLock({ $0 }) { task.cancel() }
-        for task in tasks.withLock({ $0 }) { _ = await task.result }
-        await pipeline.stop()
-        await simulator.stop()
+    func waitForBookConvergence(_ pair: String) async throws {
+        try await waitForBookConvergence(pair, symbol: venue.symbols[pair]!)
     }
 }
