@@ -20,9 +20,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
     }
 
-    /// Uniform in `0..<bound` (bound > 0).
+    /// Uniform in `0..<bound`; a bound of 0 gives 0 rather than trapping (as the sFOX simulator's
+    /// own copy of this did, which it no longer needs).
     public mutating func below(_ bound: UInt64) -> UInt64 {
-        next(in: 0...(bound - 1))
+        bound == 0 ? 0 : next(in: 0...(bound - 1))
     }
 
     /// Uniform in `range`.

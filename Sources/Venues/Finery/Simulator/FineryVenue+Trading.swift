@@ -1,4 +1,5 @@
 import FineryWire
+import SimulatorKit
 import VenueBridgeCore
 
 /// A request refused with a venue error code (`{"event":"request","reqId":N,"error":code,"param":...}`).
@@ -55,13 +56,10 @@ extension FineryVenue {
             throw RequestFailure(.clientOrderIdInUse, "clientOrderId")
         }
 
-        var fills: [FineryLevel] = []
-        var unfilled = request.size
-        for level in book.crossingLevels(takerSide: request.side, limit: limit) where unfilled > 0 {
-            let take = min(unfilled, level.size)
-            fills.append(FineryLevel(price: level.price, size: take))
-            unfilled -= take
-        }
+        let walk = BookWalk.fills(
+            book.crossingLevels(takerSide: request.side, limit: limit), quantity: request.size, available: \.size)
+        let fills = walk.fills.map { FineryLevel(price: $0.level.price, size: $0.quantity) }
+        let unfilled = walk.unfilled
         switch request.type {
         case .postOnly where !fills.isEmpty: throw RequestFailure(.postOnlyWouldMatch)
         case .limitIOC, .marketIOC: if fills.isEmpty { throw RequestFailure(.iocNothingToMatch) }

@@ -1,4 +1,5 @@
 import FineryWire
+import SimulatorKit
 import VenueBridgeCore
 
 /// The changes one operation made to a book, per side, in the order a client must apply them.
@@ -137,9 +138,7 @@ struct SimulatedBook: Sendable {
 
     /// Levels of the side a taker on `takerSide` trades against, best first, that its limit reaches.
     func crossingLevels(takerSide: FinerySide, limit: UInt64?) -> [FineryLevel] {
-        let opposite = takerSide == .bid ? asks : bids
-        guard let limit else { return opposite }
-        return opposite.filter { takerSide == .bid ? $0.price <= limit : $0.price >= limit }
+        BookWalk.reachable(takerSide == .bid ? asks : bids, takerBuys: takerSide == .bid, limit: limit) { $0.price }
     }
 
     /// Removes `fills` (price, size), taken best first from the side opposite `takerSide`, then

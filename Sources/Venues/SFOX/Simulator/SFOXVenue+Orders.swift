@@ -1,4 +1,5 @@
 import SFOXWire
+import SimulatorKit
 import VenueBridgeCore
 
 /// A REST answer: status and JSON body, or (for a dropped create response) nothing at all.
@@ -88,21 +89,16 @@ extension SFOXVenue {
         let immediate =
             validated.algorithm == .market || validated.algorithm == .immediateOrCancel
             || validated.timeInForce == .immediateOrCancel || validated.timeInForce == .fillOrKill
-        var fills: [(level: SimLevel, lots: Int64)] = []
-        var unfilled = validated.lots
-        for level in book.crossing(takerSide: action, limit: validated.limit) where unfilled > 0 {
-            let lots = min(unfilled, level.lots)
-            fills.append((level, lots))
-            unfilled -= lots
-        }
-        if validated.timeInForce == .fillOrKill, unfilled > 0 { fills.removeAll() }
+        let walk = BookWalk.fills(
+            book.crossing(takerSide: action, limit: validated.limit), quantity: validated.lots, available: \.lots)
+        // Fill-or-kill: all of the quantity or none of it.
+        let fills = validated.timeInForce == .fillOrKill && walk.unfilled > 0 ? [] : walk.fills
         var trades: [SFOXPrivateTrade] = []
-        for fill in fills {
-            books[request.currencyPair]?.take(takerSide: action, ticks: fill.level.ticks, lots: fill.lots)
+        for (level, lots) in fills {
+            books[request.currencyPair]?.take(takerSide: action, ticks: level.ticks, lots: lots)
             trades.append(
                 execute(
-                    orderId: id, ticks: fill.level.ticks, lots: fill.lots, source: fill.level.source, aggressor: action,
-                    nanos: nanos))
+                    orderId: id, ticks: level.ticks, lots: lots, source: level.source, aggressor: action, nanos: nanos))
         }
         guard var entry = orders[id] else { return .error(500, "internal error") }
         if entry.remainingLots == 0 {
@@ -255,9 +251,10 @@ extension SFOXVenue {
             guard let entry = orders[id], entry.order.pair == pair, let limit = entry.limitTicks, let book = books[pair]
             else { continue }
             var trades: [SFOXPrivateTrade] = []
-            var remaining = entry.remainingLots
-            for level in book.crossing(takerSide: entry.order.action, limit: limit) where remaining > 0 {
-                let lots = min(remaining, level.lots)
+            let walk = BookWalk.fills(
+                book.crossing(takerSide: entry.order.action, limit: limit), quantity: entry.remainingLots,
+                available: \.lots)
+            for (level, lots) in walk.fills {
                 books[pair]?.take(takerSide: entry.order.action, ticks: level.ticks, lots: lots)
                 // The book's side traded into the resting order: it is the aggressor.
                 trades.append(
@@ -265,7 +262,6 @@ extension SFOXVenue {
                         orderId: id, ticks: limit, lots: lots, source: level.source,
                         aggressor: entry.order.action == .buy ? .sell : .buy,
                         nanos: nanos))
-                remaining -= lots
             }
             guard !trades.isEmpty, var filled = orders[id] else { continue }
             if filled.remainingLots == 0 {

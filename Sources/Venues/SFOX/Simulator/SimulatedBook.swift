@@ -1,4 +1,5 @@
 import SFOXWire
+import SimulatorKit
 import VenueBridgeCore
 
 /// One level as the simulator keeps it: whole ticks and lots, and the liquidity source.
@@ -106,9 +107,7 @@ struct SimulatedBook: Sendable {
 
     /// The levels a taker on `side` reaches with `limit` (nil: any price), best first.
     func crossing(takerSide side: SFOXAction, limit: Int64?) -> [SimLevel] {
-        let opposite = side == .buy ? asks : bids
-        guard let limit else { return opposite }
-        return opposite.filter { side == .buy ? $0.ticks <= limit : $0.ticks >= limit }
+        BookWalk.reachable(side == .buy ? asks : bids, takerBuys: side == .buy, limit: limit) { $0.ticks }
     }
 
     /// Removes `lots` at `ticks` from the side a taker on `side` trades against.
@@ -159,18 +158,5 @@ struct SimulatedBook: Sendable {
 
     private func level(_ level: SimLevel) -> SFOXLevel {
         SFOXLevel(price: tick.value(level.ticks), quantity: lot.value(level.lots), source: level.source)
-    }
-}
-
-/// Draws the simulator needs on top of the shared generator.
-extension SplitMix64 {
-    /// Uniform in `0..<bound` (a bound of 0 gives 0).
-    mutating func below(_ bound: UInt64) -> UInt64 {
-        bound == 0 ? 0 : next(in: 0...(bound - 1))
-    }
-
-    /// True with probability `percent`/100.
-    mutating func chance(_ percent: UInt64) -> Bool {
-        below(100) < percent
     }
 }

@@ -266,7 +266,8 @@ extension T4Venue {
         return total
     }
 
-    /// Fills a working order against the book as far as its limit allows; true when it traded.
+    /// Fills a working order against the book as far as its limit allows; true when it traded. Level
+    /// by level on the live book, not `BookWalk`: taking a whole level shifts a new one in at the back.
     @discardableResult
     func match(_ uniqueID: String) -> Bool {
         guard var order = orders[uniqueID], order.record.status == .working, var state = markets[order.record.marketID]
