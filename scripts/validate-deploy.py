@@ -377,6 +377,15 @@ def values_sets() -> list[tuple[str, str, dict]]:
     return sets
 
 
+def check_schema_generated() -> str:
+    """values.schema.json is what scripts/generate-helm-schema makes of the base and the venue fragments."""
+    result = run([str(ROOT / "scripts" / "generate-helm-schema"), "--check"])
+    if result.returncode != 0:
+        raise CheckFailed((result.stdout + result.stderr).rstrip())
+    ids = sorted(json.loads(path.read_text())["x-venue-id"] for path in ROOT.glob("Sources/Venues/*/helm-venue.schema.json"))
+    return f"up to date with values.schema.base.json and {len(ids)} venue fragments ({', '.join(ids)})"
+
+
 def check_schema_file() -> str:
     schema = json.loads((CHART / "values.schema.json").read_text())
     jsonschema.Draft7Validator.check_schema(schema)
@@ -688,6 +697,7 @@ def main() -> int:
     check("compose bridge config", lambda: check_compose_bridge_config(state))
 
     print("== helm/venue-bridge")
+    check("values.schema.json generated (scripts/generate-helm-schema --check)", check_schema_generated)
     check("values.schema.json", check_schema_file)
     for label, release, values in values_sets():
         check(f"lint [{label}]", lambda values=values, label=label: check_lint(label, values))
