@@ -232,8 +232,8 @@ let package = Package(
         .target(
             name: "VenueBridgeService",
             dependencies: [
-                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryConnector", "FinerySimulator",
-                "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator", "OrderCommands", "CommandPath",
+                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryWire", "FineryConnector", "FinerySimulator",
+                "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator", "OrderCommands", "CommandPath",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -379,7 +379,7 @@ let package = Package(
         .testTarget(
             name: "CommandPathTests",
             dependencies: [
-                "CommandPath", "OrderCommands", "FineryConnector", "FinerySimulator", "SFOXConnector", "SFOXSimulator", "T4Connector", "T4Simulator",
+                "CommandPath", "OrderCommands", "FineryWire", "FineryConnector", "FinerySimulator", "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
                 "VenueConnector", "VenueBridgeCore", "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

@@ -70,7 +70,7 @@ extension VenueBench {
         let venues: [VenueID: CommandVenue] = [
             .finery: CommandVenue(
                 entry: timed, instruments: ["BTC-USD", "ETH-USD"], accounts: { ["bench"] },
-                sessionState: { connector.control.state }, marketTimeInForce: .ioc)
+                sessionState: { connector.control.state })
         ]
         let configuration = CommandPathConfiguration(topics: topics, groupID: "bench-commands", instanceID: "bench")
         let redis = RedisRequestClient(
@@ -385,6 +385,8 @@ final class TimedOrderEntry: OrderEntry {
     init(inner: any OrderEntry) { self.inner = inner }
 
     var venue: VenueID { inner.venue }
+    var clientOrderIdFormat: ClientOrderIdFormat { inner.clientOrderIdFormat }
+    var marketTimeInForce: TimeInForce { inner.marketTimeInForce }
 
     func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
         let called = ContinuousClock.now

@@ -83,35 +83,69 @@ public struct InstrumentLimit: Sendable, Hashable {
     }
 }
 
-/// One venue as the command path sees it: its order entry and what it trades.
+/// One venue as the command path sees it: what it takes commands through, and what it trades.
+/// Its capabilities are the protocols `entry` conforms to (`OrderEntry`, `OrderReplacing`,
+/// `RFQEntry`); the command path asks for the one a command needs.
 public struct CommandVenue: Sendable {
-    public typealias Replace =
-        @Sendable (_ clientOrderId: String, _ account: String, _ quantity: ExactDecimal?, _ price: ExactDecimal?)
-        async throws(OrderEntryError) -> ExecutionReport
-
-    public var entry: any OrderEntry
+    public var entry: any VenueCommandEntry
     /// Normalized symbols the connector is configured for.
     public var instruments: Set<String>
     /// Accounts orders may name; nil when the venue does not tell (any non-empty account goes).
     public var accounts: @Sendable () -> Set<String>?
     public var sessionState: @Sendable () -> VenueConnectionState
-    /// replace_order, where the venue has it (T4's revise).
-    public var replace: Replace?
-    /// Time in force of a market order whose command names none.
-    public var marketTimeInForce: TimeInForce
 
     public init(
-        entry: any OrderEntry, instruments: Set<String>, accounts: @escaping @Sendable () -> Set<String>?,
-        sessionState: @escaping @Sendable () -> VenueConnectionState, replace: Replace? = nil,
-        marketTimeInForce: TimeInForce = .ioc
+        entry: any VenueCommandEntry, instruments: Set<String>, accounts: @escaping @Sendable () -> Set<String>?,
+        sessionState: @escaping @Sendable () -> VenueConnectionState
     ) {
         self.entry = entry
         self.instruments = instruments
         self.accounts = accounts
         self.sessionState = sessionState
-        self.replace = replace
-        self.marketTimeInForce = marketTimeInForce
     }
+
+    var orderEntry: (any OrderEntry)? { entry as? any OrderEntry }
+    var replacing: (any OrderReplacing)? { entry as? any OrderReplacing }
+    var rfqEntry: (any RFQEntry)? { entry as? any RFQEntry }
+
+    /// What it can do, for the checks.
+    var capabilities: Set<CommandCapability> {
+        var capabilities: Set<CommandCapability> = []
+        if orderEntry != nil { capabilities.insert(.orderEntry) }
+        if replacing != nil { capabilities.insert(.replace) }
+        if rfqEntry != nil { capabilities.insert(.rfqEntry) }
+        return capabilities
+    }
+
+    /// How it spells what a command leaves open.
+    var terms: OrderTerms {
+        OrderTerms(clientOrderIds: entry.clientOrderIdFormat, marketTimeInForce: orderEntry?.marketTimeInForce)
+    }
+}
+
+/// What a venue can be asked for, one per capability protocol.
+enum CommandCapability: Sendable, Hashable {
+    case orderEntry, replace, rfqEntry
+
+    /// The capability a command of this type needs.
+    init(_ type: CommandType) {
+        switch type {
+        case .newOrder, .cancelOrder: self = .orderEntry
+        case .replaceOrder: self = .replace
+        case .createRFQ, .cancelRFQ, .acceptQuote: self = .rfqEntry
+        }
+    }
+}
+
+/// How a venue spells what a command leaves open: the client id derived from the idempotency key,
+/// and the time in force of a market order that names none.
+struct OrderTerms: Sendable, Hashable {
+    var clientOrderIds: ClientOrderIdFormat = .standard
+    /// nil: the venue takes no orders (or is unknown); IOC then.
+    var marketTimeInForce: TimeInForce?
+
+    /// For a command to a venue this bridge does not run: its id only names the rejection.
+    static let unknownVenue = OrderTerms()
 }
 
 extension Duration {

@@ -16,6 +16,8 @@ struct CommandPlan: Sendable, Hashable {
     var orderType: OrderType?
     var timeInForce: TimeInForce?
     var fingerprint: String
+    /// The venue's client id format, for an answer that needs the command's own derived id.
+    var clientOrderIds: ClientOrderIdFormat = .standard
 
     init(
         command: OrderCommand, type: CommandType?, clientOrderId: String? = nil, venueOrderId: String? = nil,
@@ -42,20 +44,22 @@ struct CommandPlan: Sendable, Hashable {
     }
 
     /// The plan of a decoded command. `placed`: the record of `placingKey(of:)`, if it has one.
-    /// `marketTimeInForce`: the venue's default for market orders (nil: the venue is unknown).
-    init(_ command: OrderCommand, placed: IdempotencyRecord?, marketTimeInForce: TimeInForce?) {
+    /// `terms`: how the venue spells client ids and market orders' time in force.
+    init(_ command: OrderCommand, placed: IdempotencyRecord?, terms: OrderTerms) {
         self.init(
             command: command, type: command.type, side: command.side, orderType: command.orderType,
             timeInForce: command.timeInForce,
             fingerprint: command.fingerprint
         )
+        clientOrderIds = terms.clientOrderIds
         switch command.type {
         case .newOrder, .createRFQ, .cancelRFQ, .acceptQuote:
             clientOrderId =
                 command.clientOrderId
-                ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+                ?? ClientOrderIds.derive(
+                    terms.clientOrderIds, venue: command.venue, idempotencyKey: command.idempotencyKey)
             if timeInForce == nil, let type = command.orderType {
-                timeInForce = type == .market ? (marketTimeInForce ?? .ioc) : .gtc
+                timeInForce = type == .market ? (terms.marketTimeInForce ?? .ioc) : .gtc
             }
         case .cancelOrder, .replaceOrder:
             switch command.target {
@@ -63,7 +67,8 @@ struct CommandPlan: Sendable, Hashable {
                 // The placing command's record knows the id it used (it may have been given, not
                 // derived); without a record the derivation is the same function it used.
                 clientOrderId =
-                    placed?.clientOrderId ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: key)
+                    placed?.clientOrderId
+                    ?? ClientOrderIds.derive(terms.clientOrderIds, venue: command.venue, idempotencyKey: key)
                 venueOrderId = placed?.venueOrderId
                 side = side ?? placed?.side
                 orderType = orderType ?? placed?.orderType
@@ -82,7 +87,7 @@ struct CommandPlan: Sendable, Hashable {
     /// answer's address, and `type` says what (if anything) was asked.
     init(
         undecodable envelope: OrderCommandCodec.Envelope, key: String, venue: VenueID, account: String,
-        instrument: String, value: [UInt8]
+        instrument: String, value: [UInt8], terms: OrderTerms
     ) {
         var command = OrderCommand(
             type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account,
@@ -91,9 +96,11 @@ struct CommandPlan: Sendable, Hashable {
         command.orderType = envelope.orderType
         self.init(
             command: command, type: envelope.type,
-            clientOrderId: envelope.clientOrderId ?? ClientOrderIds.derive(venue: venue, idempotencyKey: key),
+            clientOrderId: envelope.clientOrderId
+                ?? ClientOrderIds.derive(terms.clientOrderIds, venue: venue, idempotencyKey: key),
             side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + digestHex(value)
         )
+        clientOrderIds = terms.clientOrderIds
     }
 
     // MARK: - Records
@@ -134,7 +141,7 @@ struct CommandPlan: Sendable, Hashable {
         return ExecutionReport(
             account: c.account,
             clientOrderId: clientOrderId ?? venueOrderId
-                ?? ClientOrderIds.derive(venue: c.venue, idempotencyKey: c.idempotencyKey),
+                ?? ClientOrderIds.derive(clientOrderIds, venue: c.venue, idempotencyKey: c.idempotencyKey),
             idempotencyKey: c.idempotencyKey,
             venueOrderId: venueOrderId, side: side ?? .buy, orderType: orderType ?? .limit, timeInForce: timeInForce,
             status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero,

@@ -74,7 +74,7 @@ public final class CommandProcessor: Sendable {
                 placed = try await storeCall { () async throws(IdempotencyStoreError) in try await self.store.get(key)
                 }?.record
             }
-            let plan = CommandPlan(command, placed: placed, marketTimeInForce: venues[command.venue]?.marketTimeInForce)
+            let plan = CommandPlan(command, placed: placed, terms: venues[command.venue]?.terms ?? .unknownVenue)
             try await waitForAccountList(command)
             let venue = venues[command.venue]?.facts
             guard
@@ -94,7 +94,7 @@ public final class CommandProcessor: Sendable {
             }
             let plan = CommandPlan(
                 undecodable: envelope, key: key, venue: venue, account: account, instrument: instrument,
-                value: message.value)
+                value: message.value, terms: venues[venue]?.terms ?? .unknownVenue)
             return .refuse(plan, failure.error)
         }
     }
@@ -214,11 +214,16 @@ public final class CommandProcessor: Sendable {
         }
     }
 
+    /// The venue call a validated command makes, through the capability validation found.
     private func call(_ venue: CommandVenue, _ plan: CommandPlan) async throws(OrderEntryError) -> ExecutionReport {
         let c = plan.command
+        func missing(_ capability: CommandCapability) -> OrderEntryError {
+            .invalid("\(c.venue) has no \(capability) for \(c.type.rawValue)")
+        }
         switch c.type {
         case .newOrder:
-            return try await venue.entry.place(
+            guard let entry = venue.orderEntry else { throw missing(.orderEntry) }
+            return try await entry.place(
                 OrderRequest(
                     account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId!,
                     idempotencyKey: c.idempotencyKey,
@@ -226,16 +231,34 @@ public final class CommandProcessor: Sendable {
                     quantity: c.quantity!, price: c.price
                 ))
         case .cancelOrder:
-            return try await venue.entry.cancel(
+            guard let entry = venue.orderEntry else { throw missing(.orderEntry) }
+            return try await entry.cancel(
                 CancelRequest(
                     account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId,
                     venueOrderId: plan.clientOrderId == nil ? plan.venueOrderId : nil,
                     idempotencyKey: c.idempotencyKey, side: plan.side, orderType: plan.orderType
                 ))
         case .replaceOrder:
-            return try await venue.replace!(plan.clientOrderId!, c.account, c.quantity, c.price)
-        case .createRFQ, .cancelRFQ, .acceptQuote:
-            throw .invalid("\(c.type.rawValue) is not supported by \(c.venue)")
+            guard let entry = venue.replacing else { throw missing(.replace) }
+            return try await entry.replace(
+                ReplaceRequest(
+                    account: c.account, clientOrderId: plan.clientOrderId!, quantity: c.quantity, price: c.price,
+                    idempotencyKey: c.idempotencyKey))
+        case .createRFQ:
+            guard let entry = venue.rfqEntry else { throw missing(.rfqEntry) }
+            return try await entry.createRFQ(
+                RFQRequest(
+                    account: c.account, instrument: c.instrument, clientRFQId: plan.clientOrderId!, side: c.side,
+                    quantity: c.quantity!, idempotencyKey: c.idempotencyKey))
+        case .cancelRFQ:
+            guard let entry = venue.rfqEntry else { throw missing(.rfqEntry) }
+            return try await entry.cancelRFQ(rfqId: c.rfqId!, account: c.account, instrument: c.instrument)
+        case .acceptQuote:
+            guard let entry = venue.rfqEntry else { throw missing(.rfqEntry) }
+            return try await entry.acceptQuote(
+                AcceptQuoteRequest(
+                    account: c.account, instrument: c.instrument, quoteId: c.quoteId!, rfqId: c.rfqId,
+                    clientOrderId: plan.clientOrderId!, idempotencyKey: c.idempotencyKey))
         }
     }
 

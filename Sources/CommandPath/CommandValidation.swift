@@ -8,13 +8,15 @@ struct CommandVenueFacts: Sendable, Hashable {
     /// nil: the venue has not listed its accounts (yet).
     var accounts: Set<String>?
     var sessionState: VenueConnectionState
-    var hasReplace: Bool
+    var capabilities: Set<CommandCapability>
+    var terms: OrderTerms
 }
 
 extension CommandVenue {
     var facts: CommandVenueFacts {
         CommandVenueFacts(
-            instruments: instruments, accounts: accounts(), sessionState: sessionState(), hasReplace: replace != nil)
+            instruments: instruments, accounts: accounts(), sessionState: sessionState(), capabilities: capabilities,
+            terms: terms)
     }
 }
 
@@ -28,13 +30,7 @@ enum CommandValidation {
         if let expiresAt = c.expiresAt, expiresAt <= nowNanos {
             return CommandError(.expired, "the command expired at \(expiresAt) ns before it was read")
         }
-        switch c.type {
-        case .createRFQ, .cancelRFQ, .acceptQuote:
-            return CommandError(
-                .unsupported, "\(c.type.rawValue) needs an RFQ venue; \(c.venue) takes no RFQ commands in this bridge")
-        default:
-            break
-        }
+        if let error = missingCapability(c.type, of: c.venue, venue) { return error }
         guard let venue else {
             return CommandError(.unknownVenue, "venue \(c.venue) has no order entry configured in this bridge")
         }
@@ -52,7 +48,9 @@ enum CommandValidation {
             return CommandError(.unknownAccount, "account \(c.account) is not an account of \(c.venue)")
         }
         if let id = c.clientOrderId {
-            do { try ClientOrderIds.validate(id, venue: c.venue) } catch { return error }
+            do { try ClientOrderIds.validate(id, format: venue.terms.clientOrderIds, venue: c.venue) } catch {
+                return error
+            }
         }
         if let quantity = c.quantity, !quantity.isPositive {
             return CommandError(.invalidQuantity, "quantity must be positive, got \(quantity)")
@@ -69,9 +67,6 @@ enum CommandValidation {
                 return CommandError(.invalidPrice, "a market order takes no price")
             }
         case .replaceOrder:
-            if !venue.hasReplace {
-                return CommandError(.unsupported, "\(c.venue) has no replace; cancel and place a new order")
-            }
             if plan.clientOrderId == nil {
                 return CommandError(
                     .unknownOrder,
@@ -101,5 +96,24 @@ enum CommandValidation {
             }
         }
         return nil
+    }
+
+    /// The one place a command is refused for what its venue cannot do: `UNSUPPORTED`, before
+    /// anything about the venue is checked. A venue this bridge does not run (`venue` nil) has no
+    /// RFQ entry; whether it has order entry is `UNKNOWN_VENUE`'s business, the next check.
+    static func missingCapability(_ type: CommandType, of id: VenueID, _ venue: CommandVenueFacts?) -> CommandError? {
+        let needed = CommandCapability(type)
+        if let venue, venue.capabilities.contains(needed) { return nil }
+        switch needed {
+        case .rfqEntry:
+            return CommandError(
+                .unsupported, "\(type.rawValue) needs an RFQ venue; \(id) takes no RFQ commands in this bridge")
+        case .replace:
+            guard venue != nil else { return nil }
+            return CommandError(.unsupported, "\(id) has no replace; cancel and place a new order")
+        case .orderEntry:
+            guard venue != nil else { return nil }
+            return CommandError(.unsupported, "\(type.rawValue) needs order entry; \(id) takes RFQ commands only")
+        }
     }
 }

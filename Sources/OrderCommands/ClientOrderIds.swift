@@ -1,38 +1,51 @@
 import Crypto
 public import VenueBridgeCore
 
-/// Venue client order ids derived from idempotency keys.
+/// Venue client order ids derived from idempotency keys, in the venue's own format.
 ///
-/// The derivation is a pure function of (venue, key): a bridge that crashed after sending and
-/// before recording what it sent derives the same id on restart, so the venue (sFOX, Finery) or
-/// our query (T4) recognises the order instead of a second one being made.
+/// The derivation is a pure function of (format, venue, key): a bridge that crashed after sending
+/// and before recording what it sent derives the same id on restart, so the venue (sFOX, Finery)
+/// or our query (T4) recognises the order instead of a second one being made. The ids are part of
+/// what a running bridge has sent: changing the derivation of an existing format would make a
+/// restarted bridge miss its own orders (`ClientOrderIdsTests` pins them).
 public enum ClientOrderIds {
-    /// Finery: a signed int64 in 1 … 2^63−1. sFOX, T4: `vb-` + 32 hex digits (128 bits).
-    public static func derive(venue: VenueID, idempotencyKey: String) -> String {
+    /// `positiveInt64`: 63 bits of the digest as a decimal integer. `text`: `vb-` and the digest's
+    /// hex digits, 32 of them (128 bits) where the format has room, else as many as fit.
+    public static func derive(_ format: ClientOrderIdFormat, venue: VenueID, idempotencyKey: String) -> String {
         let input = Array("venuebridge.client-order-id.v1\u{0}\(venue.rawValue)\u{0}\(idempotencyKey)".utf8)
-        switch venue {
-        case .finery:
+        switch format {
+        case .positiveInt64:
             // 63 bits of the digest; 0 (one chance in 2^63) becomes 1.
             let value =
                 SHA256.hash(data: input).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x7FFF_FFFF_FFFF_FFFF
             return String(max(value, 1))
-        case .sfox, .t4, .fi, .fig:
-            return "vb-" + digestHex(input)
+        case .text(let maxLength, _):
+            let prefix = "vb-"
+            return prefix + digestHex(input).prefix(max(0, min(32, maxLength - prefix.count)))
         }
     }
 
     /// Checks a caller-supplied client order id against the venue's format.
-    public static func validate(_ id: String, venue: VenueID) throws(CommandError) {
-        switch venue {
-        case .finery:
+    public static func validate(_ id: String, format: ClientOrderIdFormat, venue: VenueID) throws(CommandError) {
+        switch format {
+        case .positiveInt64:
             guard let value = Int64(id), value >= 1 else {
                 throw CommandError(
-                    .invalidField, "a Finery client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
+                    .invalidField, "a \(venue) client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
             }
-        case .sfox, .t4, .fi, .fig:
-            guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        case .text(let maxLength, .printableASCII):
+            guard !id.isEmpty, id.utf8.count <= maxLength,
+                id.utf8.allSatisfy(ClientOrderIdFormat.Alphabet.printableASCII.contains)
+            else {
                 throw CommandError(
-                    .invalidField, "client_order_id must be 1…64 printable ASCII characters without spaces")
+                    .invalidField, "client_order_id must be 1…\(maxLength) printable ASCII characters without spaces")
+            }
+        case .text(let maxLength, .lettersDigitsDashUnderscore):
+            guard !id.isEmpty, id.utf8.count <= maxLength,
+                id.utf8.allSatisfy(ClientOrderIdFormat.Alphabet.lettersDigitsDashUnderscore.contains)
+            else {
+                throw CommandError(
+                    .invalidField, "a \(venue) client_order_id is 1…\(maxLength) characters of A-Z, a-z, 0-9, - and _")
             }
         }
     }

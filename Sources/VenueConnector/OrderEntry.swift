@@ -100,10 +100,29 @@ public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// What the command path calls. Each answer is the order's state as an execution report (the same
-/// report the connector publishes), so the caller can store it as the command's outcome.
-public protocol OrderEntry: Sendable {
+/// What every venue that takes commands offers the command path, whatever its capabilities: who
+/// it is, how it spells client ids, and a way to find out what a command it may have received
+/// became. The capabilities refine it: `OrderEntry` (place, cancel), `OrderReplacing` (replace),
+/// `RFQEntry` (create and cancel RFQs, accept quotes). The command path asks a venue for the one
+/// a command needs (`entry as? any OrderReplacing`) and answers `UNSUPPORTED` when it has none.
+public protocol VenueCommandEntry: Sendable {
     var venue: VenueID { get }
+
+    /// Its client order id format (the venue's house rules): what the command path derives from
+    /// an idempotency key, and accepts as a caller's own id.
+    var clientOrderIdFormat: ClientOrderIdFormat { get }
+
+    /// The venue's view of what the command with this client id made (an order, or an RFQ whose
+    /// label it is); nil when the venue does not know it. Resolves an ambiguous send, never by
+    /// sending again.
+    func query(clientOrderId: String, account: String) async throws(OrderEntryError) -> ExecutionReport?
+}
+
+/// Order entry. Each answer is the order's state as an execution report (the same report the
+/// connector publishes), so the caller can store it as the command's outcome.
+public protocol OrderEntry: VenueCommandEntry {
+    /// Time in force of a market order whose command names none (a venue may have no GTC market).
+    var marketTimeInForce: TimeInForce { get }
 
     /// Places an order. A venue refusal is a `rejected` report, not an error; an error means the
     /// venue's answer is unknown (see `OrderEntryError`).
@@ -111,7 +130,4 @@ public protocol OrderEntry: Sendable {
 
     /// Cancels an order. "Not found" is a `rejected` report with the venue's code.
     func cancel(_ request: CancelRequest) async throws(OrderEntryError) -> ExecutionReport
-
-    /// The venue's view of an order by client id; nil when the venue does not know it.
-    func query(clientOrderId: String, account: String) async throws(OrderEntryError) -> ExecutionReport?
 }

@@ -160,7 +160,8 @@ struct SendOrder: AsyncParsableCommand {
         if let clientOrderId {
             let venue = try address.venueID()
             do throws(CommandError) {
-                try ClientOrderIds.validate(clientOrderId, venue: venue)
+                try ClientOrderIds.validate(
+                    clientOrderId, format: VenueModules.clientOrderIdFormat(for: venue), venue: venue)
             } catch {
                 throw ValidationError("--client-order-id: \(error.message)")
             }
@@ -267,7 +268,9 @@ enum CommandSender {
         let clientOrderId =
             command.type == .newOrder
             ? command.clientOrderId
-                ?? ClientOrderIds.derive(venue: command.venue, idempotencyKey: command.idempotencyKey)
+                ?? ClientOrderIds.derive(
+                    VenueModules.clientOrderIdFormat(for: command.venue), venue: command.venue,
+                    idempotencyKey: command.idempotencyKey)
             : nil
         printLine("sent \(command.type.rawValue) to \(topic)")
         printLine("  key: \(command.kafkaKey)")

@@ -176,7 +176,8 @@ struct CommandIntakeTests {
         order.quantity = ExactDecimal("-1")
         // What a bridge stopped right after recording the rejection leaves behind: the final
         // record with its answer, the DLQ copy pending, nothing on Kafka, the offset uncommitted.
-        let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
+        let clientId = ClientOrderIds.derive(
+            SFOXTestVenue.clientOrderIdFormat, venue: .sfox, idempotencyKey: order.idempotencyKey)
         let now = wallClockNanos() / 1_000_000
         var record = IdempotencyRecord(
             state: .rejected, fingerprint: order.fingerprint, type: .newOrder, venue: .sfox,
@@ -248,9 +249,11 @@ struct CommandIntakeTests {
         for order in orders { try await harness.send(order) }
         var answers: [String: ExecutionReport] = [:]
         for order in orders {
-            answers[order.idempotencyKey] = try #require(
+            let answer = try #require(
                 try await harness.waitForAnswers(order.idempotencyKey, timeout: .seconds(60)).first)
-            let clientId = ClientOrderIds.derive(venue: Venue.id, idempotencyKey: order.idempotencyKey)
+            answers[order.idempotencyKey] = answer
+            let clientId = ClientOrderIds.derive(
+                Venue.clientOrderIdFormat, venue: Venue.id, idempotencyKey: order.idempotencyKey)
             try await eventually("\(order.idempotencyKey): the connector's terminal report", timeout: .seconds(60)) {
                 harness.reader.reports(clientOrderId: clientId).contains { $0.command == nil && $0.status.isTerminal }
             }
@@ -260,14 +263,15 @@ struct CommandIntakeTests {
         // is anything that could still follow a terminal report of theirs.
         let barrier = harness.newOrder("barrier")
         try await harness.send(barrier)
-        let barrierId = ClientOrderIds.derive(venue: Venue.id, idempotencyKey: barrier.idempotencyKey)
+        let barrierId = ClientOrderIds.derive(
+            Venue.clientOrderIdFormat, venue: Venue.id, idempotencyKey: barrier.idempotencyKey)
         try await eventually("the connector's own report of the resting barrier order", timeout: .seconds(60)) {
             harness.reader.reports(clientOrderId: barrierId).contains { $0.command == nil }
         }
         for order in orders {
             let key = order.idempotencyKey
             let life = harness.reader.reports(
-                clientOrderId: ClientOrderIds.derive(venue: Venue.id, idempotencyKey: key))
+                clientOrderId: ClientOrderIds.derive(Venue.clientOrderIdFormat, venue: Venue.id, idempotencyKey: key))
             #expect(
                 life.contains { $0.command == nil && $0.status == .filled },
                 "\(key) filled at once: \(life.map(\.status.rawValue))")

@@ -20,7 +20,8 @@ struct CommandPathEndToEndTests {
         let order = harness.newOrder("buy")
         try await harness.send(order)
         let answer = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)
-        let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
+        let clientId = ClientOrderIds.derive(
+            SFOXTestVenue.clientOrderIdFormat, venue: .sfox, idempotencyKey: order.idempotencyKey)
         #expect(answer.status == .new)
         #expect(answer.command == .newOrder && answer.duplicate == nil)
         #expect(answer.clientOrderId == clientId && answer.venueOrderId != nil)
@@ -64,7 +65,8 @@ struct CommandPathEndToEndTests {
             first.duplicate = nil
             #expect(again == first, "a duplicate repeats the stored answer")
         }
-        let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
+        let clientId = ClientOrderIds.derive(
+            SFOXTestVenue.clientOrderIdFormat, venue: .sfox, idempotencyKey: order.idempotencyKey)
         #expect(await harness.simulator.createRequestCount(clientOrderId: clientId) == 1)
         #expect(harness.counter("vb_commands_duplicates_total") == 2)
         await harness.stop()
@@ -148,7 +150,8 @@ struct CommandPathEndToEndTests {
         try await harness.send(order)
         let answer = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)
         #expect(answer.status == .new && answer.venueOrderId != nil)
-        let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
+        let clientId = ClientOrderIds.derive(
+            SFOXTestVenue.clientOrderIdFormat, venue: .sfox, idempotencyKey: order.idempotencyKey)
         #expect(
             await harness.simulator.createRequestCount(clientOrderId: clientId) == 1,
             "resolved by query, not by resending")
@@ -179,7 +182,8 @@ struct CommandPathEndToEndTests {
         let harness = try await CommandHarness(prefix: "c6")
         try await harness.waitUntilReady()
         let order = harness.newOrder("crashed")
-        let clientId = ClientOrderIds.derive(venue: .sfox, idempotencyKey: order.idempotencyKey)
+        let clientId = ClientOrderIds.derive(
+            SFOXTestVenue.clientOrderIdFormat, venue: .sfox, idempotencyKey: order.idempotencyKey)
         // What a bridge killed right after sending leaves behind: the order at the venue, the
         // record in `sent`, the command not committed.
         _ = try await harness.connector.place(

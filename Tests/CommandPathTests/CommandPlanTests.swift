@@ -9,7 +9,8 @@ import VenueBridgeCore
 @Suite("command plan and checks")
 struct CommandPlanTests {
     static let venue = CommandVenueFacts(
-        instruments: ["BTC-USD"], accounts: ["main"], sessionState: .ready, hasReplace: false)
+        instruments: ["BTC-USD"], accounts: ["main"], sessionState: .ready, capabilities: [.orderEntry],
+        terms: OrderTerms(marketTimeInForce: .gtc))
 
     static func plan(
         _ type: CommandType = .newOrder, quantity: ExactDecimal? = 1, price: ExactDecimal? = 100,
@@ -20,7 +21,7 @@ struct CommandPlanTests {
             orderType: .limit, quantity: quantity,
             price: price, target: target
         )
-        return CommandPlan(command, placed: nil, marketTimeInForce: .gtc)
+        return CommandPlan(command, placed: nil, terms: OrderTerms(marketTimeInForce: .gtc))
     }
 
     @Test(

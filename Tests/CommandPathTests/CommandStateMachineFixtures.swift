@@ -310,7 +310,7 @@ enum Fixture {
         type: .newOrder, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy,
         orderType: .limit, quantity: 1, price: 100
     )
-    static let plan = CommandPlan(command, placed: nil, marketTimeInForce: .gtc)
+    static let plan = CommandPlan(command, placed: nil, terms: OrderTerms(marketTimeInForce: .gtc))
     static let limitError = CommandError(.limitExceeded, "quantity 1 exceeds max_quantity 0.5 for sfox BTC-USD")
 
     static func report(_ status: OrderStatus) -> ExecutionReport {

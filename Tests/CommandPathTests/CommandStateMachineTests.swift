@@ -246,7 +246,7 @@ extension CommandStateMachineTests {
             type: .cancelOrder, idempotencyKey: "c1", venue: .sfox, account: "main", instrument: "BTC-USD",
             target: .idempotencyKey("k1"))
         var machine = Machine(
-            .send(CommandPlan(cancel, placed: nil, marketTimeInForce: nil)), configuration: Fixture.configuration)
+            .send(CommandPlan(cancel, placed: nil, terms: .unknownVenue)), configuration: Fixture.configuration)
         guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else {
             Issue.record("no claim")
             return
@@ -258,7 +258,7 @@ extension CommandStateMachineTests {
     func expiresBeforeCall() {
         var command = Fixture.command
         command.expiresAt = Fixture.t0.wallNanos + 500_000_000
-        var machine = Fixture.machine(in: .markingSent, plan: CommandPlan(command, placed: nil, marketTimeInForce: nil))
+        var machine = Fixture.machine(in: .markingSent, plan: CommandPlan(command, placed: nil, terms: .unknownVenue))
         let step = machine.receive(
             .written(Fixture.stored(Fixture.record(.sent))), at: Fixture.t0.advanced(by: .seconds(1)))
         #expect(Fixture.rejectCode(step.action) == "EXPIRED")
@@ -315,7 +315,7 @@ extension CommandStateMachineTests {
         let cancel = OrderCommand(
             type: .cancelOrder, idempotencyKey: "c2", venue: .sfox, account: "main", instrument: "BTC-USD",
             target: .venueOrderId("V9"))
-        var machine = Fixture.machine(in: .callingVenue, plan: CommandPlan(cancel, placed: nil, marketTimeInForce: nil))
+        var machine = Fixture.machine(in: .callingVenue, plan: CommandPlan(cancel, placed: nil, terms: .unknownVenue))
         guard
             case .recordAnswer(_, _, let final) = machine.receive(
                 .venueFailed(.ambiguous(.timeout(after: .seconds(5)))), at: Fixture.t0

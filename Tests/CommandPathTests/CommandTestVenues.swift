@@ -2,13 +2,16 @@ import CommandPath
 import EventBus
 import FineryConnector
 import FinerySimulator
+import FineryWire
 import KafkaBus
 import Logging
 import MetricsTestKit
 import SFOXConnector
 import SFOXSimulator
+import SFOXWire
 import T4Connector
 import T4Simulator
+import T4Wire
 import VenueBridgeCore
 import VenueConnector
 
@@ -20,6 +23,8 @@ typealias CommandHarness = VenueCommandHarness<SFOXTestVenue>
 /// hands the processor for it (VenueBridgeService's venue modules, `start`).
 protocol CommandTestVenue: Sendable {
     static var id: VenueID { get }
+    /// The venue's own format (its house rules), as the command path derives ids with it.
+    static var clientOrderIdFormat: ClientOrderIdFormat { get }
     static var account: String { get }
     /// The instrument the tests trade (configured, with a book at the simulator).
     static var instrument: String { get }
@@ -41,6 +46,7 @@ extension CommandTestVenue {
 
 struct SFOXTestVenue: CommandTestVenue {
     static let id = VenueID.sfox
+    static let clientOrderIdFormat = SFOXHouseRules.clientOrderIdFormat
     static let account = "sfox-1"
     static let instrument = "BTC-USD"
     static let quantity = "0.01"
@@ -73,7 +79,7 @@ struct SFOXTestVenue: CommandTestVenue {
         let connector = connector
         return CommandVenue(
             entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
-            sessionState: { connector.privateControl?.state ?? .disconnected }, marketTimeInForce: .gtc
+            sessionState: { connector.privateControl?.state ?? .disconnected }
         )
     }
 
@@ -111,6 +117,7 @@ extension VenueCommandHarness where Venue == SFOXTestVenue {
 struct FineryTestVenue: CommandTestVenue {
     static let apiSecret = "cmd-test-secret"
     static let id = VenueID.finery
+    static let clientOrderIdFormat = FineryHouseRules.clientOrderIdFormat
     static let account = "finery-1"
     static let instrument = "BTC-USD"
     static let quantity = "0.01"
@@ -136,8 +143,7 @@ struct FineryTestVenue: CommandTestVenue {
         let connector = connector
         return CommandVenue(
             entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
-            sessionState: { connector.control.state },
-            marketTimeInForce: .ioc
+            sessionState: { connector.control.state }
         )
     }
 
@@ -148,6 +154,7 @@ struct FineryTestVenue: CommandTestVenue {
 
 struct T4TestVenue: CommandTestVenue {
     static let id = VenueID.t4
+    static let clientOrderIdFormat = T4HouseRules.clientOrderIdFormat
     /// The simulator's account; the login lists it.
     static let account = "SIM-001"
     static let instrument = "ES-M25"
@@ -179,12 +186,7 @@ struct T4TestVenue: CommandTestVenue {
             entry: connector, instruments: [Self.instrument],
             // As the service wires it: the login names the accounts.
             accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
-            sessionState: { connector.control.state },
-            replace: { clientOrderId, account, quantity, price async throws(OrderEntryError) in
-                try await connector.revise(
-                    clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
-            },
-            marketTimeInForce: .ioc
+            sessionState: { connector.control.state }
         )
     }
 

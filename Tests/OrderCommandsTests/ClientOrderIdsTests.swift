@@ -8,6 +8,7 @@ struct ClientOrderIdsTests {
     /// "venuebridge.client-order-id.v1\0<venue>\0<key>"; Finery: first 8 bytes big-endian with the
     /// top bit cleared, sFOX/T4: "vb-" + hex of the first 16 bytes). A change here means a
     /// restarted bridge would derive another id for a key it already sent: never change them.
+    /// (Which venue uses which format is pinned by `VenueModuleTests`.)
     static let pinned: [(VenueID, String, String)] = [
         (.finery, "order-1", "8306388412365952665"),
         (.finery, "k-1", "5626570791622936725"),
@@ -22,6 +23,15 @@ struct ClientOrderIdsTests {
         (.t4, String(repeating: "a", count: 128), "vb-4a1185ca287d7820b416fa95ae554efc"),
         (.t4, "cli-3F2504E0-4F89-11D3-9A0C-0305E82C3301", "vb-fbde30af14c5876c28f43c38aa96a2c9"),
     ]
+
+    /// The formats the pinned venues use: Finery's int64, sFOX's and T4's standard text.
+    static func format(_ venue: VenueID) -> ClientOrderIdFormat {
+        venue == .finery ? .positiveInt64 : .standard
+    }
+
+    static func derive(_ venue: VenueID, _ key: String) -> String {
+        ClientOrderIds.derive(format(venue), venue: venue, idempotencyKey: key)
+    }
 
     static let keys: [String] =
         (0..<500).map { "key-\($0)" } + ["!", "~", String(repeating: "z", count: 128), "k-1", "k-1 "]
@@ -38,7 +48,7 @@ struct ClientOrderIdsTests {
     @Test("pinned vectors", arguments: 0..<pinned.count)
     func pinnedVectors(index: Int) {
         let (venue, key, expected) = Self.pinned[index]
-        #expect(ClientOrderIds.derive(venue: venue, idempotencyKey: key) == expected)
+        #expect(Self.derive(venue, key) == expected)
     }
 
     @Test("the same (venue, key) always gives the same id")
@@ -46,8 +56,8 @@ struct ClientOrderIdsTests {
         for venue in VenueID.allCases {
             for key in Self.keys.prefix(20) {
                 #expect(
-                    ClientOrderIds.derive(venue: venue, idempotencyKey: key)
-                        == ClientOrderIds.derive(venue: venue, idempotencyKey: key))
+                    Self.derive(venue, key)
+                        == Self.derive(venue, key))
             }
         }
     }
@@ -55,33 +65,33 @@ struct ClientOrderIdsTests {
     @Test("Finery ids are integers in 1…2^63−1 without leading zeros")
     func fineryRange() throws {
         for key in Self.keys {
-            let id = ClientOrderIds.derive(venue: .finery, idempotencyKey: key)
+            let id = Self.derive(.finery, key)
             let value = try #require(Int64(id), "\(id)")
             #expect(value >= 1)
             #expect(String(value) == id)
-            #expect(throws: Never.self) { try ClientOrderIds.validate(id, venue: .finery) }
+            #expect(throws: Never.self) { try ClientOrderIds.validate(id, format: .positiveInt64, venue: .finery) }
         }
     }
 
     @Test(
-        "sFOX, T4 (and the RFQ venues) ids are vb- and 32 lower-case hex digits",
+        "the standard text format gives vb- and 32 lower-case hex digits",
         arguments: [VenueID.sfox, .t4, .fi, .fig])
     func hexFormat(venue: VenueID) {
         for key in Self.keys {
-            let id = ClientOrderIds.derive(venue: venue, idempotencyKey: key)
+            let id = Self.derive(venue, key)
             #expect(Self.isHexId(id), "\(id)")
-            #expect(throws: Never.self) { try ClientOrderIds.validate(id, venue: venue) }
+            #expect(throws: Never.self) { try ClientOrderIds.validate(id, format: .standard, venue: venue) }
         }
     }
 
     @Test("different keys give different ids; so do different venues for one key")
     func distinct() {
         for venue in VenueID.allCases {
-            let ids = Set(Self.keys.map { ClientOrderIds.derive(venue: venue, idempotencyKey: $0) })
+            let ids = Set(Self.keys.map { Self.derive(venue, $0) })
             #expect(ids.count == Self.keys.count, "\(venue)")
         }
         for key in Self.keys.prefix(50) {
-            let ids = VenueID.allCases.map { ClientOrderIds.derive(venue: $0, idempotencyKey: key) }
+            let ids = VenueID.allCases.map { Self.derive($0, key) }
             #expect(Set(ids).count == VenueID.allCases.count, "\(key)")
         }
     }
@@ -113,10 +123,29 @@ struct ClientOrderIdsTests {
 
     static func validationError(_ id: String, _ venue: VenueID) -> CommandError? {
         do {
-            try ClientOrderIds.validate(id, venue: venue)
+            try ClientOrderIds.validate(id, format: Self.format(venue), venue: venue)
             return nil
         } catch {
             return error
         }
+    }
+
+    @Test("a short text format: vb- and as many hex digits as fit, each id valid in its own format")
+    func shortText() throws {
+        let format = ClientOrderIdFormat.text(maxLength: 32, alphabet: .lettersDigitsDashUnderscore)
+        var seen = Set<String>()
+        for key in Self.keys {
+            let id = ClientOrderIds.derive(format, venue: .fi, idempotencyKey: key)
+            #expect(id.utf8.count == 32 && id.hasPrefix("vb-"), "\(id)")
+            #expect(throws: Never.self) { try ClientOrderIds.validate(id, format: format, venue: .fi) }
+            // The first 29 hex digits of the standard id: the same digest, cut to fit.
+            #expect(String(ClientOrderIds.derive(.standard, venue: .fi, idempotencyKey: key).prefix(32)) == id)
+            seen.insert(id)
+        }
+        #expect(seen.count == Self.keys.count)
+        for invalid in ["", "a.b", "a b", "x/y", String(repeating: "x", count: 33)] {
+            #expect(throws: CommandError.self) { try ClientOrderIds.validate(invalid, format: format, venue: .fi) }
+        }
+        #expect(throws: Never.self) { try ClientOrderIds.validate("Az09-_", format: format, venue: .fi) }
     }
 }

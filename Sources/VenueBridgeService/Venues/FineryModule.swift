@@ -2,6 +2,7 @@ import CommandPath
 import EventBus
 import FineryConnector
 import FinerySimulator
+import FineryWire
 import Logging
 import VenueBridgeCore
 import VenueConnector
@@ -36,6 +37,7 @@ extension BridgeConfig {
 /// order entry.
 enum FineryModule: VenueModule {
     static let id: VenueID = .finery
+    static let clientOrderIdFormat = FineryHouseRules.clientOrderIdFormat
     static let credentialsHint = "VB_FINERY_API_KEY and VB_FINERY_API_SECRET (or their _FILE variants)"
     static let environmentVariables: [(name: String, meaning: String)] = [
         ("VB_FINERY_ENABLED", "venues.finery.enabled"), ("VB_FINERY_URL", "venues.finery.url"),
@@ -133,7 +135,7 @@ enum FineryModule: VenueModule {
         let account = config.venues.finery.account
         let orders = CommandVenue(
             entry: connector, instruments: Set(symbols(config)), accounts: { [account] },
-            sessionState: { connector.control.state }, marketTimeInForce: .ioc
+            sessionState: { connector.control.state }
         )
         return StartedVenue(services: [connector.supervisor()], commandVenue: orders)
     }

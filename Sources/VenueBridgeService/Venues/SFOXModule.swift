@@ -3,6 +3,7 @@ import EventBus
 import Logging
 import SFOXConnector
 import SFOXSimulator
+import SFOXWire
 import VenueBridgeCore
 import VenueConnector
 
@@ -39,6 +40,7 @@ extension BridgeConfig {
 /// is set) and REST order entry.
 enum SFOXModule: VenueModule {
     static let id: VenueID = .sfox
+    static let clientOrderIdFormat = SFOXHouseRules.clientOrderIdFormat
     static let credentialsHint = "VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE"
     static let environmentVariables: [(name: String, meaning: String)] = [
         ("VB_SFOX_ENABLED", "venues.sfox.enabled"), ("VB_SFOX_URL", "venues.sfox.url"),
@@ -144,7 +146,7 @@ enum SFOXModule: VenueModule {
             let account = config.venues.sfox.account
             orders = CommandVenue(
                 entry: connector, instruments: Set(symbols(config)), accounts: { [account] },
-                sessionState: { control.state }, marketTimeInForce: .gtc
+                sessionState: { control.state }
             )
         }
         return StartedVenue(services: [connector], commandVenue: orders)

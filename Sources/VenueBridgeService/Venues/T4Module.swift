@@ -3,6 +3,7 @@ import EventBus
 import Logging
 public import T4Connector
 import T4Simulator
+import T4Wire
 import VenueBridgeCore
 import VenueConnector
 
@@ -52,6 +53,7 @@ extension BridgeConfig {
 /// order entry when accounts are subscribed.
 enum T4Module: VenueModule {
     static let id: VenueID = .t4
+    static let clientOrderIdFormat = T4HouseRules.clientOrderIdFormat
     static let credentialsHint = "VB_T4_API_KEY[_FILE] or the password login (VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], …)"
     static let environmentVariables: [(name: String, meaning: String)] = [
         ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
@@ -221,12 +223,7 @@ enum T4Module: VenueModule {
                 entry: connector, instruments: Set(symbols(config)),
                 // The login names the accounts; before it does, the session wait decides.
                 accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
-                sessionState: { connector.control.state },
-                replace: { clientOrderId, account, quantity, price async throws(OrderEntryError) in
-                    try await connector.revise(
-                        clientOrderId: clientOrderId, account: account, quantity: quantity, price: price)
-                },
-                marketTimeInForce: .ioc
+                sessionState: { connector.control.state }
             )
         }
         return StartedVenue(services: [connector.supervisor()], commandVenue: orders)

@@ -17,6 +17,9 @@ protocol VenueModule: SendableMetatype {
     static var id: VenueID { get }
     /// Where the venue's credentials come from, for the error refusing them in a URL.
     static var credentialsHint: String { get }
+    /// How it spells client order ids (its house rules), for the CLI that derives them without a
+    /// connector; its order entry says the same to the command path.
+    static var clientOrderIdFormat: ClientOrderIdFormat { get }
     /// Its `VB_<ID>_*` variables, for docs and `check-config`.
     static var environmentVariables: [(name: String, meaning: String)] { get }
 
@@ -85,11 +88,17 @@ struct StartedVenue: Sendable {
 
 /// The venues this build of the bridge knows, in the order they are read, printed and started.
 /// Adding a venue: its module file, one line here, its settings in `BridgeConfig.Venues`.
-enum VenueModules {
+public enum VenueModules {
     static let all: [any VenueModule.Type] = [FineryModule.self, SFOXModule.self, T4Module.self]
 
     static func module(for venue: VenueID) -> (any VenueModule.Type)? {
         all.first { $0.id == venue }
+    }
+
+    /// The venue's client order id format; the standard one for a venue this build does not know
+    /// (its commands are refused as `UNKNOWN_VENUE` anyway).
+    public static func clientOrderIdFormat(for venue: VenueID) -> ClientOrderIdFormat {
+        module(for: venue)?.clientOrderIdFormat ?? .standard
     }
 }
 

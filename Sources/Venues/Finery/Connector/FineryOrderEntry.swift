@@ -4,6 +4,9 @@ public import VenueConnector
 
 /// Order entry over the socket (`request` add / del), for the command path.
 extension FineryConnector {
+    public var clientOrderIdFormat: ClientOrderIdFormat { FineryHouseRules.clientOrderIdFormat }
+    public var marketTimeInForce: TimeInForce { FineryHouseRules.marketTimeInForce }
+
     public func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
         let request = try addRequest(for: order)
         orders.notePlacement(

@@ -1,7 +1,14 @@
+public import VenueBridgeCore
+
 /// Every rule of ours for Finery Markets, where the venue's documentation is silent
 /// (`[house]` in `shared/venues/finery.md`). The connector and the simulator both read them from
 /// here, so a rule changes in one place once the real venue is seen.
 public enum FineryHouseRules {
+    /// Client order ids are the venue's signed int64 in 1…2^63−1 (documented).
+    public static let clientOrderIdFormat = ClientOrderIdFormat.positiveInt64
+    /// A market order is `marketIOC` unless the command says FOK: the venue has no resting market.
+    public static let marketTimeInForce = TimeInForce.ioc
+
     /// The connector sends a WebSocket ping this often.
     public static let pingInterval: Duration = .seconds(15)
     /// The connector treats this long without an inbound frame as a dead link.

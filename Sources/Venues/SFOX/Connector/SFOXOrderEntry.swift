@@ -7,6 +7,9 @@ public import VenueConnector
 /// that is retried (by us or by a replayed command) can never make a second order; a 409 answer
 /// resolves to the existing order.
 extension SFOXConnector {
+    public var clientOrderIdFormat: ClientOrderIdFormat { SFOXHouseRules.clientOrderIdFormat }
+    public var marketTimeInForce: TimeInForce { SFOXHouseRules.marketTimeInForce }
+
     public func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
         guard let rest else { throw .invalid("no sFOX API key configured: order entry is off") }
         let state = privateControl?.state ?? .disconnected

@@ -1,7 +1,14 @@
+public import VenueBridgeCore
+
 /// Every rule of ours for sFOX where the venue's documentation is silent (`[house]` in
 /// `shared/venues/sfox.md`), plus the documented limits both sides enforce. The connector and the
 /// simulator read them from here, so a rule changes in one place once the real venue is seen.
 public enum SFOXHouseRules {
+    /// The venue documents no format for `client_order_id`: we send ≤ 64 printable ASCII.
+    public static let clientOrderIdFormat = ClientOrderIdFormat.standard
+    /// A market order (algorithm 100) without a time in force is sent with the venue's default, GTC.
+    public static let marketTimeInForce = TimeInForce.gtc
+
     /// Keep-alive is not documented: the connector pings this often…
     public static let pingInterval: Duration = .seconds(30)
     /// …and treats this long without an inbound frame as a dead link.

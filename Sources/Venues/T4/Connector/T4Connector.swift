@@ -17,7 +17,7 @@ public import VenueConnector
 /// T4 has no request ids: the answer to a submit is the first update carrying the order's `tag`
 /// (our client order id), the answer to a pull or revise the next update of that order. The
 /// tracker names those answers; `RequestCorrelator` gives each request its deadline.
-public final class T4Connector: VenueSessionDriver, OrderEntry, Sendable {
+public final class T4Connector: VenueSessionDriver, OrderReplacing, Sendable {
     public let venue: VenueID = .t4
     public let configuration: T4ConnectorConfiguration
     public let metrics: VenueConnectorMetrics

@@ -4,6 +4,9 @@ public import VenueConnector
 
 /// Order entry over the socket (`OrderSubmit` / `OrderPull` / `OrderRevise`), for the command path.
 extension T4Connector {
+    public var clientOrderIdFormat: ClientOrderIdFormat { T4HouseRules.clientOrderIdFormat }
+    public var marketTimeInForce: TimeInForce { T4HouseRules.marketTimeInForce }
+
     /// Submits an order with our client order id in `tag`. T4 has no venue-side dedupe of tags,
     /// so a client id this connector already knows is never submitted again: its current state
     /// is the answer (and a submit still in flight is waited on, not repeated).
@@ -60,8 +63,14 @@ extension T4Connector {
         return refusalOrReport(answer, clientId: clientId, what: "cancel", request: request)
     }
 
-    /// Changes a working order's volume and/or limit price (`OrderRevise`). Not part of
-    /// `OrderEntry`: T4 is the venue that has it.
+    /// `OrderReplacing`: changes a working order's volume and/or limit price (`OrderRevise`).
+    public func replace(_ request: ReplaceRequest) async throws(OrderEntryError) -> ExecutionReport {
+        try await revise(
+            clientOrderId: request.clientOrderId, account: request.account, quantity: request.quantity,
+            price: request.price)
+    }
+
+    /// Changes a working order's volume and/or limit price (`OrderRevise`).
     public func revise(
         clientOrderId: String, account: String, quantity: ExactDecimal? = nil, price: ExactDecimal? = nil
     ) async throws(OrderEntryError) -> ExecutionReport {

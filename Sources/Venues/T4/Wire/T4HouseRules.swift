@@ -5,6 +5,11 @@ public import VenueBridgeCore
 /// connector and the simulator must agree on. Both read them from here, so a rule changes in one
 /// place once the real venue is seen.
 public enum T4HouseRules {
+    /// Our client order id travels in the order's `tag`: ≤ 64 printable ASCII.
+    public static let clientOrderIdFormat = ClientOrderIdFormat.standard
+    /// A market order is IOC unless the command says otherwise: nothing of it should rest.
+    public static let marketTimeInForce = TimeInForce.ioc
+
     // MARK: Session (documented)
 
     /// Both sides send `Heartbeat{timestamp}` this often when they had nothing else to send.
