@@ -23,10 +23,24 @@ import PackageDescription
 //   OrderCommands       order command contract v1: model, JSON codec, venue client-id derivation. Pure.
 //   CommandPath         Kafka commands → venues, exactly once per idempotency key (Redis store,
 //                       validation, DLQ, ambiguity resolution).
-//   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo.
+//   VenueModuleKit      what a venue module implements (`VenueModule`) and reads its settings
+//                       with (ConfigReader, VenueLinkConfig, EnvironmentOverrides).
+//   <Venue>Module       one venue in the bridge: its settings, checks, services, command entry
+//                       and demo (Sources/Venues/<Venue>/Module).
+//   VenueCatalog        the venue list (`VenueCatalog.all`): the one place naming every venue.
+//   VenueBridgeService  config, wiring, lifecycle, HTTP (health, metrics), demo; venues only
+//                       through the modules it is given.
 //   venue-bridge        the executable: service + CLI.
 //   venue-sim           runs a venue simulator standalone.
 //   venue-bench         benchmarks (Benchmarks/VenueBench).
+
+/// Every venue's module target (`Sources/Venues/<Venue>/Module`), for the catalog and its tests.
+let venueModules: [Target.Dependency] = ["FineryModule", "SFOXModule", "T4Module"]
+/// What a venue module's target needs besides its own venue's targets.
+let moduleDependencies: [Target.Dependency] = [
+    "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath",
+    .product(name: "Logging", package: "swift-log"),
+]
 
 let strictSwift: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -230,10 +244,41 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "VenueModuleKit",
+            dependencies: [
+                "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FineryModule",
+            dependencies: ["VenueModuleKit", "FineryWire", "FineryConnector", "FinerySimulator"] + moduleDependencies,
+            path: "Sources/Venues/Finery/Module", swiftSettings: strictSwift
+        ),
+        .target(
+            name: "SFOXModule",
+            dependencies: ["VenueModuleKit", "SFOXWire", "SFOXConnector", "SFOXSimulator"] + moduleDependencies,
+            path: "Sources/Venues/SFOX/Module", swiftSettings: strictSwift
+        ),
+        .target(
+            name: "T4Module",
+            dependencies: ["VenueModuleKit", "T4Wire", "T4Connector", "T4Simulator"] + moduleDependencies,
+            path: "Sources/Venues/T4/Module", swiftSettings: strictSwift
+        ),
+        // The venue list: the one place naming every venue module.
+        .target(
+            name: "VenueCatalog",
+            dependencies: ["VenueModuleKit", "VenueBridgeCore"] + venueModules,
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "VenueBridgeService",
             dependencies: [
-                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "FineryWire", "FineryConnector", "FinerySimulator",
-                "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator", "OrderCommands", "CommandPath",
+                "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueConnector", "VenueModuleKit",
+                "OrderCommands", "CommandPath",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -246,7 +291,8 @@ let package = Package(
         .executableTarget(
             name: "venue-bridge",
             dependencies: [
-                "VenueBridgeService", "VenueBridgeCore", "KafkaBus", "EventBus", "OrderCommands", "SimulatorKit",
+                "VenueBridgeService", "VenueCatalog", "VenueModuleKit", "VenueBridgeCore", "KafkaBus", "EventBus",
+                "OrderCommands", "SimulatorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -387,7 +433,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VenueBridgeServiceTests",
-            dependencies: ["VenueBridgeService", "VenueBridgeCore"],
+            dependencies: ["VenueBridgeService", "VenueBridgeCore", "VenueModuleKit", "VenueCatalog"] + venueModules,
             swiftSettings: strictSwift
         ),
     ]

@@ -6,6 +6,7 @@ import Logging
 import OrderCommands
 import VenueBridgeCore
 import VenueBridgeService
+import VenueCatalog
 
 // `send-order`, `send-cancel`, `send-replace`: produce one order command (docs/commands.md) to
 // `<prefix>.orders.command`. The answer arrives on `<prefix>.exec.report` (`venue-bridge tail`).
@@ -161,7 +162,7 @@ struct SendOrder: AsyncParsableCommand {
             let venue = try address.venueID()
             do throws(CommandError) {
                 try ClientOrderIds.validate(
-                    clientOrderId, format: VenueModules.clientOrderIdFormat(for: venue), venue: venue)
+                    clientOrderId, format: VenueCatalog.clientOrderIdFormat(for: venue), venue: venue)
             } catch {
                 throw ValidationError("--client-order-id: \(error.message)")
             }
@@ -269,7 +270,7 @@ enum CommandSender {
             command.type == .newOrder
             ? command.clientOrderId
                 ?? ClientOrderIds.derive(
-                    VenueModules.clientOrderIdFormat(for: command.venue), venue: command.venue,
+                    VenueCatalog.clientOrderIdFormat(for: command.venue), venue: command.venue,
                     idempotencyKey: command.idempotencyKey)
             : nil
         printLine("sent \(command.type.rawValue) to \(topic)")

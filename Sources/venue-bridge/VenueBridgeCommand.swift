@@ -5,6 +5,8 @@ import KafkaBus
 import Logging
 import VenueBridgeCore
 import VenueBridgeService
+import VenueCatalog
+import VenueModuleKit
 
 @main
 struct VenueBridgeCommand: AsyncParsableCommand {
@@ -28,7 +30,7 @@ struct ConfigOption: ParsableArguments {
     /// Loads and validates, or prints every issue and exits with status 2.
     func load() throws -> BridgeConfig {
         do {
-            return try ConfigLoader().load(path: path)
+            return try ConfigLoader(venues: VenueCatalog.all).load(path: path)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
@@ -117,8 +119,11 @@ struct Demo: AsyncParsableCommand {
     static func banner(
         bootstrap: String, redisPort: Int?, topics: TopicNames, config: BridgeConfig, venues: [DemoVenue]
     ) -> String {
-        let instrument = config.venues.finery.instruments.first?.symbol ?? "BTC-USD"
-        let venue = VenueID.finery.rawValue
+        // The examples name the first venue with something to show.
+        let sample = venues.first { $0.sampleInstrument != nil }
+        let venue = sample?.venue.rawValue ?? "finery"
+        let instrument = sample?.sampleInstrument ?? "BTC-USD"
+        let sendOrder = venues.lazy.compactMap(\.sendOrderArguments).first
         var lines =
             [
                 "",
@@ -127,8 +132,8 @@ struct Demo: AsyncParsableCommand {
                 "  Kafka bootstrap: \(bootstrap)",
                 "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
                 "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
-                "    venue-bridge send-order --brokers \(bootstrap) --venue sfox --account \(config.venues.sfox.account) --instrument BTC-USD --side buy --qty 0.01 --price 43000",
-                "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))",
+            ] + (sendOrder.map { ["    venue-bridge send-order --brokers \(bootstrap) \($0)"] } ?? []) + [
+                "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))"
             ]
         if let redisPort {
             lines += [

@@ -1,5 +1,10 @@
+import FineryModule
+import SFOXModule
+import T4Module
 import Testing
 import VenueBridgeCore
+import VenueCatalog
+import VenueModuleKit
 
 @testable import VenueBridgeService
 
@@ -8,7 +13,7 @@ struct ConfigLoaderTests {
     /// A loader over an in-memory file system and environment.
     func loader(files: [String: String] = [:], env: [String: String] = [:]) -> ConfigLoader {
         ConfigLoader(
-            environment: env,
+            venues: VenueCatalog.all, environment: env,
             readFile: { path in
                 guard let text = files[path] else { throw CocoaLikeError.missing(path) }
                 return text
@@ -439,7 +444,7 @@ func loadVenueConfig(_ yaml: String, env: [String: String], files: [String: Stri
     var all = files
     all["/c.yaml"] = yaml
     return try ConfigLoader(
-        environment: env,
+        venues: VenueCatalog.all, environment: env,
         readFile: { path in
             guard let text = all[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
             return text

@@ -1,7 +1,12 @@
+import FineryModule
 import KafkaBus
 import Logging
+import SFOXModule
 import Synchronization
+import T4Module
 import Testing
+import VenueCatalog
+import VenueModuleKit
 
 @testable import VenueBridgeService
 
@@ -20,7 +25,7 @@ struct SecretRedactionTests {
 
     func loader(env: [String: String], files: [String: String] = [:]) -> ConfigLoader {
         ConfigLoader(
-            environment: env,
+            venues: VenueCatalog.all, environment: env,
             readFile: { path in
                 guard let text = files[path] else { throw ConfigLoaderTests.CocoaLikeError.missing(path) }
                 return text

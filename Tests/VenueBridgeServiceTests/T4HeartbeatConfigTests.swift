@@ -1,4 +1,9 @@
+import FineryModule
+import SFOXModule
+import T4Module
 import Testing
+import VenueCatalog
+import VenueModuleKit
 
 @testable import VenueBridgeService
 

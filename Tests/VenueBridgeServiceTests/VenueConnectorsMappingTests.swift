@@ -1,5 +1,10 @@
+import FineryModule
+import SFOXModule
+import T4Module
 import Testing
+import VenueCatalog
 import VenueConnector
+import VenueModuleKit
 
 @testable import VenueBridgeService
 
@@ -9,12 +14,12 @@ struct VenueConnectorsMappingTests {
     /// instead of being swallowed into a connector with no instruments.
     @Test("an instrument mapped twice is an error, not an empty instrument list")
     func duplicateInstrument() {
-        var finery = BridgeConfig.Finery()
+        var finery = FinerySettings()
         finery.instruments = [
             .init(venueId: "BTC-USD", symbol: "BTC-USD"), .init(venueId: "XBT-USD", symbol: "BTC-USD"),
         ]
         #expect(throws: InstrumentMap.DuplicateMapping.self) { try FineryModule.connectorConfiguration(finery) }
-        var sfox = BridgeConfig.SFOX()
+        var sfox = SFOXSettings()
         sfox.instruments = [.init(venueId: "btcusd", symbol: "BTC-USD"), .init(venueId: "btcusd", symbol: "XBT-USD")]
         #expect(throws: InstrumentMap.DuplicateMapping.self) { try SFOXModule.connectorConfiguration(sfox) }
     }

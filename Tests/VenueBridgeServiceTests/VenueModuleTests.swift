@@ -1,5 +1,10 @@
+import FineryModule
+import SFOXModule
+import T4Module
 import Testing
 import VenueBridgeCore
+import VenueCatalog
+import VenueModuleKit
 
 @testable import VenueBridgeService
 
@@ -10,14 +15,14 @@ struct VenueModuleTests {
     /// would make a restarted bridge derive other ids for keys it already sent.
     @Test("each venue keeps the client order id format its pinned ids were derived in")
     func clientOrderIdFormats() {
-        #expect(VenueModules.clientOrderIdFormat(for: .finery) == .positiveInt64)
-        #expect(VenueModules.clientOrderIdFormat(for: .sfox) == .standard)
-        #expect(VenueModules.clientOrderIdFormat(for: .t4) == .standard)
+        #expect(VenueCatalog.clientOrderIdFormat(for: .finery) == .positiveInt64)
+        #expect(VenueCatalog.clientOrderIdFormat(for: .sfox) == .standard)
+        #expect(VenueCatalog.clientOrderIdFormat(for: .t4) == .standard)
     }
 
     @Test("the venue list names each venue once")
     func uniqueIds() {
-        let ids = VenueModules.all.map { $0.id }
+        let ids = VenueCatalog.all.map { $0.id }
         #expect(Set(ids).count == ids.count)
     }
 }

@@ -4,6 +4,7 @@ public import Logging
 public import RedisBus
 public import VenueBridgeCore
 import VenueConnector
+public import VenueModuleKit
 
 /// The whole service configuration, after YAML, environment overrides and secrets were applied
 /// and validated. Defaults here are the documented defaults (README "Configuration").
@@ -66,30 +67,8 @@ public struct BridgeConfig: Sendable {
     }
 
     /// Connection settings every WebSocket venue shares (`venues.<id>.*`).
-    public struct VenueLink: Sendable, Equatable {
-        public var url: String = ""
-        public var tlsVerify: Bool = true
-        public var caFile: String?
-        public var tlsServerName: String?
-        public var maxFrameBytes: Int = 4 << 20
-        public var pingIntervalMs: Int = 15_000
-        public var deadLinkTimeoutMs: Int = 40_000
-        public var connectTimeoutMs: Int = 10_000
-        public var requestTimeoutMs: Int = 10_000
-        public var reconnectInitialMs: Int = 250
-        public var reconnectMaxMs: Int = 30_000
-        /// 0: never give up.
-        public var reconnectMaxAttempts: Int = 0
-    }
-
-    public struct InstrumentMapping: Sendable, Equatable {
-        public var venueId: String
-        public var symbol: String
-        public init(venueId: String, symbol: String) {
-            self.venueId = venueId
-            self.symbol = symbol
-        }
-    }
+    public typealias VenueLink = VenueLinkConfig
+    public typealias InstrumentMapping = VenueModuleKit.InstrumentMapping
 
     /// The order command consumer (docs/commands.md).
     public struct Commands: Sendable, Equatable {
@@ -119,14 +98,8 @@ public struct BridgeConfig: Sendable {
 
         /// The consumer runs when enabled and some configured venue takes orders.
         public func runsConsumer(_ config: BridgeConfig) -> Bool {
-            enabled && VenueModules.all.contains { $0.takesOrders(config) }
+            enabled && config.venues.modules.contains { $0.takesOrders(in: config.venues) }
         }
-    }
-
-    public struct Venues: Sendable, Equatable {
-        public var finery = Finery()
-        public var sfox = SFOX()
-        public var t4 = T4()
     }
 
     public var log = Log()
@@ -134,10 +107,15 @@ public struct BridgeConfig: Sendable {
     public var kafka = Kafka()
     public var redis = Redis()
     public var synthetic = Synthetic()
-    public var venues = Venues()
+    /// Each venue's settings, by the module that reads them (`config.venues.finery` where the
+    /// venue's module is imported); the modules themselves are the venues this bridge knows.
+    public var venues: VenueSettingsStore
     public var commands = Commands()
 
-    public init() {}
+    /// The defaults, for the venues of `modules` (`VenueCatalog.all` in the executables).
+    public init(venues modules: [any VenueModule.Type] = []) {
+        venues = VenueSettingsStore(modules)
+    }
 
     /// The config as safe to print (`check-config`, the startup log): secrets as `(set)`, librdkafka
     /// properties shown only when allowlisted (`KafkaPropertyPolicy.printable`), and any
@@ -156,7 +134,7 @@ public struct BridgeConfig: Sendable {
                 ? "group \(commands.groupID), venue_unavailable \(commands.venueUnavailable.rawValue), \(commands.limits.count) limits"
                 : "disabled",
         ]
-        for module in VenueModules.all { summary.merge(module.summary(self)) { _, venue in venue } }
+        for module in venues.modules { summary.merge(module.summary(in: venues)) { _, venue in venue } }
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = KafkaPropertyPolicy.isPrintable(name) ? url(value) : "(set)"
         }

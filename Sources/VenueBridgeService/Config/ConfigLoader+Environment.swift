@@ -1,17 +1,17 @@
 import EventBus
 import Foundation
 import Logging
-import T4Connector
 import VenueBridgeCore
 import VenueConnector
+import VenueModuleKit
 import Yams
 
 extension ConfigLoader {
     // MARK: Environment
 
     /// The environment variables we read, for docs and `check-config`.
-    public static var environmentVariables: [(name: String, meaning: String)] {
-        serviceEnvironmentVariables + VenueModules.all.flatMap { $0.environmentVariables }
+    public var environmentVariables: [(name: String, meaning: String)] {
+        Self.serviceEnvironmentVariables + venues.flatMap { $0.environmentVariables }
     }
 
     static let serviceEnvironmentVariables: [(name: String, meaning: String)] = [
@@ -43,7 +43,7 @@ extension ConfigLoader {
                 return nil
             }
             env(name + "_FILE") { v in
-                config[keyPath: target] = readSecret(file: v, key: "env \(name)_FILE", issues: &issues)
+                config[keyPath: target] = secrets.read(file: v, key: "env \(name)_FILE", issues: &issues)
                 return nil
             }
         }
@@ -100,8 +100,8 @@ extension ConfigLoader {
             } ?? "must be a port number"
         }
         secret("VB_REDIS_PASSWORD", into: \.redis.password)
-        var overrides = EnvironmentOverrides(environment: environment, loader: self)
-        for module in VenueModules.all { module.applyEnvironment(&overrides, into: &config) }
+        var overrides = EnvironmentOverrides(environment: environment, secrets: secrets)
+        for module in venues { module.applyEnvironment(&overrides, in: &config.venues) }
         issues += overrides.issues
         env("VB_COMMANDS_ENABLED") { v in
             Self.parseBool(v).map {
@@ -118,7 +118,7 @@ extension ConfigLoader {
             var value: String? = value
             if suffix.hasSuffix("_FILE") {
                 suffix = String(suffix.dropLast("_FILE".count))
-                value = readSecret(file: value!, key: "env \(name)", issues: &issues)
+                value = secrets.read(file: value!, key: "env \(name)", issues: &issues)
             }
             guard !suffix.isEmpty, let value else { continue }
             config.kafka.properties[suffix.lowercased().replacingOccurrences(of: "_", with: ".")] = value
@@ -129,24 +129,7 @@ extension ConfigLoader {
         name.uppercased().replacingOccurrences(of: ".", with: "_")
     }
 
-    static func parseBool(_ text: String) -> Bool? {
-        switch text.lowercased() {
-        case "true", "1", "yes", "on": true
-        case "false", "0", "no", "off": false
-        default: nil
-        }
-    }
-
-    func readSecret(file: String, key: String, issues: inout [ConfigIssue]) -> String? {
-        do {
-            // Trailing newlines are an artefact of `echo > file` and Kubernetes secret mounts.
-            let text = try readFile(file)
-            return String(text.reversed().drop { $0 == "\n" || $0 == "\r" }.reversed())
-        } catch {
-            issues.append(ConfigIssue(key: key, problem: "cannot read secret file \(file)"))
-            return nil
-        }
-    }
+    static func parseBool(_ text: String) -> Bool? { parseConfigBool(text) }
 
     /// Where the YAML is broken and what libyaml says about it, never the text there. Yams' own
     /// descriptions quote the offending line (for a duplicated key, the whole document), which

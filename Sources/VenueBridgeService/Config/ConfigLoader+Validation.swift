@@ -1,9 +1,9 @@
 import EventBus
 import Foundation
 import Logging
-import T4Connector
 import VenueBridgeCore
 import VenueConnector
+import VenueModuleKit
 import Yams
 
 extension ConfigLoader {
@@ -48,7 +48,7 @@ extension ConfigLoader {
                 ))
         }
         for (i, limit) in config.commands.limits.enumerated() {
-            let symbols = VenueModules.module(for: limit.venue)?.symbols(config) ?? []
+            let symbols = config.venues.module(for: limit.venue)?.symbols(in: config.venues) ?? []
             if !symbols.contains(limit.instrument) {
                 issues.append(
                     ConfigIssue(
@@ -58,60 +58,22 @@ extension ConfigLoader {
         }
         // A password in a venue URL is refused even for a disabled venue: it sits in the config or
         // the environment where nothing reads it, and would be dialled the day the venue is enabled.
-        for module in VenueModules.all {
-            guard module.isEnabled(config) else {
-                for entry in module.urls(config) {
-                    if case .credentials? = Self.urlProblem(
+        for module in config.venues.modules {
+            guard module.isEnabled(in: config.venues) else {
+                for entry in module.urls(in: config.venues) {
+                    if case .credentials? = VenueConfigChecks.urlProblem(
                         entry.url, schemes: VenueURL.webSocketSchemes + VenueURL.httpSchemes)
                     {
-                        issues.append(Self.credentialsIssue(key: entry.key, from: module.credentialsHint))
+                        issues.append(
+                            VenueConfigChecks.credentialsIssue(key: entry.key, from: module.credentialsHint))
                     }
                 }
                 continue
             }
-            module.validate(config, loader: self, issues: &issues)
+            module.validate(in: config.venues, issues: &issues)
         }
         if config.synthetic.enabled && config.synthetic.instruments.isEmpty {
             issues.append(ConfigIssue(key: "synthetic.instruments", problem: "must list at least one instrument"))
         }
-    }
-}
-
-extension ConfigLoader {
-    /// What every WebSocket venue's link needs. `urlHint` tells where a missing URL comes from,
-    /// `credentials` where the venue's credentials go instead of the URL.
-    func validate(
-        _ link: BridgeConfig.VenueLink, section: String, urlHint: String = "the venue's ws:// or wss:// URL",
-        credentials: String,
-        issues: inout [ConfigIssue]
-    ) {
-        if link.url.isEmpty {
-            issues.append(ConfigIssue(key: "\(section).url", problem: "missing: set \(urlHint)"))
-        } else {
-            switch Self.urlProblem(link.url, schemes: VenueURL.webSocketSchemes) {
-            case nil: break
-            case .credentials?: issues.append(Self.credentialsIssue(key: "\(section).url", from: credentials))
-            case let problem?: issues.append(ConfigIssue(key: "\(section).url", problem: "\(problem)"))
-            }
-        }
-        if link.deadLinkTimeoutMs <= link.pingIntervalMs {
-            issues.append(
-                ConfigIssue(key: "\(section).dead_link_timeout_ms", problem: "must be longer than ping_interval_ms"))
-        }
-    }
-
-    /// The parser's objection to a venue URL, parsed as the link will dial it (`VenueURL`).
-    static func urlProblem(_ url: String, schemes: [String]) -> VenueURL.Problem? {
-        do {
-            _ = try VenueURL(url, schemes: schemes)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    /// Names the key and where credentials go; never the URL, which holds the password.
-    static func credentialsIssue(key: String, from: String) -> ConfigIssue {
-        ConfigIssue(key: key, problem: "\(VenueURL.Problem.credentials); venue credentials come from \(from)")
     }
 }

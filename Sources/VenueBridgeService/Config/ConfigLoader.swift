@@ -1,21 +1,10 @@
 import EventBus
 import Foundation
 import Logging
-import T4Connector
 import VenueBridgeCore
 import VenueConnector
+public import VenueModuleKit
 import Yams
-
-/// One problem with the configuration, naming where it is.
-public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
-    /// `kafka.brokers`, `env VB_HTTP_PORT`, …
-    public var key: String
-    public var problem: String
-
-    /// A URL's `user:password@` is replaced even if a problem text quotes one: the last net
-    /// before an error reaches a terminal or a log.
-    public var description: String { VenueURL.redactingCredentials(in: "\(key): \(problem)") }
-}
 
 /// Every problem found, so an operator fixes them in one go.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
@@ -31,24 +20,31 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Unknown keys are errors (a typo must not silently fall back to a default). Secrets in the
 /// YAML file are errors too: they come only from the environment or from files.
 public struct ConfigLoader {
+    /// The venues this bridge knows (`VenueCatalog.all`), read from `venues.<id>` in this order.
+    public var venues: [any VenueModule.Type]
     public var environment: [String: String]
     public var readFile: (String) throws -> String
 
     /// Reads the process environment and real files.
-    public init() {
+    public init(venues: [any VenueModule.Type]) {
         self.init(
-            environment: ProcessInfo.processInfo.environment,
+            venues: venues, environment: ProcessInfo.processInfo.environment,
             readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
     }
 
-    public init(environment: [String: String], readFile: @escaping (String) throws -> String) {
+    public init(
+        venues: [any VenueModule.Type], environment: [String: String], readFile: @escaping (String) throws -> String
+    ) {
+        self.venues = venues
         self.environment = environment
         self.readFile = readFile
     }
 
+    var secrets: SecretFileReader { SecretFileReader(readFile: readFile) }
+
     public func load(path: String?) throws(ConfigError) -> BridgeConfig {
         var issues: [ConfigIssue] = []
-        var config = BridgeConfig()
+        var config = BridgeConfig(venues: venues)
         if let path {
             do {
                 let text = try readFile(path)
@@ -75,7 +71,7 @@ public struct ConfigLoader {
             throw ConfigError(issues: [ConfigIssue(key: "config file", problem: Self.describe(yamlError: error))])
         }
         guard let root else { return }  // empty file: defaults
-        var reader = ConfigReader(node: root, path: "", issues: [])
+        var reader = ConfigReader(node: root, path: "", issues: [], secrets: secrets)
         reader.section("log") { r in
             r.enumValue("level", into: &config.log.level)
             r.enumValue("format", into: &config.log.format)
@@ -121,7 +117,7 @@ public struct ConfigLoader {
             var passwordFile: String?
             r.optionalString("password_file", into: &passwordFile)
             if let passwordFile {
-                config.redis.password = readSecret(
+                config.redis.password = secrets.read(
                     file: passwordFile, key: r.keyPath("password_file"), issues: &r.issues)
             }
             r.int("buffer_capacity", in: 1...10_000_000, into: &config.redis.bufferCapacity)
@@ -144,8 +140,8 @@ public struct ConfigLoader {
             config.synthetic.seed = UInt64(seed)
         }
         reader.section("venues") { v in
-            for module in VenueModules.all {
-                v.section(module.id.rawValue) { r in module.read(&r, loader: self, into: &config) }
+            for module in venues {
+                v.section(module.id.rawValue) { r in module.read(&r, in: &config.venues) }
             }
         }
         reader.section("commands") { r in
@@ -204,66 +200,5 @@ public struct ConfigLoader {
         }
         reader.rejectUnknownKeys()
         issues += reader.issues
-    }
-
-    /// `feeds: [...]`: a list of a venue's feed names; unknown names are reported with the valid ones.
-    func readFeeds<Feed: RawRepresentable & CaseIterable & Hashable>(
-        _ r: inout ConfigReader, into feeds: inout Set<Feed>
-    ) where Feed.RawValue == String {
-        var names = feeds.map(\.rawValue).sorted()
-        r.stringList("feeds", into: &names)
-        feeds = []
-        for name in names {
-            guard let feed = Feed(rawValue: name) else {
-                let valid = Feed.allCases.map(\.rawValue).joined(separator: ", ")
-                r.issues.append(ConfigIssue(key: r.keyPath("feeds"), problem: "'\(name)' must be one of \(valid)"))
-                continue
-            }
-            feeds.insert(feed)
-        }
-    }
-
-    /// `instruments: {venue id: symbol}`, appended in venue-id order.
-    func readInstruments(_ r: inout ConfigReader, into instruments: inout [BridgeConfig.InstrumentMapping]) {
-        for (venueId, symbol, _) in r.stringMap("instruments") {
-            instruments.append(.init(venueId: venueId, symbol: symbol))
-        }
-        instruments.sort { $0.venueId < $1.venueId }
-    }
-
-    /// `<name>_file: PATH`: the secret is read from that file (its problems reported under the key).
-    func readSecretFile(_ r: inout ConfigReader, _ key: String, into secret: inout String?) {
-        var file: String?
-        r.optionalString(key, into: &file)
-        if let file { secret = readSecret(file: file, key: r.keyPath(key), issues: &r.issues) }
-    }
-
-    /// Venue secrets never come from the YAML file: each one present is an error naming the way in.
-    func rejectInlineSecrets(_ r: inout ConfigReader, _ keys: [String], envPrefix: String) {
-        for secret in keys where r.has(secret) {
-            r.issues.append(
-                ConfigIssue(
-                    key: r.keyPath(secret),
-                    problem: "is a secret: use \(envPrefix)\(secret.uppercased()) or \(secret)_file"))
-            r.markUsed(secret)
-        }
-    }
-
-    /// `venues.<id>` link settings shared by every WebSocket venue.
-    func readLink(_ r: inout ConfigReader, into link: inout BridgeConfig.VenueLink) {
-        r.string("url", into: &link.url)
-        r.bool("tls_verify", into: &link.tlsVerify)
-        r.optionalString("ca_file", into: &link.caFile)
-        r.optionalString("tls_server_name", into: &link.tlsServerName)
-        r.int("max_frame_bytes", in: 1024...(256 << 20), into: &link.maxFrameBytes)
-        r.int("ping_interval_ms", in: 100...600_000, into: &link.pingIntervalMs)
-        r.int("dead_link_timeout_ms", in: 100...3_600_000, into: &link.deadLinkTimeoutMs)
-        r.int("connect_timeout_ms", in: 100...600_000, into: &link.connectTimeoutMs)
-        r.int("request_timeout_ms", in: 100...600_000, into: &link.requestTimeoutMs)
-        r.section("reconnect") { b in
-            b.int("initial_ms", in: 1...600_000, into: &link.reconnectInitialMs)
-            b.int("max_ms", in: 1...3_600_000, into: &link.reconnectMaxMs)
-            b.int("max_attempts", in: 0...Int(Int32.max), into: &link.reconnectMaxAttempts)
-        }
     }
 }

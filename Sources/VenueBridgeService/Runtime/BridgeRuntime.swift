@@ -5,6 +5,7 @@ public import Prometheus
 public import RedisBus
 import ServiceLifecycle
 import VenueBridgeCore
+import VenueModuleKit
 
 /// Builds the bridge from a validated config and runs it until SIGTERM/SIGINT.
 ///
@@ -20,7 +21,7 @@ public struct BridgeRuntime {
     public let readiness: Readiness
     /// What sources publish into: the publisher, with venue status tracked for readiness.
     public let sink: any EventSink
-    /// The enabled venues, built, in `VenueModules.all` order.
+    /// The enabled venues, built, in the order of `config.venues.modules`.
     let venues: [(id: VenueID, started: StartedVenue)]
     private let registry: PrometheusCollectorRegistry
 
@@ -48,13 +49,15 @@ public struct BridgeRuntime {
             ),
             kafka: producer, redis: redis, logger: logger
         )
-        let enabled = VenueModules.all.filter { $0.isEnabled(config) }
+        let enabled = config.venues.modules.filter { $0.isEnabled(in: config.venues) }
         let expected = Set(enabled.map { $0.id }).union(config.synthetic.enabled ? [config.synthetic.venue] : [])
         let board = VenueStateBoard(expected: expected)
         readiness = Readiness(venues: board)
         let sink = StatusTrackingSink(inner: publisher, board: board)
         self.sink = sink
-        venues = try enabled.map { module in (module.id, try module.start(config, sink: sink, logger: logger)) }
+        venues = try enabled.map { module in
+            (module.id, try module.start(in: config.venues, sink: sink, logger: logger))
+        }
     }
 
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).

@@ -1,61 +1,65 @@
-import CommandPath
-import EventBus
-import Logging
+public import CommandPath
+public import EventBus
+public import Logging
 public import T4Connector
 import T4Simulator
 import T4Wire
-import VenueBridgeCore
-import VenueConnector
+public import VenueBridgeCore
+public import VenueConnector
+public import VenueModuleKit
 
-extension BridgeConfig {
-    /// Plus500 Futures / T4 (`venues.t4`). The venue has no public market data: every session
-    /// logs in, with an API key or with a user and a registered application.
-    public struct T4: Sendable, Equatable {
-        public var enabled: Bool = false
-        /// No default URL: a guess between live (`wss://wss.t4login.com/v1`) and the venue's own
-        /// simulator (`wss://wss-sim.t4login.com/v1`) would send orders to the wrong one.
-        /// Keep-alive at the house heartbeat (20 s, dead after 60 s of silence), as the connector does.
-        public var link: VenueLink = {
-            var link = VenueLink()
-            link.pingIntervalMs = 20_000
-            link.deadLinkTimeoutMs = 60_000
-            return link
-        }()
-        /// The connector's own market type: the config adds nothing to T4's three ids and our symbol.
-        public var markets: [T4Market] = []
-        /// Off: market data only (no executions, positions or order entry).
-        public var subscribeAccounts: Bool = true
-        public var publishTicker: Bool = true
-        public var loginRetryDelayMs: Int = 30_000
-        /// The application heartbeat period (`Heartbeat` protobuf messages, not WebSocket pings):
-        /// nil is the notes' 20 s. The connector heartbeats faster on its own when the venue's
-        /// heartbeats arrive more often than this.
-        public var heartbeatIntervalMs: Int?
-        /// From `VB_T4_API_KEY[_FILE]` or `api_key_file`.
-        public var apiKey: String?
-        /// The password login; `firm`, `username` and `appName` are not secrets and may be in YAML.
-        public var firm: String?
-        public var username: String?
-        /// From `VB_T4_PASSWORD[_FILE]` or `password_file`.
-        public var password: String?
-        public var appName: String?
-        /// From `VB_T4_APP_LICENSE[_FILE]` or `app_license_file`.
-        public var appLicense: String?
+/// Plus500 Futures / T4 (`venues.t4`). The venue has no public market data: every session
+/// logs in, with an API key or with a user and a registered application.
+public struct T4Settings: VenueSettings {
+    public var enabled: Bool = false
+    /// No default URL: a guess between live (`wss://wss.t4login.com/v1`) and the venue's own
+    /// simulator (`wss://wss-sim.t4login.com/v1`) would send orders to the wrong one.
+    /// Keep-alive at the house heartbeat (20 s, dead after 60 s of silence), as the connector does.
+    public var link = VenueLinkConfig(url: "", pingIntervalMs: 20_000, deadLinkTimeoutMs: 60_000)
+    /// The connector's own market type: the config adds nothing to T4's three ids and our symbol.
+    public var markets: [T4Market] = []
+    /// Off: market data only (no executions, positions or order entry).
+    public var subscribeAccounts: Bool = true
+    public var publishTicker: Bool = true
+    public var loginRetryDelayMs: Int = 30_000
+    /// The application heartbeat period (`Heartbeat` protobuf messages, not WebSocket pings):
+    /// nil is the notes' 20 s. The connector heartbeats faster on its own when the venue's
+    /// heartbeats arrive more often than this.
+    public var heartbeatIntervalMs: Int?
+    /// From `VB_T4_API_KEY[_FILE]` or `api_key_file`.
+    public var apiKey: String?
+    /// The password login; `firm`, `username` and `appName` are not secrets and may be in YAML.
+    public var firm: String?
+    public var username: String?
+    /// From `VB_T4_PASSWORD[_FILE]` or `password_file`.
+    public var password: String?
+    public var appName: String?
+    /// From `VB_T4_APP_LICENSE[_FILE]` or `app_license_file`.
+    public var appLicense: String?
 
-        /// True when any part of the password login is set, so a half-configured one is reported.
-        var hasPasswordLogin: Bool {
-            [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) }
-        }
+    /// True when any part of the password login is set, so a half-configured one is reported.
+    var hasPasswordLogin: Bool {
+        [firm, username, password, appName, appLicense].contains { !($0?.isEmpty ?? true) }
+    }
+
+    public init() {}
+}
+
+extension VenueSettingsStore {
+    public var t4: T4Settings {
+        get { self[T4Module.self] }
+        set { self[T4Module.self] = newValue }
     }
 }
 
-/// Plus500 Futures (T4) in the service: `venues.t4`, `VB_T4_*`, one protobuf socket with login,
+/// Plus500 Futures (T4) in the bridge: `venues.t4`, `VB_T4_*`, one protobuf socket with login,
 /// order entry when accounts are subscribed.
-enum T4Module: VenueModule {
-    static let id: VenueID = .t4
-    static let clientOrderIdFormat = T4HouseRules.clientOrderIdFormat
-    static let credentialsHint = "VB_T4_API_KEY[_FILE] or the password login (VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], …)"
-    static let environmentVariables: [(name: String, meaning: String)] = [
+public enum T4Module: VenueModule {
+    public static let id: VenueID = .t4
+    public static let clientOrderIdFormat = T4HouseRules.clientOrderIdFormat
+    public static let credentialsHint =
+        "VB_T4_API_KEY[_FILE] or the password login (VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], …)"
+    public static let environmentVariables: [(name: String, meaning: String)] = [
         ("VB_T4_ENABLED", "venues.t4.enabled"), ("VB_T4_URL", "venues.t4.url"),
         ("VB_T4_API_KEY", "T4 API key (secret)"), ("VB_T4_API_KEY_FILE", "file holding the T4 API key"),
         ("VB_T4_FIRM", "venues.t4.firm"), ("VB_T4_USERNAME", "venues.t4.username"),
@@ -65,10 +69,9 @@ enum T4Module: VenueModule {
         ("VB_T4_APP_LICENSE_FILE", "file holding the T4 application license"),
     ]
 
-    static func read(_ r: inout ConfigReader, loader: ConfigLoader, into config: inout BridgeConfig) {
-        var t4 = config.venues.t4
+    public static func read(_ r: inout ConfigReader, into t4: inout T4Settings) {
         r.bool("enabled", into: &t4.enabled)
-        loader.readLink(&r, into: &t4.link)
+        r.link(into: &t4.link)
         readMarkets(&r, into: &t4.markets)
         r.bool("subscribe_accounts", into: &t4.subscribeAccounts)
         r.bool("publish_ticker", into: &t4.publishTicker)
@@ -79,11 +82,10 @@ enum T4Module: VenueModule {
         r.optionalString("firm", into: &t4.firm)
         r.optionalString("username", into: &t4.username)
         r.optionalString("app_name", into: &t4.appName)
-        loader.rejectInlineSecrets(&r, ["api_key", "password", "app_license"], envPrefix: "VB_T4_")
-        loader.readSecretFile(&r, "api_key_file", into: &t4.apiKey)
-        loader.readSecretFile(&r, "password_file", into: &t4.password)
-        loader.readSecretFile(&r, "app_license_file", into: &t4.appLicense)
-        config.venues.t4 = t4
+        r.rejectInlineSecrets(["api_key", "password", "app_license"], envPrefix: "VB_T4_")
+        r.secretFile("api_key_file", into: &t4.apiKey)
+        r.secretFile("password_file", into: &t4.password)
+        r.secretFile("app_license_file", into: &t4.appLicense)
     }
 
     /// `markets: [{symbol, exchange_id, contract_id, market_id}]`. T4 subscribes with all three ids
@@ -115,23 +117,22 @@ enum T4Module: VenueModule {
         }
     }
 
-    static func applyEnvironment(_ overrides: inout EnvironmentOverrides, into config: inout BridgeConfig) {
-        overrides.bool("VB_T4_ENABLED", into: &config.venues.t4.enabled)
-        overrides.string("VB_T4_URL", into: &config.venues.t4.link.url)
-        overrides.optionalString("VB_T4_FIRM", into: &config.venues.t4.firm)
-        overrides.optionalString("VB_T4_USERNAME", into: &config.venues.t4.username)
-        overrides.optionalString("VB_T4_APP_NAME", into: &config.venues.t4.appName)
-        overrides.secret("VB_T4_API_KEY", into: &config.venues.t4.apiKey)
-        overrides.secret("VB_T4_PASSWORD", into: &config.venues.t4.password)
-        overrides.secret("VB_T4_APP_LICENSE", into: &config.venues.t4.appLicense)
+    public static func applyEnvironment(_ overrides: inout EnvironmentOverrides, into t4: inout T4Settings) {
+        overrides.bool("VB_T4_ENABLED", into: &t4.enabled)
+        overrides.string("VB_T4_URL", into: &t4.link.url)
+        overrides.optionalString("VB_T4_FIRM", into: &t4.firm)
+        overrides.optionalString("VB_T4_USERNAME", into: &t4.username)
+        overrides.optionalString("VB_T4_APP_NAME", into: &t4.appName)
+        overrides.secret("VB_T4_API_KEY", into: &t4.apiKey)
+        overrides.secret("VB_T4_PASSWORD", into: &t4.password)
+        overrides.secret("VB_T4_APP_LICENSE", into: &t4.appLicense)
     }
 
     /// An enabled `venues.t4`: a URL (no default), markets, and exactly one complete login, since
     /// T4 has no public market data.
-    static func validate(_ config: BridgeConfig, loader: ConfigLoader, issues: inout [ConfigIssue]) {
-        let t4 = config.venues.t4
-        loader.validate(
-            t4.link, section: "venues.t4",
+    public static func validate(_ t4: T4Settings, issues: inout [ConfigIssue]) {
+        t4.link.validate(
+            section: "venues.t4",
             urlHint:
                 "venues.t4.url or VB_T4_URL (live wss://wss.t4login.com/v1, the venue's simulator wss://wss-sim.t4login.com/v1)",
             credentials: credentialsHint, issues: &issues)
@@ -174,17 +175,19 @@ enum T4Module: VenueModule {
         }
     }
 
-    static func isEnabled(_ config: BridgeConfig) -> Bool { config.venues.t4.enabled }
-    static func urls(_ config: BridgeConfig) -> [(key: String, url: String)] {
-        [("venues.t4.url", config.venues.t4.link.url)]
+    public static func isEnabled(_ t4: T4Settings) -> Bool { t4.enabled }
+    public static func urls(_ t4: T4Settings) -> [(key: String, url: String)] {
+        [("venues.t4.url", t4.link.url)]
     }
-    static func symbols(_ config: BridgeConfig) -> [String] { config.venues.t4.markets.map(\.symbol) }
-    static func takesOrders(_ config: BridgeConfig) -> Bool {
-        config.venues.t4.enabled && config.venues.t4.subscribeAccounts
+    public static func symbols(_ t4: T4Settings) -> [String] { t4.markets.map(\.symbol) }
+    public static func takesOrders(_ t4: T4Settings) -> Bool {
+        t4.enabled && t4.subscribeAccounts
     }
 
-    static func summary(_ config: BridgeConfig) -> [String: String] {
-        let t4 = config.venues.t4
+    /// None in the configuration: its accounts are whatever the login lists, so the sender names one.
+    public static func defaultOrderAccount(_ t4: T4Settings) -> String? { nil }
+
+    public static func summary(_ t4: T4Settings) -> [String: String] {
         return [
             "venues.t4": t4.enabled
                 ? "\(VenueURL.redactingCredentials(in: t4.link.url)) \(t4.markets.map(\.symbol))" : "disabled",
@@ -197,7 +200,7 @@ enum T4Module: VenueModule {
     }
 
     /// The loader has validated the section (markets unique, exactly one complete login form).
-    static func connectorConfiguration(_ t4: BridgeConfig.T4) -> T4ConnectorConfiguration {
+    public static func connectorConfiguration(_ t4: T4Settings) -> T4ConnectorConfiguration {
         let credentials: T4Credentials =
             if let apiKey = t4.apiKey, !apiKey.isEmpty {
                 .apiKey(apiKey)
@@ -215,12 +218,12 @@ enum T4Module: VenueModule {
         return configuration
     }
 
-    static func start(_ config: BridgeConfig, sink: any EventSink, logger: Logger) throws -> StartedVenue {
-        let connector = T4Connector(configuration: connectorConfiguration(config.venues.t4), sink: sink, logger: logger)
+    public static func start(_ t4: T4Settings, sink: any EventSink, logger: Logger) throws -> StartedVenue {
+        let connector = T4Connector(configuration: connectorConfiguration(t4), sink: sink, logger: logger)
         var orders: CommandVenue?
-        if config.venues.t4.subscribeAccounts {
+        if t4.subscribeAccounts {
             orders = CommandVenue(
-                entry: connector, instruments: Set(symbols(config)),
+                entry: connector, instruments: Set(symbols(t4)),
                 // The login names the accounts; before it does, the session wait decides.
                 accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
                 sessionState: { connector.control.state }
@@ -231,27 +234,30 @@ enum T4Module: VenueModule {
 
     /// The real connector logged in with an API key to the in-process simulator (protobuf over
     /// plain ws://), following the simulator's own markets.
-    static func startDemo(_ config: inout BridgeConfig, updatesPerSecond: Int, logger: Logger) async throws -> DemoVenue
+    public static func startDemo(_ t4: inout T4Settings, updatesPerSecond: Int, logger: Logger) async throws
+        -> DemoVenue
     {
         var simulatorConfiguration = T4SimulatorConfiguration(apiKeys: ["demo-key"])
         simulatorConfiguration.updatesPerSecond = updatesPerSecond
         let simulator = T4Simulator(configuration: simulatorConfiguration, logger: Logger(label: "venue-sim.t4"))
         _ = try await simulator.start()
-        config.venues.t4.enabled = true
-        config.venues.t4.link.url = simulator.url
-        config.venues.t4.apiKey = "demo-key"
+        t4.enabled = true
+        t4.link.url = simulator.url
+        t4.apiKey = "demo-key"
         // A password login from the environment would otherwise sit next to the demo's key.
-        config.venues.t4.firm = nil
-        config.venues.t4.username = nil
-        config.venues.t4.password = nil
-        config.venues.t4.appName = nil
-        config.venues.t4.appLicense = nil
-        if config.venues.t4.markets.isEmpty {
-            config.venues.t4.markets = simulatorConfiguration.markets.map {
+        t4.firm = nil
+        t4.username = nil
+        t4.password = nil
+        t4.appName = nil
+        t4.appLicense = nil
+        if t4.markets.isEmpty {
+            t4.markets = simulatorConfiguration.markets.map {
                 .init(symbol: symbol($0), exchangeID: $0.exchangeID, contractID: $0.contractID, marketID: $0.marketID)
             }
         }
-        return DemoVenue(banner: "T4 simulator: \(config.venues.t4.link.url)", stop: { await simulator.stop() })
+        return DemoVenue(
+            venue: id, banner: "T4 simulator: \(t4.link.url)", sampleInstrument: t4.markets.first?.symbol,
+            stop: { await simulator.stop() })
     }
 
     /// `ES-M25`: the contract and its expiry month as a futures month code, so the demo's symbols
