@@ -38,7 +38,8 @@ import PackageDescription
 let venueModules: [Target.Dependency] = ["FineryModule", "SFOXModule", "T4Module"]
 /// What a venue module's target needs besides its own venue's targets.
 let moduleDependencies: [Target.Dependency] = [
-    "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath",
+    "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath", "SimulatorKit",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
     .product(name: "Logging", package: "swift-log"),
 ]
 
@@ -247,6 +248,7 @@ let package = Package(
             name: "VenueModuleKit",
             dependencies: [
                 "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -301,7 +303,7 @@ let package = Package(
         .executableTarget(
             name: "venue-sim",
             dependencies: [
-                "FinerySimulator", "SFOXSimulator", "T4Simulator", "VenueBridgeCore", "SimulatorKit",
+                "VenueCatalog", "VenueModuleKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import CommandPath
 public import EventBus
 public import Logging
@@ -51,6 +52,9 @@ public protocol VenueModule: SendableMetatype {
     /// it (enabled, the simulator's credentials). `updatesPerSecond`: the simulator's pace.
     static func startDemo(_ settings: inout Settings, updatesPerSecond: Int, logger: Logger) async throws
         -> DemoVenue
+
+    /// `venue-sim <id>`: its simulator standalone, with the simulator's own options.
+    static var simulatorCommand: any ParsableCommand.Type { get }
 }
 
 /// A venue's settings: plain values, defaults from its house rules.

@@ -1,4 +1,5 @@
-public import CommandPath
+public import ArgumentParser
+import CommandPath
 public import EventBus
 public import FineryConnector
 import FinerySimulator
@@ -41,6 +42,7 @@ extension VenueSettingsStore {
 /// order entry.
 public enum FineryModule: VenueModule {
     public static let id: VenueID = .finery
+    public static let simulatorCommand: any ParsableCommand.Type = FinerySimulatorCommand.self
     public static let clientOrderIdFormat = FineryHouseRules.clientOrderIdFormat
     public static let credentialsHint = "VB_FINERY_API_KEY and VB_FINERY_API_SECRET (or their _FILE variants)"
     public static let environmentVariables: [(name: String, meaning: String)] = [

@@ -1,4 +1,5 @@
-public import CommandPath
+public import ArgumentParser
+import CommandPath
 public import EventBus
 public import Logging
 public import SFOXConnector
@@ -43,6 +44,7 @@ extension VenueSettingsStore {
 /// is set) and REST order entry.
 public enum SFOXModule: VenueModule {
     public static let id: VenueID = .sfox
+    public static let simulatorCommand: any ParsableCommand.Type = SFOXSimulatorCommand.self
     public static let clientOrderIdFormat = SFOXHouseRules.clientOrderIdFormat
     public static let credentialsHint = "VB_SFOX_API_KEY or VB_SFOX_API_KEY_FILE"
     public static let environmentVariables: [(name: String, meaning: String)] = [

@@ -1,11 +1,12 @@
-public import CommandPath
+public import ArgumentParser
+import CommandPath
 public import EventBus
 public import Logging
 public import T4Connector
 import T4Simulator
 import T4Wire
 public import VenueBridgeCore
-public import VenueConnector
+import VenueConnector
 public import VenueModuleKit
 
 /// Plus500 Futures / T4 (`venues.t4`). The venue has no public market data: every session
@@ -56,6 +57,7 @@ extension VenueSettingsStore {
 /// order entry when accounts are subscribed.
 public enum T4Module: VenueModule {
     public static let id: VenueID = .t4
+    public static let simulatorCommand: any ParsableCommand.Type = T4SimulatorCommand.self
     public static let clientOrderIdFormat = T4HouseRules.clientOrderIdFormat
     public static let credentialsHint =
         "VB_T4_API_KEY[_FILE] or the password login (VB_T4_USERNAME, VB_T4_PASSWORD[_FILE], …)"

@@ -1,11 +1,13 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Logging
 import SFOXSimulator
 import SimulatorKit
 
-struct SFOXCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct SFOXSimulatorCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "sfox", abstract: "sFOX simulator (WebSocket on /ws, REST under /v1).")
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
@@ -19,7 +21,7 @@ struct SFOXCommand: AsyncParsableCommand {
     @Option(name: .customLong("updates-per-second"), help: "Book snapshots per second per pair.") var updatesPerSecond =
         10
 
-    func run() async throws {
+    public func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "venue-sim.sfox")
         var configuration = SFOXSimulatorConfiguration(apiKeys: [apiKey], host: host, port: port)

@@ -1,11 +1,13 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Logging
 import SimulatorKit
 import T4Simulator
 
-struct T4Command: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct T4SimulatorCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "t4", abstract: "Plus500 Futures (T4) simulator (protobuf WebSocket on /v1).")
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
@@ -16,7 +18,7 @@ struct T4Command: AsyncParsableCommand {
     @Option(name: .customLong("updates-per-second"), help: "Background book changes per second over all markets.")
     var updatesPerSecond = 10
 
-    func run() async throws {
+    public func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "venue-sim.t4")
         var configuration = T4SimulatorConfiguration(apiKeys: [apiKey], host: host, port: port)
