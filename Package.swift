@@ -117,6 +117,8 @@ let package = Package(
         .target(
             name: "VenueConnector",
             dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "VenueBridgeCore", "EventBus",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -367,7 +369,13 @@ let package = Package(
         ),
         .testTarget(
             name: "VenueConnectorTests",
-            dependencies: ["VenueConnector", "VenueBridgeCore", "EventBus", "BridgeTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "VenueConnector", "VenueBridgeCore", "EventBus", "BridgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -109,25 +109,6 @@ struct SFOXOrderTrackerTests {
     }
 }
 
-@Suite("sFOX REST pacing")
-struct SFOXRequestPacerTests {
-    @Test("window and per-second create limits, and the pause after a 429")
-    func pacing() {
-        var pacer = SFOXRequestPacer(
-            requestsPerWindow: 3, window: .seconds(10), createsPerSecond: 2, backoffAfter429: .seconds(60))
-        let t0 = ContinuousClock.now
-        #expect(pacer.admit(isCreate: true, now: t0) == .go)
-        #expect(pacer.admit(isCreate: true, now: t0) == .go)
-        #expect(pacer.admit(isCreate: true, now: t0) == .wait(.seconds(1)))
-        #expect(pacer.admit(isCreate: false, now: t0) == .go)
-        #expect(pacer.admit(isCreate: false, now: t0 + .seconds(2)) == .wait(.seconds(8)))
-        #expect(pacer.admit(isCreate: false, now: t0 + .seconds(10)) == .go)
-        _ = pacer.rateLimited(now: t0 + .seconds(10))
-        #expect(pacer.admit(isCreate: false, now: t0 + .seconds(30)) == .blocked(.seconds(40)))
-        #expect(pacer.admit(isCreate: false, now: t0 + .seconds(71)) == .go)
-    }
-}
-
 @Suite("sFOX book keeper")
 struct SFOXBookKeeperTests {
     @Test("first snapshot, then only changed levels; same-price rows from several sources are summed")

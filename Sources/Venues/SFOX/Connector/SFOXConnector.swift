@@ -27,15 +27,11 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     let publisher: ConnectorPublisher
     let rejected: RejectedFrames
     let orders: Mutex<SFOXOrderTracker>
-    let rest: SFOXRestClient?
+    let rest: VenueHTTPClient?
     /// WebSocket requests (authenticate, subscribe) of both sockets, kept under the venue's 40 per
     /// minute per IP with a margin: going over blocks every request for two minutes.
     let webSocketRequests = Mutex(
-        SFOXRequestPacer(
-            requestsPerWindow: SFOXHouseRules.webSocketRequestsPerMinute - 4, window: .seconds(60),
-            createsPerSecond: Int.max,
-            backoffAfter429: SFOXHouseRules.webSocketBlockAfterLimit
-        ))
+        RequestPacer(limits: [.init(requests: SFOXHouseRules.webSocketRequestsPerMinute - 4, per: .seconds(60))]))
 
     public init(
         configuration: SFOXConnectorConfiguration, sink: any EventSink, logger: Logger,
@@ -51,7 +47,7 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
         if let apiKey = configuration.apiKey {
             privateControl = VenueSessionControl(
                 venue: .sfox, session: "private", sink: sink, metrics: metrics, logger: logger)
-            rest = try SFOXRestClient(configuration: configuration, apiKey: apiKey, logger: logger)
+            rest = VenueHTTPClient.sfox(configuration: configuration, apiKey: apiKey, logger: logger)
         } else {
             privateControl = nil
             rest = nil
@@ -115,7 +111,7 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     func reserveWebSocketRequests(_ count: Int, session: String) async throws {
         var remaining = count
         while remaining > 0 {
-            switch webSocketRequests.withLock({ $0.admit(isCreate: false, now: .now) }) {
+            switch webSocketRequests.withLock({ $0.admit(now: .now) }) {
             case .go:
                 remaining -= 1
             case .wait(let delay), .blocked(let delay):

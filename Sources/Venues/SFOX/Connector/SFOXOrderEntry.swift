@@ -39,10 +39,10 @@ extension SFOXConnector {
             if let existing = try await query(clientOrderId: order.clientOrderId, account: order.account) {
                 return existing
             }
-            return try await reject(order, status: response.status, message: response.errorMessage)
+            return try await reject(order, status: response.status, message: response.sfoxErrorMessage)
         default:
             metrics.request(outcome: "error")
-            return try await reject(order, status: response.status, message: response.errorMessage)
+            return try await reject(order, status: response.status, message: response.sfoxErrorMessage)
         }
     }
 
@@ -97,7 +97,8 @@ extension SFOXConnector {
         default:
             metrics.request(outcome: "error")
             return cancelRejected(
-                request, known: known, code: "\(response.status)", reason: "cancel rejected: \(response.errorMessage)")
+                request, known: known, code: "\(response.status)",
+                reason: "cancel rejected: \(response.sfoxErrorMessage)")
         }
     }
 
@@ -117,7 +118,7 @@ extension SFOXConnector {
         case 404:
             return nil
         default:
-            throw .invalid("order query refused (\(response.status)): \(response.errorMessage)")
+            throw .invalid("order query refused (\(response.status)): \(response.sfoxErrorMessage)")
         }
     }
 
@@ -162,11 +163,12 @@ extension SFOXConnector {
     /// One REST call. A 429 (nothing done) and a 5xx (maybe done) are answered here, the same way
     /// for every request; the caller sees only 2xx and 4xx.
     private func call(
-        _ rest: SFOXRestClient, _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false
-    ) async throws(OrderEntryError) -> SFOXRestResponse {
-        let response: SFOXRestResponse
+        _ rest: VenueHTTPClient, _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, isCreate: Bool = false
+    ) async throws(OrderEntryError) -> VenueHTTPResponse {
+        let response: VenueHTTPResponse
         do {
-            response = try await rest.send(method, path, body: body, isCreate: isCreate)
+            response = try await rest.send(
+                VenueHTTPRequest(method: method, path: path, body: body), class: isCreate ? .sfoxOrderCreate : nil)
         } catch {
             switch error {
             case .rateLimited(let retryAfter):
@@ -185,7 +187,7 @@ extension SFOXConnector {
             throw .rateLimited(retryAfter: configuration.backoffAfter429)
         case 500...:
             metrics.request(outcome: "error")
-            throw .ambiguous(.serverError(status: response.status, message: response.errorMessage))
+            throw .ambiguous(.serverError(status: response.status, message: response.sfoxErrorMessage))
         default:
             return response
         }
