@@ -16,6 +16,17 @@ private struct UnreachableVenueDriver: VenueSessionDriver {
     func sessionEnded(reason: String) async {}
 }
 
+/// A driver that reports ready at once and runs until the venue closes the socket.
+private struct InstantlyReadyDriver: VenueSessionDriver {
+    let venue: VenueID = .finery
+    func upgradeHeaders() throws -> [(name: String, value: String)] { [] }
+    func runSession(inbound: VenueInbound, writer: VenueLinkWriter, control: VenueSessionControl) async throws {
+        await control.transition(to: .ready)
+        for try await _ in inbound {}
+    }
+    func sessionEnded(reason: String) async {}
+}
+
 private func makeControl(_ sink: RecordingEventSink) -> (VenueSessionControl, VenueConnectorMetrics) {
     let metrics = VenueConnectorMetrics(venue: .finery)
     return (
@@ -65,5 +76,66 @@ private func makeControl(_ sink: RecordingEventSink) -> (VenueSessionControl, Ve
         try await waiter.value
         // Once done, it stays done: a later wait returns at once, however short its deadline.
         try await control.awaitHandshake(within: .zero)
+    }
+
+    /// The backoff counts losses in a row: a session that stayed ready for `resetAfter` starts the
+    /// count over. With `maxAttempts` 2, a third loss in a row would end the supervisor; after a
+    /// long-enough ready session it is attempt 1 again. The test outlives `resetAfter`.
+    @Test("a session ready for resetAfter resets the reconnect count; quick losses in a row do not")
+    func backoffReset() async throws {
+        let sink = RecordingEventSink()
+        let (control, metrics) = makeControl(sink)
+        var settings = VenueLinkSettings(url: "ws://venue.invalid/ws")
+        settings.reconnect.initialDelay = .milliseconds(50)
+        settings.reconnect.maxDelay = .milliseconds(200)
+        settings.reconnect.jitter = 0
+        settings.reconnect.maxAttempts = 2
+        settings.reconnect.resetAfter = .seconds(1)
+        let transport = InMemoryVenueTransport(settings: settings, metrics: metrics)
+        let supervisor = VenueConnectionSupervisor(
+            settings: settings, transport: transport, driver: InstantlyReadyDriver(), control: control,
+            metrics: metrics, logger: Logger(label: "test.supervisor"))
+        let running = Task { try await supervisor.run() }
+        func connected() async throws -> InMemoryVenueConnection {
+            let connection = try #require(await transport.nextConnection(timeout: liveWait))
+            try await eventually("ready") { control.state == .ready }
+            return connection
+        }
+        // Two quick losses: attempts 1 and 2.
+        try await connected().close(reason: "quick 1")
+        try await connected().close(reason: "quick 2")
+        // Ready past resetAfter, then lost: attempt 1 again, not 3 (which would give up).
+        let long = try await connected()
+        try await Task.sleep(for: settings.reconnect.resetAfter + .milliseconds(300))
+        long.close(reason: "after a long session")
+        _ = try await connected()
+        let attempts = sink.statuses.filter { $0.state == .connecting }.map { $0.reason ?? "first dial" }
+        #expect(attempts == ["first dial", "reconnect attempt 1", "reconnect attempt 2", "reconnect attempt 1"])
+        running.cancel()
+        _ = await running.result
+    }
+
+    @Test("losses in a row past maxAttempts end the supervisor with the last error")
+    func givesUpAfterMaxAttempts() async throws {
+        let sink = RecordingEventSink()
+        let (control, metrics) = makeControl(sink)
+        var settings = VenueLinkSettings(url: "ws://venue.invalid/ws")
+        settings.reconnect.initialDelay = .milliseconds(20)
+        settings.reconnect.maxDelay = .milliseconds(50)
+        settings.reconnect.jitter = 0
+        settings.reconnect.maxAttempts = 2
+        let transport = InMemoryVenueTransport(settings: settings, metrics: metrics)
+        let supervisor = VenueConnectionSupervisor(
+            settings: settings, transport: transport, driver: InstantlyReadyDriver(), control: control,
+            metrics: metrics, logger: Logger(label: "test.supervisor"))
+        let running = Task { try await supervisor.run() }
+        for i in 1...3 {
+            let connection = try #require(await transport.nextConnection(timeout: liveWait))
+            try await eventually("ready") { control.state == .ready }
+            connection.close(reason: "loss \(i)")
+        }
+        let result = await running.result
+        #expect(throws: VenueSessionError.self) { try result.get() }
+        #expect(transport.dials.total == 3)
     }
 }
