@@ -1,3 +1,4 @@
+// File length: one benchmark end to end (setup, load, measurement, report); the pieces are only meaningful together.
 import CommandPath
 import EventBus
 import FineryConnector

@@ -1,3 +1,5 @@
+// File length: the I/O shell of the pure CommandStateMachine: one function per action kind (store, venue, Kafka,
+// DLQ), each short; splitting would separate actions from the loop that runs them.
 public import EventBus
 public import KafkaBus
 public import Logging

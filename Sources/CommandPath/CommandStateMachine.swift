@@ -1,3 +1,5 @@
+// File length: the whole decision table (18 states × 15 events) in one place, so every transition can be read and
+// checked against the tests side by side.
 import OrderCommands
 import VenueBridgeCore
 import VenueConnector

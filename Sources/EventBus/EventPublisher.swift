@@ -1,3 +1,5 @@
+// File length: the publisher's intake, sequencing, backlog and backpressure share one lock-protected state; splitting
+// them would spread one invariant (seq gap-free, Kafka before Redis) over several files.
 import DequeModule
 public import KafkaBus
 public import Logging

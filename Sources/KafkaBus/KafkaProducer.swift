@@ -1,3 +1,5 @@
+// File length: librdkafka's handle, its poll thread and its delivery-report callback share one C lifetime; they stay
+// in the file that owns it.
 import CRdKafka
 import Foundation
 public import Logging

@@ -1,3 +1,5 @@
+// File length: one suite per contract rule of docs/commands.md §2, kept together so the contract reads top to bottom
+// beside its tests.
 import Foundation
 import OrderCommands
 import Testing

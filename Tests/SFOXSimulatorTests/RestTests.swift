@@ -1,3 +1,4 @@
+// File length: one test per documented REST endpoint and error of shared/venues/sfox.md, in the notes' order.
 import AsyncHTTPClient
 import SFOXSimulator
 import SFOXWire

@@ -1,3 +1,5 @@
+// File length: every config key and its error text, one test per documented rule, in the order of the README's
+// Configuration section.
 import FineryModule
 import SFOXModule
 import T4Module

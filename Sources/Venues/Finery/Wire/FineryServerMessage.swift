@@ -1,3 +1,5 @@
+// File length: one decoder per Finery feed message, every one the venue's positional-array format; kept together so
+// the notes' message table maps onto one file.
 public import VenueBridgeCore
 
 /// Why a Finery frame could not be decoded.

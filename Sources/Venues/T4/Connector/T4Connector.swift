@@ -1,3 +1,5 @@
+// File length: the session driver: login, heartbeats, subscriptions and message dispatch share the session's state;
+// order entry and the tracker are split out.
 public import EventBus
 public import Logging
 public import Metrics

@@ -1,3 +1,5 @@
+// File length: one venue's order state machine (submit, revise, pull, fills, account snapshots) over one set of maps;
+// its rules cross-reference each other.
 public import T4Wire
 public import VenueBridgeCore
 public import VenueConnector

@@ -1,3 +1,4 @@
+// File length: the simulated order lifecycle (submit, revise, pull, fills) against the live book; one set of rules.
 import T4Wire
 import VenueBridgeCore
 

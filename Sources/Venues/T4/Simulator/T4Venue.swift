@@ -1,3 +1,5 @@
+// File length: the simulated venue's state and its session handling share private state (logins, subscriptions,
+// books); orders are already split out (T4Venue+Orders.swift).
 import Logging
 public import SimulatorKit
 import Synchronization
