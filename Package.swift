@@ -7,6 +7,8 @@ import PackageDescription
 //   KafkaBus            librdkafka producer / consumer / mock cluster, Swift-safe.
 //   RedisBus            hiredis connection and the pipelined, bounded stream writer.
 //   EventBus            routes normalized events to Kafka topics and Redis streams.
+//   COpenSSLCrypto      system library: the system OpenSSL's libcrypto (Debian libssl-dev).
+//   RSAPKCS1            RSA PKCS#1 v1.5 encryption (and a key pair for simulators) via OpenSSL.
 //   VenueConnector      shared venue runtime: WebSocket link, session states, reconnect,
 //                       request correlation, local books, order-entry interface, metrics.
 //   FineryWire          Finery Markets protocol: codec, HMAC auth, house rules. Pure.
@@ -81,6 +83,8 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         // No pkgConfig: hiredis' .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "RSAPKCS1", dependencies: ["COpenSSLCrypto"], swiftSettings: strictSwift),
 
         .target(name: "VenueBridgeCore", swiftSettings: strictSwift),
         .target(
@@ -348,6 +352,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(name: "RSAPKCS1Tests", dependencies: ["RSAPKCS1"], swiftSettings: strictSwift),
         .testTarget(name: "OrderCommandsTests", dependencies: ["OrderCommands", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "KafkaBusTests",
