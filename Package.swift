@@ -18,6 +18,7 @@ import PackageDescription
 //   SFOXWire            sFOX protocol: WebSocket messages, REST bodies, house rules. Pure.
 //   SFOXConnector       sFOX market-data + private sessions, REST order entry (client side).
 //   SFOXSimulator       an sFOX venue (WebSocket + REST) for tests, benchmarks and the demo.
+//   FIWire              Fundamental Interactions protocol: messages both ways, house rules. Pure.
 //   T4Wire              Plus500 Futures (T4) protobuf messages (generated, committed), framing,
 //                       exact price conversion, house rules. Pure.
 //   T4Connector         T4 session (login, heartbeats, depth, accounts) + order entry (client side).
@@ -140,6 +141,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/SFOX/Wire", swiftSettings: strictSwift),
+        .target(name: "FIWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/FI/Wire", swiftSettings: strictSwift),
         .target(
             name: "T4Wire",
             dependencies: ["VenueBridgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -352,6 +354,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(name: "FIWireTests", dependencies: ["FIWire", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(name: "RSAPKCS1Tests", dependencies: ["RSAPKCS1"], swiftSettings: strictSwift),
         .testTarget(name: "OrderCommandsTests", dependencies: ["OrderCommands", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
