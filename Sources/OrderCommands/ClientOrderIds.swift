@@ -33,19 +33,14 @@ public enum ClientOrderIds {
                 throw CommandError(
                     .invalidField, "a \(venue) client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
             }
-        case .text(let maxLength, .printableASCII):
-            guard !id.isEmpty, id.utf8.count <= maxLength,
-                id.utf8.allSatisfy(ClientOrderIdFormat.Alphabet.printableASCII.contains)
-            else {
-                throw CommandError(
-                    .invalidField, "client_order_id must be 1…\(maxLength) printable ASCII characters without spaces")
-            }
-        case .text(let maxLength, .lettersDigitsDashUnderscore):
-            guard !id.isEmpty, id.utf8.count <= maxLength,
-                id.utf8.allSatisfy(ClientOrderIdFormat.Alphabet.lettersDigitsDashUnderscore.contains)
-            else {
-                throw CommandError(
-                    .invalidField, "a \(venue) client_order_id is 1…\(maxLength) characters of A-Z, a-z, 0-9, - and _")
+        case .text(let maxLength, let alphabet):
+            guard !id.isEmpty, id.utf8.count <= maxLength, id.utf8.allSatisfy(alphabet.contains) else {
+                let characters =
+                    switch alphabet {
+                    case .printableASCII: "printable ASCII characters without spaces"
+                    case .lettersDigitsDashUnderscore: "characters of A-Z, a-z, 0-9, - and _"
+                    }
+                throw CommandError(.invalidField, "client_order_id must be 1…\(maxLength) \(characters)")
             }
         }
     }
