@@ -19,6 +19,7 @@ import PackageDescription
 //   SFOXConnector       sFOX market-data + private sessions, REST order entry (client side).
 //   SFOXSimulator       an sFOX venue (WebSocket + REST) for tests, benchmarks and the demo.
 //   FIWire              Fundamental Interactions protocol: messages both ways, house rules. Pure.
+//   FIConnector         FI session (RSA challenge login, entry books, system status) (client side).
 //   T4Wire              Plus500 Futures (T4) protobuf messages (generated, committed), framing,
 //                       exact price conversion, house rules. Pure.
 //   T4Connector         T4 session (login, heartbeats, depth, accounts) + order entry (client side).
@@ -142,6 +143,15 @@ let package = Package(
         ),
         .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/SFOX/Wire", swiftSettings: strictSwift),
         .target(name: "FIWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/FI/Wire", swiftSettings: strictSwift),
+        .target(
+            name: "FIConnector",
+            dependencies: [
+                "FIWire", "VenueConnector", "VenueBridgeCore", "EventBus", "RSAPKCS1",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Venues/FI/Connector", swiftSettings: strictSwift
+        ),
         .target(
             name: "T4Wire",
             dependencies: ["VenueBridgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -355,6 +365,15 @@ let package = Package(
         ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(name: "FIWireTests", dependencies: ["FIWire", "VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "FITests",
+            dependencies: [
+                "FIConnector", "FIWire", "RSAPKCS1", "VenueConnector", "VenueBridgeCore", "BridgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "RSAPKCS1Tests", dependencies: ["RSAPKCS1"], swiftSettings: strictSwift),
         .testTarget(name: "OrderCommandsTests", dependencies: ["OrderCommands", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
