@@ -20,6 +20,7 @@ import PackageDescription
 //   SFOXSimulator       an sFOX venue (WebSocket + REST) for tests, benchmarks and the demo.
 //   FIWire              Fundamental Interactions protocol: messages both ways, house rules. Pure.
 //   FIConnector         FI session (RSA challenge login, entry books, system status) (client side).
+//   FISimulator         an FI venue (RSA challenge login, entry books, status) for tests and the demo.
 //   T4Wire              Plus500 Futures (T4) protobuf messages (generated, committed), framing,
 //                       exact price conversion, house rules. Pure.
 //   T4Connector         T4 session (login, heartbeats, depth, accounts) + order entry (client side).
@@ -151,6 +152,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Sources/Venues/FI/Connector", swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FISimulator",
+            dependencies: [
+                "FIWire", "VenueBridgeCore", "SimulatorKit", "RSAPKCS1",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Venues/FI/Simulator", swiftSettings: strictSwift
         ),
         .target(
             name: "T4Wire",
@@ -368,7 +380,8 @@ let package = Package(
         .testTarget(
             name: "FITests",
             dependencies: [
-                "FIConnector", "FIWire", "RSAPKCS1", "VenueConnector", "VenueBridgeCore", "BridgeTestSupport",
+                "FIConnector", "FISimulator", "FIWire", "RSAPKCS1", "VenueConnector", "VenueBridgeCore",
+                "BridgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

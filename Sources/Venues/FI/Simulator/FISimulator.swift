@@ -1,0 +1,112 @@
+public import FIWire
+import Hummingbird
+import HummingbirdWebSocket
+public import Logging
+// Through Hummingbird: the socket itself, to close it abruptly.
+import NIOCore
+import SimulatorKit
+
+/// A Fundamental Interactions venue on a local WebSocket (`/ws`), for tests and the demo, built
+/// from `shared/venues/fundamental.md`: the RSA challenge login with a fresh 1024-bit key per
+/// connection (a socket that has not asked for a challenge within 30 s is closed), entry-based
+/// books (`A` snapshot on subscribe, then `A`/`U`/`R`) moved by a seeded random walk, trades,
+/// system status, and test controls. Order entry is not simulated yet.
+public final class FISimulator: Sendable {
+    public static let path = "/ws"
+    static let maxFrameSize = 1 << 20
+
+    public let configuration: FISimulatorConfiguration
+    private let logger: Logger
+    private let counters = SocketCounters()
+    private let firehose: Firehose
+    private let venue: FIVenue
+    private let server: SimulatorServer
+
+    public init(configuration: FISimulatorConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        firehose = Firehose(updatesPerSecond: configuration.updatesPerSecond)
+        let venue = FIVenue(configuration: configuration, counters: counters, logger: logger)
+        self.venue = venue
+        let router = Router()
+        router.get("/") { _, _ in "FI simulator: open a WebSocket on \(Self.path)\n" }
+        let counters = counters
+        server = SimulatorServer(
+            host: configuration.host, port: configuration.port, responder: router.buildResponder(),
+            maxFrameSize: Self.maxFrameSize, logger: logger
+        ) { request, channel in
+            let path = request.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 }
+            guard path == Self.path else { return .dontUpgrade }
+            counters.connectionsAccepted.add(1, ordering: .relaxed)
+            return .upgrade([:]) { inbound, outbound, _ in
+                await Self.serve(
+                    venue: venue, channel: channel, inbound: inbound, outbound: outbound, counters: counters)
+            }
+        }
+    }
+
+    /// Binds, serves, and returns the bound port once listening.
+    public func start() async throws -> Int {
+        try await server.start(
+            background: { [venue, firehose] in
+                await firehose.run { steps in await venue.randomWalk(steps: steps) }
+            },
+            onListening: { [logger, configuration] port in
+                logger.info(
+                    "FI simulator listening", metadata: ["url": "ws://\(configuration.host):\(port)\(Self.path)"])
+            })
+    }
+
+    /// Closes every socket and the listener; returns when the server is down.
+    public func stop() async {
+        await server.stop { await venue.dropAll() }
+    }
+
+    // MARK: - Test controls
+
+    /// Cuts every client socket (TCP close, no WebSocket close handshake).
+    public func dropConnections() async { await venue.dropAll() }
+
+    /// Sets the exchange's state and pushes it to every `subscribesystemstatus` socket.
+    public func setStatus(_ state: FIExchangeStatus.State) async { await venue.setStatus(state) }
+
+    public var loginsRefused: Int { get async { await venue.loginsRefused } }
+    public var connectionCount: Int { get async { await venue.connectionCount } }
+
+    // MARK: - One socket
+
+    private static func serve(
+        venue: FIVenue, channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        counters: SocketCounters
+    ) async {
+        let connection = await venue.openSession { channel.close(mode: .all, promise: nil) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await connection.writeFrames(to: outbound, counters: counters) { $0 }
+                // The venue ended the session (a refused login, a logout): its last reply is
+                // written, now the socket closes.
+                try? await outbound.close(.normalClosure, reason: nil)
+                channel.close(mode: .all, promise: nil)
+            }
+            group.addTask {
+                // The venue closes a socket that has not asked for a challenge in time.
+                guard (try? await Task.sleep(for: FIHouseRules.challengeWindow)) != nil else { return }
+                if await !venue.challenged(connection.id) {
+                    try? await outbound.close(.policyViolation, reason: "no challenge within 30 s")
+                    channel.close(mode: .all, promise: nil)
+                }
+            }
+            do {
+                for try await message in inbound.messages(maxSize: Self.maxFrameSize) {
+                    counters.framesIn.add(1, ordering: .relaxed)
+                    switch message {
+                    case .text(let text): await venue.receive(text, from: connection.id)
+                    case .binary: counters.malformedFramesIn.add(1, ordering: .relaxed)
+                    }
+                }
+            } catch {}
+            group.cancelAll()
+        }
+        await venue.closeSession(connection.id)
+    }
+}
