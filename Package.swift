@@ -40,7 +40,7 @@ import PackageDescription
 //   venue-bench         benchmarks (Benchmarks/VenueBench).
 
 /// Every venue's module target (`Sources/Venues/<Venue>/Module`), for the catalog and its tests.
-let venueModules: [Target.Dependency] = ["FineryModule", "SFOXModule", "T4Module"]
+let venueModules: [Target.Dependency] = ["FineryModule", "SFOXModule", "T4Module", "FIModule"]
 /// What a venue module's target needs besides its own venue's targets.
 let moduleDependencies: [Target.Dependency] = [
     "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath", "SimulatorKit",
@@ -296,6 +296,11 @@ let package = Package(
             path: "Sources/Venues/SFOX/Module", swiftSettings: strictSwift
         ),
         .target(
+            name: "FIModule",
+            dependencies: ["VenueModuleKit", "FIWire", "FIConnector", "FISimulator"] + moduleDependencies,
+            path: "Sources/Venues/FI/Module", swiftSettings: strictSwift
+        ),
+        .target(
             name: "T4Module",
             dependencies: ["VenueModuleKit", "T4Wire", "T4Connector", "T4Simulator"] + moduleDependencies,
             path: "Sources/Venues/T4/Module", swiftSettings: strictSwift
@@ -380,8 +385,8 @@ let package = Package(
         .testTarget(
             name: "FITests",
             dependencies: [
-                "FIConnector", "FISimulator", "FIWire", "RSAPKCS1", "VenueConnector", "VenueBridgeCore",
-                "BridgeTestSupport",
+                "FIConnector", "FISimulator", "FIWire", "FIModule", "RSAPKCS1", "VenueConnector", "VenueBridgeCore",
+                "VenueBridgeService", "VenueCatalog", "VenueModuleKit", "BridgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

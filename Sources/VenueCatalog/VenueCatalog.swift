@@ -1,3 +1,4 @@
+import FIModule
 import FineryModule
 import SFOXModule
 import T4Module
@@ -9,7 +10,9 @@ public import VenueModuleKit
 /// loader, and everything else loops over what the loader was given. Adding a venue: its folder
 /// under `Sources/Venues/`, its targets in `Package.swift`, one line here (docs/adding-a-venue.md).
 public enum VenueCatalog {
-    public static let all: [any VenueModule.Type] = [FineryModule.self, SFOXModule.self, T4Module.self]
+    public static let all: [any VenueModule.Type] = [
+        FineryModule.self, SFOXModule.self, T4Module.self, FIModule.self,
+    ]
 
     public static func module(for venue: VenueID) -> (any VenueModule.Type)? {
         all.first { $0.id == venue }
