@@ -87,15 +87,8 @@ struct FIBookKeeper {
             }
         return NormalizedEvent(
             venue: .fi, instrument: symbol, venueInstrument: security,
-            tsVenue: trade.timeMs.flatMap(nanoseconds(fromMilliseconds:)),
+            tsVenue: trade.timeMs.flatMap(epochNanos(milliseconds:)),
             tsRecv: tsRecv,
             payload: .trade(Trade(price: trade.price, size: trade.quantity, aggressor: aggressor, tradeId: trade.id)))
     }
-}
-
-/// Venue milliseconds as our nanoseconds; nil when they do not fit (a hostile timestamp is dropped,
-/// never wrapped).
-func nanoseconds(fromMilliseconds ms: Int64) -> Int64? {
-    let (ns, overflow) = ms.multipliedReportingOverflow(by: 1_000_000)
-    return overflow ? nil : ns
 }

@@ -18,9 +18,7 @@ public enum FineryUnits {
     /// does not fit in `Int64` (beyond the year 2262: a value in another unit, e.g. microseconds).
     /// Checked, because the product of a venue number must never trap the process.
     public static func nanoseconds(milliseconds: UInt64) -> Int64? {
-        guard let millis = Int64(exactly: milliseconds) else { return nil }
-        let (nanos, overflow) = millis.multipliedReportingOverflow(by: 1_000_000)
-        return overflow ? nil : nanos
+        Int64(exactly: milliseconds).flatMap(epochNanos(milliseconds:))
     }
 }
 
