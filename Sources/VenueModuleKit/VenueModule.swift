@@ -101,16 +101,14 @@ public struct DemoVenue: Sendable {
 public struct VenueSettingsStore: Sendable {
     /// The venues, in the order they are read, printed and started.
     public let modules: [any VenueModule.Type]
-    private var settings: [VenueID: any VenueSettings]
+    /// Only settings that were set; a venue never set reads as its defaults.
+    private var settings: [VenueID: any VenueSettings] = [:]
 
-    /// Every module's defaults.
     public init(_ modules: [any VenueModule.Type]) {
         self.modules = modules
-        settings = [:]
-        for module in modules { settings[module.id] = module.defaultSettings }
     }
 
-    /// One venue's settings (its defaults if the store was made without its module).
+    /// One venue's settings (its defaults until set).
     public subscript<Module: VenueModule>(_ module: Module.Type) -> Module.Settings {
         get { settings[Module.id] as? Module.Settings ?? Module.Settings() }
         set { settings[Module.id] = newValue }
@@ -122,8 +120,6 @@ public struct VenueSettingsStore: Sendable {
 }
 
 extension VenueModule {
-    static var defaultSettings: any VenueSettings { Settings() }
-
     // The module's functions on the store: what the service calls on `any VenueModule.Type`.
 
     public static func read(_ r: inout ConfigReader, in store: inout VenueSettingsStore) {

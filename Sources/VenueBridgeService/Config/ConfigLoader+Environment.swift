@@ -84,7 +84,7 @@ extension ConfigLoader {
             } ?? "must be block or drop_oldest_md"
         }
         env("VB_REDIS_ENABLED") { v in
-            Self.parseBool(v).map {
+            parseConfigBool(v).map {
                 config.redis.enabled = $0
                 return nil
             } ?? "must be true or false"
@@ -104,7 +104,7 @@ extension ConfigLoader {
         for module in venues { module.applyEnvironment(&overrides, in: &config.venues) }
         issues += overrides.issues
         env("VB_COMMANDS_ENABLED") { v in
-            Self.parseBool(v).map {
+            parseConfigBool(v).map {
                 config.commands.enabled = $0
                 return nil
             } ?? "must be true or false"
@@ -128,8 +128,6 @@ extension ConfigLoader {
     static func envName(forProperty name: String) -> String {
         name.uppercased().replacingOccurrences(of: ".", with: "_")
     }
-
-    static func parseBool(_ text: String) -> Bool? { parseConfigBool(text) }
 
     /// Where the YAML is broken and what libyaml says about it, never the text there. Yams' own
     /// descriptions quote the offending line (for a duplicated key, the whole document), which
