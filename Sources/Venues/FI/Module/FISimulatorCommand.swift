@@ -29,10 +29,8 @@ public struct FISimulatorCommand: AsyncParsableCommand {
         configuration.updatesPerSecond = updatesPerSecond
         let simulator = FISimulator(configuration: configuration, logger: logger)
         let boundPort = try await simulator.start()
-        FileHandle.standardOutput.write(Data("fi simulator listening on ws://\(host):\(boundPort)/ws\n".utf8))
-        let signal = await terminationSignal()
-        logger.info("stopping", metadata: ["signal": "\(signal)"])
-        await simulator.stop()
-        logger.info("stopped")
+        await serveUntilTerminated(
+            logger: logger, listening: "fi simulator listening on ws://\(host):\(boundPort)/ws",
+            stop: { await simulator.stop() })
     }
 }

@@ -39,11 +39,9 @@ public struct FinerySimulatorCommand: AsyncParsableCommand {
 
         let simulator = FinerySimulator(configuration: configuration, logger: logger)
         let boundPort = try await simulator.start()
-        FileHandle.standardOutput.write(Data("finery simulator listening on ws://\(host):\(boundPort)/ws\n".utf8))
-        let signal = await terminationSignal()
-        logger.info("stopping", metadata: ["signal": "\(signal)"])
-        await simulator.stop()
-        logger.info("stopped")
+        await serveUntilTerminated(
+            logger: logger, listening: "finery simulator listening on ws://\(host):\(boundPort)/ws",
+            stop: { await simulator.stop() })
     }
 
     static func instruments(_ list: String) throws -> [FinerySimulatorConfiguration.Instrument] {

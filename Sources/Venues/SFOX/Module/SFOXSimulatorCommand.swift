@@ -31,12 +31,10 @@ public struct SFOXSimulatorCommand: AsyncParsableCommand {
 
         let simulator = SFOXSimulator(configuration: configuration, logger: logger)
         let boundPort = try await simulator.start()
-        FileHandle.standardOutput.write(
-            Data("sfox simulator listening on ws://\(host):\(boundPort)/ws and http://\(host):\(boundPort)/v1\n".utf8))
-        let signal = await terminationSignal()
-        logger.info("stopping", metadata: ["signal": "\(signal)"])
-        await simulator.stop()
-        logger.info("stopped")
+        await serveUntilTerminated(
+            logger: logger,
+            listening: "sfox simulator listening on ws://\(host):\(boundPort)/ws and http://\(host):\(boundPort)/v1",
+            stop: { await simulator.stop() })
     }
 
     static func pairs(_ list: String) throws -> [SFOXSimulatorConfiguration.Pair] {

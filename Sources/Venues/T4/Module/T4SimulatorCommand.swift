@@ -27,10 +27,8 @@ public struct T4SimulatorCommand: AsyncParsableCommand {
 
         let simulator = T4Simulator(configuration: configuration, logger: logger)
         let boundPort = try await simulator.start()
-        FileHandle.standardOutput.write(Data("t4 simulator listening on ws://\(host):\(boundPort)/v1\n".utf8))
-        let signal = await terminationSignal()
-        logger.info("stopping", metadata: ["signal": "\(signal)"])
-        await simulator.stop()
-        logger.info("stopped")
+        await serveUntilTerminated(
+            logger: logger, listening: "t4 simulator listening on ws://\(host):\(boundPort)/v1",
+            stop: { await simulator.stop() })
     }
 }
