@@ -17,7 +17,7 @@ struct FISimulatorSessionTests {
         let connector: FIConnector
         let running: Task<Void, any Error>
 
-        init(password: String = "sim-pass") async throws {
+        init(password: String = "sim-pass", tune: (inout FIConnectorConfiguration) -> Void = { _ in }) async throws {
             var simulatorConfiguration = FISimulatorConfiguration(users: ["trader1": "sim-pass"])
             simulatorConfiguration.updatesPerSecond = 50
             simulator = FISimulator(configuration: simulatorConfiguration, logger: Logger(label: "test.fi.sim"))
@@ -28,6 +28,7 @@ struct FISimulatorSessionTests {
             configuration.link.connectTimeout = .seconds(2)
             configuration.loginRetryDelay = .milliseconds(200)
             configuration.link.reconnect.initialDelay = .milliseconds(50)
+            tune(&configuration)
             connector = FIConnector(configuration: configuration, sink: sink, logger: Logger(label: "test.fi"))
             let supervisor = connector.supervisor()
             running = Task { try await supervisor.run() }
@@ -77,6 +78,23 @@ struct FISimulatorSessionTests {
         await rig.simulator.setStatus(.open)
         try await eventually("ready") { rig.connector.control.state == .ready }
         #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
+        await rig.stop()
+    }
+
+    /// The keep-alive for real: our WebSocket pings answered by the simulator's pongs keep a quiet
+    /// link alive for three dead-link timeouts (the books are stilled, so only pongs arrive).
+    @Test("a link quiet but for pongs stays up past three dead-link timeouts and the connect timeout")
+    func keepAlive() async throws {
+        let rig = try await Rig {
+            $0.link.pingInterval = .milliseconds(250)
+            $0.link.deadLinkTimeout = .seconds(1)
+            $0.subscribeTrades = false
+            $0.instruments = try! InstrumentMap([])
+        }
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        try await Task.sleep(for: .seconds(3) + .milliseconds(500))
+        #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
+        #expect(rig.connector.control.state == .ready)
         await rig.stop()
     }
 }
