@@ -157,6 +157,7 @@ let package = Package(
             name: "FISimulator",
             dependencies: [
                 "FIWire", "VenueBridgeCore", "SimulatorKit", "RSAPKCS1",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -27,21 +27,18 @@ public enum ClientOrderIds {
 
     /// Checks a caller-supplied client order id against the venue's format.
     public static func validate(_ id: String, format: ClientOrderIdFormat, venue: VenueID) throws(CommandError) {
+        guard !format.accepts(id) else { return }
         switch format {
         case .positiveInt64:
-            guard let value = Int64(id), value >= 1 else {
-                throw CommandError(
-                    .invalidField, "a \(venue) client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
-            }
+            throw CommandError(
+                .invalidField, "a \(venue) client_order_id is an integer in 1…9223372036854775807, got \"\(id)\"")
         case .text(let maxLength, let alphabet):
-            guard !id.isEmpty, id.utf8.count <= maxLength, id.utf8.allSatisfy(alphabet.contains) else {
-                let characters =
-                    switch alphabet {
-                    case .printableASCII: "printable ASCII characters without spaces"
-                    case .lettersDigitsDashUnderscore: "characters of A-Z, a-z, 0-9, - and _"
-                    }
-                throw CommandError(.invalidField, "client_order_id must be 1…\(maxLength) \(characters)")
-            }
+            let characters =
+                switch alphabet {
+                case .printableASCII: "printable ASCII characters without spaces"
+                case .lettersDigitsDashUnderscore: "characters of A-Z, a-z, 0-9, - and _"
+                }
+            throw CommandError(.invalidField, "client_order_id must be 1…\(maxLength) \(characters)")
         }
     }
 }

@@ -25,6 +25,15 @@ public enum ClientOrderIdFormat: Sendable, Hashable {
         }
     }
 
+    /// Whether `id` is spelled this way (connectors check the ids they are asked to send).
+    public func accepts(_ id: String) -> Bool {
+        switch self {
+        case .positiveInt64: (Int64(id) ?? 0) >= 1
+        case .text(let maxLength, let alphabet):
+            !id.isEmpty && id.utf8.count <= maxLength && id.utf8.allSatisfy(alphabet.contains)
+        }
+    }
+
     /// What a venue that says nothing stricter takes: up to 64 printable ASCII characters.
     public static let standard = ClientOrderIdFormat.text(maxLength: 64, alphabet: .printableASCII)
 }

@@ -25,6 +25,15 @@ public struct FIConnectorConfiguration: Sendable {
     /// How long to wait before logging in again after the venue refused the login (a quick retry
     /// of a wrong password helps nobody).
     public var loginRetryDelay: Duration = .seconds(30)
+    /// The account name on execution reports and positions (FI has one account per login: the
+    /// userid, unless configured).
+    public var account: String
+    /// How long a cancel's answer waits for the venue's `order` push that shows the order done
+    /// (past it the answer is `pending_cancel`).
+    public var cancelConfirmationWait: Duration = .seconds(3)
+    /// Finished orders kept answerable by `query`, and fill ids kept to drop replayed `sale`s.
+    public var finishedOrderMemory = 10_000
+    public var seenFillMemory = 100_000
 
     public init(url: String, userID: String, password: String, instruments: InstrumentMap) {
         link = VenueLinkSettings(url: url)
@@ -32,6 +41,7 @@ public struct FIConnectorConfiguration: Sendable {
         link.deadLinkTimeout = FIHouseRules.deadLinkTimeout
         self.userID = userID
         self.password = password
+        account = userID
         self.instruments = instruments
     }
 

@@ -8,8 +8,7 @@ public import VenueBridgeCore
 public import VenueConnector
 public import VenueModuleKit
 
-/// Fundamental Interactions (`venues.fi`). Market data and system status today; order entry is
-/// the connector's next step, so the venue takes no commands yet.
+/// Fundamental Interactions (`venues.fi`): market data, system status and order entry on one login.
 public struct FISettings: VenueSettings {
     public var enabled: Bool = false
     /// No default URL: the venue hands each subscriber its own host.
@@ -27,6 +26,8 @@ public struct FISettings: VenueSettings {
     public var publishTicker: Bool = true
     public var loginRetryDelayMs: Int = 30_000
     public var maxBookEntries: Int = 100_000
+    /// The account commands name and reports carry; FI has one per login, so it defaults to the userid.
+    public var account: String?
 
     public init() {}
 }
@@ -61,6 +62,7 @@ public enum FIModule: VenueModule {
         // At least a second: a quick retry of a refused password helps nobody.
         r.int("login_retry_delay_ms", in: 1_000...3_600_000, into: &fi.loginRetryDelayMs)
         r.int("max_book_entries", in: 100...10_000_000, into: &fi.maxBookEntries)
+        r.optionalString("account", into: &fi.account)
         r.rejectInlineSecrets(["password"], envPrefix: "VB_FI_")
         r.secretFile("password_file", into: &fi.password)
     }
@@ -89,6 +91,9 @@ public enum FIModule: VenueModule {
             issues.append(
                 ConfigIssue(key: "venues.fi.password", problem: "missing: set VB_FI_PASSWORD or VB_FI_PASSWORD_FILE"))
         }
+        if let account = fi.account, account.isEmpty {
+            issues.append(ConfigIssue(key: "venues.fi.account", problem: "must not be empty (left out: the userid)"))
+        }
         if let destination = fi.destination, destination.isEmpty {
             issues.append(
                 ConfigIssue(key: "venues.fi.destination", problem: "must name a destination (GEMI, …) or be left out"))
@@ -98,9 +103,9 @@ public enum FIModule: VenueModule {
     public static func isEnabled(_ fi: FISettings) -> Bool { fi.enabled }
     public static func urls(_ fi: FISettings) -> [(key: String, url: String)] { [("venues.fi.url", fi.link.url)] }
     public static func symbols(_ fi: FISettings) -> [String] { fi.instruments.map(\.symbol) }
-    /// Not yet: order entry is the connector's next step.
-    public static func takesOrders(_ fi: FISettings) -> Bool { false }
-    public static func defaultOrderAccount(_ fi: FISettings) -> String? { nil }
+    public static func takesOrders(_ fi: FISettings) -> Bool { fi.enabled }
+    /// One account per login: `account`, else the userid.
+    public static func defaultOrderAccount(_ fi: FISettings) -> String? { fi.account ?? fi.userID }
 
     public static func summary(_ fi: FISettings) -> [String: String] {
         [
@@ -123,12 +128,17 @@ public enum FIModule: VenueModule {
         configuration.publishTicker = fi.publishTicker
         configuration.loginRetryDelay = .milliseconds(fi.loginRetryDelayMs)
         configuration.maxBookEntries = fi.maxBookEntries
+        if let account = defaultOrderAccount(fi) { configuration.account = account }
         return configuration
     }
 
     public static func start(_ fi: FISettings, sink: any EventSink, logger: Logger) throws -> StartedVenue {
         let connector = FIConnector(configuration: try connectorConfiguration(fi), sink: sink, logger: logger)
-        return StartedVenue(services: [connector.supervisor()], commandVenue: nil)
+        let account = connector.configuration.account
+        let orders = CommandVenue(
+            entry: connector, instruments: Set(symbols(fi)), accounts: { [account] },
+            sessionState: { connector.control.state })
+        return StartedVenue(services: [connector.supervisor()], commandVenue: orders)
     }
 
     /// The real connector against the in-process simulator, with the simulator's demo user.
@@ -148,6 +158,8 @@ public enum FIModule: VenueModule {
         }
         return DemoVenue(
             venue: id, banner: "FI simulator: \(fi.link.url)", sampleInstrument: fi.instruments.first?.symbol,
+            sendOrderArguments:
+                "--venue fi --account demo --instrument \(fi.instruments.first?.symbol ?? "BTC-USD") --side buy --qty 0.01 --price 7000.05",
             stop: { await simulator.stop() })
     }
 }

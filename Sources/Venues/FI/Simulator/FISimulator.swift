@@ -5,6 +5,7 @@ public import Logging
 // Through Hummingbird: the socket itself, to close it abruptly.
 import NIOCore
 import SimulatorKit
+public import VenueBridgeCore
 
 /// A Fundamental Interactions venue on a local WebSocket (`/ws`), for tests and the demo, built
 /// from `shared/venues/fundamental.md`: the RSA challenge login with a fresh 1024-bit key per
@@ -30,6 +31,9 @@ public final class FISimulator: Sendable {
         self.venue = venue
         let router = Router()
         router.get("/") { _, _ in "FI simulator: open a WebSocket on \(Self.path)\n" }
+        router.get(RouterPath(OrderCountsEndpoint.path)) { [venue] _, _ in
+            OrderCountsEndpoint.response(await venue.addOrderRequests)
+        }
         let counters = counters
         server = SimulatorServer(
             host: configuration.host, port: configuration.port, responder: router.buildResponder(),
@@ -69,6 +73,27 @@ public final class FISimulator: Sendable {
 
     /// Sets the exchange's state and pushes it to every `subscribesystemstatus` socket.
     public func setStatus(_ state: FIExchangeStatus.State) async { await venue.setStatus(state) }
+
+    /// The next `count` `addorder` replies are lost: the orders are placed, their acks never sent.
+    public func dropAddOrderReplies(_ count: Int) async { await venue.dropAddOrderReplies(count) }
+
+    /// `addorder` requests received per clientorderid (refused ones too).
+    public var addOrderRequests: [String: Int] { get async { await venue.addOrderRequests } }
+
+    /// A user's working orders: (clientorderid, refno, liveqty, execqty).
+    public func liveOrders(of userID: String) async -> [(
+        clientOrderId: String, refno: String, live: ExactDecimal, executed: ExactDecimal
+    )] {
+        await venue.liveOrders(of: userID).map { ($0.clientOrderId, $0.refno, $0.live, $0.executed) }
+    }
+
+    /// The simulator's book of `security` as aggregated price levels (IOI entries left out):
+    /// what a connector's normalized book must equal.
+    public func book(_ security: String) async -> (
+        bids: [(ExactDecimal, ExactDecimal)], asks: [(ExactDecimal, ExactDecimal)]
+    )? {
+        await venue.aggregatedBook(security)
+    }
 
     public var loginsRefused: Int { get async { await venue.loginsRefused } }
     public var connectionCount: Int { get async { await venue.connectionCount } }

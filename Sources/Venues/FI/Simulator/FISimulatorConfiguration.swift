@@ -28,6 +28,10 @@ public struct FISimulatorConfiguration: Sendable {
     public var updatesPerSecond = 10
     /// Entries per side when a book is built.
     public var entriesPerSide = 10
+    /// Finished orders remembered (for login replay and queries), oldest forgotten first.
+    public var finishedOrderMemory = 10_000
+    /// Sales per user replayed at login.
+    public var replayedSales = 100
     /// Frames queued per socket before a slow client is cut.
     public var maxOutboundQueue = 10_000
 

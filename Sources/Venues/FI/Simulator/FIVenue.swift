@@ -1,3 +1,4 @@
+import DequeModule
 import FIWire
 import Foundation
 import Logging
@@ -6,7 +7,8 @@ import SimulatorKit
 import VenueBridgeCore
 
 /// The venue behind the FI simulator: logins by RSA challenge, entry-based books moved by a seeded
-/// random walk, trades, system status. One actor, so every socket sees one order of events.
+/// random walk (with IOI entries), trades, system status, and order entry (`FIVenue+Orders`). One
+/// actor, so every socket sees one order of events.
 actor FIVenue: SimulatedVenue {
     struct Session: VenueSession {
         var connection: SimConnection<String>
@@ -22,6 +24,8 @@ actor FIVenue: SimulatedVenue {
         var side: FISide
         var price: ExactDecimal
         var quantity: ExactDecimal
+        /// Indication of interest: shown, never executed.
+        var ioi = false
     }
 
     let configuration: FISimulatorConfiguration
@@ -30,12 +34,26 @@ actor FIVenue: SimulatedVenue {
     private(set) var sessions: [SimConnection<String>.ID: Session] = [:]
     private var nextConnectionId = 1
     /// Security → entry id → entry. Ids are 64-bit and large, as the venue's are.
-    private var books: [String: [UInt64: Entry]] = [:]
+    var books: [String: [UInt64: Entry]] = [:]
     private var nextEntryId: UInt64 = 6_988_929_507_302_077_441
     private var nextTradeId = 1
-    private var random: SplitMix64
+    var random: SplitMix64
     private(set) var status: FIExchangeStatus.State = .open
     private(set) var loginsRefused = 0
+    /// Orders by refno, kept across disconnects (`FIHouseRules.ordersSurviveDisconnect`); finished
+    /// ones are forgotten oldest first past `FISimulatorConfiguration.finishedOrderMemory`.
+    var orders: [String: SimOrder] = [:]
+    var finishedRefnos = Deque<String>()
+    /// Each user's recent sale pushes, replayed at login (at most `replayedSales` each).
+    var sales: [String: Deque<String>] = [:]
+    /// userid → security → position.
+    var positions: [String: [String: ExactDecimal]] = [:]
+    var nextRefno = 1
+    var nextTradeRefno = 1
+    /// `addorder` requests per clientorderid (`GET /sim/orders`), refused ones too.
+    var addOrderRequests: [String: Int] = [:]
+    /// Test control: swallow this many `addorder` replies (the order is placed; its ack is lost).
+    var addOrderRepliesToDrop = 0
 
     init(configuration: FISimulatorConfiguration, counters: SocketCounters, logger: Logger) {
         self.configuration = configuration
@@ -113,6 +131,7 @@ actor FIVenue: SimulatedVenue {
         }
         sessions[id]?.userID = user
         deliver(#"{"result":"OK","type":"login","userid":"\#(user)","firm":"SIM","roles":"trader"}"#, to: id)
+        replayAccount(of: user, to: id)
     }
 
     private func loggedIn(_ type: String, _ request: JSONValue, from id: SimConnection<String>.ID) {
@@ -136,6 +155,10 @@ actor FIVenue: SimulatedVenue {
                 case (.trade, false), (.itrade, false): sessions[id]?.trades.remove(security)
                 }
             }
+        case "addorder": addOrder(request, from: id)
+        case "cancelorder": cancelOrder(request, from: id)
+        case "openorderquery": openOrderQuery(request, from: id)
+        case "queryorder": queryOrder(request, from: id)
         default:
             deliver(#"{"type":"\#(type)","result":"not supported by the simulator"}"#, to: id)
         }
@@ -167,7 +190,7 @@ actor FIVenue: SimulatedVenue {
         return entries
     }
 
-    private func nextId() -> UInt64 {
+    func nextId() -> UInt64 {
         defer { nextEntryId &+= 1 }
         return nextEntryId
     }
@@ -177,7 +200,7 @@ actor FIVenue: SimulatedVenue {
         ExactDecimal(significand: Int128(1 + random.below(500)), exponent: -2)
     }
 
-    private func quantity() -> ExactDecimal { Self.quantity(&random) }
+    func quantity() -> ExactDecimal { Self.quantity(&random) }
 
     /// One random change to one security's book, sent to its subscribers: an entry's size
     /// updated, an entry added behind the top, or one removed; now and then a trade.
@@ -207,10 +230,12 @@ actor FIVenue: SimulatedVenue {
                     price.isPositive
                 else { continue }
                 let id = nextId()
-                entries[id] = Entry(side: side, price: price, quantity: quantity())
+                // One entry in eight is an indication of interest: in the book, never executable.
+                entries[id] = Entry(side: side, price: price, quantity: quantity(), ioi: random.below(8) == 0)
                 change = entryJSON(id, entries[id]!, act: "A")
             }
             books[security.name] = entries
+            expireOrders()
             let frame = #"{"security":"\#(security.name)","books":[\#(change)]}"#
             for id in sessions.keys.sorted() where sessions[id]?.books.contains(security.name) == true {
                 deliver(frame, to: id)
@@ -235,8 +260,8 @@ actor FIVenue: SimulatedVenue {
         return #"{"security":"\#(security)","books":[\#(entries.joined(separator: ","))]}"#
     }
 
-    private func entryJSON(_ id: UInt64, _ entry: Entry, act: String) -> String {
-        #"{"side":"\#(entry.side.rawValue)","act":"\#(act)","src":"SIM","price":\#(entry.price),"qty":\#(entry.quantity),"id":\#(id)}"#
+    func entryJSON(_ id: UInt64, _ entry: Entry, act: String) -> String {
+        #"{"side":"\#(entry.side.rawValue)","act":"\#(act)","src":"SIM","price":\#(entry.price),"qty":\#(entry.quantity),"id":\#(id)\#(entry.ioi ? #","ioi":true"# : "")}"#
     }
 
     // MARK: - System status

@@ -33,6 +33,24 @@ public struct FIOrder: Sendable, Hashable {
     public var timeInForce: String?
     public var updatedMs: Int64?
 
+    public init(
+        refno: String, clientOrderId: String?, security: String, side: FISide, price: ExactDecimal?,
+        quantity: ExactDecimal, liveQuantity: ExactDecimal, executedQuantity: ExactDecimal,
+        executedAmount: ExactDecimal? = nil, timeInForce: String? = nil, updatedMs: Int64? = nil
+    ) {
+        self.refno = refno
+        self.clientOrderId = clientOrderId
+        self.security = security
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+        self.liveQuantity = liveQuantity
+        self.executedQuantity = executedQuantity
+        self.executedAmount = executedAmount
+        self.timeInForce = timeInForce
+        self.updatedMs = updatedMs
+    }
+
     public enum Status: Sendable, Hashable { case open, partiallyFilled, filled, canceled }
 
     /// The notes' rule: live > 0 → open (partially filled once something executed); live 0 → filled
@@ -53,6 +71,20 @@ public struct FISale: Sendable, Hashable {
     public var price: ExactDecimal
     public var timeMs: Int64?
     public var isMaker: Bool?
+
+    public init(
+        refno: String, tradeRefno: String, security: String, side: FISide, quantity: ExactDecimal,
+        price: ExactDecimal, timeMs: Int64? = nil, isMaker: Bool? = nil
+    ) {
+        self.refno = refno
+        self.tradeRefno = tradeRefno
+        self.security = security
+        self.side = side
+        self.quantity = quantity
+        self.price = price
+        self.timeMs = timeMs
+        self.isMaker = isMaker
+    }
 }
 
 /// One exchange's state in a `systemstatus` push.
@@ -80,6 +112,9 @@ public enum FIServerMessage: Sendable, Hashable {
     case login(result: String, userID: String?, firm: String?)
     case addOrderReply(result: String, clientOrderId: String?, refno: String?, security: String?)
     case cancelOrderReply(result: String, refno: String?, security: String?)
+    /// One page of an `openorderquery` reply: `total_rec` records in all, `data` one record (an
+    /// object) or several (a list), at most 100 a message.
+    case openOrders(result: String, total: Int?, orders: [FIOrder])
     case book(security: String, changes: [FIBookChange])
     case trades(security: String, trades: [FITrade])
     case order(FIOrder)
@@ -125,14 +160,22 @@ public enum FIServerMessage: Sendable, Hashable {
             return .cancelOrderReply(
                 result: try r.string("result"), refno: r.optionalString("refno"), security: r.optionalString("security")
             )
+        case "openorderquery":
+            let total = try r.optionalInteger("total_rec")
+            guard total.map({ $0 >= 0 && $0 <= Int64(Int32.max) }) ?? true else {
+                throw FrameDecodeError(.invalidValue, "total_rec out of range")
+            }
+            let records: [JSONValue] =
+                switch value["data"] {
+                case nil, .null?: []
+                case .array(let rows)?: rows
+                case let row?: [row]
+                }
+            return .openOrders(
+                result: try r.string("result"), total: total.map { Int($0) },
+                orders: try records.map { (row) throws(FrameDecodeError) in try order(FIFields(row)) })
         case "order":
-            return .order(
-                FIOrder(
-                    refno: try r.string("refno"), clientOrderId: r.optionalString("clientorderid"),
-                    security: try r.string("security"), side: try r.side("side"), price: try r.optionalDecimal("price"),
-                    quantity: try r.decimal("qty"), liveQuantity: try r.decimal("liveqty"),
-                    executedQuantity: try r.decimal("execqty"), executedAmount: try r.optionalDecimal("execamount"),
-                    timeInForce: r.optionalString("tif"), updatedMs: try r.optionalInteger("updtime")))
+            return .order(try order(r))
         case "sale":
             return .sale(
                 FISale(
@@ -159,6 +202,16 @@ public enum FIServerMessage: Sendable, Hashable {
         default:
             return .other(type: type)
         }
+    }
+
+    /// An order record: an `order` push, or one row of an `openorderquery` reply.
+    private static func order(_ r: FIFields) throws(FrameDecodeError) -> FIOrder {
+        FIOrder(
+            refno: try r.string("refno"), clientOrderId: r.optionalString("clientorderid"),
+            security: try r.string("security"), side: try r.side("side"), price: try r.optionalDecimal("price"),
+            quantity: try r.decimal("qty"), liveQuantity: try r.decimal("liveqty"),
+            executedQuantity: try r.decimal("execqty"), executedAmount: try r.optionalDecimal("execamount"),
+            timeInForce: r.optionalString("tif"), updatedMs: try r.optionalInteger("updtime"))
     }
 
     private static func bookChanges(_ value: JSONValue) throws(FrameDecodeError) -> [FIBookChange] {
