@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CommandPath
 public import EventBus
 public import FIConnector
 import FISimulator
