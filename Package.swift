@@ -481,7 +481,7 @@ let package = Package(
         .testTarget(
             name: "CommandPathTests",
             dependencies: [
-                "CommandPath", "OrderCommands", "FineryWire", "FineryConnector", "FinerySimulator", "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
+                "CommandPath", "OrderCommands", "FIWire", "FIConnector", "FISimulator", "FineryWire", "FineryConnector", "FinerySimulator", "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
                 "VenueConnector", "VenueBridgeCore", "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

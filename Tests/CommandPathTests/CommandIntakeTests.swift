@@ -240,6 +240,13 @@ struct CommandIntakeTests {
         try await expectAnswersNeverFollowTerminal(VenueCommandHarness(prefix: "i9", venue: T4TestVenue.start))
     }
 
+    @Test(
+        "FI: the answer to an immediately filling market order never follows the order's terminal report on the exec stream"
+    )
+    func answerAfterTerminalFI() async throws {
+        try await expectAnswersNeverFollowTerminal(VenueCommandHarness(prefix: "i10", venue: FITestVenue.start))
+    }
+
     /// Issue 13 item 5 on one venue: market orders that fill at once, through the command path.
     /// The race is between the connector's fill report and the answer: several orders, so that
     /// some land on each side of it.

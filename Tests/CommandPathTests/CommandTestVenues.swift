@@ -1,5 +1,8 @@
 import CommandPath
 import EventBus
+import FIConnector
+import FISimulator
+import FIWire
 import FineryConnector
 import FinerySimulator
 import FineryWire
@@ -188,6 +191,50 @@ struct T4TestVenue: CommandTestVenue {
             accounts: { connector.accounts.isEmpty ? nil : Set(connector.accounts) },
             sessionState: { connector.control.state }
         )
+    }
+
+    var sessionState: VenueConnectionState { connector.control.state }
+    func run() async throws { try await connector.supervisor().run() }
+    func stopSimulator() async { await simulator.stop() }
+}
+
+struct FITestVenue: CommandTestVenue {
+    static let id = VenueID.fi
+    static let clientOrderIdFormat = FIHouseRules.clientOrderIdFormat
+    /// FI has one account per login: the userid.
+    static let account = "fi-trader"
+    static let password = "fi-test-password"
+    static let instrument = "BTC-USD"
+    static let quantity = "0.01"
+
+    let simulator: FISimulator
+    let connector: FIConnector
+
+    static func start(sink: EventPublisher, metrics: TestMetrics, logger: Logger) async throws -> FITestVenue {
+        try await start(sink: sink, metrics: metrics, logger: logger, requestTimeout: .seconds(5))
+    }
+
+    static func start(sink: EventPublisher, metrics: TestMetrics, logger: Logger, requestTimeout: Duration)
+        async throws -> FITestVenue
+    {
+        var simulatorConfiguration = FISimulatorConfiguration(users: [account: password])
+        simulatorConfiguration.updatesPerSecond = 0
+        let simulator = FISimulator(configuration: simulatorConfiguration, logger: logger)
+        let port = try await simulator.start()
+        var configuration = FIConnectorConfiguration(
+            url: "ws://127.0.0.1:\(port)\(FISimulator.path)", userID: account, password: password,
+            instruments: try InstrumentMap([("BTCUSD", "BTC-USD"), ("ETHUSD", "ETH-USD")]))
+        configuration.link.reconnect.initialDelay = .milliseconds(50)
+        configuration.link.requestTimeout = requestTimeout
+        let connector = FIConnector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        return FITestVenue(simulator: simulator, connector: connector)
+    }
+
+    var commandVenue: CommandVenue {
+        let connector = connector
+        return CommandVenue(
+            entry: connector, instruments: ["BTC-USD", "ETH-USD"], accounts: { [Self.account] },
+            sessionState: { connector.control.state })
     }
 
     var sessionState: VenueConnectionState { connector.control.state }
