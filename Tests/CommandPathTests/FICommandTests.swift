@@ -103,4 +103,46 @@ struct FICommandTests {
         }
         await harness.stop()
     }
+
+    @Test(
+        "dropped and logged in again: the replayed order, sales and open-order query repeat nothing; cancel still works"
+    )
+    func reconnectReplaysNothingTwice() async throws {
+        let harness = try await FICommandHarness(prefix: "fi5", venue: FITestVenue.start)
+        try await harness.waitUntilReady()
+        let order = harness.newOrder("across-drop", quantity: "100", price: "7000.01")
+        try await harness.send(order)
+        let clientId = harness.clientId(order)
+        _ = try #require(try await harness.waitForAnswers(order.idempotencyKey).first)
+        try await eventually("the fill on the stream") {
+            harness.reader.reports(clientOrderId: clientId).contains { $0.fillId != nil }
+        }
+        try await barrier("before-drop", harness)
+        let before = harness.reader.reports(clientOrderId: clientId)
+
+        await harness.simulator.dropConnections()
+        try await eventually("disconnected") { harness.venue.sessionState != .ready }
+        try await eventually("logged in again") { harness.venue.sessionState == .ready }
+        try await barrier("after-drop", harness)
+        #expect(harness.reader.reports(clientOrderId: clientId) == before, "the replay published nothing new")
+
+        let cancel = OrderCommand(
+            type: .cancelOrder, idempotencyKey: harness.key("cancel-across-drop"), venue: .fi,
+            account: FITestVenue.account, instrument: "BTC-USD", target: .idempotencyKey(order.idempotencyKey))
+        try await harness.send(cancel)
+        let canceled = try #require(try await harness.waitForAnswers(cancel.idempotencyKey).first)
+        #expect(canceled.status == .canceled)
+        await harness.stop()
+    }
+
+    /// A resting order placed now: once the connector's own report of it is on the stream, so is
+    /// everything the venue said before it (the replay at login, the open-order query's answer).
+    private func barrier(_ name: String, _ harness: FICommandHarness) async throws {
+        let barrier = harness.newOrder(name)
+        try await harness.send(barrier)
+        let clientId = harness.clientId(barrier)
+        try await eventually("the connector's report of \(name)") {
+            harness.reader.reports(clientOrderId: clientId).contains { $0.command == nil }
+        }
+    }
 }
