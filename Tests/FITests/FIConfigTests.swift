@@ -41,7 +41,8 @@ struct FIConfigTests {
         #expect(config.venues.fi.destination == "GEMI")
         #expect(config.redactedSummary["venues.fi.password"] == "(set)")
         #expect(!config.redactedSummary.values.contains { $0.contains("s3cret") })
-        #expect(!config.commands.runsConsumer(config), "FI takes no orders yet")
+        #expect(config.commands.runsConsumer(config), "FI takes orders: the command consumer runs")
+        #expect(FIModule.defaultOrderAccount(config.venues.fi) == "trader1", "one account per login: the userid")
     }
 
     @Test("enabled without url, user, password or instruments: every problem with its key; an inline password refused")

@@ -65,7 +65,8 @@ struct FIWireTests {
                 #"{"type":"systemstatus","data":[{"exchange":"STAGE","time":1697693198141,"status":"Halted"}]}"#)
                 == .systemStatus([FIExchangeStatus(exchange: "STAGE", state: .halted, timeMs: 1_697_693_198_141)]))
         #expect(
-            try FIServerMessage.decode(#"{"type":"openorderquery","total_rec":0}"#) == .other(type: "openorderquery"))
+            try FIServerMessage.decode(#"{"type":"openorderquery","result":"OK","total_rec":0}"#)
+                == .openOrders(result: "OK", total: 0, orders: []))
     }
 
     @Test("requests as the notes write them; prices and quantities as exact JSON numbers")
@@ -110,5 +111,44 @@ struct FIWireTests {
     @Test("the house client id format: at most 32 characters of letters, digits, - and _")
     func clientIds() {
         #expect(FIHouseRules.clientOrderIdFormat == .text(maxLength: 32, alphabet: .lettersDigitsDashUnderscore))
+    }
+
+    @Test(
+        "openorderquery: data as one object (the published example) or as a list, numbers as strings; no data is none")
+    func openOrders() throws {
+        let one = try FIServerMessage.decode(
+            #"{"result":"OK","refno":"3XXF0329A0B0","data":{"updtime":"1559505235085","tif":"GTC","execamount":"10000","qty":"1000","security":"BTCUSD","type":"order","clientorderid":"CLIENTID1","liveqty":"900","category":"CROX","refno":"3XXF0329A0B0","price":"100","execqty":"100","side":"S"},"security":"BTCUSD","type":"openorderquery"}"#
+        )
+        guard case .openOrders(let result, let total, let orders) = one else {
+            Issue.record("not an openorderquery reply: \(one)")
+            return
+        }
+        #expect(result == "OK" && total == nil && orders.count == 1)
+        #expect(orders.first?.liveQuantity == 900 && orders.first?.status == .partiallyFilled)
+        #expect(orders.first?.updatedMs == 1_559_505_235_085 && orders.first?.clientOrderId == "CLIENTID1")
+
+        let page = try FIServerMessage.decode(
+            #"{"type":"openorderquery","result":"OK","total_rec":2,"rec_no":2,"data":[{"refno":"A","security":"BTCUSD","side":"B","price":1.5,"qty":2,"liveqty":2,"execqty":0},{"refno":"B","security":"BTCUSD","side":"S","qty":"3","liveqty":"1","execqty":"2"}]}"#
+        )
+        guard case .openOrders(_, let pageTotal, let rows) = page else {
+            Issue.record("not an openorderquery reply: \(page)")
+            return
+        }
+        #expect(pageTotal == 2 && rows.map(\.refno) == ["A", "B"] && rows.first?.price == ExactDecimal("1.5"))
+        #expect(
+            try FIServerMessage.decode(#"{"type":"openorderquery","result":"order not found","security":"*"}"#)
+                == .openOrders(result: "order not found", total: nil, orders: []))
+        #expect(throws: FrameDecodeError.self) {
+            try FIServerMessage.decode(#"{"type":"openorderquery","result":"OK","total_rec":-1,"data":[]}"#)
+        }
+    }
+
+    @Test("the venue's words: known ones get a stable code whatever their case, unknown ones pass through")
+    func venueErrors() {
+        #expect(FIVenueError(result: "not enough fund").code == "not_enough_fund")
+        #expect(FIVenueError(result: " Order Not Found ") == .orderNotFound)
+        #expect(FIVenueError(result: FIHouseRules.duplicateClientOrderIdReason) == .duplicateClientOrderId)
+        #expect(FIVenueError(result: "price band exceeded") == .other("price band exceeded"))
+        #expect(FIVenueError(result: "price band exceeded").code == "venue_error")
     }
 }
