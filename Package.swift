@@ -350,7 +350,7 @@ let package = Package(
             dependencies: [
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueBridgeService", "CRdKafka",
                 "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector", "SFOXWire", "SFOXConnector",
-                "T4Wire", "T4Connector", "T4Simulator", "OrderCommands", "CommandPath",
+                "T4Wire", "T4Connector", "T4Simulator", "FIWire", "FIConnector", "OrderCommands", "CommandPath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

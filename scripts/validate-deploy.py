@@ -332,8 +332,12 @@ def check_compose_wiring(state: dict) -> str:
                         f"venues.{venue}.{key} {value} is not the {venue}-sim service on port {port}", problems)
         require(sim.get("image") == bridge.get("image"), f"{venue}-sim must run the bridge image", problems)
         require(command[:1] == [venue] and "0.0.0.0" in command, f"{venue}-sim must run `venue-sim {venue} --host 0.0.0.0`", problems)
-        for key in [f"VB_{venue.upper()}_API_KEY", f"VB_SIM_{venue.upper()}_API_KEY"]:
-            require(key in env or key in (sim.get("environment") or {}), f"{key} not set (simulator-credentials.env)", problems)
+        # Each side has its credential (an API key, a password: whatever the venue logs in with);
+        # whether it is enough is check-config's word, in the next check.
+        known = set(env) | set(sim.get("environment") or {})
+        for prefix in [f"VB_{venue.upper()}_", f"VB_SIM_{venue.upper()}_"]:
+            require(any(k.startswith(prefix) and SECRET_LIKE_ENV.search(k) for k in known),
+                    f"no {prefix}* credential set (simulator-credentials.env)", problems)
 
     # Topics: the prefix the topics step uses is the bridge's; every TopicNames topic is created.
     topics = services["topics"]

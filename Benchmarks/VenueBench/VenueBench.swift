@@ -24,7 +24,7 @@ struct VenueBench: AsyncParsableCommand {
     var pipeline = 256
     @Option(help: "Repetitions of each Kafka/Redis run; the median is reported.")
     var repeats = 3
-    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4, commands.")
+    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4, fi, commands.")
     var only = "all"
     @Option(help: "Seconds of the Finery end-to-end run.")
     var fineryDuration = 10
@@ -142,6 +142,17 @@ struct VenueBench: AsyncParsableCommand {
                     format:
                         "T4 market_depth message (10 levels a side + trade_data, %d bytes), decode + diff + normalize: %6.0f ns/message (decode alone %6.0f)",
                     result.frameBytes, result.nanoseconds, result.decodeOnly))
+        }
+
+        if wants("fi") {
+            for entriesPerSide in [25, 5_000] {
+                let result = fiDecodeNormalizeNanoseconds(entriesPerSide: entriesPerSide)
+                print(
+                    String(
+                        format:
+                            "FI book message (one entry updated, %d bytes) on a book of %d entries a side, decode + entry book + normalize: %6.0f ns/frame (decode alone %6.0f)",
+                        result.frameBytes, entriesPerSide, result.nanoseconds, result.decodeOnly))
+            }
         }
 
         if wants("commands") {

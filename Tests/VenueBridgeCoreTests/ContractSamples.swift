@@ -113,6 +113,30 @@ enum ContractSamples {
                         cumQty: d("0"), reason: "insufficient funds", rejectCode: "400")))
         ),
         (
+            // FI: a fill from a `sale` push (traderefno as fill id), and a refusal in the venue's
+            // words with the bridge's slug as reject_code.
+            "execution_report-fi-fill",
+            .init(
+                venue: .fi, instrument: "BTC-USD", venueInstrument: "BTCUSD", seq: 15, tsVenue: ts, tsRecv: ts,
+                payload: .executionReport(
+                    .init(
+                        account: "trader1", clientOrderId: "vb-0123456789abcdef0123456789abc",
+                        idempotencyKey: "order-43", venueOrderId: "5FS8TX5EDN0WA0", side: .buy, orderType: .limit,
+                        timeInForce: .gtc, status: .partiallyFilled, price: d("7014.2"), quantity: d("0.5"),
+                        lastQty: d("0.2"), lastPx: d("7014.19"), cumQty: d("0.2"), leavesQty: d("0.3"),
+                        fillId: "T123", liquidity: .taker)))
+        ),
+        (
+            "execution_report-fi-reject",
+            .init(
+                venue: .fi, instrument: "BTC-USD", venueInstrument: "BTCUSD", seq: 16, tsRecv: ts,
+                payload: .executionReport(
+                    .init(
+                        account: "trader1", clientOrderId: "vb-0123456789abcdef0123456789abd", side: .sell,
+                        orderType: .limit, status: .rejected, price: d("7100"), quantity: d("1"), cumQty: d("0"),
+                        leavesQty: d("0"), reason: "not enough fund", rejectCode: "not_enough_fund")))
+        ),
+        (
             "execution_report-answer",
             .init(
                 venue: .sfox, instrument: "BTC-USD", venueInstrument: nil, seq: 14, tsRecv: ts,

@@ -1,17 +1,17 @@
-import FIWire
-import VenueBridgeCore
-import VenueConnector
+public import FIWire
+public import VenueBridgeCore
+public import VenueConnector
 
 /// FI's entry-based books, one `EntryBook` per security, read as normalized L2: the first message
 /// after a subscription is the snapshot (`FIHouseRules.firstBookMessageIsSnapshot`), each later
 /// message one `book_delta` of its net change (each price once per side) and a `ticker` when the
-/// top moved.
-struct FIBookKeeper {
+/// top moved. Public for the benchmark (`venue-bench --only fi`).
+public struct FIBookKeeper {
     /// What one book message makes: the events, and the entries refused along the way (the
     /// rest of the message still applies).
-    struct Outcome {
-        var events: [NormalizedEvent] = []
-        var refused: [EntryBook.Failure] = []
+    public struct Outcome {
+        public var events: [NormalizedEvent] = []
+        public var refused: [EntryBook.Failure] = []
     }
 
     let instruments: InstrumentMap
@@ -21,7 +21,7 @@ struct FIBookKeeper {
     /// Securities whose snapshot (first message of the subscription) was published.
     private var snapshotted: Set<String> = []
 
-    init(instruments: InstrumentMap, publishTicker: Bool, capacity: Int) {
+    public init(instruments: InstrumentMap, publishTicker: Bool, capacity: Int) {
         self.instruments = instruments
         self.publishTicker = publishTicker
         self.capacity = capacity
@@ -32,7 +32,7 @@ struct FIBookKeeper {
 
     /// Applies one message's entries. A full book or an overflowing level throws: the book can no
     /// longer be trusted, and the session ends so a new subscription rebuilds it.
-    mutating func apply(security: String, changes: [FIBookChange], tsRecv: Int64) throws(EntryBook.Failure)
+    public mutating func apply(security: String, changes: [FIBookChange], tsRecv: Int64) throws(EntryBook.Failure)
         -> Outcome
     {
         guard let symbol = instruments.symbol(forVenueId: security) else {
