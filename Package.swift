@@ -386,7 +386,7 @@ let package = Package(
         .testTarget(
             name: "FITests",
             dependencies: [
-                "FIConnector", "FISimulator", "FIWire", "FIModule", "RSAPKCS1", "VenueConnector", "VenueBridgeCore",
+                "FIConnector", "FISimulator", "FIWire", "FIModule", "RSAPKCS1", "VenueConnector", "VenueBridgeCore", "EventBus",
                 "VenueBridgeService", "VenueCatalog", "VenueModuleKit", "BridgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

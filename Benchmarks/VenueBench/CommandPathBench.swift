@@ -209,11 +209,11 @@ extension VenueBench {
         for i in 0..<count {
             let key = "\(keyPrefix)-\(i)"
             let command = OrderCommand(
-                type: .newOrder, idempotencyKey: key, venue: .finery, account: "bench", instrument: "BTC-USD",
-                side: .buy, orderType: .limit,
-                timeInForce: .gtc, quantity: ExactDecimal(scaled: 1, scale: 3),
-                price: ExactDecimal(scaled: 3_000_000 + Int64(i % 100), scale: 2)
-            )
+                idempotencyKey: key, venue: .finery, account: "bench", instrument: "BTC-USD",
+                .newOrder(
+                    NewOrder(
+                        side: .buy, orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(scaled: 1, scale: 3),
+                        price: ExactDecimal(scaled: 3_000_000 + Int64(i % 100), scale: 2))))
             let record = KafkaRecord(
                 topic: topic, key: Array(command.kafkaKey.utf8), value: OrderCommandCodec.encode(command))
             while try producer.produce(record) == .queueFull { try await Task.sleep(for: .microseconds(200)) }

@@ -37,7 +37,9 @@ extension VenueBench {
         _ = try! keeper.apply(security: "BTCUSD", changes: snapshot, tsRecv: 0)
         let frames: [String] = (0..<1_000).map { i in
             let side: FISide = i % 2 == 0 ? .buy : .sell
-            let index = (i * 7) % entriesPerSide
+            // Updates land on the first 50 entries of a side, each many times a pass with a new size
+            // each time (a repeat of an unchanged size would publish nothing and flatter the figure).
+            let index = (i * 7) % min(entriesPerSide, 50)
             let id = firstId + UInt64(index) + (side == .sell ? UInt64(entriesPerSide) : 0)
             let size = ExactDecimal(significand: Int128(100 + i), exponent: -2)
             return

@@ -5,7 +5,10 @@ import VenueBridgeCore
 /// Pure: the one input that needs I/O (the placing command's record, for a cancel or replace that
 /// names it by key) is read by the processor and passed in.
 struct CommandPlan: Sendable, Hashable {
-    var command: OrderCommand
+    /// Where the answer goes: the command's, or what a message too broken to decode told.
+    var address: CommandAddress
+    /// What the command asks for; nil for a message that did not decode.
+    var payload: OrderCommand.Payload?
     /// The command's type as read: nil for a message too broken to say.
     var type: CommandType?
     /// The venue client order id of the order the command creates or acts on (nil for a
@@ -20,11 +23,12 @@ struct CommandPlan: Sendable, Hashable {
     var clientOrderIds: ClientOrderIdFormat = .standard
 
     init(
-        command: OrderCommand, type: CommandType?, clientOrderId: String? = nil, venueOrderId: String? = nil,
-        side: Side?, orderType: OrderType?,
-        timeInForce: TimeInForce? = nil, fingerprint: String
+        address: CommandAddress, payload: OrderCommand.Payload?, type: CommandType?, clientOrderId: String? = nil,
+        venueOrderId: String? = nil, side: Side?, orderType: OrderType?, timeInForce: TimeInForce? = nil,
+        fingerprint: String
     ) {
-        self.command = command
+        self.address = address
+        self.payload = payload
         self.type = type
         self.clientOrderId = clientOrderId
         self.venueOrderId = venueOrderId
@@ -33,6 +37,9 @@ struct CommandPlan: Sendable, Hashable {
         self.timeInForce = timeInForce
         self.fingerprint = fingerprint
     }
+
+    /// The decoded command; nil for a message that did not decode.
+    var command: OrderCommand? { payload.map { OrderCommand(address: address, $0) } }
 
     /// The idempotency key of the order a cancel or replace names by key: its record is read
     /// before the plan is made.
@@ -47,10 +54,8 @@ struct CommandPlan: Sendable, Hashable {
     /// `terms`: how the venue spells client ids and market orders' time in force.
     init(_ command: OrderCommand, placed: IdempotencyRecord?, terms: OrderTerms) {
         self.init(
-            command: command, type: command.type, side: command.side, orderType: command.orderType,
-            timeInForce: command.timeInForce,
-            fingerprint: command.fingerprint
-        )
+            address: command.address, payload: command.payload, type: command.type, side: command.side,
+            orderType: command.orderType, timeInForce: command.timeInForce, fingerprint: command.fingerprint)
         clientOrderIds = terms.clientOrderIds
         switch command.type {
         case .newOrder, .createRFQ, .cancelRFQ, .acceptQuote:
@@ -89,13 +94,9 @@ struct CommandPlan: Sendable, Hashable {
         undecodable envelope: OrderCommandCodec.Envelope, key: String, venue: VenueID, account: String,
         instrument: String, value: [UInt8], terms: OrderTerms
     ) {
-        var command = OrderCommand(
-            type: envelope.type ?? .newOrder, idempotencyKey: key, venue: venue, account: account,
-            instrument: instrument)
-        command.side = envelope.side
-        command.orderType = envelope.orderType
         self.init(
-            command: command, type: envelope.type,
+            address: CommandAddress(idempotencyKey: key, venue: venue, account: account, instrument: instrument),
+            payload: nil, type: envelope.type,
             clientOrderId: envelope.clientOrderId
                 ?? ClientOrderIds.derive(terms.clientOrderIds, venue: venue, idempotencyKey: key),
             side: envelope.side, orderType: envelope.orderType, fingerprint: "raw:" + digestHex(value)
@@ -107,9 +108,9 @@ struct CommandPlan: Sendable, Hashable {
 
     /// The record a valid command claims: `received`, owned by `owner` for one lease.
     func receivedRecord(owner: String, lease: Duration, now: CommandInstant) -> IdempotencyRecord {
-        let c = command
+        let c = address
         return IdempotencyRecord(
-            state: .received, fingerprint: fingerprint, type: c.type, venue: c.venue, account: c.account,
+            state: .received, fingerprint: fingerprint, type: type, venue: c.venue, account: c.account,
             instrument: c.instrument,
             clientOrderId: clientOrderId, side: side, orderType: orderType, owner: owner,
             leaseUntilMs: now.wallMs + lease.inMilliseconds,
@@ -121,7 +122,7 @@ struct CommandPlan: Sendable, Hashable {
     /// copy pending, so a replay after a DLQ failure or a crash produces the copy before it
     /// answers instead of only republishing the answer of a record that looked finished.
     func rejectionRecord(_ error: CommandError, owner: String, now: CommandInstant) -> IdempotencyRecord {
-        let c = command
+        let c = address
         var record = IdempotencyRecord(
             state: .rejected, fingerprint: fingerprint, type: type, venue: c.venue, account: c.account,
             instrument: c.instrument,
@@ -137,14 +138,14 @@ struct CommandPlan: Sendable, Hashable {
 
     /// The bridge's own refusal as the command's answer.
     func rejectedAnswer(_ error: CommandError) -> ExecutionReport {
-        let c = command
+        let c = address
         return ExecutionReport(
             account: c.account,
             clientOrderId: clientOrderId ?? venueOrderId
                 ?? ClientOrderIds.derive(clientOrderIds, venue: c.venue, idempotencyKey: c.idempotencyKey),
             idempotencyKey: c.idempotencyKey,
             venueOrderId: venueOrderId, side: side ?? .buy, orderType: orderType ?? .limit, timeInForce: timeInForce,
-            status: .rejected, price: c.price, quantity: c.quantity, cumQty: .zero, leavesQty: .zero,
+            status: .rejected, price: command?.price, quantity: command?.quantity, cumQty: .zero, leavesQty: .zero,
             reason: error.message,
             rejectCode: error.code.rawValue, command: type
         )
@@ -159,25 +160,23 @@ struct CommandPlan: Sendable, Hashable {
         answer.fillId = nil
         answer.liquidity = nil
         answer.duplicate = nil
-        answer.command = command.type
-        answer.idempotencyKey = command.idempotencyKey
+        answer.command = type
+        answer.idempotencyKey = address.idempotencyKey
         return answer
     }
 
     /// Whether the order's state as queried answers the command (a cancel is answered by a
     /// terminal or pending-cancel state, a replace by its new values or a terminal state).
     func isAnswered(by report: ExecutionReport) -> Bool {
-        let c = command
-        switch c.type {
-        case .newOrder:
+        switch payload {
+        case .newOrder?, .createRFQ?, .cancelRFQ?, .acceptQuote?, nil:
             return true
-        case .cancelOrder:
+        case .cancelOrder?:
             return report.status.isTerminal || report.status == .pendingCancel
-        case .replaceOrder:
+        case .replaceOrder(let replace)?:
             if report.status.isTerminal { return true }
-            return (c.quantity.map { $0 == report.quantity } ?? true) && (c.price.map { $0 == report.price } ?? true)
-        case .createRFQ, .cancelRFQ, .acceptQuote:
-            return true
+            return (replace.quantity.map { $0 == report.quantity } ?? true)
+                && (replace.price.map { $0 == report.price } ?? true)
         }
     }
 }

@@ -202,65 +202,74 @@ public final class CommandProcessor: Sendable {
     }
 
     private func callVenue(_ plan: CommandPlan) async -> CommandStateMachine.Event {
-        let c = plan.command
-        let venue = venue(c.venue)
+        let c = plan.address
+        let type = plan.type ?? .newOrder
         let started = ContinuousClock.now
-        switch await attempt({ () async throws(OrderEntryError) in try await call(venue, plan) }) {
+        switch await attempt({ () async throws(OrderEntryError) in try await call(venue(c.venue), plan) }) {
         case .success(let report):
-            metrics.venueLatency(venue: c.venue, type: c.type, ContinuousClock.now - started)
+            metrics.venueLatency(venue: c.venue, type: type, ContinuousClock.now - started)
             return .venueAnswered(report)
         case .failure(let error):
             // The latency of a call that may have reached the venue; one that sent nothing has none.
-            if !error.nothingSent { metrics.venueLatency(venue: c.venue, type: c.type, ContinuousClock.now - started) }
+            if !error.nothingSent { metrics.venueLatency(venue: c.venue, type: type, ContinuousClock.now - started) }
             return .venueFailed(error)
         }
     }
 
-    /// The venue call a validated command makes, through the capability validation found.
+    /// The venue call a validated command makes, through the capability validation found. Each
+    /// payload carries what its call needs; the plan adds the client id it worked out.
     private func call(_ venue: CommandVenue, _ plan: CommandPlan) async throws(OrderEntryError) -> ExecutionReport {
-        let c = plan.command
+        let c = plan.address
+        guard let payload = plan.payload else { throw .invalid("a message that did not decode is never sent") }
         func missing(_ capability: CommandCapability) -> OrderEntryError {
-            .invalid("\(c.venue) has no \(capability) for \(c.type.rawValue)")
+            .invalid("\(c.venue) has no \(capability) for \(payload.type.rawValue)")
         }
-        switch c.type {
-        case .newOrder:
+        // The plan derives a client id for every command that creates something, and for a
+        // cancel or replace finds the one its target names.
+        let derived =
+            plan.clientOrderId
+            ?? ClientOrderIds.derive(
+                plan.clientOrderIds, venue: c.venue, idempotencyKey: c.idempotencyKey)
+        switch payload {
+        case .newOrder(let order):
             guard let entry = venue.orderEntry else { throw missing(.orderEntry) }
             return try await entry.place(
                 OrderRequest(
-                    account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId!,
-                    idempotencyKey: c.idempotencyKey,
-                    side: c.side!, orderType: c.orderType!, timeInForce: plan.timeInForce ?? .gtc,
-                    quantity: c.quantity!, price: c.price
-                ))
+                    account: c.account, instrument: c.instrument, clientOrderId: derived,
+                    idempotencyKey: c.idempotencyKey, side: order.side, orderType: order.orderType,
+                    timeInForce: plan.timeInForce ?? .gtc, quantity: order.quantity, price: order.price))
         case .cancelOrder:
             guard let entry = venue.orderEntry else { throw missing(.orderEntry) }
             return try await entry.cancel(
                 CancelRequest(
                     account: c.account, instrument: c.instrument, clientOrderId: plan.clientOrderId,
                     venueOrderId: plan.clientOrderId == nil ? plan.venueOrderId : nil,
-                    idempotencyKey: c.idempotencyKey, side: plan.side, orderType: plan.orderType
-                ))
-        case .replaceOrder:
+                    idempotencyKey: c.idempotencyKey, side: plan.side, orderType: plan.orderType))
+        case .replaceOrder(let replace):
             guard let entry = venue.replacing else { throw missing(.replace) }
+            // Validation refuses a replace without the order's client id before it gets here.
+            guard let clientOrderId = plan.clientOrderId else {
+                throw .invalid("replace needs the order's client id")
+            }
             return try await entry.replace(
                 ReplaceRequest(
-                    account: c.account, clientOrderId: plan.clientOrderId!, quantity: c.quantity, price: c.price,
-                    idempotencyKey: c.idempotencyKey))
-        case .createRFQ:
+                    account: c.account, clientOrderId: clientOrderId, quantity: replace.quantity,
+                    price: replace.price, idempotencyKey: c.idempotencyKey))
+        case .createRFQ(let rfq):
             guard let entry = venue.rfqEntry else { throw missing(.rfqEntry) }
             return try await entry.createRFQ(
                 RFQRequest(
-                    account: c.account, instrument: c.instrument, clientRFQId: plan.clientOrderId!, side: c.side,
-                    quantity: c.quantity!, idempotencyKey: c.idempotencyKey))
-        case .cancelRFQ:
+                    account: c.account, instrument: c.instrument, clientRFQId: derived, side: rfq.side,
+                    quantity: rfq.quantity, idempotencyKey: c.idempotencyKey))
+        case .cancelRFQ(let cancel):
             guard let entry = venue.rfqEntry else { throw missing(.rfqEntry) }
-            return try await entry.cancelRFQ(rfqId: c.rfqId!, account: c.account, instrument: c.instrument)
-        case .acceptQuote:
+            return try await entry.cancelRFQ(rfqId: cancel.rfqId, account: c.account, instrument: c.instrument)
+        case .acceptQuote(let accept):
             guard let entry = venue.rfqEntry else { throw missing(.rfqEntry) }
             return try await entry.acceptQuote(
                 AcceptQuoteRequest(
-                    account: c.account, instrument: c.instrument, quoteId: c.quoteId!, rfqId: c.rfqId,
-                    clientOrderId: plan.clientOrderId!, idempotencyKey: c.idempotencyKey))
+                    account: c.account, instrument: c.instrument, quoteId: accept.quoteId, rfqId: accept.rfqId,
+                    clientOrderId: derived, idempotencyKey: c.idempotencyKey))
         }
     }
 

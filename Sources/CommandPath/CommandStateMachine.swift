@@ -106,12 +106,12 @@ struct CommandStateMachine: Sendable {
         case .refuse(let plan, let error):
             state = .claiming(plan, refusal: error)
             return Step(
-                action: .claim(key: plan.command.idempotencyKey, plan.rejectionRecord(error, owner: owner, now: now)))
+                action: .claim(key: plan.address.idempotencyKey, plan.rejectionRecord(error, owner: owner, now: now)))
         case .send(let plan):
             state = .claiming(plan, refusal: nil)
             return Step(
                 action: .claim(
-                    key: plan.command.idempotencyKey,
+                    key: plan.address.idempotencyKey,
                     plan.receivedRecord(owner: owner, lease: configuration.lease, now: now)))
         }
     }
@@ -123,7 +123,7 @@ struct CommandStateMachine: Sendable {
             var step = deliver(
                 Delivery(
                     deadLetter: refusal, answer: .init(answer, plan), mark: .init(plan, stored),
-                    outcome: Outcome(type: plan.type, venue: plan.command.venue, result: .answered(answer.status))
+                    outcome: Outcome(type: plan.type, venue: plan.address.venue, result: .answered(answer.status))
                 ))
             step.notes.insert(.rejected(refusal), at: 0)
             return step
@@ -136,7 +136,7 @@ struct CommandStateMachine: Sendable {
             return Step(action: .startOver)
         case (.waitingForOwner(let plan), .resumed):
             state = .rereading(plan)
-            return Step(action: .reread(key: plan.command.idempotencyKey))
+            return Step(action: .reread(key: plan.address.idempotencyKey))
         case (.takingOver(let plan, _), .written(let stored)):
             var step =
                 stored.record.state == .received
@@ -146,12 +146,12 @@ struct CommandStateMachine: Sendable {
             return step
         case (.takingOver(let plan, _), .lostRace):
             state = .rereading(plan)
-            return Step(action: .reread(key: plan.command.idempotencyKey))
+            return Step(action: .reread(key: plan.address.idempotencyKey))
         case (.checkingSession(let sending), .session(let session)):
             return sessionChecked(sending, session, now)
         case (.pausedForSession(let sending), .resumed):
             state = .checkingSession(sending)
-            return Step(action: .checkSession(sending.plan.command.venue))
+            return Step(action: .checkSession(sending.plan.address.venue))
         case (.markingSent(var sending), .written(let stored)):
             sending.record = stored
             return callVenue(sending, now)
@@ -183,7 +183,7 @@ struct CommandStateMachine: Sendable {
                 Delivery(
                     answer: .init(answer, plan), mark: .init(plan, stored),
                     outcome: Outcome(
-                        type: plan.command.type, venue: plan.command.venue, result: .answered(answer.status))
+                        type: plan.type, venue: plan.address.venue, result: .answered(answer.status))
                 ))
         case (.deadLettering(var delivery), .deadLettered):
             delivery.deadLetter = nil
@@ -208,7 +208,7 @@ struct CommandStateMachine: Sendable {
     /// A record found under the command's key: someone else's command, a final one, one to take
     /// over, or one another live instance is working on.
     private mutating func examine(_ stored: StoredRecord, _ plan: CommandPlan, _ now: CommandInstant) -> Step {
-        let c = plan.command
+        let c = plan.address
         let record = stored.record
         if record.fingerprint != plan.fingerprint {
             // A plan reaches a claim only once its venue lists its account (validation, or the
@@ -241,7 +241,7 @@ struct CommandStateMachine: Sendable {
     /// is out already (recorded so, or found on Kafka), then the record marked if it needs it.
     private mutating func answerFinal(_ stored: StoredRecord, _ plan: CommandPlan) -> Step {
         let record = stored.record
-        let key = plan.command.idempotencyKey
+        let key = plan.address.idempotencyKey
         guard let answer = record.answer else {
             state = .done
             return Step(
@@ -261,7 +261,7 @@ struct CommandStateMachine: Sendable {
             // recording the delivery. Kafka itself says whether the answer got out.
             askKafka: record.published ? nil : key,
             mark: record.published && record.deadLetter == nil ? nil : .init(plan, stored),
-            outcome: Outcome(type: record.type, venue: plan.command.venue, result: .answered(answer.status))
+            outcome: Outcome(type: record.type, venue: plan.address.venue, result: .answered(answer.status))
         )
         if record.published { delivery.markDuplicate() }
         var step = deliver(delivery)
@@ -274,9 +274,9 @@ struct CommandStateMachine: Sendable {
     private mutating func beginSending(_ plan: CommandPlan, _ stored: StoredRecord, _ now: CommandInstant) -> Step {
         let sending = Sending(plan: plan, record: stored, deadline: now.monotonic + configuration.venueWait)
         // A cancel only lowers risk: the connector decides whether it can go out.
-        if plan.command.type == .cancelOrder { return markSent(sending) }
+        if plan.type == .cancelOrder { return markSent(sending) }
         state = .checkingSession(sending)
-        return Step(action: .checkSession(plan.command.venue))
+        return Step(action: .checkSession(plan.address.venue))
     }
 
     private mutating func sessionChecked(_ sending: Sending, _ session: VenueConnectionState, _ now: CommandInstant)
@@ -284,7 +284,7 @@ struct CommandStateMachine: Sendable {
     {
         if session == .ready { return markSent(sending) }
         if configuration.venueUnavailable == .reject || now.monotonic >= sending.deadline {
-            let error = CommandError(.venueUnavailable, "\(sending.plan.command.venue) session is \(session.rawValue)")
+            let error = CommandError(.venueUnavailable, "\(sending.plan.address.venue) session is \(session.rawValue)")
             return recordAnswer(sending.plan, sending.record, sending.plan.rejectedAnswer(error))
         }
         state = .pausedForSession(sending)
@@ -295,11 +295,11 @@ struct CommandStateMachine: Sendable {
         var next = sending.record.record
         next.state = .sent
         state = .markingSent(sending)
-        return Step(action: .markSent(key: sending.plan.command.idempotencyKey, from: sending.record, to: next))
+        return Step(action: .markSent(key: sending.plan.address.idempotencyKey, from: sending.record, to: next))
     }
 
     private mutating func callVenue(_ sending: Sending, _ now: CommandInstant) -> Step {
-        let c = sending.plan.command
+        let c = sending.plan.address
         if let expiresAt = c.expiresAt, expiresAt <= now.wallNanos {
             let error = CommandError(.expired, "the command expired while waiting for \(c.venue)")
             return recordAnswer(sending.plan, sending.record, sending.plan.rejectedAnswer(error))
@@ -342,7 +342,7 @@ struct CommandStateMachine: Sendable {
 
     private mutating func query(_ resolution: Resolution) -> Step {
         guard let clientOrderId = resolution.plan.clientOrderId else { return giveUp(resolution) }
-        let c = resolution.plan.command
+        let c = resolution.plan.address
         state = .querying(resolution)
         return Step(action: .query(venue: c.venue, clientOrderId: clientOrderId, account: c.account))
     }
@@ -356,7 +356,7 @@ struct CommandStateMachine: Sendable {
     /// Not found in time: the answer is `unknown` (the order may or may not exist at the venue).
     private mutating func giveUp(_ resolution: Resolution) -> Step {
         let plan = resolution.plan
-        let c = plan.command
+        let c = plan.address
         var answer =
             resolution.lastSeen.map { plan.answer(from: $0) }
             ?? plan.rejectedAnswer(CommandError(.venueUnavailable, ""))
@@ -386,7 +386,7 @@ struct CommandStateMachine: Sendable {
         next.answer = answer
         next.venueOrderId = answer.venueOrderId ?? next.venueOrderId
         state = .recordingAnswer(plan, answer)
-        return Step(action: .recordAnswer(key: plan.command.idempotencyKey, from: stored, to: next))
+        return Step(action: .recordAnswer(key: plan.address.idempotencyKey, from: stored, to: next))
     }
 
     /// The next thing a delivery puts out, in order: DLQ copy, the question whether the answer is

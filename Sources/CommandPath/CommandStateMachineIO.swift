@@ -103,8 +103,8 @@ extension CommandStateMachine {
 
             init(_ report: ExecutionReport, _ plan: CommandPlan) {
                 self.report = report
-                self.venue = plan.command.venue
-                self.instrument = plan.command.instrument
+                self.venue = plan.address.venue
+                self.instrument = plan.address.instrument
             }
         }
 
@@ -114,7 +114,7 @@ extension CommandStateMachine {
             var record: StoredRecord
 
             init(_ plan: CommandPlan, _ record: StoredRecord) {
-                self.key = plan.command.idempotencyKey
+                self.key = plan.address.idempotencyKey
                 self.record = record
             }
         }

@@ -26,7 +26,8 @@ enum CommandValidation {
     static func firstError(
         of plan: CommandPlan, venue: CommandVenueFacts?, configuration: CommandPathConfiguration, nowNanos: Int64
     ) -> CommandError? {
-        let c = plan.command
+        // A message that did not decode was refused by the codec; there is nothing more to check.
+        guard let c = plan.command else { return nil }
         if let expiresAt = c.expiresAt, expiresAt <= nowNanos {
             return CommandError(.expired, "the command expired at \(expiresAt) ns before it was read")
         }

@@ -107,23 +107,41 @@ public enum OrderCommandCodec {
                 .unknownVenue,
                 "venue \"\(venueName)\" is not one of \(VenueID.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var command = OrderCommand(
-            type: type, idempotencyKey: key, venue: venue,
-            account: try identifier(object, "account", required: true)!,
-            instrument: try identifier(object, "instrument", required: true)!
-        )
-        command.side = try optionalEnum(object, "side")
-        command.orderType = try optionalEnum(object, "order_type")
-        command.timeInForce = try optionalEnum(object, "time_in_force")
-        command.quantity = try decimal(object, "quantity")
-        command.price = try decimal(object, "price")
-        command.clientOrderId = try identifier(object, "client_order_id", required: false)
+        let account = try requiredIdentifier(object, "account")
+        let instrument = try requiredIdentifier(object, "instrument")
+        var expiresAt: Int64?
         if let value = object["expires_at"] {
             guard let ns = value.int64, ns > 0 else {
                 throw CommandError(.invalidField, "expires_at must be a positive integer (ns since the Unix epoch)")
             }
-            command.expiresAt = ns
+            expiresAt = ns
         }
+        let fields = Fields(
+            side: try optionalEnum(object, "side"), orderType: try optionalEnum(object, "order_type"),
+            timeInForce: try optionalEnum(object, "time_in_force"), quantity: try decimal(object, "quantity"),
+            price: try decimal(object, "price"),
+            clientOrderId: try identifier(object, "client_order_id", required: false),
+            target: try target(object), rfqId: try identifier(object, "rfq_id", required: false),
+            quoteId: try identifier(object, "quote_id", required: false))
+        return OrderCommand(
+            idempotencyKey: key, venue: venue, account: account, instrument: instrument, expiresAt: expiresAt,
+            try payload(type, fields))
+    }
+
+    /// The optional keys as read, before the type decides which it needs.
+    private struct Fields {
+        var side: Side?
+        var orderType: OrderType?
+        var timeInForce: TimeInForce?
+        var quantity: ExactDecimal?
+        var price: ExactDecimal?
+        var clientOrderId: String?
+        var target: OrderTarget?
+        var rfqId: String?
+        var quoteId: String?
+    }
+
+    private static func target(_ object: [String: JSONValue]) throws(CommandError) -> OrderTarget? {
         let targets: [OrderTarget] = [
             try identifier(object, "target_idempotency_key", required: false).map(OrderTarget.idempotencyKey),
             try identifier(object, "target_client_order_id", required: false).map(OrderTarget.clientOrderId),
@@ -134,37 +152,46 @@ public enum OrderCommandCodec {
                 .invalidField,
                 "name the target order once: target_idempotency_key, target_client_order_id or target_venue_order_id")
         }
-        command.target = targets.first
-        command.rfqId = try identifier(object, "rfq_id", required: false)
-        command.quoteId = try identifier(object, "quote_id", required: false)
-        try checkShape(command)
-        return command
+        return targets.first
     }
 
-    /// The per-type rules the JSON Schema states with `if/then`.
-    private static func checkShape(_ c: OrderCommand) throws(CommandError) {
-        func require(_ present: Bool, _ field: String) throws(CommandError) {
-            if !present { throw CommandError(.invalidField, "\(c.type.rawValue) needs \(field)") }
+    /// The per-type rules the JSON Schema states with `if/then`, and the payload they make. Keys
+    /// a type has no use for are left out of it (docs/commands.md §2.1): they are not part of
+    /// what the command asks for, nor of its fingerprint.
+    private static func payload(_ type: CommandType, _ f: Fields) throws(CommandError) -> OrderCommand.Payload {
+        func required<T>(_ value: T?, _ field: String) throws(CommandError) -> T {
+            guard let value else { throw CommandError(.invalidField, "\(type.rawValue) needs \(field)") }
+            return value
         }
-        switch c.type {
+        let anyTarget = "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)"
+        switch type {
         case .newOrder:
-            try require(c.side != nil, "side")
-            try require(c.orderType != nil, "order_type")
-            try require(c.quantity != nil, "quantity")
-            if c.target != nil { throw CommandError(.invalidField, "new_order takes no target_* field") }
+            let order = NewOrder(
+                side: try required(f.side, "side"), orderType: try required(f.orderType, "order_type"),
+                timeInForce: f.timeInForce, quantity: try required(f.quantity, "quantity"), price: f.price,
+                clientOrderId: f.clientOrderId)
+            if f.target != nil { throw CommandError(.invalidField, "new_order takes no target_* field") }
+            return .newOrder(order)
         case .cancelOrder:
-            try require(
-                c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
+            return .cancelOrder(
+                CancelOrder(target: try required(f.target, anyTarget), side: f.side, orderType: f.orderType))
         case .replaceOrder:
-            try require(
-                c.target != nil, "a target (target_idempotency_key, target_client_order_id or target_venue_order_id)")
-            try require(c.quantity != nil || c.price != nil, "quantity or price (the new values)")
+            let target = try required(f.target, anyTarget)
+            guard f.quantity != nil || f.price != nil else {
+                throw CommandError(.invalidField, "replace_order needs quantity or price (the new values)")
+            }
+            return .replaceOrder(
+                ReplaceOrder(
+                    target: target, quantity: f.quantity, price: f.price, side: f.side, orderType: f.orderType))
         case .createRFQ:
-            try require(c.quantity != nil, "quantity")
+            return .createRFQ(
+                CreateRFQ(side: f.side, quantity: try required(f.quantity, "quantity"), clientOrderId: f.clientOrderId))
         case .cancelRFQ:
-            try require(c.rfqId != nil, "rfq_id")
+            return .cancelRFQ(CancelRFQ(rfqId: try required(f.rfqId, "rfq_id")))
         case .acceptQuote:
-            try require(c.quoteId != nil, "quote_id")
+            return .acceptQuote(
+                AcceptQuote(
+                    quoteId: try required(f.quoteId, "quote_id"), rfqId: f.rfqId, clientOrderId: f.clientOrderId))
         }
     }
 
@@ -197,6 +224,15 @@ public enum OrderCommandCodec {
         guard isIdentifier(text) else {
             throw CommandError(
                 .invalidField, "\(name) must be 1…\(maxIdentifierBytes) bytes of UTF-8 without control characters")
+        }
+        return text
+    }
+
+    private static func requiredIdentifier(_ object: [String: JSONValue], _ name: String) throws(CommandError)
+        -> String
+    {
+        guard let text = try identifier(object, name, required: false) else {
+            throw CommandError(.invalidField, "missing field \"\(name)\"")
         }
         return text
     }

@@ -84,10 +84,12 @@ struct OrderTargetOptions: ParsableArguments {
         }
     }
 
-    var target: OrderTarget? {
+    /// The one target `validate` let through.
+    func orderTarget() throws -> OrderTarget {
         if let targetKey { return .idempotencyKey(targetKey) }
         if let targetClientOrderId { return .clientOrderId(targetClientOrderId) }
-        return targetVenueOrderId.map(OrderTarget.venueOrderId)
+        if let targetVenueOrderId { return .venueOrderId(targetVenueOrderId) }
+        throw ValidationError("name the order: --target-key, --target-client-order-id or --target-venue-order-id")
     }
 }
 
@@ -171,14 +173,17 @@ struct SendOrder: AsyncParsableCommand {
 
     func run() async throws {
         let (config, venue, account) = try address.resolve()
-        let quantity = try parseDecimal(self.qty, option: "--qty")
+        guard let quantity = try parseDecimal(self.qty, option: "--qty") else {
+            throw ValidationError("--qty is required")
+        }
         let price = try parseDecimal(self.price, option: "--price")
         let command = OrderCommand(
-            type: .newOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account,
-            instrument: address.instrument,
-            side: side.side, orderType: type.orderType, timeInForce: tif?.timeInForce, quantity: quantity, price: price,
-            clientOrderId: clientOrderId, expiresAt: try address.expiresAt()
-        )
+            idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            expiresAt: try address.expiresAt(),
+            .newOrder(
+                NewOrder(
+                    side: side.side, orderType: type.orderType, timeInForce: tif?.timeInForce, quantity: quantity,
+                    price: price, clientOrderId: clientOrderId)))
         try await CommandSender.send(command, config: config)
     }
 }
@@ -194,10 +199,8 @@ struct SendCancel: AsyncParsableCommand {
     func run() async throws {
         let (config, venue, account) = try address.resolve()
         let command = OrderCommand(
-            type: .cancelOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account,
-            instrument: address.instrument,
-            expiresAt: try address.expiresAt(), target: target.target
-        )
+            idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            expiresAt: try address.expiresAt(), .cancelOrder(CancelOrder(target: try target.orderTarget())))
         try await CommandSender.send(command, config: config)
     }
 }
@@ -228,10 +231,9 @@ struct SendReplace: AsyncParsableCommand {
         let quantity = try parseDecimal(self.qty, option: "--qty")
         let price = try parseDecimal(self.price, option: "--price")
         let command = OrderCommand(
-            type: .replaceOrder, idempotencyKey: address.idempotencyKey, venue: venue, account: account,
-            instrument: address.instrument,
-            quantity: quantity, price: price, expiresAt: try address.expiresAt(), target: target.target
-        )
+            idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
+            expiresAt: try address.expiresAt(),
+            .replaceOrder(ReplaceOrder(target: try target.orderTarget(), quantity: quantity, price: price)))
         try await CommandSender.send(command, config: config)
     }
 }

@@ -21,9 +21,7 @@ struct CommandCapabilityTests {
     }
 
     static func command(_ type: CommandType) -> OrderCommand {
-        OrderCommand(
-            type: type, idempotencyKey: "k1", venue: .fig, account: "main", instrument: "BTC-USD", side: .buy,
-            orderType: .limit, quantity: 1, price: 100, target: .idempotencyKey("k0"), rfqId: "r1", quoteId: "q1")
+        OrderCommand.of(type, key: "k1", venue: .fig, account: "main", instrument: "BTC-USD")
     }
 
     @Test("each command type needs its capability; a venue without it is UNSUPPORTED, whatever else is wrong")
@@ -38,7 +36,7 @@ struct CommandCapabilityTests {
                 if let error { #expect(error.code == .unsupported) }
                 // It comes before the instrument check: an unknown instrument does not hide it.
                 var plan = CommandPlan(Self.command(type), placed: nil, terms: OrderTerms())
-                plan.command.instrument = "NOPE"
+                plan.address.instrument = "NOPE"
                 let first = CommandValidation.firstError(
                     of: plan, venue: venue, configuration: CommandPathConfiguration(instanceID: "me"), nowNanos: 0)
                 if !has { #expect(first?.code == .unsupported, "\(type) with \(capabilities)") }
@@ -70,8 +68,10 @@ struct CommandCapabilityTests {
     @Test("the plan derives client ids in the venue's format and market orders take its time in force")
     func termsShapeThePlan() {
         var command = Self.command(.newOrder)
-        command.orderType = .market
-        command.price = nil
+        command.changeOrder {
+            $0.orderType = .market
+            $0.price = nil
+        }
         let int64 = CommandPlan(
             command, placed: nil, terms: OrderTerms(clientOrderIds: .positiveInt64, marketTimeInForce: .gtc))
         #expect(Int64(int64.clientOrderId ?? "") != nil)
@@ -95,9 +95,9 @@ struct RFQCommandPathTests {
         try await harness.waitUntilReady()
         let entry = harness.venue.entry
         func command(_ type: CommandType, _ name: String) -> OrderCommand {
-            OrderCommand(
-                type: type, idempotencyKey: harness.key(name), venue: .fig, account: RFQTestVenue.account,
-                instrument: RFQTestVenue.instrument, side: .buy, quantity: 2, rfqId: "rfq-7", quoteId: "quote-9")
+            OrderCommand.of(
+                type, key: harness.key(name), venue: .fig, account: RFQTestVenue.account,
+                instrument: RFQTestVenue.instrument, quantity: 2, rfqId: "rfq-7", quoteId: "quote-9")
         }
         let create = command(.createRFQ, "create")
         try await harness.send(create)
@@ -105,8 +105,10 @@ struct RFQCommandPathTests {
         try await harness.send(command(.cancelRFQ, "cancel"))
         try await harness.send(command(.acceptQuote, "accept"))
         var order = command(.newOrder, "order")
-        order.orderType = .limit
-        order.price = 100
+        order.changeOrder {
+            $0.orderType = .limit
+            $0.price = 100
+        }
         try await harness.send(order)
 
         let created = try await harness.waitForAnswers(create.idempotencyKey, count: 2)

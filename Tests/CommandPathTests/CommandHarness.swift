@@ -8,6 +8,7 @@ import MetricsTestKit
 import OrderCommands
 import RedisBus
 import Synchronization
+import Testing
 import VenueBridgeCore
 import VenueConnector
 
@@ -114,19 +115,21 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
     /// A resting limit buy, far under the market, on the venue's first instrument.
     func newOrder(_ name: String, quantity: String? = nil, price: String = "1000") -> OrderCommand {
         OrderCommand(
-            type: .newOrder, idempotencyKey: key(name), venue: Venue.id, account: Venue.account,
-            instrument: Venue.instrument, side: .buy,
-            orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(quantity ?? Venue.quantity),
-            price: ExactDecimal(price)
-        )
+            idempotencyKey: key(name), venue: Venue.id, account: Venue.account, instrument: Venue.instrument,
+            .newOrder(
+                NewOrder(
+                    side: .buy, orderType: .limit, timeInForce: .gtc,
+                    quantity: ExactDecimal(quantity ?? Venue.quantity) ?? 0, price: ExactDecimal(price))))
     }
 
     /// A buy at the market: the venue's book fills it at once.
     func marketOrder(_ name: String) -> OrderCommand {
         var order = newOrder(name)
-        order.orderType = .market
-        order.price = nil
-        order.timeInForce = nil
+        order.changeOrder {
+            $0.orderType = .market
+            $0.price = nil
+            $0.timeInForce = nil
+        }
         return order
     }
 

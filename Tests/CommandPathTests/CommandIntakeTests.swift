@@ -173,7 +173,7 @@ struct CommandIntakeTests {
         let harness = try await CommandHarness(prefix: "i6")
         try await harness.waitUntilReady()
         var order = harness.newOrder("dlq-pending")
-        order.quantity = ExactDecimal("-1")
+        order.changeOrder { $0.quantity = -1 }
         // What a bridge stopped right after recording the rejection leaves behind: the final
         // record with its answer, the DLQ copy pending, nothing on Kafka, the offset uncommitted.
         let clientId = ClientOrderIds.derive(

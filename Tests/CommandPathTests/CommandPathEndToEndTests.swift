@@ -33,10 +33,8 @@ struct CommandPathEndToEndTests {
                 && record.venueOrderId == answer.venueOrderId)
 
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: harness.key("cancel"), venue: .sfox, account: CommandHarness.account,
-            instrument: "BTC-USD",
-            target: .idempotencyKey(order.idempotencyKey)
-        )
+            idempotencyKey: harness.key("cancel"), venue: .sfox, account: CommandHarness.account,
+            instrument: "BTC-USD", .cancelOrder(CancelOrder(target: .idempotencyKey(order.idempotencyKey))))
         try await harness.send(cancel)
         let canceled = try #require(try await harness.waitForAnswers(cancel.idempotencyKey).first)
         #expect(canceled.command == .cancelOrder && canceled.status == .canceled && canceled.clientOrderId == clientId)
@@ -86,13 +84,13 @@ struct CommandPathEndToEndTests {
         )
         try await harness.waitUntilReady()
         var negative = harness.newOrder("negative", quantity: "-1")
-        negative.quantity = ExactDecimal("-1")
+        negative.changeOrder { $0.quantity = -1 }
         var unknownInstrument = harness.newOrder("doge")
         unknownInstrument.instrument = "DOGE-USD"
         let tooBig = harness.newOrder("too-big", quantity: "2")
         let tooMuchNotional = harness.newOrder("notional", quantity: "0.9", price: "60000")
         var noPrice = harness.newOrder("no-price")
-        noPrice.price = nil
+        noPrice.changeOrder { $0.price = nil }
         var expired = harness.newOrder("expired")
         expired.expiresAt = wallClockNanos() - 1_000_000_000
         let cases: [(OrderCommand, CommandError.Code)] = [
@@ -167,7 +165,7 @@ struct CommandPathEndToEndTests {
         try await harness.send(order)
         _ = try await harness.waitForAnswers(order.idempotencyKey)
         var other = order
-        other.quantity = ExactDecimal("0.02")
+        other.changeOrder { $0.quantity = ExactDecimal("0.02") ?? 0 }
         try await harness.send(other)
         let answers = try await harness.waitForAnswers(order.idempotencyKey, count: 2)
         #expect(answers[1].status == .rejected && answers[1].rejectCode == "IDEMPOTENCY_KEY_REUSED")

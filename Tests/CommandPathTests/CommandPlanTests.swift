@@ -16,11 +16,20 @@ struct CommandPlanTests {
         _ type: CommandType = .newOrder, quantity: ExactDecimal? = 1, price: ExactDecimal? = 100,
         target: OrderTarget? = nil
     ) -> CommandPlan {
+        let payload: OrderCommand.Payload =
+            switch (type, target) {
+            case (.cancelOrder, let target?): .cancelOrder(CancelOrder(target: target))
+            case (.replaceOrder, let target?):
+                .replaceOrder(ReplaceOrder(target: target, quantity: quantity, price: price))
+            case (.createRFQ, _): .createRFQ(CreateRFQ(side: .buy, quantity: quantity ?? 1))
+            case (.newOrder, _):
+                .newOrder(NewOrder(side: .buy, orderType: .limit, quantity: quantity ?? 1, price: price))
+            default:
+                // Not a shape the tests use: fail loudly rather than test something else.
+                preconditionFailure("no sample plan for \(type) with target \(String(describing: target))")
+            }
         let command = OrderCommand(
-            type: type, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy,
-            orderType: .limit, quantity: quantity,
-            price: price, target: target
-        )
+            idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", payload)
         return CommandPlan(command, placed: nil, terms: OrderTerms(marketTimeInForce: .gtc))
     }
 
@@ -80,7 +89,7 @@ struct CommandPlanTests {
         #expect(code(unlisted) == .venueUnavailable)
         #expect(code(otherAccount) == .unknownAccount)
         var expiring = Self.plan()
-        expiring.command.expiresAt = 10
+        expiring.address.expiresAt = 10
         #expect(code(nil, plan: expiring, now: 10) == .expired)
         #expect(code(Self.venue, plan: expiring, now: 9) == nil)
     }

@@ -307,9 +307,8 @@ enum Fixture {
     static let configuration = CommandPathConfiguration(instanceID: "me")
     static let t0 = CommandInstant(wallNanos: 1_780_000_000_000_000_000, monotonic: ContinuousClock.now)
     static let command = OrderCommand(
-        type: .newOrder, idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD", side: .buy,
-        orderType: .limit, quantity: 1, price: 100
-    )
+        idempotencyKey: "k1", venue: .sfox, account: "main", instrument: "BTC-USD",
+        .newOrder(NewOrder(side: .buy, orderType: .limit, quantity: 1, price: 100)))
     static let plan = CommandPlan(command, placed: nil, terms: OrderTerms(marketTimeInForce: .gtc))
     static let limitError = CommandError(.limitExceeded, "quantity 1 exceeds max_quantity 0.5 for sfox BTC-USD")
 

@@ -243,8 +243,8 @@ extension CommandStateMachineTests {
     @Test("a cancel does not wait for the session: claimed, it is marked sent at once")
     func cancelSkipsSession() {
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: "c1", venue: .sfox, account: "main", instrument: "BTC-USD",
-            target: .idempotencyKey("k1"))
+            idempotencyKey: "c1", venue: .sfox, account: "main", instrument: "BTC-USD",
+            .cancelOrder(CancelOrder(target: .idempotencyKey("k1"))))
         var machine = Machine(
             .send(CommandPlan(cancel, placed: nil, terms: .unknownVenue)), configuration: Fixture.configuration)
         guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else {
@@ -313,8 +313,8 @@ extension CommandStateMachineTests {
     @Test("a command without a client order id to query is `unknown` at once, without a query")
     func nothingToQuery() {
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: "c2", venue: .sfox, account: "main", instrument: "BTC-USD",
-            target: .venueOrderId("V9"))
+            idempotencyKey: "c2", venue: .sfox, account: "main", instrument: "BTC-USD",
+            .cancelOrder(CancelOrder(target: .venueOrderId("V9"))))
         var machine = Fixture.machine(in: .callingVenue, plan: CommandPlan(cancel, placed: nil, terms: .unknownVenue))
         guard
             case .recordAnswer(_, _, let final) = machine.receive(

@@ -41,8 +41,8 @@ struct FICommandTests {
         #expect(live.count == 1 && live.first?.clientOrderId == clientId)
 
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: harness.key("cancel-partial"), venue: .fi,
-            account: FITestVenue.account, instrument: "BTC-USD", target: .idempotencyKey(order.idempotencyKey))
+            idempotencyKey: harness.key("cancel-partial"), venue: .fi, account: FITestVenue.account,
+            instrument: "BTC-USD", .cancelOrder(CancelOrder(target: .idempotencyKey(order.idempotencyKey))))
         try await harness.send(cancel)
         let canceled = try #require(try await harness.waitForAnswers(cancel.idempotencyKey).first)
         #expect(canceled.status == .canceled && canceled.clientOrderId == clientId)
@@ -120,15 +120,17 @@ struct FICommandTests {
         try await barrier("before-drop", harness)
         let before = harness.reader.reports(clientOrderId: clientId)
 
+        let logins = await harness.simulator.loginsAccepted
         await harness.simulator.dropConnections()
-        try await eventually("disconnected") { harness.venue.sessionState != .ready }
-        try await eventually("logged in again") { harness.venue.sessionState == .ready }
+        try await eventually("logged in again") {
+            await harness.simulator.loginsAccepted > logins && harness.venue.sessionState == .ready
+        }
         try await barrier("after-drop", harness)
         #expect(harness.reader.reports(clientOrderId: clientId) == before, "the replay published nothing new")
 
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: harness.key("cancel-across-drop"), venue: .fi,
-            account: FITestVenue.account, instrument: "BTC-USD", target: .idempotencyKey(order.idempotencyKey))
+            idempotencyKey: harness.key("cancel-across-drop"), venue: .fi, account: FITestVenue.account,
+            instrument: "BTC-USD", .cancelOrder(CancelOrder(target: .idempotencyKey(order.idempotencyKey))))
         try await harness.send(cancel)
         let canceled = try #require(try await harness.waitForAnswers(cancel.idempotencyKey).first)
         #expect(canceled.status == .canceled)

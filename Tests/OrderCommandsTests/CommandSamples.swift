@@ -7,85 +7,80 @@ enum CommandSamples {
     static let expiry: Int64 = 1_767_225_600_123_456_789
     static func d(_ s: String) -> ExactDecimal { ExactDecimal(s)! }
 
+    static func command(
+        _ key: String, _ venue: VenueID, _ account: String, _ instrument: String, expiresAt: Int64? = nil,
+        _ payload: OrderCommand.Payload
+    ) -> OrderCommand {
+        OrderCommand(
+            idempotencyKey: key, venue: venue, account: account, instrument: instrument, expiresAt: expiresAt, payload)
+    }
+
     static let all: [(name: String, command: OrderCommand)] = [
         (
             "new_order",
-            OrderCommand(
-                type: .newOrder, idempotencyKey: "ord-2026-01-01-0001", venue: .sfox, account: "main",
-                instrument: "BTC-USD",
-                side: .buy, orderType: .limit, timeInForce: .gtc, quantity: d("0.01"), price: d("65000.25"),
-                clientOrderId: "my-order-1", expiresAt: expiry
-            )
+            command(
+                "ord-2026-01-01-0001", .sfox, "main", "BTC-USD", expiresAt: expiry,
+                .newOrder(
+                    NewOrder(
+                        side: .buy, orderType: .limit, timeInForce: .gtc, quantity: d("0.01"), price: d("65000.25"),
+                        clientOrderId: "my-order-1")))
         ),
         (
             "new_order-market",
-            OrderCommand(
-                type: .newOrder, idempotencyKey: "m-1", venue: .finery, account: "demo", instrument: "ETH-USD",
-                side: .sell, orderType: .market, quantity: d("2")
-            )
+            command(
+                "m-1", .finery, "demo", "ETH-USD",
+                .newOrder(NewOrder(side: .sell, orderType: .market, quantity: d("2"))))
         ),
         (
             "new_order-t4",
-            OrderCommand(
-                type: .newOrder, idempotencyKey: "t4:SIM-001:42", venue: .t4, account: "SIM-001", instrument: "ES-M25",
-                side: .buy, orderType: .limit, timeInForce: .day, quantity: d("1"), price: d("5301.25")
-            )
+            command(
+                "t4:SIM-001:42", .t4, "SIM-001", "ES-M25",
+                .newOrder(
+                    NewOrder(side: .buy, orderType: .limit, timeInForce: .day, quantity: d("1"), price: d("5301.25"))))
         ),
         (
             "cancel_order",
-            OrderCommand(
-                type: .cancelOrder, idempotencyKey: "cxl-1", venue: .sfox, account: "main", instrument: "BTC-USD",
-                target: .idempotencyKey("ord-2026-01-01-0001")
-            )
+            command(
+                "cxl-1", .sfox, "main", "BTC-USD",
+                .cancelOrder(CancelOrder(target: .idempotencyKey("ord-2026-01-01-0001"))))
         ),
         (
             "cancel_order-client-id",
-            OrderCommand(
-                type: .cancelOrder, idempotencyKey: "cxl-2", venue: .finery, account: "demo", instrument: "BTC-USD",
-                expiresAt: expiry, target: .clientOrderId("4611686018427387904")
-            )
+            command(
+                "cxl-2", .finery, "demo", "BTC-USD", expiresAt: expiry,
+                .cancelOrder(CancelOrder(target: .clientOrderId("4611686018427387904"))))
         ),
         (
             "cancel_order-venue-id",
-            OrderCommand(
-                type: .cancelOrder, idempotencyKey: "cxl-3", venue: .t4, account: "SIM-001", instrument: "ES-M25",
-                target: .venueOrderId("T4-ORD-77")
-            )
+            command("cxl-3", .t4, "SIM-001", "ES-M25", .cancelOrder(CancelOrder(target: .venueOrderId("T4-ORD-77"))))
         ),
         (
             "replace_order",
-            OrderCommand(
-                type: .replaceOrder, idempotencyKey: "rpl-1", venue: .t4, account: "SIM-001", instrument: "ES-M25",
-                quantity: d("3"), price: d("5300.5"), target: .idempotencyKey("t4:SIM-001:42")
-            )
+            command(
+                "rpl-1", .t4, "SIM-001", "ES-M25",
+                .replaceOrder(
+                    ReplaceOrder(target: .idempotencyKey("t4:SIM-001:42"), quantity: d("3"), price: d("5300.5"))))
         ),
         (
             "replace_order-price",
-            OrderCommand(
-                type: .replaceOrder, idempotencyKey: "rpl-2", venue: .t4, account: "SIM-001", instrument: "ES-M25",
-                price: d("-1.25"), target: .clientOrderId("vb-0123456789abcdef0123456789abcdef")
-            )
+            command(
+                "rpl-2", .t4, "SIM-001", "ES-M25",
+                .replaceOrder(
+                    ReplaceOrder(target: .clientOrderId("vb-0123456789abcdef0123456789abcdef"), price: d("-1.25"))))
         ),
         (
             "create_rfq",
-            OrderCommand(
-                type: .createRFQ, idempotencyKey: "rfq-new-1", venue: .fig, account: "acct-1", instrument: "BTC-USD",
-                side: .buy, quantity: d("10"), expiresAt: expiry
-            )
+            command(
+                "rfq-new-1", .fig, "acct-1", "BTC-USD", expiresAt: expiry,
+                .createRFQ(CreateRFQ(side: .buy, quantity: d("10"))))
         ),
         (
             "cancel_rfq",
-            OrderCommand(
-                type: .cancelRFQ, idempotencyKey: "rfq-cxl-1", venue: .fig, account: "acct-1", instrument: "BTC-USD",
-                rfqId: "rfq-1"
-            )
+            command("rfq-cxl-1", .fig, "acct-1", "BTC-USD", .cancelRFQ(CancelRFQ(rfqId: "rfq-1")))
         ),
         (
             "accept_quote",
-            OrderCommand(
-                type: .acceptQuote, idempotencyKey: "q-acc-1", venue: .fig, account: "acct-1", instrument: "BTC-USD",
-                rfqId: "rfq-1", quoteId: "q-9"
-            )
+            command("q-acc-1", .fig, "acct-1", "BTC-USD", .acceptQuote(AcceptQuote(quoteId: "q-9", rfqId: "rfq-1")))
         ),
     ]
 }

@@ -97,8 +97,8 @@ struct OrderCommandCodecTests {
                 == #"{"schema":"venuebridge.command.v1","type":"new_order","idempotency_key":"ord-2026-01-01-0001","venue":"sfox","account":"main","instrument":"BTC-USD","side":"buy","order_type":"limit","time_in_force":"gtc","quantity":"0.01","price":"65000.25","client_order_id":"my-order-1","expires_at":1767225600123456789}"#
         )
         let cancel = OrderCommand(
-            type: .cancelOrder, idempotencyKey: "c", venue: .t4, account: "A", instrument: "ES-M25",
-            target: .venueOrderId("V1"))
+            idempotencyKey: "c", venue: .t4, account: "A", instrument: "ES-M25",
+            .cancelOrder(CancelOrder(target: .venueOrderId("V1"))))
         #expect(
             String(decoding: OrderCommandCodec.encode(cancel), as: UTF8.self)
                 == #"{"schema":"venuebridge.command.v1","type":"cancel_order","idempotency_key":"c","venue":"t4","account":"A","instrument":"ES-M25","target_venue_order_id":"V1"}"#
@@ -108,10 +108,33 @@ struct OrderCommandCodecTests {
     @Test("strings with quotes, backslashes and non-ASCII survive the round trip")
     func escaping() throws {
         let command = OrderCommand(
-            type: .newOrder, idempotencyKey: #"k"\\/"#, venue: .sfox, account: "désk \"A\"", instrument: "BTC-USD",
-            side: .sell, orderType: .market, quantity: ExactDecimal("1"), clientOrderId: "ordre-été"
-        )
+            idempotencyKey: #"k"\\/"#, venue: .sfox, account: "désk \"A\"", instrument: "BTC-USD",
+            .newOrder(NewOrder(side: .sell, orderType: .market, quantity: 1, clientOrderId: "ordre-été")))
         #expect(try OrderCommandCodec.decode(OrderCommandCodec.encode(command)).get() == command)
+    }
+
+    @Test(
+        "each type's payload holds what it asks for; keys the type has no use for are not part of it, nor of the fingerprint"
+    )
+    func payloadPerType() throws {
+        let order = try decode(RawCommand.newOrder).get()
+        guard case .newOrder(let payload) = order.payload else {
+            Issue.record("not a new_order payload: \(order.payload)")
+            return
+        }
+        #expect(payload.side == order.side && payload.quantity == order.quantity)
+        // A cancel that also says quantity and price: they ask for nothing, the command is the same.
+        let plain = try decode(RawCommand.cancelOrder).get()
+        let noisy = try decode(
+            RawCommand.cancelOrder.setting("quantity", quoted("5")).setting("price", quoted("1")).setting(
+                "time_in_force", quoted("ioc"))
+        ).get()
+        #expect(noisy == plain && noisy.fingerprint == plain.fingerprint)
+        #expect(noisy.quantity == nil && noisy.price == nil && noisy.timeInForce == nil)
+        // …while side and order_type on a cancel are kept: they fill in the answer for an order
+        // the bridge has no record of.
+        let hinted = try decode(RawCommand.cancelOrder.setting("side", quoted("sell"))).get()
+        #expect(hinted.side == .sell && hinted.fingerprint != plain.fingerprint)
     }
 
     @Test("a hand-written message: any key order, whitespace, every target field")
@@ -125,8 +148,10 @@ struct OrderCommandCodecTests {
         #expect(
             command
                 == OrderCommand(
-                    type: .replaceOrder, idempotencyKey: "r-1", venue: .t4, account: "SIM-001", instrument: "ES-M25",
-                    quantity: ExactDecimal("3"), price: ExactDecimal("100.5"), target: .clientOrderId("vb-00")
+                    idempotencyKey: "r-1", venue: .t4, account: "SIM-001", instrument: "ES-M25",
+                    .replaceOrder(
+                        ReplaceOrder(
+                            target: .clientOrderId("vb-00"), quantity: ExactDecimal("3"), price: ExactDecimal("100.5")))
                 ))
         #expect(command.kafkaKey == "t4:SIM-001")
         let byKey = try decode(RawCommand.cancelOrder).get()

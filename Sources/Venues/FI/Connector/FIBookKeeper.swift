@@ -38,7 +38,11 @@ public struct FIBookKeeper {
         guard let symbol = instruments.symbol(forVenueId: security) else {
             return Outcome(refused: [.unknownEntry("security \(security)")])
         }
-        var book = books[security] ?? EntryBook(capacity: capacity)
+        // Taken out of the map while it changes, so the map does not share it: an in-place change
+        // of a shared book would copy every entry on each message (measured: 198 µs a message on a
+        // book of 5,000 entries a side, docs/performance.md).
+        var book = books.removeValue(forKey: security) ?? EntryBook(capacity: capacity)
+        defer { books[security] = book }
         let first = !snapshotted.contains(security)
         if first { book.clear() }
         let before = book.levels
@@ -61,7 +65,6 @@ public struct FIBookKeeper {
                 }
             }
         }
-        books[security] = book
         snapshotted.insert(security)
         outcome.events = LocalOrderBook.replacementPayloads(
             from: first ? nil : before, to: book.levels, ticker: publishTicker

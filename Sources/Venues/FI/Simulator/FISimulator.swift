@@ -74,6 +74,9 @@ public final class FISimulator: Sendable {
     /// Sets the exchange's state and pushes it to every `subscribesystemstatus` socket.
     public func setStatus(_ state: FIExchangeStatus.State) async { await venue.setStatus(state) }
 
+    /// Moves the books `count` random-walk steps now (tests run with `updatesPerSecond` 0).
+    public func step(_ count: Int) async { await venue.randomWalk(steps: count) }
+
     /// The next `count` `addorder` replies are lost: the orders are placed, their acks never sent.
     public func dropAddOrderReplies(_ count: Int) async { await venue.dropAddOrderReplies(count) }
 
@@ -96,6 +99,8 @@ public final class FISimulator: Sendable {
     }
 
     public var loginsRefused: Int { get async { await venue.loginsRefused } }
+    /// Logins accepted since start (a test sees a reconnect however fast it was).
+    public var loginsAccepted: Int { get async { await venue.loginsAccepted } }
     public var connectionCount: Int { get async { await venue.connectionCount } }
 
     // MARK: - One socket

@@ -40,6 +40,7 @@ actor FIVenue: SimulatedVenue {
     var random: SplitMix64
     private(set) var status: FIExchangeStatus.State = .open
     private(set) var loginsRefused = 0
+    private(set) var loginsAccepted = 0
     /// Orders by refno, kept across disconnects (`FIHouseRules.ordersSurviveDisconnect`); finished
     /// ones are forgotten oldest first past `FISimulatorConfiguration.finishedOrderMemory`.
     var orders: [String: SimOrder] = [:]
@@ -130,6 +131,7 @@ actor FIVenue: SimulatedVenue {
             return
         }
         sessions[id]?.userID = user
+        loginsAccepted += 1
         deliver(#"{"result":"OK","type":"login","userid":"\#(user)","firm":"SIM","roles":"trader"}"#, to: id)
         replayAccount(of: user, to: id)
     }
