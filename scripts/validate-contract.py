@@ -716,14 +716,39 @@ def check_command_model(contract: Contract, problems: list[str]) -> None:
     if schema_id is None or schema_id.group(1) != COMMAND_SCHEMA_ID or schema["properties"]["schema"].get("const") != COMMAND_SCHEMA_ID:
         problems.append(f"model check: OrderCommand.schemaID and the command schema's const must both be {COMMAND_SCHEMA_ID}")
 
-    props_swift = swift_stored_properties(model_source, "OrderCommand")
+    # OrderCommand is its address (the envelope every command has) and one payload per type
+    # (`enum Payload { case newOrder(NewOrder) … }`): the wire object is the address, `type`, and
+    # the union of the payloads' fields, each optional on the wire (which type needs which is the
+    # schema's if/then, checked by the samples).
+    address_props = swift_stored_properties(model_source, "CommandAddress")
+    payload_enum = _body(model_source, r"\benum Payload\b") or ""
+    payload_structs = re.findall(r"^\s*case (\w+)\((\w+)\)\s*$", payload_enum, flags=re.M)
     encode_body = re.search(r"func encode\(.*?return w\.bytes", codec_source, flags=re.S)
     known = re.search(r"knownKeys: Set<String> = \[(.*?)\]", codec_source, flags=re.S)
-    if props_swift is None or encode_body is None or known is None:
-        problems.append("model check: cannot find OrderCommand, OrderCommandCodec.encode or OrderCommandCodec.knownKeys")
+    if address_props is None or not payload_structs or encode_body is None or known is None:
+        problems.append(
+            "model check: cannot find CommandAddress, OrderCommand.Payload, OrderCommandCodec.encode or knownKeys")
         return
-    # `target` is one Swift property written as one of three wire fields.
-    model = {_snake(n): (swift_kind(t, enums), not opt) for n, t, opt in props_swift if n != "target"}
+    def case_name(case: str) -> str:  # createRFQ -> create_rfq
+        return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", case).lower()
+
+    if sorted(case_name(case) for case, _ in payload_structs) != sorted(COMMAND_TYPES):
+        problems.append(f"model check: OrderCommand.Payload cases {[c for c, _ in payload_structs]} are not the command types")
+    model = {_snake(n): (swift_kind(t, enums), not opt) for n, t, opt in address_props}
+    model["type"] = (swift_kind("CommandType", enums), True)
+    for case, struct in payload_structs:
+        fields = swift_stored_properties(model_source, struct)
+        if fields is None:
+            problems.append(f"model check: cannot find struct {struct} (OrderCommand.Payload.{case})")
+            continue
+        # `target` is one Swift property written as one of three wire fields.
+        for name, swift_type, _ in fields:
+            if name == "target":
+                continue
+            wire, kind = _snake(name), swift_kind(swift_type, enums)
+            if wire in model and model[wire][0] != kind:
+                problems.append(f"model check: command.{wire}: {struct} says {kind}, another payload {model[wire][0]}")
+            model[wire] = (kind, False)
     model["schema"] = ("const", True)
     for name in ("target_idempotency_key", "target_client_order_id", "target_venue_order_id"):
         model[name] = ("string", False)
