@@ -145,6 +145,9 @@ let package = Package(
         .target(name: "SFOXWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/SFOX/Wire", swiftSettings: strictSwift),
         .target(name: "FIWire", dependencies: ["VenueBridgeCore"], path: "Sources/Venues/FI/Wire", swiftSettings: strictSwift),
         .target(
+            name: "FigWire", dependencies: ["VenueBridgeCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Venues/Fig/Wire", swiftSettings: strictSwift),
+        .target(
             name: "FIConnector",
             dependencies: [
                 "FIWire", "VenueConnector", "VenueBridgeCore", "EventBus", "RSAPKCS1",
@@ -383,6 +386,7 @@ let package = Package(
         ),
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(name: "FIWireTests", dependencies: ["FIWire", "VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(name: "FigWireTests", dependencies: ["FigWire", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "FITests",
             dependencies: [

@@ -136,7 +136,7 @@ public enum FIServerMessage: Sendable, Hashable {
             throw FrameDecodeError(.invalidJSON, "\(error)")
         }
         guard value.object != nil else { throw FrameDecodeError(.unexpectedShape, "not a JSON object") }
-        let r = FIFields(value)
+        let r = JSONFields(value)
         if let books = value["books"] {
             return .book(security: try r.string("security"), changes: try bookChanges(books))
         }
@@ -173,7 +173,7 @@ public enum FIServerMessage: Sendable, Hashable {
                 }
             return .openOrders(
                 result: try r.string("result"), total: total.map { Int($0) },
-                orders: try records.map { (row) throws(FrameDecodeError) in try order(FIFields(row)) })
+                orders: try records.map { (row) throws(FrameDecodeError) in try order(JSONFields(row)) })
         case "order":
             return .order(try order(r))
         case "sale":
@@ -191,7 +191,7 @@ public enum FIServerMessage: Sendable, Hashable {
             }
             return .systemStatus(
                 try rows.map { (row) throws(FrameDecodeError) -> FIExchangeStatus in
-                    let f = FIFields(row)
+                    let f = JSONFields(row)
                     let state = try f.string("status")
                     guard let known = FIExchangeStatus.State(rawValue: state) else {
                         throw FrameDecodeError(.invalidValue, "unknown system status \(state)")
@@ -205,7 +205,7 @@ public enum FIServerMessage: Sendable, Hashable {
     }
 
     /// An order record: an `order` push, or one row of an `openorderquery` reply.
-    private static func order(_ r: FIFields) throws(FrameDecodeError) -> FIOrder {
+    private static func order(_ r: JSONFields) throws(FrameDecodeError) -> FIOrder {
         FIOrder(
             refno: try r.string("refno"), clientOrderId: r.optionalString("clientorderid"),
             security: try r.string("security"), side: try r.side("side"), price: try r.optionalDecimal("price"),
@@ -217,7 +217,7 @@ public enum FIServerMessage: Sendable, Hashable {
     private static func bookChanges(_ value: JSONValue) throws(FrameDecodeError) -> [FIBookChange] {
         guard let rows = value.array else { throw FrameDecodeError(.unexpectedShape, "books is not a list") }
         return try rows.map { (row) throws(FrameDecodeError) -> FIBookChange in
-            let f = FIFields(row)
+            let f = JSONFields(row)
             let id = try f.identifier("id")
             switch try f.string("act") {
             case "R":
@@ -235,7 +235,7 @@ public enum FIServerMessage: Sendable, Hashable {
     private static func trades(_ value: JSONValue) throws(FrameDecodeError) -> [FITrade] {
         guard let rows = value.array else { throw FrameDecodeError(.unexpectedShape, "trades is not a list") }
         return try rows.map { (row) throws(FrameDecodeError) -> FITrade in
-            let f = FIFields(row)
+            let f = JSONFields(row)
             return FITrade(
                 price: try f.decimal("price"), quantity: try f.decimal("qty"),
                 side: try f.optionalString("side").map { (text) throws(FrameDecodeError) -> FISide in
@@ -250,69 +250,7 @@ public enum FIServerMessage: Sendable, Hashable {
     }
 }
 
-/// Reads the fields of one object with the venue's habits: numbers as JSON numbers or strings.
-struct FIFields {
-    let value: JSONValue
-
-    init(_ value: JSONValue) { self.value = value }
-
-    func string(_ key: String) throws(FrameDecodeError) -> String {
-        guard let text = value[key]?.string else {
-            throw FrameDecodeError(.unexpectedShape, "\(key) missing or not text")
-        }
-        return text
-    }
-
-    func optionalString(_ key: String) -> String? { value[key]?.string }
-
-    func decimal(_ key: String) throws(FrameDecodeError) -> ExactDecimal {
-        guard let field = value[key] else { throw FrameDecodeError(.unexpectedShape, "\(key) missing") }
-        guard let decimal = field.decimal else {
-            throw FrameDecodeError(.invalidValue, "\(key) is not an exact decimal")
-        }
-        return decimal
-    }
-
-    func optionalDecimal(_ key: String) throws(FrameDecodeError) -> ExactDecimal? {
-        guard let field = value[key], !field.isNull else { return nil }
-        guard let decimal = field.decimal else {
-            throw FrameDecodeError(.invalidValue, "\(key) is not an exact decimal")
-        }
-        return decimal
-    }
-
-    /// An integer (ms timestamps) given as a number or a string.
-    func optionalInteger(_ key: String) throws(FrameDecodeError) -> Int64? {
-        switch value[key] {
-        case nil, .null?: return nil
-        case .number(let text)?, .string(let text)?:
-            guard let integer = Int64(text) else {
-                throw FrameDecodeError(.invalidValue, "\(key) is not a 64-bit integer")
-            }
-            return integer
-        default: throw FrameDecodeError(.invalidValue, "\(key) is not an integer")
-        }
-    }
-
-    /// A 64-bit id kept as its text: an integer literal (never through a Double) or a string.
-    func identifier(_ key: String) throws(FrameDecodeError) -> String {
-        guard let id = try optionalIdentifier(key) else { throw FrameDecodeError(.unexpectedShape, "\(key) missing") }
-        return id
-    }
-
-    func optionalIdentifier(_ key: String) throws(FrameDecodeError) -> String? {
-        switch value[key] {
-        case nil, .null?: return nil
-        case .string(let text)?: return text.isEmpty ? nil : text
-        case .number(let text)?:
-            guard UInt64(text) != nil || Int64(text) != nil else {
-                throw FrameDecodeError(.invalidValue, "\(key) \(text) is not a 64-bit integer")
-            }
-            return text
-        default: throw FrameDecodeError(.invalidValue, "\(key) is not an id")
-        }
-    }
-
+extension JSONFields {
     func side(_ key: String) throws(FrameDecodeError) -> FISide {
         let text = try string(key)
         guard let side = FISide(rawValue: text) else { throw FrameDecodeError(.invalidValue, "\(key) \(text)") }
