@@ -40,7 +40,7 @@ import PackageDescription
 //   venue-bench         benchmarks (Benchmarks/VenueBench).
 
 /// Every venue's module target (`Sources/Venues/<Venue>/Module`), for the catalog and its tests.
-let venueModules: [Target.Dependency] = ["FineryModule", "SFOXModule", "T4Module", "FIModule"]
+let venueModules: [Target.Dependency] = ["FineryModule", "SFOXModule", "T4Module", "FIModule", "FigModule"]
 /// What a venue module's target needs besides its own venue's targets.
 let moduleDependencies: [Target.Dependency] = [
     "VenueBridgeCore", "VenueConnector", "EventBus", "CommandPath", "SimulatorKit",
@@ -147,6 +147,35 @@ let package = Package(
         .target(
             name: "FigWire", dependencies: ["VenueBridgeCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Venues/Fig/Wire", swiftSettings: strictSwift),
+        .target(
+            name: "FigSimulator",
+            dependencies: [
+                "FigWire", "VenueBridgeCore", "SimulatorKit",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Venues/Fig/Simulator", swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FigConnector",
+            dependencies: [
+                "FigWire", "VenueConnector", "VenueBridgeCore", "EventBus",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Venues/Fig/Connector", swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FigModule",
+            dependencies: ["VenueModuleKit", "FigWire", "FigConnector", "FigSimulator"] + moduleDependencies,
+            path: "Sources/Venues/Fig/Module", swiftSettings: strictSwift
+        ),
         .target(
             name: "FIConnector",
             dependencies: [
@@ -387,6 +416,15 @@ let package = Package(
         .testTarget(name: "VenueBridgeCoreTests", dependencies: ["VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(name: "FIWireTests", dependencies: ["FIWire", "VenueBridgeCore"], swiftSettings: strictSwift),
         .testTarget(name: "FigWireTests", dependencies: ["FigWire", "VenueBridgeCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "FigTests",
+            dependencies: [
+                "FigConnector", "FigSimulator", "FigWire", "VenueConnector", "VenueBridgeCore", "BridgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "FITests",
             dependencies: [

@@ -1,4 +1,5 @@
 import FIModule
+import FigModule
 import FineryModule
 import SFOXModule
 import T4Module
@@ -11,7 +12,7 @@ public import VenueModuleKit
 /// under `Sources/Venues/`, its targets in `Package.swift`, one line here (docs/adding-a-venue.md).
 public enum VenueCatalog {
     public static let all: [any VenueModule.Type] = [
-        FineryModule.self, SFOXModule.self, T4Module.self, FIModule.self,
+        FineryModule.self, SFOXModule.self, T4Module.self, FIModule.self, FigModule.self,
     ]
 
     public static func module(for venue: VenueID) -> (any VenueModule.Type)? {

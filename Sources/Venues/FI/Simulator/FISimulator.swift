@@ -110,33 +110,17 @@ public final class FISimulator: Sendable {
         counters: SocketCounters
     ) async {
         let connection = await venue.openSession { channel.close(mode: .all, promise: nil) }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await connection.writeFrames(to: outbound, counters: counters) { $0 }
-                // The venue ended the session (a refused login, a logout): its last reply is
-                // written, now the socket closes.
-                try? await outbound.close(.normalClosure, reason: nil)
-                channel.close(mode: .all, promise: nil)
-            }
-            group.addTask {
+        await connection.serveText(
+            channel: channel, inbound: inbound, outbound: outbound, counters: counters, maxFrameSize: Self.maxFrameSize,
+            receive: { await venue.receive($0, from: connection.id) },
+            watch: {
                 // The venue closes a socket that has not asked for a challenge in time.
                 guard (try? await Task.sleep(for: FIHouseRules.challengeWindow)) != nil else { return }
                 if await !venue.challenged(connection.id) {
                     try? await outbound.close(.policyViolation, reason: "no challenge within 30 s")
                     channel.close(mode: .all, promise: nil)
                 }
-            }
-            do {
-                for try await message in inbound.messages(maxSize: Self.maxFrameSize) {
-                    counters.framesIn.add(1, ordering: .relaxed)
-                    switch message {
-                    case .text(let text): await venue.receive(text, from: connection.id)
-                    case .binary: counters.malformedFramesIn.add(1, ordering: .relaxed)
-                    }
-                }
-            } catch {}
-            group.cancelAll()
-        }
+            })
         await venue.closeSession(connection.id)
     }
 }

@@ -175,6 +175,9 @@ public enum FigDecoding {
             amount: try f.optionalDecimal("amount"))
     }
 
+    /// An RFQ from a REST answer's text.
+    public static func rfq(text: String) throws(FrameDecodeError) -> FigRFQ { try rfq(FigJSON.parse(text)) }
+
     /// A `v1/subscription` notification's params.
     public static func push(_ params: JSONValue) throws(FrameDecodeError) -> FigPush {
         let channel = try JSONFields(params).string("channel")

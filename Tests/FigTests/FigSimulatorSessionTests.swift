@@ -1,0 +1,207 @@
+import BridgeTestSupport
+import FigConnector
+import FigSimulator
+import FigWire
+import Logging
+import Testing
+import VenueBridgeCore
+import VenueConnector
+
+/// The real Fig connector over real REST and WebSocket against the simulator, as taker: RFQs,
+/// quotes, trades, and the ways a create or an accept can get lost.
+@Suite("Fig connector against the simulator", .serialized)
+struct FigSimulatorSessionTests {
+    static let client = "fig-client"
+    static let secret = "fig-secret"
+
+    final class Rig: Sendable {
+        let simulator: FigSimulator
+        let sink = RecordingEventSink()
+        let connector: FigConnector
+        let running: Task<Void, any Error>
+
+        init(
+            secret: String = FigSimulatorSessionTests.secret,
+            tuneSimulator: (inout FigSimulatorConfiguration) -> Void = { _ in },
+            tune: (inout FigConnectorConfiguration) -> Void = { _ in }
+        ) async throws {
+            var simulatorConfiguration = FigSimulatorConfiguration(clients: [
+                FigSimulatorSessionTests.client: FigSimulatorSessionTests.secret
+            ])
+            simulatorConfiguration.makerTicksPerSecond = 0
+            tuneSimulator(&simulatorConfiguration)
+            simulator = FigSimulator(configuration: simulatorConfiguration, logger: Logger(label: "test.fig.sim"))
+            let port = try await simulator.start()
+            var configuration = FigConnectorConfiguration(
+                wsURL: "ws://127.0.0.1:\(port)\(FigSimulator.webSocketPath)", restURL: "http://127.0.0.1:\(port)",
+                clientId: FigSimulatorSessionTests.client, clientSecret: secret, account: "fig-1",
+                instruments: [
+                    .init(symbol: "BTC-26SEP25-116000-C", instrumentId: 6451, baseCurrency: "BTC", quoteCurrency: "USD")
+                ])
+            configuration.link.connectTimeout = .seconds(2)
+            configuration.link.requestTimeout = .seconds(1)
+            configuration.link.reconnect.initialDelay = .milliseconds(50)
+            configuration.loginRetryDelay = .milliseconds(200)
+            tune(&configuration)
+            connector = FigConnector(configuration: configuration, sink: sink, logger: Logger(label: "test.fig"))
+            let supervisor = connector.supervisor()
+            running = Task { try await supervisor.run() }
+        }
+
+        func stop() async {
+            running.cancel()
+            _ = await running.result
+            await connector.shutdown()
+            await simulator.stop()
+        }
+
+        func rfqEvents(_ id: Int64) -> [RFQ] {
+            sink.all.compactMap { if case .rfq(let rfq) = $0.payload, rfq.rfqId == "\(id)" { rfq } else { nil } }
+        }
+
+        func quoteEvents(_ id: Int64) -> [Quote] {
+            sink.all.compactMap {
+                if case .quote(let quote) = $0.payload, quote.quoteId == "\(id)" { quote } else { nil }
+            }
+        }
+
+        func reports(_ clientOrderId: String) -> [ExecutionReport] {
+            sink.all.compactMap {
+                if case .executionReport(let report) = $0.payload, report.clientOrderId == clientOrderId {
+                    report
+                } else {
+                    nil
+                }
+            }
+        }
+    }
+
+    static func create(_ label: String, side: Side? = .buy) -> RFQRequest {
+        RFQRequest(account: "fig-1", instrument: "BTC-26SEP25-116000-C", clientRFQId: label, side: side, quantity: 25)
+    }
+
+    @Test(
+        "create → rfq event; a maker quotes → quote event; accept → fills once, then the RFQ traded; nothing after the fill"
+    )
+    func createQuoteAccept() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        let created = try await rig.connector.createRFQ(Self.create("vb-create-1"))
+        let rfqId = try #require(created.venueOrderId.flatMap(Int64.init))
+        #expect(created.status == .new && created.clientOrderId == "vb-create-1")
+        try await eventually("the rfq event") { rig.rfqEvents(rfqId).first?.status == .open }
+        let quoteId = try #require(await rig.simulator.quoteNow(rfqId: rfqId))
+        try await eventually("the quote event") { rig.quoteEvents(quoteId).first?.status == .active }
+        let accepted = try await rig.connector.acceptQuote(
+            AcceptQuoteRequest(
+                account: "fig-1", instrument: "BTC-26SEP25-116000-C", quoteId: "\(quoteId)",
+                clientOrderId: "vb-accept-1"))
+        #expect(accepted.status == .filled && accepted.cumQty == 25 && accepted.venueOrderId == "\(rfqId)")
+        try await eventually("the RFQ traded") { rig.rfqEvents(rfqId).last?.status == .traded }
+        let fills = rig.reports("vb-accept-1").filter { $0.fillId != nil }
+        #expect(fills.count == 1 && fills.first?.status == .filled && fills.first?.lastQty == 25)
+        #expect(fills.first?.side == .sell, "a maker's buy quote lets the taker sell")
+        try await eventually("the traded quote accepted") { rig.quoteEvents(quoteId).last?.status == .accepted }
+        await rig.stop()
+    }
+
+    @Test("cancel_rfq: canceled, the rfq event says so; cancelling again is the venue's refusal")
+    func cancel() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        let created = try await rig.connector.createRFQ(Self.create("vb-cancel-1"))
+        let rfqId = try #require(created.venueOrderId)
+        let canceled = try await rig.connector.cancelRFQ(
+            rfqId: rfqId, account: "fig-1", instrument: "BTC-26SEP25-116000-C")
+        #expect(canceled.status == .canceled && canceled.clientOrderId == "vb-cancel-1")
+        try await eventually("canceled on the stream") { rig.rfqEvents(Int64(rfqId)!).last?.status == .canceled }
+        let again = try await rig.connector.cancelRFQ(
+            rfqId: rfqId, account: "fig-1", instrument: "BTC-26SEP25-116000-C")
+        #expect(again.status == .rejected && again.rejectCode == "400" && again.reason?.contains("cancelled") == true)
+        await rig.stop()
+    }
+
+    @Test("an RFQ expires: the rfq event says expired and its quotes are withdrawn")
+    func expiry() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        let rfqId = try #require(
+            try await rig.connector.createRFQ(Self.create("vb-expire-1")).venueOrderId.flatMap(Int64.init))
+        let quoteId = try #require(await rig.simulator.quoteNow(rfqId: rfqId))
+        await rig.simulator.expire(rfqId: rfqId)
+        try await eventually("expired") { rig.rfqEvents(rfqId).last?.status == .expired }
+        try await eventually("quote withdrawn") { rig.quoteEvents(quoteId).last?.status == .canceled }
+        await rig.stop()
+    }
+
+    @Test("a lost create answer: ambiguous, then found by its label; the venue got one create")
+    func lostCreate() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        await rig.simulator.dropReplies(1)
+        await #expect(throws: OrderEntryError.self) { try await rig.connector.createRFQ(Self.create("vb-lost-1")) }
+        let found = try #require(try await rig.connector.query(clientOrderId: "vb-lost-1", account: "fig-1"))
+        #expect(found.status == .new && found.venueOrderId != nil)
+        #expect(await rig.simulator.requestCounts["vb-lost-1"] == 1)
+        #expect(try await rig.connector.query(clientOrderId: "vb-never-sent", account: "fig-1") == nil)
+        await rig.stop()
+    }
+
+    @Test("a lost accept answer: resolved by reading the RFQ (its trades are there), fills reported once")
+    func lostAccept() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        let rfqId = try #require(
+            try await rig.connector.createRFQ(Self.create("vb-la-1")).venueOrderId.flatMap(Int64.init))
+        let quoteId = try #require(await rig.simulator.quoteNow(rfqId: rfqId))
+        try await eventually("the quote event") { !rig.quoteEvents(quoteId).isEmpty }
+        await rig.simulator.dropReplies(1)
+        let accept = AcceptQuoteRequest(
+            account: "fig-1", instrument: "BTC-26SEP25-116000-C", quoteId: "\(quoteId)", clientOrderId: "vb-la-accept")
+        await #expect(throws: OrderEntryError.self) { try await rig.connector.acceptQuote(accept) }
+        let resolved = try #require(try await rig.connector.query(clientOrderId: "vb-la-accept", account: "fig-1"))
+        #expect(resolved.status == .filled && resolved.cumQty == 25)
+        #expect(await rig.simulator.requestCounts["trade:\(quoteId)"] == 1)
+        try await eventually("the RFQ push") { rig.rfqEvents(rfqId).last?.status == .traded }
+        #expect(rig.reports("vb-la-accept").filter { $0.fillId != nil }.count == 1, "the push and the query: one fill")
+        await rig.stop()
+    }
+
+    @Test("tokens that expire every 3 s: re-authenticated on the same socket past three expiries, never disconnected")
+    func tokenExpiry() async throws {
+        let rig = try await Rig(
+            tuneSimulator: { $0.tokenLifetime = .seconds(3) },
+            tune: {
+                $0.heartbeatInterval = .milliseconds(300)
+                $0.tokenRefreshMargin = .seconds(1)
+            })
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        try await Task.sleep(for: .seconds(10))
+        #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
+        #expect(rig.connector.control.state == .ready)
+        let created = try await rig.connector.createRFQ(Self.create("vb-late-1"))
+        #expect(created.status == .new)
+        await rig.stop()
+    }
+
+    @Test("a wrong secret: the token request is refused with the venue's words, retried, never ready")
+    func wrongSecret() async throws {
+        let rig = try await Rig(secret: "not-the-secret")
+        try await eventually("a refusal") {
+            rig.sink.statuses.contains { $0.reason?.contains("invalid client credentials") == true }
+        }
+        #expect(rig.connector.control.state != .ready)
+        #expect(!rig.sink.statuses.contains { $0.reason?.contains("not-the-secret") == true })
+        await rig.stop()
+    }
+
+    @Test("the venue's silence limit: heartbeats keep a quiet socket open past three limits")
+    func heartbeats() async throws {
+        let rig = try await Rig(
+            tuneSimulator: { $0.silenceLimit = .seconds(1) }, tune: { $0.heartbeatInterval = .milliseconds(400) })
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        try await Task.sleep(for: .seconds(3) + .milliseconds(500))
+        #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
+        await rig.stop()
+    }
+}
