@@ -61,6 +61,18 @@ public final class SimulatorServer: Sendable {
         }
     }
 
+    /// The usual upgrade rule: a WebSocket on `path` only (the query ignored), counted, served by
+    /// `serve`; anything else is answered as plain HTTP.
+    public static func upgrade(
+        _ request: HTTPRequest, onPath path: String, counters: SocketCounters,
+        serve: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async -> Void
+    ) -> Upgrade {
+        let requested = request.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 }
+        guard requested == path else { return .dontUpgrade }
+        counters.connectionsAccepted.add(1, ordering: .relaxed)
+        return .upgrade([:]) { inbound, outbound, _ in await serve(inbound, outbound) }
+    }
+
     /// The bound port while running, nil otherwise.
     public var port: Int? {
         state.withLock { $0.port }

@@ -104,6 +104,13 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// `text` as one JSON string literal, escaped as `string(_:)` writes it.
+    public static func quoted(_ text: String) -> String {
+        var writer = JSONWriter(capacity: text.utf8.count + 2)
+        writer.string(text)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     public mutating func null() {
         separate()
         bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])

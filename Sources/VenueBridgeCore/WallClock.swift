@@ -11,6 +11,11 @@ public func wallClockNanos() -> Int64 {
     return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }
 
+/// Milliseconds since the epoch: what venues (and so our simulators) put in their timestamps.
+public func wallClockMillis() -> Int64 {
+    wallClockNanos() / 1_000_000
+}
+
 /// A venue's epoch milliseconds as our nanoseconds, or nil when that is negative (our timestamps
 /// never are, docs/events.md §2.2) or beyond `Int64` (past the year 2262: a value in another unit,
 /// or a hostile one). Checked: a venue's number must never trap the process or wrap into a

@@ -53,7 +53,7 @@ extension FIVenue {
         var expiresAtMs: Int64?
         if tif == .gtt {
             guard let expiry = request["exptime"].flatMap({ $0.decimal }).flatMap({ Int64("\($0)") }),
-                expiry > nowMillis()
+                expiry > wallClockMillis()
             else { return refuse("invalid exptime") }
             expiresAtMs = expiry
         }
@@ -75,7 +75,8 @@ extension FIVenue {
         nextRefno += 1
         var order = SimOrder(
             refno: refno, clientOrderId: clientOrderId, userID: userID, security: security, side: side, price: price,
-            quantity: quantity, live: quantity, timeInForce: tif, expiresAtMs: expiresAtMs, updatedMs: nowMillis())
+            quantity: quantity, live: quantity, timeInForce: tif, expiresAtMs: expiresAtMs, updatedMs: wallClockMillis()
+        )
         if addOrderRepliesToDrop > 0 {
             addOrderRepliesToDrop -= 1
         } else {
@@ -86,7 +87,7 @@ extension FIVenue {
         for fill in fills { execute(&order, against: fill.id, quantity: fill.quantity) }
         let rests = type != .market && (tif == .gtc || tif == .day || tif == .gtt)
         if !rests { order.live = .zero }
-        order.updatedMs = nowMillis()
+        order.updatedMs = wallClockMillis()
         record(order)
     }
 
@@ -102,7 +103,7 @@ extension FIVenue {
         }
         deliver(#"{"type":"cancelorder","result":"OK","refno":"\#(refno)","security":"\#(order.security)"}"#, to: id)
         order.live = .zero
-        order.updatedMs = nowMillis()
+        order.updatedMs = wallClockMillis()
         record(order)
     }
 
@@ -150,7 +151,7 @@ extension FIVenue {
 
     /// GTT orders past their expiry end (checked on every random-walk step).
     func expireOrders() {
-        let now = nowMillis()
+        let now = wallClockMillis()
         for refno in orders.keys.sorted() {
             guard var order = orders[refno], order.isLive, let expiry = order.expiresAtMs, expiry <= now else {
                 continue
@@ -241,7 +242,7 @@ extension FIVenue {
         order.executedAmount = (try? order.executedAmount.adding(amount)) ?? order.executedAmount
         let traderefno = "T\(nextTradeRefno)"
         nextTradeRefno += 1
-        let now = nowMillis()
+        let now = wallClockMillis()
         // Numbers as strings here, as the venue sometimes sends them.
         let sale =
             #"{"type":"sale","refno":"\#(order.refno)","traderefno":"\#(traderefno)","security":"\#(order.security)","side":"\#(order.side.rawValue)","execqty":"\#(quantity)","execprice":"\#(entry.price)","execamount":"\#(amount)","trdtime":"\#(now)","category":"SIM","ismaker":false}"#
@@ -288,22 +289,6 @@ extension FIVenue {
         #"{"type":"position","security":"\#(security)","curpos":"\#(position)"}"#
     }
 
-    private func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    private func json(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the shared writer's escaping).
+    private func json(_ text: String) -> String { JSONWriter.quoted(text) }
 }

@@ -249,7 +249,7 @@ actor FIVenue: SimulatedVenue {
     private func trade(_ security: FISimulatorConfiguration.Security) {
         let side: FISide = random.below(2) == 0 ? .buy : .sell
         let frame =
-            #"{"security":"\#(security.name)","trades":[{"price":\#(security.mid),"qty":\#(quantity()),"side":"\#(side.rawValue)","time":\#(Int64(Date().timeIntervalSince1970 * 1000)),"id":"SIM-\#(nextTradeId)"}]}"#
+            #"{"security":"\#(security.name)","trades":[{"price":\#(security.mid),"qty":\#(quantity()),"side":"\#(side.rawValue)","time":\#(wallClockMillis()),"id":"SIM-\#(nextTradeId)"}]}"#
         nextTradeId += 1
         for id in sessions.keys.sorted() where sessions[id]?.trades.contains(security.name) == true {
             deliver(frame, to: id)
@@ -275,6 +275,6 @@ actor FIVenue: SimulatedVenue {
     }
 
     private func statusFrame() -> String {
-        #"{"type":"systemstatus","data":[{"exchange":"SIM","time":\#(Int64(Date().timeIntervalSince1970 * 1000)),"status":"\#(status.rawValue)"}]}"#
+        #"{"type":"systemstatus","data":[{"exchange":"SIM","time":\#(wallClockMillis()),"status":"\#(status.rawValue)"}]}"#
     }
 }

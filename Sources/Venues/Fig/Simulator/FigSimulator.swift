@@ -33,10 +33,7 @@ public final class FigSimulator: Sendable {
             host: configuration.host, port: configuration.port, responder: FigRestResponder(venue: venue),
             maxFrameSize: Self.maxFrameSize, logger: logger
         ) { request, channel in
-            let path = request.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 }
-            guard path == Self.webSocketPath else { return .dontUpgrade }
-            counters.connectionsAccepted.add(1, ordering: .relaxed)
-            return .upgrade([:]) { inbound, outbound, _ in
+            SimulatorServer.upgrade(request, onPath: Self.webSocketPath, counters: counters) { inbound, outbound in
                 await Self.serve(
                     venue: venue, channel: channel, inbound: inbound, outbound: outbound, counters: counters)
             }

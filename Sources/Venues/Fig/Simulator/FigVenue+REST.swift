@@ -43,7 +43,7 @@ extension FigVenue {
         }
         let client = known.clientId
         guard let secret = configuration.clients[client], let timestampText = request.timestamp,
-            let timestamp = Int64(timestampText), abs(timestamp - Self.wallMillis() / 1000) <= 60,
+            let timestamp = Int64(timestampText), abs(timestamp - wallClockMillis() / 1000) <= 60,
             let signature = request.signature,
             FigSignature.isValid(
                 signature, secret: secret, timestamp: timestamp, method: request.method,
@@ -138,7 +138,7 @@ extension FigVenue {
         let now = ContinuousClock.now
         let rfqId = nextRFQId
         nextRFQId += 1
-        let wall = Self.wallMillis()
+        let wall = wallClockMillis()
         let rfq = FigRFQ(
             rfqId: rfqId, status: .open, label: request.label.isEmpty ? nil : request.label,
             baseCurrency: request.baseCurrency, quoteCurrency: request.quoteCurrency, amount: request.amount,
@@ -207,7 +207,7 @@ extension FigVenue {
         guard open.rfq.status == .open, let quote = open.live[quoteId] else {
             return .error(400, "Bad Request", reasons: ["quote \(quoteId) is no longer live"])
         }
-        let wall = Self.wallMillis()
+        let wall = wallClockMillis()
         var trades: [FigTrade] = []
         for leg in open.rfq.legs {
             // The maker's direction is the quote's; the taker trades the other way on each leg.
@@ -345,9 +345,5 @@ enum FigSimulatorJSON {
         w.endObject()
     }
 
-    static func string(_ text: String) -> String {
-        var w = JSONWriter(capacity: text.utf8.count + 2)
-        w.string(text)
-        return String(decoding: w.bytes, as: UTF8.self)
-    }
+    static func string(_ text: String) -> String { JSONWriter.quoted(text) }
 }

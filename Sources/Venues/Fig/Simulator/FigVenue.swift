@@ -99,7 +99,7 @@ actor FigVenue: SimulatedVenue {
         case "auth":
             auth(params, rpcId: rpcId, from: id)
         case "heartbeat":
-            deliver(Self.result(id: rpcId, method: method, #"{"time":\#(Self.wallMillis())}"#), to: id)
+            deliver(Self.result(id: rpcId, method: method, #"{"time":\#(wallClockMillis())}"#), to: id)
         default:
             guard sessions[id]?.clientId != nil else {
                 deliver(Self.error(id: rpcId, code: -32600, message: "Not authenticated"), to: id)
@@ -221,7 +221,7 @@ actor FigVenue: SimulatedVenue {
         nextQuoteId += 1
         let quote = FigQuote(
             rfqQuoteId: quoteId, rfqId: open.rfq.rfqId, direction: direction, price: price(open, direction),
-            amount: open.rfq.amount ?? 1, event: .created, createdAtMs: Self.wallMillis())
+            amount: open.rfq.amount ?? 1, event: .created, createdAtMs: wallClockMillis())
         open.live[quoteId] = quote
         quoteToRFQ[quoteId] = open.rfq.rfqId
         push(quote, owner: open.owner)
@@ -298,5 +298,4 @@ actor FigVenue: SimulatedVenue {
         }
     }
 
-    static func wallMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

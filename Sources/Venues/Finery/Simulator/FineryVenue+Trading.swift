@@ -72,7 +72,7 @@ extension FineryVenue {
             instrument: request.instrument, type: request.type, side: request.side, cancelReason: 0,
             orderId: nextOrderId,
             clientOrderId: request.clientOrderId, price: limit ?? 0, initialSize: request.size, sizeLeft: request.size,
-            createdAt: wallClockMillis()
+            createdAt: unsignedWallClockMillis()
         )
         nextOrderId += 1
         accounts[apiKey, default: Account()].createdOrders[request.clientOrderId, default: 0] += 1
@@ -127,7 +127,7 @@ extension FineryVenue {
     ) -> FineryDeal {
         let volume = Int64(clamping: Int128(price) * Int128(size) / 100_000_000)
         let deal = FineryDeal(
-            order: order, moment: wallClockMillis(), dealId: nextDealId, aggressorSide: aggressor, price: price,
+            order: order, moment: unsignedWallClockMillis(), dealId: nextDealId, aggressorSide: aggressor, price: price,
             size: size, volume: volume, delta: 0, counterpartyId: configuration.counterpartyId)
         nextDealId += 1
         let bought = order.side == .bid
@@ -236,7 +236,7 @@ extension FineryVenue {
         order.price = newPrice ?? order.price
         order.initialSize = newSize ?? order.sizeLeft
         order.sizeLeft = order.initialSize
-        order.createdAt = wallClockMillis()
+        order.createdAt = unsignedWallClockMillis()
         accounts[apiKey]?.activeOrders[order.orderId] = ClientOrder(
             order: order, connectionId: old.connectionId,
             cancelOnDisconnect: old.cancelOnDisconnect)

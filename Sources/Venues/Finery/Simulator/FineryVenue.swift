@@ -371,7 +371,7 @@ actor FineryVenue: SimulatedVenue {
     }
 }
 
-/// Milliseconds since the epoch, for `createdAt` and deal moments.
-func wallClockMillis() -> UInt64 {
-    UInt64(max(0, wallClockNanos() / 1_000_000))
+/// Milliseconds since the epoch, for `createdAt` and deal moments (Finery's wire is unsigned).
+func unsignedWallClockMillis() -> UInt64 {
+    UInt64(max(0, wallClockMillis()))
 }

@@ -50,7 +50,7 @@ struct FineryWebSocketServer: Sendable {
         let verdict = await authenticator.authenticate(
             key: header(FineryAuth.keyHeader), content: header(FineryAuth.contentHeader),
             signature: header(FineryAuth.signatureHeader),
-            nowMillis: wallClockMillis()
+            nowMillis: unsignedWallClockMillis()
         )
         let apiKey: String
         switch verdict {

@@ -35,8 +35,3 @@ private func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
     let month = mp < 10 ? mp + 3 : mp - 9
     return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
 }
-
-/// Milliseconds since the epoch (`lastupdated`, `lastpublished`, GTD `expires`).
-func wallClockMillis() -> Int64 {
-    wallClockNanos() / 1_000_000
-}
