@@ -204,4 +204,16 @@ struct FigSimulatorSessionTests {
         #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
         await rig.stop()
     }
+
+    /// Stopped in the middle of a 30 s wait after a refused login: the stop does not wait it out
+    /// (a stop that did would hang this test until its time limit).
+    @Test("stopped while waiting to log in again after a refusal: stops at once, never ready")
+    func stopDuringBackoff() async throws {
+        let rig = try await Rig(secret: "not-the-secret", tune: { $0.loginRetryDelay = .seconds(30) })
+        try await eventually("the first refusal") {
+            rig.sink.statuses.contains { $0.reason?.contains("invalid client credentials") == true }
+        }
+        await rig.stop()
+        #expect(rig.running.isCancelled && rig.connector.control.state != .ready)
+    }
 }
