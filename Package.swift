@@ -383,8 +383,12 @@ let package = Package(
                 "VenueBridgeCore", "KafkaBus", "RedisBus", "EventBus", "VenueBridgeService", "CRdKafka",
                 "FineryWire", "FineryConnector", "FinerySimulator", "VenueConnector", "SFOXWire", "SFOXConnector",
                 "T4Wire", "T4Connector", "T4Simulator", "FIWire", "FIConnector", "OrderCommands", "CommandPath",
+                "FigWire", "FigConnector", "FigSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Benchmarks/VenueBench",
             swiftSettings: strictSwift
@@ -523,7 +527,8 @@ let package = Package(
         .testTarget(
             name: "CommandPathTests",
             dependencies: [
-                "CommandPath", "OrderCommands", "FIWire", "FIConnector", "FISimulator", "FineryWire", "FineryConnector", "FinerySimulator", "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
+                "CommandPath", "OrderCommands", "FIWire", "FIConnector", "FISimulator", "FigWire", "FigConnector",
+                "FigSimulator", "FineryWire", "FineryConnector", "FinerySimulator", "SFOXWire", "SFOXConnector", "SFOXSimulator", "T4Wire", "T4Connector", "T4Simulator",
                 "VenueConnector", "VenueBridgeCore", "EventBus", "KafkaBus", "RedisBus", "BridgeTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

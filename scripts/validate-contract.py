@@ -76,7 +76,7 @@ COMMAND_TYPES = (
     "accept_quote",
 )
 # The command types docs/commands.md must show an example of.
-DOCUMENTED_COMMAND_TYPES = ("new_order", "cancel_order", "replace_order")
+DOCUMENTED_COMMAND_TYPES = COMMAND_TYPES
 
 MAX_ERRORS_SHOWN = 8
 

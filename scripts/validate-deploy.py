@@ -629,6 +629,8 @@ MUST_FAIL: list[tuple[str, dict, str]] = [
     ("venue credential in values", {"venues": {"finery": {"settings": {"api_secret": "x"}}}}, "api_secret"),
     ("T4 password in values", {"venues": {"t4": {"settings": {"password": "x"}}}}, "venues.t4.settings.password"),
     ("sFOX key in values", {"venues": {"sfox": {"settings": {"api_key": "x"}}}}, "venues.sfox.settings.api_key"),
+    ("Fig client secret in values", {"venues": {"fig": {"settings": {"client_secret": "x"}}}},
+     "venues.fig.settings.client_secret"),
     ("enabled T4 without markets",
      {"venues": {"t4": {"enabled": True, "existingSecret": "s", "settings": {"url": "wss://wss.t4login.com/v1"}}}}, "markets"),
     ("enabled T4 without url",

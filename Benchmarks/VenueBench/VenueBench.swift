@@ -24,12 +24,15 @@ struct VenueBench: AsyncParsableCommand {
     var pipeline = 256
     @Option(help: "Repetitions of each Kafka/Redis run; the median is reported.")
     var repeats = 3
-    @Option(help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4, fi, commands.")
+    @Option(
+        help: "Which parts to run: all, or a comma list of encode, kafka, redis, finery, sfox, t4, fi, fig, commands.")
     var only = "all"
     @Option(help: "Seconds of the Finery end-to-end run.")
     var fineryDuration = 10
     @Option(help: "Book updates per second the Finery simulator offers in the end-to-end run.")
     var fineryRate = 200_000
+    @Option(help: "create_rfq calls per contender in the Fig run (both together stay under Fig's 1000 a minute).")
+    var figCreates = 400
     @Option(help: "new_order commands per pass of the command path run.")
     var commands = 2_000
     @Option(help: "linger.ms of the command path's producer (the answers); default: the producer's default.")
@@ -153,6 +156,19 @@ struct VenueBench: AsyncParsableCommand {
                             "FI book message (one entry updated, %d bytes) on a book of %d entries a side, decode + entry book + normalize: %6.0f ns/frame (decode alone %6.0f)",
                         result.frameBytes, entriesPerSide, result.nanoseconds, result.decodeOnly))
             }
+        }
+
+        if wants("fig") {
+            let result = try await figCreateLatency(creates: figCreates, logger: logger)
+            print("Fig create_rfq → answer over loopback REST, \(figCreates) creates each, one at a time (µs):")
+            print("                                                      p50      p90      p99      max")
+            printPercentiles("FigConnector.createRFQ (token, sign, pace)", result.connector)
+            printPercentiles("bare AsyncHTTPClient signed POST (peer)", result.bare)
+            let median = { (samples: [Duration]) in Double(samples.sorted()[samples.count / 2].nanoseconds) }
+            print(
+                String(
+                    format: "  connector / peer at p50: %.2fx; HMAC-SHA256 signature alone: %.0f ns\n",
+                    median(result.connector) / median(result.bare), result.signNanoseconds))
         }
 
         if wants("commands") {

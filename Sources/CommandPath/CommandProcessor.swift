@@ -158,10 +158,11 @@ public final class CommandProcessor: Sendable {
                 event = .session(self.venue(venue).sessionState())
             case .callVenue(let plan):
                 event = await callVenue(plan)
-            case .query(let venue, let clientOrderId, let account):
-                let entry = self.venue(venue).entry
+            case .query(let venue, let clientOrderId, let account, let rfq):
+                let commandVenue = self.venue(venue)
                 switch await attempt({ () async throws(OrderEntryError) in
-                    try await entry.query(clientOrderId: clientOrderId, account: account)
+                    if let rfq, let rfqEntry = commandVenue.rfqEntry { return try await rfqEntry.resolve(rfq) }
+                    return try await commandVenue.entry.query(clientOrderId: clientOrderId, account: account)
                 }) {
                 case .success(let report): event = .queryAnswered(report)
                 case .failure(let error): event = .queryFailed(error)

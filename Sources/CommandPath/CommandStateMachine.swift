@@ -344,7 +344,17 @@ struct CommandStateMachine: Sendable {
         guard let clientOrderId = resolution.plan.clientOrderId else { return giveUp(resolution) }
         let c = resolution.plan.address
         state = .querying(resolution)
-        return Step(action: .query(venue: c.venue, clientOrderId: clientOrderId, account: c.account))
+        let kind: RFQCommandFacts.Kind? =
+            switch resolution.plan.payload {
+            case .createRFQ?: .create
+            case .cancelRFQ(let cancel)?: .cancel(rfqId: cancel.rfqId)
+            case .acceptQuote(let accept)?: .accept(quoteId: accept.quoteId, rfqId: accept.rfqId)
+            case .newOrder?, .cancelOrder?, .replaceOrder?, nil: nil
+            }
+        let rfq = kind.map {
+            RFQCommandFacts(kind: $0, clientOrderId: clientOrderId, account: c.account, instrument: c.instrument)
+        }
+        return Step(action: .query(venue: c.venue, clientOrderId: clientOrderId, account: c.account, rfq: rfq))
     }
 
     private mutating func queryAgain(_ resolution: Resolution, _ now: CommandInstant) -> Step {

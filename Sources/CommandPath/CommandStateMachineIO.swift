@@ -41,7 +41,8 @@ extension CommandStateMachine {
         case checkSession(VenueID)
         case markSent(key: String, from: StoredRecord, to: IdempotencyRecord)
         case callVenue(CommandPlan)
-        case query(venue: VenueID, clientOrderId: String, account: String)
+        /// `rfq`: what an RFQ command names, for the venue's RFQ entry (`RFQEntry.resolve`).
+        case query(venue: VenueID, clientOrderId: String, account: String, rfq: RFQCommandFacts?)
         case recordAnswer(key: String, from: StoredRecord, to: IdempotencyRecord)
         case deadLetter(CommandError)
         case askKafka(key: String)

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Mutual exclusion for a critical section that awaits, FIFO, without blocking a thread while
 /// waiting. Waiting is not cancellable: holders keep their sections short.
-final class AsyncLock: Sendable {
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: Deque<CheckedContinuation<Void, Never>> = []
@@ -11,7 +11,9 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
-    func lock() async {
+    public init() {}
+
+    public func lock() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state in
                 if state.locked {
@@ -26,7 +28,7 @@ final class AsyncLock: Sendable {
     }
 
     /// Hands the lock to the longest waiter, if any.
-    func unlock() {
+    public func unlock() {
         let next: CheckedContinuation<Void, Never>? = state.withLock { state in
             guard !state.waiters.isEmpty else {
                 state.locked = false
@@ -35,5 +37,14 @@ final class AsyncLock: Sendable {
             return state.waiters.removeFirst()
         }
         next?.resume()
+    }
+
+    /// Runs `body` holding the lock. Use it where work that awaits must not interleave with
+    /// another holder's: for a connector, computing reports and publishing them, so reports
+    /// reach the bus in the order its tracker produced them.
+    public func withLock<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+        await lock()
+        defer { unlock() }
+        return try await body()
     }
 }

@@ -87,4 +87,38 @@ public protocol RFQEntry: VenueCommandEntry {
     func cancelRFQ(rfqId: String, account: String, instrument: String) async throws(OrderEntryError)
         -> ExecutionReport
     func acceptQuote(_ request: AcceptQuoteRequest) async throws(OrderEntryError) -> ExecutionReport
+    /// Resolves an RFQ command whose answer was lost (`query`'s job for orders), from what the
+    /// command names; nil when the venue cannot say yet. Never sends the command again.
+    func resolve(_ command: RFQCommandFacts) async throws(OrderEntryError) -> ExecutionReport?
+}
+
+extension RFQEntry {
+    /// By client id alone, where the venue needs nothing else.
+    public func resolve(_ command: RFQCommandFacts) async throws(OrderEntryError) -> ExecutionReport? {
+        try await query(clientOrderId: command.clientOrderId, account: command.account)
+    }
+}
+
+/// What an RFQ command acted on, from the command itself: what resolving a lost answer needs even
+/// after a restart, when the connector remembers nothing (a cancel's derived client id, say,
+/// names nothing at the venue; its RFQ id does).
+public struct RFQCommandFacts: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case create
+        case cancel(rfqId: String)
+        case accept(quoteId: String, rfqId: String?)
+    }
+
+    public var kind: Kind
+    /// The client id the command path derived (an RFQ's label, an accept's order).
+    public var clientOrderId: String
+    public var account: String
+    public var instrument: String
+
+    public init(kind: Kind, clientOrderId: String, account: String, instrument: String) {
+        self.kind = kind
+        self.clientOrderId = clientOrderId
+        self.account = account
+        self.instrument = instrument
+    }
 }

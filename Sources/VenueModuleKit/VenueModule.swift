@@ -83,16 +83,19 @@ public struct DemoVenue: Sendable {
     public var sampleInstrument: String?
     /// `send-order` arguments that place an order at it, for the banner.
     public var sendOrderArguments: String?
+    /// `send-rfq` arguments that ask it for quotes, for the banner (RFQ venues).
+    public var sendRFQArguments: String?
     public var stop: @Sendable () async -> Void
 
     public init(
         venue: VenueID, banner: String, sampleInstrument: String? = nil, sendOrderArguments: String? = nil,
-        stop: @escaping @Sendable () async -> Void
+        sendRFQArguments: String? = nil, stop: @escaping @Sendable () async -> Void
     ) {
         self.venue = venue
         self.banner = banner
         self.sampleInstrument = sampleInstrument
         self.sendOrderArguments = sendOrderArguments
+        self.sendRFQArguments = sendRFQArguments
         self.stop = stop
     }
 }

@@ -8,8 +8,8 @@ import VenueBridgeCore
 import VenueBridgeService
 import VenueCatalog
 
-// `send-order`, `send-cancel`, `send-replace`: produce one order command (docs/commands.md) to
-// `<prefix>.orders.command`. The answer arrives on `<prefix>.exec.report` (`venue-bridge tail`).
+// `send-order`, `send-cancel`, `send-replace` (and the RFQ commands, RFQCommandCLI.swift):
+// produce one command (docs/commands.md) to `<prefix>.orders.command`. The answer arrives on `<prefix>.exec.report` (`venue-bridge tail`).
 
 /// What every command-producing subcommand shares: where the command goes and whom it is for.
 struct CommandAddressOptions: ParsableArguments {
@@ -58,6 +58,16 @@ struct CommandAddressOptions: ParsableArguments {
     }
 
     var idempotencyKey: String { key ?? "cli-\(UUID().uuidString)" }
+
+    /// The command these options address, carrying `payload`, checked and produced
+    /// (`CommandSender.send`).
+    func send(_ payload: OrderCommand.Payload) async throws {
+        let (config, venue, account) = try resolve()
+        let command = OrderCommand(
+            idempotencyKey: idempotencyKey, venue: venue, account: account, instrument: instrument,
+            expiresAt: try expiresAt(), payload)
+        try await CommandSender.send(command, config: config)
+    }
 
     func expiresAt() throws -> Int64? {
         guard let expiresInMs else { return nil }
@@ -172,19 +182,15 @@ struct SendOrder: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (config, venue, account) = try address.resolve()
         guard let quantity = try parseDecimal(self.qty, option: "--qty") else {
             throw ValidationError("--qty is required")
         }
         let price = try parseDecimal(self.price, option: "--price")
-        let command = OrderCommand(
-            idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
-            expiresAt: try address.expiresAt(),
+        try await address.send(
             .newOrder(
                 NewOrder(
                     side: side.side, orderType: type.orderType, timeInForce: tif?.timeInForce, quantity: quantity,
                     price: price, clientOrderId: clientOrderId)))
-        try await CommandSender.send(command, config: config)
     }
 }
 
@@ -197,11 +203,7 @@ struct SendCancel: AsyncParsableCommand {
     @OptionGroup var target: OrderTargetOptions
 
     func run() async throws {
-        let (config, venue, account) = try address.resolve()
-        let command = OrderCommand(
-            idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
-            expiresAt: try address.expiresAt(), .cancelOrder(CancelOrder(target: try target.orderTarget())))
-        try await CommandSender.send(command, config: config)
+        try await address.send(.cancelOrder(CancelOrder(target: try target.orderTarget())))
     }
 }
 
@@ -227,14 +229,10 @@ struct SendReplace: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (config, venue, account) = try address.resolve()
         let quantity = try parseDecimal(self.qty, option: "--qty")
         let price = try parseDecimal(self.price, option: "--price")
-        let command = OrderCommand(
-            idempotencyKey: address.idempotencyKey, venue: venue, account: account, instrument: address.instrument,
-            expiresAt: try address.expiresAt(),
+        try await address.send(
             .replaceOrder(ReplaceOrder(target: try target.orderTarget(), quantity: quantity, price: price)))
-        try await CommandSender.send(command, config: config)
     }
 }
 
@@ -268,8 +266,11 @@ enum CommandSender {
             FileHandle.standardError.write(Data("not sent: \(topic) at \(config.kafka.brokers): \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // Commands that create something at the venue get a client id (an RFQ's label, an
+        // accepted quote's order); print the one the bridge will use.
+        let createsSomething = [.newOrder, .createRFQ, .acceptQuote].contains(command.type)
         let clientOrderId =
-            command.type == .newOrder
+            createsSomething
             ? command.clientOrderId
                 ?? ClientOrderIds.derive(
                     VenueCatalog.clientOrderIdFormat(for: command.venue), venue: command.venue,

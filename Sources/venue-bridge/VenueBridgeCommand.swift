@@ -15,6 +15,8 @@ struct VenueBridgeCommand: AsyncParsableCommand {
         abstract: "Bridges trading venues to Kafka topics and Redis streams.",
         subcommands: [
             Run.self, CheckConfig.self, Demo.self, Tail.self, SendOrder.self, SendCancel.self, SendReplace.self,
+            SendRFQ.self, SendCancelRFQ.self,
+            SendAcceptQuote.self,
             MockKafka.self,
         ],
         defaultSubcommand: Run.self
@@ -124,6 +126,7 @@ struct Demo: AsyncParsableCommand {
         let venue = sample?.venue.rawValue ?? "finery"
         let instrument = sample?.sampleInstrument ?? "BTC-USD"
         let sendOrder = venues.lazy.compactMap(\.sendOrderArguments).first
+        let sendRFQ = venues.lazy.compactMap(\.sendRFQArguments).first
         var lines =
             [
                 "",
@@ -132,7 +135,12 @@ struct Demo: AsyncParsableCommand {
                 "  Kafka bootstrap: \(bootstrap)",
                 "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
                 "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
-            ] + (sendOrder.map { ["    venue-bridge send-order --brokers \(bootstrap) \($0)"] } ?? []) + [
+            ] + (sendOrder.map { ["    venue-bridge send-order --brokers \(bootstrap) \($0)"] } ?? [])
+            + (sendRFQ.map {
+                [
+                    "    venue-bridge send-rfq --brokers \(bootstrap) \($0)    # quotes on \(topics.rfq), then send-accept-quote"
+                ]
+            } ?? []) + [
                 "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))"
             ]
         if let redisPort {

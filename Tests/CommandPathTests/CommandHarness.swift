@@ -41,12 +41,12 @@ final class VenueCommandHarness<Venue: CommandTestVenue>: Sendable {
         venueUnavailable: CommandPathConfiguration.VenueUnavailablePolicy = .wait, venueWait: Duration = .seconds(5),
         resolveTimeout: Duration = .seconds(5), limits: [InstrumentLimit] = [], maxMessageBytes: Int? = nil,
         redisPort: Int? = nil,
-        dlqProducerProperties: KafkaProperties? = nil
+        dlqProducerProperties: KafkaProperties? = nil,
+        readTopics: (TopicNames) -> [String] = { [$0.execReport] }
     ) async throws {
         let logger = Logger(label: "test.commands")
-        pipeline = try await TestEventPipeline(prefix: prefix, withRedis: false, logger: logger) { topics in
-            [topics.execReport]
-        }
+        pipeline = try await TestEventPipeline(
+            prefix: prefix, withRedis: false, logger: logger, readTopics: readTopics)
         metrics = TestMetrics()
         let venue = try await makeVenue(pipeline.publisher, metrics, logger)
         self.venue = venue

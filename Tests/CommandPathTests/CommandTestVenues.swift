@@ -3,6 +3,9 @@ import EventBus
 import FIConnector
 import FISimulator
 import FIWire
+import FigConnector
+import FigSimulator
+import FigWire
 import FineryConnector
 import FinerySimulator
 import FineryWire
@@ -239,5 +242,57 @@ struct FITestVenue: CommandTestVenue {
 
     var sessionState: VenueConnectionState { connector.control.state }
     func run() async throws { try await connector.supervisor().run() }
+    func stopSimulator() async { await simulator.stop() }
+}
+
+/// Fig: an RFQ venue, the bridge as taker. Takes the RFQ commands only; `instrument` is the
+/// simulator's BTC option, quoted by its makers on demand (`quoteNow`).
+struct FigTestVenue: CommandTestVenue {
+    static let id = VenueID.fig
+    static let clientOrderIdFormat = FigHouseRules.clientOrderIdFormat
+    static let account = "fig-1"
+    static let secret = "cmd-test-secret"
+    static let instrument = FigSimulatorConfiguration.Instrument.btcCall.name
+    static let quantity = "25"
+
+    let simulator: FigSimulator
+    let connector: FigConnector
+
+    static func start(sink: EventPublisher, metrics: TestMetrics, logger: Logger) async throws -> FigTestVenue {
+        try await start(sink: sink, metrics: metrics, logger: logger, requestTimeout: .seconds(5))
+    }
+
+    static func start(
+        sink: EventPublisher, metrics: TestMetrics, logger: Logger, requestTimeout: Duration,
+        tuneSimulator: (inout FigSimulatorConfiguration) -> Void = { _ in }
+    ) async throws -> FigTestVenue {
+        var simulatorConfiguration = FigSimulatorConfiguration(clients: [apiKey: secret])
+        simulatorConfiguration.makerTicksPerSecond = 0
+        tuneSimulator(&simulatorConfiguration)
+        let simulator = FigSimulator(configuration: simulatorConfiguration, logger: logger)
+        let port = try await simulator.start()
+        var configuration = FigConnectorConfiguration(
+            wsURL: "ws://127.0.0.1:\(port)\(FigSimulator.webSocketPath)", restURL: "http://127.0.0.1:\(port)",
+            clientId: apiKey, clientSecret: secret, account: account,
+            instruments: FigSimulatorConfiguration.Instrument.all.map {
+                .init(
+                    symbol: $0.name, instrumentId: $0.instrumentId, baseCurrency: $0.baseCurrency, quoteCurrency: "USD")
+            })
+        configuration.link.reconnect.initialDelay = .milliseconds(50)
+        configuration.link.requestTimeout = requestTimeout
+        configuration.loginRetryDelay = .milliseconds(200)
+        let connector = FigConnector(configuration: configuration, sink: sink, logger: logger, metricsFactory: metrics)
+        return FigTestVenue(simulator: simulator, connector: connector)
+    }
+
+    var commandVenue: CommandVenue {
+        let connector = connector
+        return CommandVenue(
+            entry: connector, instruments: Set(FigSimulatorConfiguration.Instrument.all.map(\.name)),
+            accounts: { [Self.account] }, sessionState: { connector.control.state })
+    }
+
+    var sessionState: VenueConnectionState { connector.control.state }
+    func run() async throws { try await connector.run() }
     func stopSimulator() async { await simulator.stop() }
 }

@@ -2,6 +2,7 @@ import BridgeTestSupport
 import FigConnector
 import FigSimulator
 import FigWire
+import Foundation
 import Logging
 import Testing
 import VenueBridgeCore
@@ -19,6 +20,7 @@ struct FigSimulatorSessionTests {
         let sink = RecordingEventSink()
         let connector: FigConnector
         let running: Task<Void, any Error>
+        let port: Int
 
         init(
             secret: String = FigSimulatorSessionTests.secret,
@@ -32,6 +34,7 @@ struct FigSimulatorSessionTests {
             tuneSimulator(&simulatorConfiguration)
             simulator = FigSimulator(configuration: simulatorConfiguration, logger: Logger(label: "test.fig.sim"))
             let port = try await simulator.start()
+            self.port = port
             var configuration = FigConnectorConfiguration(
                 wsURL: "ws://127.0.0.1:\(port)\(FigSimulator.webSocketPath)", restURL: "http://127.0.0.1:\(port)",
                 clientId: FigSimulatorSessionTests.client, clientSecret: secret, account: "fig-1",
@@ -62,6 +65,19 @@ struct FigSimulatorSessionTests {
         func quoteEvents(_ id: Int64) -> [Quote] {
             sink.all.compactMap {
                 if case .quote(let quote) = $0.payload, quote.quoteId == "\(id)" { quote } else { nil }
+            }
+        }
+
+        /// Every event the connector published, as contract samples for scripts/validate-contract.py
+        /// (run by scripts/test with VB_CONTRACT_SAMPLES_DIR set): the schema check sees what the
+        /// real connector writes, not a hand-made copy of it.
+        func writeContractSamples() throws {
+            guard let path = ProcessInfo.processInfo.environment["VB_CONTRACT_SAMPLES_DIR"] else { return }
+            let dir = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            for (n, event) in sink.all.enumerated() {
+                let name = "\(event.type.rawValue)-fig-\(n).json"
+                try Data(EventCodec.encode(event)).write(to: dir.appendingPathComponent(name))
             }
         }
 
@@ -102,6 +118,7 @@ struct FigSimulatorSessionTests {
         #expect(fills.count == 1 && fills.first?.status == .filled && fills.first?.lastQty == 25)
         #expect(fills.first?.side == .sell, "a maker's buy quote lets the taker sell")
         try await eventually("the traded quote accepted") { rig.quoteEvents(quoteId).last?.status == .accepted }
+        try rig.writeContractSamples()
         await rig.stop()
     }
 
@@ -167,7 +184,68 @@ struct FigSimulatorSessionTests {
         await rig.stop()
     }
 
-    @Test("tokens that expire every 3 s: re-authenticated on the same socket past three expiries, never disconnected")
+    @Test(
+        "a bridge that restarted resolves lost RFQ commands from what they name: the accept by its rfq_id, the cancel by its RFQ"
+    )
+    func resolveAfterRestart() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        let traded = try #require(
+            try await rig.connector.createRFQ(Self.create("vb-rr-1")).venueOrderId.flatMap(Int64.init))
+        let quoteId = try #require(await rig.simulator.quoteNow(rfqId: traded))
+        try await eventually("the quote event") { !rig.quoteEvents(quoteId).isEmpty }
+        await rig.simulator.dropReplies(1)
+        let accept = AcceptQuoteRequest(
+            account: "fig-1", instrument: "BTC-26SEP25-116000-C", quoteId: "\(quoteId)", clientOrderId: "vb-rr-accept")
+        await #expect(throws: OrderEntryError.self) { try await rig.connector.acceptQuote(accept) }
+        let canceled = try #require(
+            try await rig.connector.createRFQ(Self.create("vb-rr-2")).venueOrderId.flatMap(Int64.init))
+        _ = try await rig.connector.cancelRFQ(
+            rfqId: "\(canceled)", account: "fig-1", instrument: "BTC-26SEP25-116000-C")
+
+        // A second connector with an empty memory: the restarted bridge.
+        let fresh = FigConnector(
+            configuration: FigConnectorConfiguration(
+                wsURL: "ws://127.0.0.1:\(rig.port)\(FigSimulator.webSocketPath)",
+                restURL: "http://127.0.0.1:\(rig.port)",
+                clientId: Self.client, clientSecret: Self.secret, account: "fig-1",
+                instruments: [
+                    .init(symbol: "BTC-26SEP25-116000-C", instrumentId: 6451, baseCurrency: "BTC", quoteCurrency: "USD")
+                ]),
+            sink: RecordingEventSink(), logger: Logger(label: "test.fig.fresh"))
+        func facts(_ kind: RFQCommandFacts.Kind, _ clientId: String) -> RFQCommandFacts {
+            RFQCommandFacts(kind: kind, clientOrderId: clientId, account: "fig-1", instrument: "BTC-26SEP25-116000-C")
+        }
+        // Asked first without the RFQ (what a command without rfq_id gives), then with it.
+        let withoutRFQ = await outcome { () async throws(OrderEntryError) -> ExecutionReport? in
+            try await fresh.resolve(facts(.accept(quoteId: "\(quoteId)", rfqId: nil), "vb-rr-accept"))
+        }
+        let accepted = await outcome { () async throws(OrderEntryError) -> ExecutionReport? in
+            try await fresh.resolve(facts(.accept(quoteId: "\(quoteId)", rfqId: "\(traded)"), "vb-rr-accept"))
+        }
+        let cancel = await outcome { () async throws(OrderEntryError) -> ExecutionReport? in
+            try await fresh.resolve(facts(.cancel(rfqId: "\(canceled)"), "vb-rr-cancel"))
+        }
+        let untraded = await outcome { () async throws(OrderEntryError) -> ExecutionReport? in
+            try await fresh.resolve(facts(.accept(quoteId: "1", rfqId: "\(canceled)"), "vb-rr-accept-2"))
+        }
+        await fresh.shutdown()
+
+        #expect(try withoutRFQ.get() == nil, "the quote alone names no RFQ to a bridge that never saw it")
+        let filled = try #require(try accepted.get())
+        #expect(filled.status == .filled && filled.cumQty == 25 && filled.clientOrderId == "vb-rr-accept")
+        let canceledAnswer = try #require(try cancel.get())
+        #expect(canceledAnswer.status == .canceled && canceledAnswer.venueOrderId == "\(canceled)")
+        // An accept on an RFQ that ended without trades was refused, for certain.
+        let refused = try #require(try untraded.get())
+        #expect(refused.status == .rejected && refused.reason?.contains("not traded") == true)
+        #expect(await rig.simulator.requestCounts["trade:\(quoteId)"] == 1)
+        await rig.stop()
+    }
+
+    @Test(
+        "tokens that expire every 3 s: re-authenticated on the same socket past three expiries, never disconnected, no push lost"
+    )
     func tokenExpiry() async throws {
         let rig = try await Rig(
             tuneSimulator: { $0.tokenLifetime = .seconds(3) },
@@ -176,11 +254,78 @@ struct FigSimulatorSessionTests {
                 $0.tokenRefreshMargin = .seconds(1)
             })
         try await eventually("ready") { rig.connector.control.state == .ready }
-        try await Task.sleep(for: .seconds(10))
+        // An RFQ and a quote every half second for 10 s (three token lifetimes and more): each
+        // create goes over REST with the current token, each push must reach the stream.
+        var rfqIds: [Int64] = []
+        var quoteIds: [Int64] = []
+        for n in 0..<20 {
+            let created = try await rig.connector.createRFQ(Self.create("vb-expiry-\(n)"))
+            #expect(created.status == .new, "create \(n) across token expiries: \(created.reason ?? "")")
+            if let id = created.venueOrderId.flatMap(Int64.init) {
+                rfqIds.append(id)
+                if let quote = await rig.simulator.quoteNow(rfqId: id) { quoteIds.append(quote) }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(rfqIds.count == 20 && quoteIds.count == 20)
+        try await eventually("every RFQ and quote push on the stream") {
+            rfqIds.allSatisfy { !rig.rfqEvents($0).isEmpty } && quoteIds.allSatisfy { !rig.quoteEvents($0).isEmpty }
+        }
         #expect(!rig.sink.statuses.contains { $0.state == .disconnected })
         #expect(rig.connector.control.state == .ready)
-        let created = try await rig.connector.createRFQ(Self.create("vb-late-1"))
-        #expect(created.status == .new)
+        await rig.stop()
+    }
+
+    @Test(
+        "the venue's clock five minutes off: a signed call refused with its words (401), nothing created; in line again, the next works"
+    )
+    func signatureRefused() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        await rig.simulator.skewClock(seconds: 300)
+        let refused = try await rig.connector.createRFQ(Self.create("vb-skewed-1"))
+        #expect(refused.status == .rejected && refused.rejectCode == "401")
+        #expect(refused.reason?.contains("invalid signature or timestamp") == true, "\(refused.reason ?? "")")
+        #expect(refused.reason?.contains(FigSimulatorSessionTests.secret) == false)
+        #expect(await rig.simulator.requestCounts["vb-skewed-1"] == nil)
+        await rig.simulator.skewClock(seconds: 0)
+        let created = try await rig.connector.createRFQ(Self.create("vb-skewed-2"))
+        #expect(created.status == .new && created.venueOrderId != nil)
+        await rig.stop()
+    }
+
+    @Test("the venue's 429: the create waits for X-RateLimit-Reset instead of failing, and goes once")
+    func rateLimited() async throws {
+        let rig = try await Rig(tuneSimulator: {
+            $0.requestsPerMinute = 2
+            $0.rateLimitWindow = .seconds(2)
+        })
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        _ = try await rig.connector.createRFQ(Self.create("vb-rl-1"))
+        _ = try await rig.connector.createRFQ(Self.create("vb-rl-2"))
+        // The window is full: the venue answers 429, and the connector says when to come back.
+        do {
+            let answer = try await rig.connector.createRFQ(Self.create("vb-rl-3"))
+            Issue.record("a create into a full window answered \(answer.status)")
+        } catch {
+            if case .rateLimited = error {
+            } else {
+                Issue.record("want rateLimited (nothing done, come back later), got \(error)")
+            }
+        }
+        #expect(await rig.simulator.rateLimitedRequests == 1)
+        #expect(await rig.simulator.requestCounts["vb-rl-3"] == nil)
+        do {
+            _ = try await rig.connector.createRFQ(Self.create("vb-rl-4"))
+        } catch {
+            // Within the pause every request is held back by the connector, not sent.
+            #expect(error.nothingSent, "\(error)")
+        }
+        #expect(await rig.simulator.rateLimitedRequests == 1, "nothing sent into a known-full window")
+        try await Task.sleep(for: .seconds(2) + .milliseconds(500))
+        let later = try await rig.connector.createRFQ(Self.create("vb-rl-3"))
+        #expect(later.status == .new)
+        #expect(await rig.simulator.requestCounts["vb-rl-3"] == 1)
         await rig.stop()
     }
 
@@ -216,4 +361,9 @@ struct FigSimulatorSessionTests {
         await rig.stop()
         #expect(rig.running.isCancelled && rig.connector.control.state != .ready)
     }
+}
+
+/// The outcome of a call, kept so that cleanup runs before anything is asserted on it.
+func outcome<T>(_ body: () async throws(OrderEntryError) -> T) async -> Result<T, OrderEntryError> {
+    do { return .success(try await body()) } catch { return .failure(error) }
 }

@@ -116,7 +116,7 @@ credentials first, then each enabled venue. Only entries with an existingSecret 
 {{- fail (printf "terminationGracePeriodSeconds (%d) must be at least config.kafka.flush_timeout_ms/1000 + 5 = %d: the bridge drains to Kafka for up to flush_timeout_ms after SIGTERM, then gives Redis ~2 s" (int .Values.terminationGracePeriodSeconds) (int $needed)) }}
 {{- end }}
 {{- range $id, $venue := .Values.venues }}
-{{- range $key := list "api_key" "api_secret" "password" "app_license" }}
+{{- range $key := list "api_key" "api_secret" "password" "app_license" "client_secret" }}
 {{- if hasKey (default dict $venue.settings) $key }}
 {{- fail (printf "venues.%s.settings.%s is a secret: put it in the Secret named by venues.%s.existingSecret and map it in secretEnv. Credentials are never taken from values." $id $key $id) }}
 {{- end }}

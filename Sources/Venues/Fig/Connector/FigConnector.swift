@@ -25,6 +25,10 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
     let rejected: RejectedFrames
     let rest: FigRest
     let book: Mutex<FigTakerBook>
+    /// Held while the taker book changes and its reports are published: a trade answer (REST) and
+    /// the RFQ push (socket) report the same fills from different tasks, and what the book
+    /// produced first must reach the bus first.
+    let reportLane = AsyncLock()
 
     public init(
         configuration: FigConnectorConfiguration, sink: any EventSink, logger: Logger,
@@ -118,11 +122,23 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
             try await Task.sleep(for: configuration.heartbeatInterval)
             _ = try await call("heartbeat", .object([:]))
             if token.expires - configuration.tokenRefreshMargin <= .now {
-                do { token = try await rest.accessToken() } catch {
-                    throw VenueSessionError("Fig token refresh: \(error)")
+                do {
+                    let fresh = try await rest.accessToken()
+                    let auth = try await call("auth", .object(["token": .string(fresh.value)]))
+                    guard auth["success"]?.bool == true else { throw VenueSessionError("Fig auth answered \(auth)") }
+                    token = fresh
+                    logger.info("Fig session re-authenticated with a fresh token")
+                } catch {
+                    // The current token holds the session until it expires (a 429 pause, say, held
+                    // the token request back): try again at the next heartbeat, and end the session
+                    // only when the token would expire before that.
+                    guard token.expires > .now + configuration.heartbeatInterval else {
+                        throw VenueSessionError("Fig token refresh: \(error)")
+                    }
+                    logger.warning(
+                        "Fig token refresh failed; trying again before the token expires",
+                        metadata: ["error": "\(error)"])
                 }
-                _ = try await call("auth", .object(["token": .string(token.value)]))
-                logger.info("Fig session re-authenticated with a fresh token")
             }
         }
     }
@@ -147,7 +163,7 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
                     rejected.record(error, frame: text)
                 }
             case .notification(let method, let params):
-                if method == "v1/session" {
+                if method == FigHouseRules.sessionEndedMethod {
                     throw VenueSessionError("Fig ended the session: \(params["reason"]?.string ?? "\(params)")")
                 }
                 rejected.record(kind: "unexpected_message", detail: "notification \(method)")
@@ -164,9 +180,11 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
     func handle(_ push: FigPush, tsRecv: Int64) async throws {
         switch push {
         case .rfq(_, let rfq):
-            let fills = book.withLock { $0.rfq(rfq) }
-            try await publisher.publish(rfqEvent(rfq, tsRecv: tsRecv))
-            try await publish(fills, rfqId: rfq.rfqId, tsRecv: tsRecv)
+            try await reportLane.withLock {
+                let fills = book.withLock { $0.rfq(rfq) }
+                try await publisher.publish(rfqEvent(rfq, tsRecv: tsRecv))
+                try await publish(fills, rfqId: rfq.rfqId, tsRecv: tsRecv)
+            }
         case .quote(_, let quote):
             book.withLock { $0.quote(quote) }
             try await publisher.publish(quoteEvent(quote, tsRecv: tsRecv))
@@ -212,6 +230,17 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
                 Quote(
                     rfqId: quote.rfqId.map { "\($0)" } ?? "", quoteId: "\(quote.rfqQuoteId)", status: status,
                     side: quote.direction == .buy ? .sell : .buy, price: quote.price, quantity: quote.amount)))
+    }
+
+    /// Applies `change` to the taker book and publishes the reports it returns, holding the
+    /// report lane (see `reportLane`).
+    @discardableResult
+    func track(rfqId: Int64?, _ change: (inout FigTakerBook) -> [ExecutionReport]) async throws -> [ExecutionReport] {
+        try await reportLane.withLock {
+            let fills = book.withLock { change(&$0) }
+            try await publish(fills, rfqId: rfqId, tsRecv: wallClockNanos())
+            return fills
+        }
     }
 
     func publish(_ reports: [ExecutionReport], rfqId: Int64?, tsRecv: Int64) async throws {

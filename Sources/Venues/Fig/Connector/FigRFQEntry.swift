@@ -17,15 +17,19 @@ extension FigConnector: RFQEntry {
             throw .invalid("instrument \(request.instrument) is not configured for Fig")
         }
         guard request.quantity.isPositive else { throw .invalid("quantity \(request.quantity) must be positive") }
+        // A Fig RFQ leg has a direction; the contract's side-less (two-way) request has no Fig form.
+        guard let side = request.side else {
+            throw .invalid("Fig RFQs name a direction: create_rfq needs side (buy or sell)")
+        }
         try requireSession()
         let create = FigCreateRFQ(
             baseCurrency: instrument.baseCurrency, quoteCurrency: instrument.quoteCurrency, amount: request.quantity,
             label: request.clientRFQId,
-            legs: [.init(direction: request.side == .sell ? .sell : .buy, instrumentId: instrument.instrumentId)])
+            legs: [.init(direction: side == .sell ? .sell : .buy, instrumentId: instrument.instrumentId)])
         let started = ContinuousClock.now
         var report = ExecutionReport(
             account: request.account, clientOrderId: request.clientRFQId, idempotencyKey: request.idempotencyKey,
-            side: request.side ?? .buy, orderType: .limit, status: .new, quantity: request.quantity, cumQty: .zero,
+            side: side, orderType: .limit, status: .new, quantity: request.quantity, cumQty: .zero,
             leavesQty: request.quantity)
         do {
             let body = try await rest.call(.POST, FigCreateRFQ.path, body: create.body())
@@ -85,18 +89,51 @@ extension FigConnector: RFQEntry {
             do { result = try FigTradeRequest.Result.decode(body) } catch {
                 throw OrderEntryError.ambiguous(.serverError(status: 200, message: "trade answer unreadable: \(error)"))
             }
-            let fills = book.withLock { $0.traded(clientOrderId: request.clientOrderId, result: result) }
             // The fills are published before the answer: it never runs ahead of the stream.
-            do { try await publish(fills, rfqId: result.rfqId, tsRecv: wallClockNanos()) } catch {
+            var fills: [ExecutionReport] = []
+            do {
+                fills = try await track(rfqId: result.rfqId) {
+                    $0.traded(clientOrderId: request.clientOrderId, result: result)
+                }
+            } catch {
                 logger.warning("Fig fills not published", metadata: ["error": "\(error)"])
             }
-            return book.withLock { $0.report(clientOrderId: request.clientOrderId) } ?? fills.last ?? report
+            if let known = book.withLock({ $0.report(clientOrderId: request.clientOrderId) }) ?? fills.last {
+                return known
+            }
+            // A 2xx trade answer without trades says neither filled nor refused: the RFQ says which.
+            throw OrderEntryError.ambiguous(.serverError(status: 200, message: "trade answer lists no trades"))
         } catch let failure as FigRest.Failure {
             return try refusal(failure, report)
         } catch let error as OrderEntryError {
             throw error
         } catch {
             throw .ambiguous(.disconnected(reason: "\(error)"))
+        }
+    }
+
+    /// An RFQ command whose answer was lost, from what the command names: a cancel by reading its
+    /// RFQ, an accept by reading the RFQ its quote (or its `rfq_id`) is on, a create by its label.
+    /// The command's facts make this work for a bridge that restarted and remembers nothing.
+    public func resolve(_ command: RFQCommandFacts) async throws(OrderEntryError) -> ExecutionReport? {
+        switch command.kind {
+        case .create:
+            return try await query(clientOrderId: command.clientOrderId, account: command.account)
+        case .cancel(let rfqId):
+            guard let id = Int64(rfqId) else { return nil }
+            // The RFQ's state answers the cancel, as an order's does an order cancel's: cancelled,
+            // or still open (the cancel did not take), or what else it became.
+            let rfq = try await read("/v1/rfq/\(id)", FigDecoding.rfq(text:))
+            _ = book.withLock { $0.rfq(rfq) }
+            return rfqReport(rfq, account: command.account)
+        case .accept(let quoteId, let rfqId):
+            book.withLock {
+                $0.willAccept(
+                    AcceptQuoteRequest(
+                        account: command.account, instrument: command.instrument, quoteId: quoteId, rfqId: rfqId,
+                        clientOrderId: command.clientOrderId))
+            }
+            return try await query(clientOrderId: command.clientOrderId, account: command.account)
         }
     }
 
@@ -109,11 +146,11 @@ extension FigConnector: RFQEntry {
             }
             guard let rfqId = book.withLock({ $0.acceptRFQ(clientOrderId: clientOrderId) }) else { return nil }
             let rfq = try await read("/v1/rfq/\(rfqId)", FigDecoding.rfq(text:))
-            let fills = book.withLock { $0.rfq(rfq) }
-            do { try await publish(fills, rfqId: rfqId, tsRecv: wallClockNanos()) } catch {
+            do { try await track(rfqId: rfqId) { $0.rfq(rfq) } } catch {
                 logger.warning("Fig fills not published", metadata: ["error": "\(error)"])
             }
-            return book.withLock { $0.report(clientOrderId: clientOrderId) }
+            if let traded = book.withLock({ $0.report(clientOrderId: clientOrderId) }) { return traded }
+            return untraded(rfq, clientOrderId: clientOrderId, account: account)
         }
         if let rfq = book.withLock({ $0.rfq(label: clientOrderId) }) { return rfqReport(rfq, account: account) }
         var cursor: String?
@@ -151,6 +188,20 @@ extension FigConnector: RFQEntry {
         }
     }
 
+    /// An accept whose RFQ shows no trade: refused for certain once the RFQ is over or the quote
+    /// is gone from it; nil (ask again) while the quote is still live, the accept perhaps in flight.
+    private func untraded(_ rfq: FigRFQ, clientOrderId: String, account: String) -> ExecutionReport? {
+        guard rfq.trades.isEmpty else { return nil }
+        let quoteId = book.withLock { $0.acceptQuote(clientOrderId: clientOrderId) }
+        let quoteLive = rfq.status == .open && rfq.quotes.contains { $0.rfqQuoteId == quoteId }
+        guard !quoteLive else { return nil }
+        return ExecutionReport(
+            account: account, clientOrderId: clientOrderId, venueOrderId: "\(rfq.rfqId)",
+            side: rfq.legs.first.map { $0.direction == .buy ? .buy : .sell } ?? .buy, orderType: .limit,
+            status: .rejected, cumQty: .zero, leavesQty: .zero,
+            reason: "the quote was not traded: RFQ \(rfq.rfqId) is \(rfq.status.rawValue) without trades")
+    }
+
     private func rfqReport(_ rfq: FigRFQ, account: String) -> ExecutionReport {
         let status: OrderStatus =
             switch rfq.status {
@@ -173,6 +224,8 @@ extension FigConnector: RFQEntry {
         switch failure {
         case .notSent(let reason):
             throw .ambiguous(.notSent(reason: reason))
+        case .rateLimited(let retryAfter):
+            throw .rateLimited(retryAfter: retryAfter)
         case .ambiguous(let reason):
             throw .ambiguous(.serverError(status: 0, message: reason))
         case .refused(let error):

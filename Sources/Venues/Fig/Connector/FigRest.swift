@@ -10,10 +10,13 @@ import VenueConnector
 /// before they expire), every call signed (`FigSignature`), paced under the documented 1000
 /// requests a minute, and a 429 pausing every request until `X-RateLimit-Reset`.
 final class FigRest: Sendable {
-    /// How a call ended. `answered` includes the venue's refusals (4xx), which are answers.
+    /// Why a call has no 2xx answer.
     enum Failure: Error, Sendable {
-        /// Nothing reached the venue (our pacing, no token).
+        /// Nothing reached the venue (no token).
         case notSent(String)
+        /// Nothing was done: the venue's 429, or our pacing under its limit. Every request waits
+        /// until the window has room (`X-RateLimit-Reset`); this one may go again after that.
+        case rateLimited(retryAfter: Duration)
         /// The venue may have acted (timeout, connection lost, 5xx).
         case ambiguous(String)
         /// The venue refused (4xx): its words.
@@ -50,9 +53,7 @@ final class FigRest: Sendable {
         self.http = VenueHTTPClient(
             configuration: http, logger: logger,
             pauseAfter429: { response in
-                // X-RateLimit-Reset: seconds until the window has room again.
-                let seconds = response.headers.first(name: "X-RateLimit-Reset").flatMap(Int64.init) ?? 60
-                return .seconds(min(max(seconds, 1), 60))
+                FigRest.resetDelay(response.headers)
             }
         ) { request in
             request.headers.replaceOrAdd(name: "Accept", value: "application/json")
@@ -71,6 +72,13 @@ final class FigRest: Sendable {
     }
 
     func shutdown() async { await http.shutdown() }
+
+    /// `X-RateLimit-Reset`: seconds until the window has room again (a minute when absent or
+    /// not a number; never more, the window being a minute).
+    static func resetDelay(_ headers: HTTPHeaders) -> Duration {
+        let seconds = headers.first(name: "X-RateLimit-Reset").flatMap(Int64.init) ?? 60
+        return .seconds(min(max(seconds, 1), 60))
+    }
 
     /// A token good for at least the refresh margin: the current one, or a new one from `/v1/auth`.
     func accessToken() async throws(Failure) -> (value: String, expires: ContinuousClock.Instant) {
@@ -101,8 +109,18 @@ final class FigRest: Sendable {
     /// Forgets the token (the venue said it is not valid any more).
     func dropToken() { store.current.withLock { $0 = nil } }
 
-    /// One signed call; the body of a 2xx answer.
+    /// One signed call; the body of a 2xx answer. A 401 is answered before anything is done: the
+    /// token is dropped and the call goes once more with a fresh one (a token the venue dropped
+    /// early, say); a second 401 is the venue's refusal (a bad signature, a clock off by minutes).
     func call(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws(Failure) -> String {
+        do {
+            return try await callOnce(method, path, body: body)
+        } catch .refused(let error) where error.status == 401 {
+            return try await callOnce(method, path, body: body)
+        }
+    }
+
+    private func callOnce(_ method: HTTPMethod, _ path: String, body: String?) async throws(Failure) -> String {
         _ = try await accessToken()
         let response: VenueHTTPResponse
         do {
@@ -110,7 +128,7 @@ final class FigRest: Sendable {
                 VenueHTTPRequest(method: method, path: path, body: body.map { Array($0.utf8) }))
         } catch {
             switch error {
-            case .rateLimited(let retryAfter): throw .notSent("rate limited: retry after \(retryAfter)")
+            case .rateLimited(let retryAfter): throw .rateLimited(retryAfter: retryAfter)
             case .transport(let reason, _): throw .ambiguous(reason)
             }
         }
@@ -119,7 +137,7 @@ final class FigRest: Sendable {
         case 401:
             dropToken()
             throw .refused(FigAPIError.decode(status: 401, body: response.body))
-        case 429: throw .notSent("Fig rate limit (429): nothing was done")
+        case 429: throw .rateLimited(retryAfter: Self.resetDelay(response.headers))
         case 500...: throw .ambiguous("Fig \(response.status): \(String(response.body.prefix(200)))")
         default: throw .refused(FigAPIError.decode(status: response.status, body: response.body))
         }

@@ -83,7 +83,15 @@ public struct FigTakerBook: Sendable {
 
     /// Remembers an accept about to be sent, so its fills find it.
     public mutating func willAccept(_ request: AcceptQuoteRequest) {
-        guard accepts[request.clientOrderId] == nil else { return }
+        if var known = accepts[request.clientOrderId] {
+            // Known already; a request that names the RFQ tells where it traded, if that was not known.
+            if known.rfqId == nil, let rfqId = request.rfqId.flatMap(Int64.init) {
+                known.rfqId = rfqId
+                accepts[request.clientOrderId] = known
+                acceptByRFQ[rfqId] = request.clientOrderId
+            }
+            return
+        }
         let quote = quotes[Int64(request.quoteId) ?? -1]
         let rfqId = quote?.rfqId ?? request.rfqId.flatMap(Int64.init)
         var accept = Accept(
@@ -106,6 +114,7 @@ public struct FigTakerBook: Sendable {
     }
 
     public func acceptRFQ(clientOrderId: String) -> Int64? { accepts[clientOrderId]?.rfqId }
+    public func acceptQuote(clientOrderId: String) -> Int64? { accepts[clientOrderId]?.quoteId }
 
     /// Whether the firm traded against this quote (its `deleted` then means it was taken).
     public func isAccepted(quoteId: Int64) -> Bool {

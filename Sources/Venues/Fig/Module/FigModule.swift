@@ -184,8 +184,12 @@ public enum FigModule: VenueModule {
                     symbol: $0.name, instrumentId: $0.instrumentId, baseCurrency: $0.baseCurrency, quoteCurrency: "USD")
             }
         }
+        // No sample instrument: Fig publishes RFQs and quotes, not the books the banner's Redis
+        // examples read.
+        let instrument = fig.instruments.first?.symbol ?? FigSimulatorConfiguration.Instrument.btcCall.name
         return DemoVenue(
             venue: id, banner: "Fig simulator: \(fig.restURL) and \(fig.link.url)",
-            sampleInstrument: fig.instruments.first?.symbol, stop: { await simulator.stop() })
+            sendRFQArguments: "--venue fig --account \(fig.account) --instrument \(instrument) --qty 25 --side buy",
+            stop: { await simulator.stop() })
     }
 }

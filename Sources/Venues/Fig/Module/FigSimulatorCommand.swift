@@ -17,7 +17,10 @@ public struct FigSimulatorCommand: AsyncParsableCommand {
     var clientId = ProcessInfo.processInfo.environment["VB_SIM_FIG_CLIENT_ID"] ?? "demo"
     @Option(help: "That client's secret (env VB_SIM_FIG_CLIENT_SECRET).")
     var clientSecret = ProcessInfo.processInfo.environment["VB_SIM_FIG_CLIENT_SECRET"] ?? "demo-secret"
-    @Option(help: "Maker moves per second on each open RFQ (0: makers quote only on request).")
+    @Option(
+        help:
+            "Makers quote on their own when not 0 (each open RFQ moves at most every 200 ms, so rates above 5 change nothing); 0: makers quote only on request."
+    )
     var makerTicksPerSecond = 5
 
     public func run() async throws {

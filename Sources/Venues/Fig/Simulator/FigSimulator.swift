@@ -75,8 +75,12 @@ public final class FigSimulator: Sendable {
     /// The RFQ expires now.
     public func expire(rfqId: Int64) async { await venue.expire(rfqId: rfqId) }
 
-    /// The next `count` create or trade replies are lost (the venue acts; the client never hears).
+    /// The next `count` create, cancel or trade replies are lost (the venue acts; the client never hears).
     public func dropReplies(_ count: Int) async { await venue.setRepliesToDrop(count) }
+
+    /// Test control: the venue's clock runs `seconds` ahead of ours, so signed requests carry a
+    /// timestamp it refuses once that is more than a minute (0 puts it back).
+    public func skewClock(seconds: Int64) async { await venue.setClockSkew(seconds) }
 
     /// The RFQ created with this label, in its current state.
     public func rfq(label: String) async -> FigRFQ? { await venue.rfq(label: label) }
@@ -85,6 +89,7 @@ public final class FigSimulator: Sendable {
     public var requestCounts: [String: Int] { get async { await venue.requestCounts() } }
 
     public var authFailures: Int { get async { await venue.authFailures } }
+    public var rateLimitedRequests: Int { get async { await venue.rateLimitedRequests } }
     public var connectionCount: Int { get async { await venue.connectionCount } }
 
     // MARK: - One socket
@@ -103,6 +108,7 @@ public final class FigSimulator: Sendable {
 
 extension FigVenue {
     func setRepliesToDrop(_ count: Int) { repliesToDrop = count }
+    func setClockSkew(_ seconds: Int64) { clockSkewSeconds = seconds }
 }
 
 /// The request context of the REST side: Hummingbird's storage plus the socket (a lost reply

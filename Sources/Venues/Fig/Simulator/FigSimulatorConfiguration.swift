@@ -49,6 +49,9 @@ public struct FigSimulatorConfiguration: Sendable {
     public var makerTicksPerSecond = 5
     /// REST requests per minute per client (documented: 1000, sliding window).
     public var requestsPerMinute = 1_000
+    /// The window `requestsPerMinute` counts over: a minute at the venue; shorter in tests, so
+    /// that a 429 and the wait for the reset fit in seconds.
+    public var rateLimitWindow: Duration = .seconds(60)
     /// RFQs and finished RFQs remembered, oldest forgotten first.
     public var maxRFQs = 10_000
     /// Frames queued per socket before a slow client is cut.

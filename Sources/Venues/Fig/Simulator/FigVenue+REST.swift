@@ -43,7 +43,7 @@ extension FigVenue {
         }
         let client = known.clientId
         guard let secret = configuration.clients[client], let timestampText = request.timestamp,
-            let timestamp = Int64(timestampText), abs(timestamp - wallClockMillis() / 1000) <= 60,
+            let timestamp = Int64(timestampText), abs(timestamp - wallClockMillis() / 1000 - clockSkewSeconds) <= 60,
             let signature = request.signature,
             FigSignature.isValid(
                 signature, secret: secret, timestamp: timestamp, method: request.method,
@@ -52,6 +52,7 @@ extension FigVenue {
             return .error(401, "Unauthorized", reasons: ["invalid signature or timestamp"])
         }
         let limit = admit(client)
+        if !limit.admitted { rateLimitedRequests += 1 }
         var reply = limit.admitted ? route(request, path: path, client: client) : .error(429, "Too Many Requests")
         reply.headers += [
             ("X-RateLimit-Limit", "\(configuration.requestsPerMinute)"),
@@ -75,15 +76,21 @@ extension FigVenue {
         )
     }
 
-    /// The sliding window: requests in the last 60 s, at most `requestsPerMinute`.
+    /// The sliding window: requests in the last `rateLimitWindow` (a minute), at most
+    /// `requestsPerMinute`. The reset rounds up: a client that waits it out has room.
     private func admit(_ client: String) -> (admitted: Bool, remaining: Int, resetSeconds: Int64) {
         let now = ContinuousClock.now
         var times = requestTimes[client] ?? []
-        while let first = times.first, now - first >= .seconds(60) { times.removeFirst() }
+        let window = configuration.rateLimitWindow
+        while let first = times.first, now - first >= window { times.removeFirst() }
         let admitted = times.count < configuration.requestsPerMinute
         if admitted { times.append(now) }
         requestTimes[client] = times
-        let reset = times.first.map { max(1, Int64(((.seconds(60) - (now - $0)).components.seconds))) } ?? 0
+        let reset =
+            times.first.map { first -> Int64 in
+                let left = window - (now - first)
+                return max(1, left.components.seconds + (left.components.attoseconds > 0 ? 1 : 0))
+            } ?? 0
         return (admitted, max(0, configuration.requestsPerMinute - times.count), reset)
     }
 
@@ -191,7 +198,7 @@ extension FigVenue {
         }
         finish(&open, status: .cancelled)
         rfqs[id] = open
-        return FigRestReply(status: 200, body: FigSimulatorJSON.rfq(open.rfq))
+        return dropOr(FigRestReply(status: 200, body: FigSimulatorJSON.rfq(open.rfq)))
     }
 
     /// Trades the whole quote: one trade per leg (the leg's ratio of the quote's amount), the RFQ

@@ -55,7 +55,12 @@ actor FigVenue: SimulatedVenue {
     var tradesByQuote: [Int64: Int] = [:]
     /// Test control: this many create or trade replies are lost (the venue acts; the client never hears).
     var repliesToDrop = 0
+    /// Test control: seconds added to the venue's clock when it checks `X-FIG-Timestamp` (a
+    /// client clock that drifted more than a minute has every signed request refused).
+    var clockSkewSeconds: Int64 = 0
     private(set) var authFailures = 0
+    /// REST requests answered 429.
+    var rateLimitedRequests = 0
 
     init(configuration: FigSimulatorConfiguration, counters: SocketCounters, logger: Logger) {
         self.configuration = configuration
@@ -187,7 +192,10 @@ actor FigVenue: SimulatedVenue {
                 closeSession(id)
                 session.connection.abort()
             } else if let expiry = session.tokenExpiry, expiry <= now {
-                replyAndClose(id, #"{"jsonrpc":"2.0","method":"v1/session","params":{"reason":"token expired"}}"#)
+                replyAndClose(
+                    id,
+                    #"{"jsonrpc":"2.0","method":"\#(FigHouseRules.sessionEndedMethod)","params":{"reason":"token expired"}}"#
+                )
             }
         }
         for rfqId in rfqOrder where rfqs[rfqId]?.rfq.status == .open {

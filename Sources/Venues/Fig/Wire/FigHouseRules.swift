@@ -20,6 +20,10 @@ public enum FigHouseRules {
     public static let serverSilenceLimit: Duration = .seconds(30)
     /// The push wrapper is not published: `{"method":"v1/subscription","params":{"channel":…,"data":…}}`.
     public static let pushMethod = "v1/subscription"
+    /// Not in the venue's notes, which only say the session ends with the token: the simulator
+    /// says why in this notification before it closes the socket. The connector takes it as the
+    /// session's end, and a plain close the same way.
+    public static let sessionEndedMethod = "v1/session"
     /// The simulator answers a failed `auth` with this code and closes the socket.
     public static let authFailedCode: Int64 = -32001
     /// The taker's channels: its own RFQs, and the quotes on them.

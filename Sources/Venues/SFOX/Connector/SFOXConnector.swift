@@ -27,6 +27,11 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     let publisher: ConnectorPublisher
     let rejected: RejectedFrames
     let orders: Mutex<SFOXOrderTracker>
+    /// Held while the tracker changes and its reports are published. REST replies and the private
+    /// feed arrive on different tasks; without the lane a create reply's `new`, computed first,
+    /// could reach the bus after the feed's `filled` (events.md §4.7: nothing after a terminal
+    /// report).
+    let reportLane = AsyncLock()
     let rest: VenueHTTPClient?
     /// WebSocket requests (authenticate, subscribe) of both sockets, kept under the venue's 40 per
     /// minute per IP with a margin: going over blocks every request for two minutes.
@@ -148,6 +153,20 @@ public final class SFOXConnector: OrderEntry, Service, Sendable {
     /// sFOX's `sequence` is signed on the wire; a negative one (never seen) is published as 0.
     func publish(_ events: [NormalizedEvent], venueSeq: Int64?) async throws {
         try await publisher.publish(events, venueSeq: venueSeq.map { UInt64(clamping: $0) })
+    }
+
+    /// Applies `change` to the order tracker and publishes the reports it returns, in the same
+    /// order relative to every other change (see `reportLane`).
+    @discardableResult
+    func track(
+        tsVenue: Int64? = nil, tsRecv: Int64 = wallClockNanos(), venueSeq: Int64? = nil,
+        _ change: (inout SFOXOrderTracker) -> [ExecutionReport]
+    ) async throws -> [ExecutionReport] {
+        try await reportLane.withLock {
+            let reports = orders.withLock { change(&$0) }
+            try await publish(reports: reports, tsVenue: tsVenue, tsRecv: tsRecv, venueSeq: venueSeq)
+            return reports
+        }
     }
 
     /// Reports of sFOX orders: the tracker knows each order's pair.

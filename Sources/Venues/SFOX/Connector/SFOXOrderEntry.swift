@@ -29,8 +29,7 @@ extension SFOXConnector {
                     .serverError(status: response.status, message: "create accepted but the reply is unreadable"))
             }
             metrics.request(outcome: "ok")
-            let reports = orders.withLock { $0.update(placed, source: .live) }
-            try? await publish(reports: reports)
+            let reports = (try? await track { $0.update(placed, source: .live) }) ?? []
             return orders.withLock { $0.report(clientOrderId: order.clientOrderId) } ?? reports.last
                 ?? placeholder(order, status: .new)
         case SFOXHouseRules.duplicateClientOrderIdStatus:
@@ -81,11 +80,9 @@ extension SFOXConnector {
             switch outcome {
             case .canceled, .cancelPending:
                 let pending = outcome == .cancelPending
-                let reports =
-                    clientOrderId.map { id in
-                        orders.withLock { $0.cancelConfirmed(clientOrderId: id, pending: pending) }
-                    } ?? []
-                try? await publish(reports: reports)
+                if let id = clientOrderId {
+                    _ = try? await track { $0.cancelConfirmed(clientOrderId: id, pending: pending) }
+                }
                 if let id = clientOrderId, let now = orders.withLock({ $0.report(clientOrderId: id) }) { return now }
                 var report = known ?? placeholder(request, status: pending ? .pendingCancel : .canceled)
                 report.status = pending ? .pendingCancel : .canceled
@@ -112,8 +109,7 @@ extension SFOXConnector {
             guard let order = try? SFOXOrder.decode(body: response.body) else {
                 throw .ambiguous(.serverError(status: response.status, message: "order query reply is unreadable"))
             }
-            let reports = orders.withLock { $0.update(order, source: .snapshot) }
-            try? await publish(reports: reports)
+            _ = try? await track { $0.update(order, source: .snapshot) }
             return orders.withLock { $0.report(clientOrderId: order.clientOrderId ?? clientOrderId) }
         case 404:
             return nil
@@ -196,11 +192,11 @@ extension SFOXConnector {
     private func reject(_ order: OrderRequest, status: Int, message: String) async throws(OrderEntryError)
         -> ExecutionReport
     {
-        let report =
-            orders.withLock { $0.rejection(clientOrderId: order.clientOrderId, code: "\(status)", reason: message) }
-            ?? placeholder(order, status: .rejected, code: "\(status)", reason: message)
-        try? await publish(reports: [report])
-        return report
+        let placeholder = placeholder(order, status: .rejected, code: "\(status)", reason: message)
+        let reports = try? await track {
+            [$0.rejection(clientOrderId: order.clientOrderId, code: "\(status)", reason: message) ?? placeholder]
+        }
+        return reports?.first ?? placeholder
     }
 
     private func cancelRejected(_ request: CancelRequest, known: ExecutionReport?, code: String?, reason: String)

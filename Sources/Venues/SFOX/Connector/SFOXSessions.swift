@@ -184,17 +184,17 @@ final class SFOXPrivateSession: VenueSessionDriver {
                 switch payload {
                 case .openOrders(let orders):
                     let source: SFOXOrderTracker.Source = sawOrderSnapshot ? .live : .snapshot
-                    let reports = connector.orders.withLock { tracker in
+                    try await connector.track(tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq) { tracker in
                         orders.flatMap { tracker.update($0, source: source) }
                     }
-                    try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
                     if !sawOrderSnapshot {
                         sawOrderSnapshot = true
                         await connector.reconcile(missingFrom: orders)
                     }
                 case .privateTrades(let trades):
-                    let reports = connector.orders.withLock { tracker in trades.flatMap { tracker.trade($0) } }
-                    try await connector.publish(reports: reports, tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq)
+                    try await connector.track(tsVenue: timestamp, tsRecv: tsRecv, venueSeq: seq) { tracker in
+                        trades.flatMap { tracker.trade($0) }
+                    }
                 case .balances(let balances):
                     let events = balances.map { balance in
                         NormalizedEvent(
