@@ -244,6 +244,54 @@ struct FigSimulatorSessionTests {
     }
 
     @Test(
+        "a quote of an RFQ this connector never saw (a restart): its RFQ is read once, the quote published under its instrument"
+    )
+    func quoteOfUnknownRFQ() async throws {
+        let rig = try await Rig()
+        try await eventually("ready") { rig.connector.control.state == .ready }
+        let rfqId = try #require(
+            try await rig.connector.createRFQ(Self.create("vb-unknown-1")).venueOrderId.flatMap(Int64.init))
+        // The restarted bridge: a second connector of the same client, with an empty memory.
+        let sink = RecordingEventSink()
+        var configuration = FigConnectorConfiguration(
+            wsURL: "ws://127.0.0.1:\(rig.port)\(FigSimulator.webSocketPath)", restURL: "http://127.0.0.1:\(rig.port)",
+            clientId: Self.client, clientSecret: Self.secret, account: "fig-1",
+            instruments: [
+                .init(symbol: "BTC-26SEP25-116000-C", instrumentId: 6451, baseCurrency: "BTC", quoteCurrency: "USD")
+            ])
+        configuration.link.reconnect.initialDelay = .milliseconds(50)
+        let fresh = FigConnector(configuration: configuration, sink: sink, logger: Logger(label: "test.fig.fresh"))
+        let running = Task { try await fresh.run() }
+        let ready = await outcome { () async throws(OrderEntryError) -> Bool in
+            for _ in 0..<200 where fresh.control.state != .ready { try? await Task.sleep(for: .milliseconds(25)) }
+            return fresh.control.state == .ready
+        }
+        let quoteId = await rig.simulator.quoteNow(rfqId: rfqId)
+        let published = await outcome { () async throws(OrderEntryError) -> Quote? in
+            for _ in 0..<200 {
+                let found = sink.all.first { event in
+                    if case .quote(let quote) = event.payload { return quote.quoteId == quoteId.map { "\($0)" } }
+                    return false
+                }
+                if let found, case .quote(let quote) = found.payload {
+                    #expect(
+                        found.instrument == "BTC-26SEP25-116000-C" && found.venueInstrument == "BTC-26SEP25-116000-C")
+                    return quote
+                }
+                try? await Task.sleep(for: .milliseconds(25))
+            }
+            return nil
+        }
+        running.cancel()
+        _ = await running.result
+        await fresh.shutdown()
+        #expect(try ready.get())
+        let quote = try #require(try published.get(), "the quote of the unknown RFQ on the fresh connector's stream")
+        #expect(quote.rfqId == "\(rfqId)" && quote.status == .active)
+        await rig.stop()
+    }
+
+    @Test(
         "tokens that expire every 3 s: re-authenticated on the same socket past three expiries, never disconnected, no push lost"
     )
     func tokenExpiry() async throws {

@@ -179,22 +179,51 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
 
     func handle(_ push: FigPush, tsRecv: Int64) async throws {
         switch push {
-        case .rfq(_, let rfq):
+        case .rfq(let channel, let rfq) where FigHouseRules.takerChannels.contains(channel):
             try await reportLane.withLock {
                 let fills = book.withLock { $0.rfq(rfq) }
                 try await publisher.publish(rfqEvent(rfq, tsRecv: tsRecv))
                 try await publish(fills, rfqId: rfq.rfqId, tsRecv: tsRecv)
             }
-        case .quote(_, let quote):
+        case .rfq(_, let rfq):
+            // Another side's channel (`rfq.maker`: RFQs the firm may quote): market data, not the
+            // firm's. No account, and its trades are not the firm's fills.
+            book.withLock { $0.remember(rfq) }
+            try await publisher.publish(rfqEvent(rfq, tsRecv: tsRecv, ours: false))
+        case .quote(let channel, let quote) where FigHouseRules.takerChannels.contains(channel):
             book.withLock { $0.quote(quote) }
-            try await publisher.publish(quoteEvent(quote, tsRecv: tsRecv))
+            guard let rfq = try await rfqOfQuote(quote) else { return }
+            try await publisher.publish(quoteEvent(quote, rfq: rfq, tsRecv: tsRecv))
+        case .quote(_, let quote):
+            guard let rfq = try await rfqOfQuote(quote) else { return }
+            try await publisher.publish(quoteEvent(quote, rfq: rfq, tsRecv: tsRecv))
         case .other(let channel):
             rejected.record(kind: "unexpected_channel", detail: channel)
         }
     }
 
+    /// The RFQ a quote answers, for the instrument it is published under: remembered, else read
+    /// once from the venue (a quote of an RFQ from before a restart, or forgotten past the bound).
+    /// A quote whose RFQ cannot be had is counted and skipped: a quote event names its instrument.
+    private func rfqOfQuote(_ quote: FigQuote) async throws -> FigRFQ? {
+        guard let rfqId = quote.rfqId else {
+            rejected.record(kind: "quote_without_rfq", detail: "quote \(quote.rfqQuoteId)")
+            return nil
+        }
+        if let known = book.withLock({ $0.rfq(id: rfqId) }), !known.legs.isEmpty { return known }
+        do {
+            let body = try await rest.call(.GET, "/v1/rfq/\(rfqId)")
+            let rfq = try FigDecoding.rfq(text: body)
+            book.withLock { $0.remember(rfq) }
+            return rfq
+        } catch {
+            rejected.record(kind: "quote_of_unknown_rfq", detail: "quote \(quote.rfqQuoteId) of RFQ \(rfqId): \(error)")
+            return nil
+        }
+    }
+
     /// The RFQ in normalized terms: status, the taker's side (its first leg's direction), amount.
-    func rfqEvent(_ rfq: FigRFQ, tsRecv: Int64) -> NormalizedEvent {
+    func rfqEvent(_ rfq: FigRFQ, tsRecv: Int64, ours: Bool = true) -> NormalizedEvent {
         let status: RFQStatus =
             switch rfq.status {
             case .open: rfq.quotes.isEmpty ? .open : .quoted
@@ -209,11 +238,12 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
             payload: .rfq(
                 RFQ(
                     rfqId: "\(rfq.rfqId)", status: status, side: side, quantity: rfq.amount,
-                    account: configuration.account, expiresAt: rfq.expiresAtMs.flatMap(epochNanos(milliseconds:)))))
+                    account: ours ? configuration.account : nil,
+                    expiresAt: rfq.expiresAtMs.flatMap(epochNanos(milliseconds:)))))
     }
 
     /// A maker's quote: `side` is what it lets the taker do (a maker's buy lets the taker sell).
-    func quoteEvent(_ quote: FigQuote, tsRecv: Int64) -> NormalizedEvent {
+    func quoteEvent(_ quote: FigQuote, rfq: FigRFQ?, tsRecv: Int64) -> NormalizedEvent {
         // A quote the firm traded leaves the RFQ as `deleted` on the taker's channel: it was accepted.
         let taken = quote.event == .deleted && book.withLock { $0.isAccepted(quoteId: quote.rfqQuoteId) }
         let status: QuoteStatus =
@@ -222,7 +252,6 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
             case .deleted?, .cancelled?: taken ? .accepted : .canceled
             case .filled?: .accepted
             }
-        let rfq = quote.rfqId.flatMap { id in book.withLock { $0.rfq(id: id) } }
         return NormalizedEvent(
             venue: .fig, instrument: instrument(rfq?.legs.first), venueInstrument: rfq?.legs.first?.instrumentName,
             tsVenue: quote.createdAtMs.flatMap(epochNanos(milliseconds:)), tsRecv: tsRecv,

@@ -175,7 +175,9 @@ public struct FigTakerBook: Sendable {
             leavesQty: status.isTerminal ? .zero : ((try? quantity.subtracting(accept.cumQty)) ?? .zero))
     }
 
-    private mutating func remember(_ rfq: FigRFQ) {
+    /// Remembers an RFQ (for the instrument its quotes are published under) without reading its
+    /// trades as fills: an RFQ read for a quote, or one of another side's channel.
+    public mutating func remember(_ rfq: FigRFQ) {
         rfqs[rfq.rfqId] = rfq
         if let label = rfq.label, !label.isEmpty { rfqByLabel[label] = rfq.rfqId }
         guard let evicted = rfqMemory.insert(rfq.rfqId).evicted, let old = rfqs.removeValue(forKey: evicted) else {
