@@ -212,7 +212,7 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
         }
         if let known = book.withLock({ $0.rfq(id: rfqId) }), !known.legs.isEmpty { return known }
         do {
-            let body = try await rest.call(.GET, "/v1/rfq/\(rfqId)")
+            let body = try await signedCall(.GET, "/v1/rfq/\(rfqId)")
             let rfq = try FigDecoding.rfq(text: body)
             book.withLock { $0.remember(rfq) }
             return rfq

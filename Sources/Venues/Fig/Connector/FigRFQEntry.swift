@@ -26,14 +26,12 @@ extension FigConnector: RFQEntry {
             baseCurrency: instrument.baseCurrency, quoteCurrency: instrument.quoteCurrency, amount: request.quantity,
             label: request.clientRFQId,
             legs: [.init(direction: side == .sell ? .sell : .buy, instrumentId: instrument.instrumentId)])
-        let started = ContinuousClock.now
         var report = ExecutionReport(
             account: request.account, clientOrderId: request.clientRFQId, idempotencyKey: request.idempotencyKey,
             side: side, orderType: .limit, status: .new, quantity: request.quantity, cumQty: .zero,
             leavesQty: request.quantity)
         do {
-            let body = try await rest.call(.POST, FigCreateRFQ.path, body: create.body())
-            metrics.requestLatency.record(duration: ContinuousClock.now - started)
+            let body = try await signedCall(.POST, FigCreateRFQ.path, body: create.body())
             let rfqId: Int64
             do { rfqId = try JSONFields(JSONValue.parse(body)).integer("rfqId") } catch {
                 // Created, but the answer cannot be read: resolve by label like a lost answer.
@@ -63,7 +61,7 @@ extension FigConnector: RFQEntry {
             side: known?.legs.first.map { $0.direction == .buy ? .buy : .sell } ?? .buy, orderType: .limit,
             status: .canceled, quantity: known?.amount, cumQty: .zero, leavesQty: .zero)
         do {
-            let body = try await rest.call(.DELETE, "/v1/rfq/\(id)")
+            let body = try await signedCall(.DELETE, "/v1/rfq/\(id)")
             if let rfq = try? FigDecoding.rfq(text: body) { _ = book.withLock { $0.rfq(rfq) } }
             return report
         } catch {
@@ -84,7 +82,8 @@ extension FigConnector: RFQEntry {
             venueOrderId: rfqId.map { "\($0)" }, side: .buy, orderType: .limit, status: .rejected, cumQty: .zero,
             leavesQty: .zero)
         do {
-            let body = try await rest.call(.POST, FigTradeRequest.path, body: FigTradeRequest.body(rfqQuoteId: quoteId))
+            let body = try await signedCall(
+                .POST, FigTradeRequest.path, body: FigTradeRequest.body(rfqQuoteId: quoteId))
             let result: FigTradeRequest.Result
             do { result = try FigTradeRequest.Result.decode(body) } catch {
                 throw OrderEntryError.ambiguous(.serverError(status: 200, message: "trade answer unreadable: \(error)"))
@@ -169,6 +168,28 @@ extension FigConnector: RFQEntry {
 
     // MARK: - Helpers
 
+    /// A signed REST call, timed (`vb_venue_request_duration_seconds`, answered calls) and counted
+    /// by outcome (`vb_venue_requests_total`: ok, refused, rate_limited, not_sent, ambiguous).
+    func signedCall(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws(FigRest.Failure) -> String {
+        let started = ContinuousClock.now
+        do {
+            let answer = try await rest.call(method, path, body: body)
+            metrics.requestLatency.record(duration: ContinuousClock.now - started)
+            metrics.request(outcome: "ok")
+            return answer
+        } catch {
+            switch error {
+            case .refused:
+                metrics.requestLatency.record(duration: ContinuousClock.now - started)
+                metrics.request(outcome: "refused")
+            case .rateLimited: metrics.request(outcome: "rate_limited")
+            case .notSent: metrics.request(outcome: "not_sent")
+            case .ambiguous: metrics.request(outcome: "ambiguous")
+            }
+            throw error
+        }
+    }
+
     private func requireSession() throws(OrderEntryError) {
         let state = control.state
         guard state == .ready else { throw .unavailable(state) }
@@ -180,7 +201,7 @@ extension FigConnector: RFQEntry {
         async throws(OrderEntryError) -> T
     {
         let body: String
-        do { body = try await rest.call(.GET, path) } catch {
+        do { body = try await signedCall(.GET, path) } catch {
             throw .ambiguous(.serverError(status: 0, message: "query \(path): \(error)"))
         }
         do { return try decode(body) } catch {
