@@ -105,11 +105,17 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
         }
         var token: (value: String, expires: ContinuousClock.Instant)
         do { token = try await rest.accessToken() } catch {
+            // Refused credentials wait the login retry delay; a token request that got no answer
+            // (or was held back by a 429 pause) takes the usual reconnect backoff.
+            guard case .refused = error else { throw VenueSessionError("Fig token: \(error)") }
             throw VenueSessionError("Fig token: \(error)", retryAfter: configuration.loginRetryDelay)
         }
         do {
             let auth = try await call("auth", .object(["token": .string(token.value)]))
             guard auth["success"]?.bool == true else { throw VenueSessionError("Fig auth answered \(auth)") }
+        } catch let noAnswer as RequestFailure {
+            // No answer is not a refusal: the usual reconnect backoff, not the login retry delay.
+            throw VenueSessionError("Fig auth unanswered: \(noAnswer)")
         } catch {
             // A token the venue does not take is not reused.
             rest.dropToken()
