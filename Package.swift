@@ -539,5 +539,32 @@ let package = Package(
             dependencies: ["VenueBridgeService", "VenueBridgeCore", "VenueModuleKit", "VenueCatalog"] + venueModules,
             swiftSettings: strictSwift
         ),
+
+        // Fuzzing (docs/reliability.md): the harnesses are a library built with everything else and
+        // replayed over the committed corpora by FuzzHarnessTests; the libFuzzer runner below exists
+        // only for scripts/fuzz (VB_FUZZ set), which builds it with -sanitize=fuzzer,address.
+        .target(
+            name: "FuzzHarnesses",
+            dependencies: [
+                "VenueBridgeCore", "OrderCommands", "VenueBridgeService", "VenueCatalog", "VenueConnector",
+                "FineryWire", "FineryConnector", "SFOXWire", "SFOXConnector", "T4Wire", "T4Connector", "FIWire",
+                "FIConnector", "FigWire", "FigConnector",
+            ],
+            path: "Fuzz/Harnesses",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FuzzHarnessTests",
+            dependencies: ["FuzzHarnesses"],
+            swiftSettings: strictSwift
+        ),
     ]
 )
+
+if Context.environment["VB_FUZZ"] != nil {
+    // libFuzzer supplies main(): the runner's file is a library, its entry points C symbols.
+    package.targets.append(
+        .executableTarget(
+            name: "vb-fuzz", dependencies: ["FuzzHarnesses"], path: "Fuzz/Runner",
+            swiftSettings: strictSwift + [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -75,7 +75,10 @@ struct FigSimulatorSessionTests {
             guard let path = ProcessInfo.processInfo.environment["VB_CONTRACT_SAMPLES_DIR"] else { return }
             let dir = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            for (n, event) in sink.all.enumerated() {
+            for (n, recorded) in sink.all.enumerated() {
+                // The publisher numbers what it publishes; the recording sink stands in for it.
+                var event = recorded
+                event.seq = UInt64(n + 1)
                 let name = "\(event.type.rawValue)-fig-\(n).json"
                 try Data(EventCodec.encode(event)).write(to: dir.appendingPathComponent(name))
             }

@@ -1,14 +1,14 @@
 import DequeModule
-import FineryWire
+public import FineryWire
 import Synchronization
-import VenueBridgeCore
-import VenueConnector
+public import VenueBridgeCore
+public import VenueConnector
 
 /// The connector's view of its orders, built from feed `O` and carried across reconnects, so that:
 /// - every order change becomes exactly one `execution_report` (deals are de-duplicated by id),
 /// - orders that vanished while the link was down are reported (cancel-on-disconnect), and
 /// - `query(clientOrderId:)` and error 74 ("already in use") can be answered from it.
-final class FineryOrderTracker: Sendable {
+public final class FineryOrderTracker: Sendable {
     struct Tracked {
         var order: FineryOrder
         var cumQty: ExactDecimal = .zero
@@ -20,9 +20,14 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// What we know about an order we are placing, before the venue has confirmed it.
-    struct Placement {
+    public struct Placement: Sendable {
         var idempotencyKey: String?
         var cancelOnDisconnect: Bool
+
+        public init(idempotencyKey: String?, cancelOnDisconnect: Bool) {
+            self.idempotencyKey = idempotencyKey
+            self.cancelOnDisconnect = cancelOnDisconnect
+        }
     }
 
     private struct State {
@@ -38,17 +43,17 @@ final class FineryOrderTracker: Sendable {
     let account: String
     let finishedMemory: Int
 
-    init(account: String, finishedMemory: Int) {
+    public init(account: String, finishedMemory: Int) {
         self.account = account
         self.finishedMemory = max(1, finishedMemory)
     }
 
-    func notePlacement(clientOrderId: Int64, _ placement: Placement) {
+    public func notePlacement(clientOrderId: Int64, _ placement: Placement) {
         state.withLock { $0.placements[clientOrderId] = placement }
     }
 
     /// The latest report for an order by client id: active or recently finished.
-    func report(clientOrderId: Int64) -> ExecutionReport? {
+    public func report(clientOrderId: Int64) -> ExecutionReport? {
         state.withLock { state in
             if let orderId = state.activeByClientId[clientOrderId], let tracked = state.active[orderId] {
                 return makeReport(tracked, status: tracked.status)
@@ -60,7 +65,7 @@ final class FineryOrderTracker: Sendable {
     var activeCount: Int { state.withLock { $0.active.count } }
 
     /// The venue instrument of an order we track (reports themselves carry no instrument).
-    func instrument(clientOrderId: String) -> String? {
+    public func instrument(clientOrderId: String) -> String? {
         guard let id = Int64(clientOrderId) else { return nil }
         return state.withLock { state in
             if let orderId = state.activeByClientId[id], let tracked = state.active[orderId] {
@@ -73,7 +78,7 @@ final class FineryOrderTracker: Sendable {
     /// `O` snapshot: the venue's full list of active orders. Orders we knew as active but are not
     /// listed left the book while we could not see it. One unusable order refuses the whole
     /// snapshot before anything changes: acting on part of it would report listed orders as gone.
-    func snapshot(_ orders: [FineryOrder]) throws(VenueNormalizeError) -> [ExecutionReport] {
+    public func snapshot(_ orders: [FineryOrder]) throws(VenueNormalizeError) -> [ExecutionReport] {
         var filled: [Int64: ExactDecimal] = [:]
         for order in orders { filled[order.orderId] = try Self.filledSize(order) }
         return state.withLock { state in
@@ -106,7 +111,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `+`: a new order on the book.
-    func added(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
+    public func added(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
         let filled = try Self.filledSize(order)
         return state.withLock { state in
             guard state.active[order.orderId] == nil,
@@ -117,7 +122,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `D`: a fill. Duplicate deal ids are ignored.
-    func deal(_ deal: FineryDeal) throws(VenueNormalizeError) -> ExecutionReport? {
+    public func deal(_ deal: FineryDeal) throws(VenueNormalizeError) -> ExecutionReport? {
         // The deal's order fields must be usable too: they become the tracked order.
         _ = try Self.filledSize(deal.order)
         guard deal.size >= 0 else {
@@ -146,7 +151,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// `O` `-`: the order left the book: filled (already reported by its deal) or canceled.
-    func removed(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
+    public func removed(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
         let filled = try Self.filledSize(order)
         return state.withLock { state in
             guard var tracked = state.active[order.orderId] else {
@@ -167,7 +172,7 @@ final class FineryOrderTracker: Sendable {
     }
 
     /// The report for an `add` the venue refused.
-    func rejection(_ request: FineryAddRequest, idempotencyKey: String?, code: FineryErrorCode, param: String?)
+    public func rejection(_ request: FineryAddRequest, idempotencyKey: String?, code: FineryErrorCode, param: String?)
         -> ExecutionReport
     {
         state.withLock { _ = $0.placements.removeValue(forKey: request.clientOrderId) }
@@ -184,7 +189,7 @@ final class FineryOrderTracker: Sendable {
     /// How much of `order` has filled (`initialSize - sizeLeft`), checked: both sizes come from
     /// the venue, and a difference that overflows or is negative (more left than ordered) would
     /// trap the process or publish a negative `cum_qty`. Such an order is refused, not tracked.
-    static func filledSize(_ order: FineryOrder) throws(VenueNormalizeError) -> ExactDecimal {
+    public static func filledSize(_ order: FineryOrder) throws(VenueNormalizeError) -> ExactDecimal {
         guard order.initialSize >= 0, order.sizeLeft >= 0 else {
             throw VenueNormalizeError(
                 .invalidOrder,
