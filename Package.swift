@@ -562,9 +562,11 @@ let package = Package(
 )
 
 if Context.environment["VB_FUZZ"] != nil {
-    // libFuzzer supplies main(): the runner's file is a library, its entry points C symbols.
-    package.targets.append(
+    // The runner's entry point hands its arguments to libFuzzer's driver (declared by CFuzzDriver).
+    package.targets += [
+        .target(name: "CFuzzDriver", path: "Fuzz/CDriver"),
         .executableTarget(
-            name: "vb-fuzz", dependencies: ["FuzzHarnesses"], path: "Fuzz/Runner",
-            swiftSettings: strictSwift + [.unsafeFlags(["-parse-as-library"])]))
+            name: "vb-fuzz", dependencies: ["FuzzHarnesses", "CFuzzDriver"], path: "Fuzz/Runner",
+            swiftSettings: strictSwift + [.unsafeFlags(["-parse-as-library"])]),
+    ]
 }

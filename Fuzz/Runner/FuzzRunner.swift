@@ -1,30 +1,43 @@
+import CFuzzDriver
 import FuzzHarnesses
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-// The libFuzzer entry points (scripts/fuzz). One binary for every harness: VB_FUZZ_TARGET names
-// the one this run drives (`FuzzHarness.targets`).
+// The libFuzzer runner (scripts/fuzz): one binary for every harness; VB_FUZZ_TARGET names the one
+// this run drives (`FuzzHarness.targets`). Whichever `main` the link keeps — libFuzzer's, or
+// SwiftPM's `vb_fuzz_main` for an executable target — the same three entry points are used.
 
-/// Chosen once in `LLVMFuzzerInitialize`, before any input; read-only after.
+/// Chosen once before the first input; read-only after.
 nonisolated(unsafe) private var harness: (@Sendable ([UInt8]) -> Void)?
+
+private func chooseHarness() -> Bool {
+    guard let raw = getenv("VB_FUZZ_TARGET"), let run = FuzzHarness.target(named: String(cString: raw)) else {
+        print("vb-fuzz: set VB_FUZZ_TARGET to one of: \(FuzzHarness.targets.map(\.name).joined(separator: ", "))")
+        return false
+    }
+    harness = run
+    return true
+}
 
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzerInitialize(
     _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> Int32 {
-    let names = FuzzHarness.targets.map(\.name).joined(separator: ", ")
-    guard let raw = getenv("VB_FUZZ_TARGET"), let run = FuzzHarness.target(named: String(cString: raw)) else {
-        fatalError("set VB_FUZZ_TARGET to one of: \(names)")
-    }
-    harness = run
+    if !chooseHarness() { exit(2) }
     return 0
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    harness?(bytes)
+    harness?(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
+}
+
+@_cdecl("vb_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    var count = argc
+    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzerTestOneInput(data, size) }
 }

@@ -214,20 +214,37 @@ extension ExactDecimal {
         var exponent = 0
         var sawDigit = false
         var afterPoint = false
+        // Zeros after the last non-zero digit are held back: trailing zeros are not significant
+        // ("41" followed by fifty zeros is 41e50, two digits), so they count only if another
+        // non-zero digit follows; those left at the end move the exponent instead.
+        var heldZeros = 0
+        func append(_ digit: UInt8) -> Bool {
+            significantDigits += 1
+            guard significantDigits <= maxSignificantDigits else { return false }
+            if significantDigits <= 18 {
+                small = small &* 10 &+ UInt64(digit)
+            } else {
+                if significantDigits == 19 { significand = Int128(small) }
+                significand = significand * 10 + Int128(digit)
+            }
+            return true
+        }
         while i < n {
             let c = bytes[i]
             if c >= zero && c <= nine {
                 sawDigit = true
-                let digit = Int128(c &- zero)
-                if small != 0 || significand != 0 || digit != 0 { significantDigits += 1 }
-                guard significantDigits <= maxSignificantDigits else { return .failure(.tooManyDigits) }
-                if significantDigits <= 18 {
-                    small = small &* 10 &+ UInt64(c &- zero)
-                } else {
-                    if significantDigits == 19 { significand = Int128(small) }
-                    significand = significand * 10 + digit
-                }
+                let digit = c &- zero
                 if afterPoint { exponent -= 1 }
+                if digit == 0 {
+                    // Leading zeros are nothing; later ones wait for a non-zero digit.
+                    if small != 0 || significand != 0 { heldZeros += 1 }
+                } else {
+                    while heldZeros > 0 {
+                        guard append(0) else { return .failure(.tooManyDigits) }
+                        heldZeros -= 1
+                    }
+                    guard append(digit) else { return .failure(.tooManyDigits) }
+                }
             } else if c == UInt8(ascii: ".") && !afterPoint {
                 guard sawDigit else { return .failure(.noDigits) }
                 afterPoint = true
@@ -239,6 +256,7 @@ extension ExactDecimal {
             i += 1
         }
         guard sawDigit, bytes[i - 1] != UInt8(ascii: ".") else { return .failure(.noDigits) }
+        exponent += heldZeros
         if i < n {
             // Exponent part.
             i += 1

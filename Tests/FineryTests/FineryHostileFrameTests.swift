@@ -150,4 +150,31 @@ struct FineryHostileFrameTests {
         }
         await harness.stop()
     }
+
+    @Test(
+        "contradictions found by fuzzing: an order the venue refused reports nothing more; a deal after the order finished keeps its terminal status; a redelivered deal is no second fill"
+    )
+    func nothingAfterTerminal() throws {
+        let tracker = FineryOrderTracker(account: "acct-1", finishedMemory: 10)
+        let add = FineryAddRequest(
+            instrument: "BTC-USD", clientOrderId: 5, price: 5_000_000_000_000, size: 100_000_000, side: .bid,
+            type: .limit)
+        let refused = tracker.rejection(add, idempotencyKey: "k5", code: FineryErrorCode(rawValue: 2), param: nil)
+        #expect(refused.status == .rejected)
+        #expect(try tracker.added(order(initialSize: 100_000_000, sizeLeft: 100_000_000)) == nil)
+        #expect(try tracker.snapshot([order(initialSize: 100_000_000, sizeLeft: 100_000_000)]).isEmpty)
+
+        // Order 6 fills, then its deal comes again (redelivered), then a later deal of it.
+        let six = order(orderId: 78, clientOrderId: 6, initialSize: 100_000_000, sizeLeft: 0)
+        func deal(_ id: Int64, size: Int64) -> FineryDeal {
+            FineryDeal(
+                order: six, moment: 1_700_000_000_000, dealId: id, aggressorSide: .bid, price: 5_000_000_000_000,
+                size: size, volume: 1, delta: 0, counterpartyId: 42)
+        }
+        #expect(try tracker.deal(deal(21, size: 100_000_000))?.status == .filled)
+        #expect(try tracker.deal(deal(21, size: 100_000_000)) == nil, "a redelivered deal")
+        let late = try tracker.deal(deal(22, size: 10_000_000))
+        #expect(late?.status == .filled && late?.fillId == "22", "a late deal: published, still filled")
+        #expect(late?.cumQty == ExactDecimal("1.1"))
+    }
 }

@@ -66,6 +66,20 @@ struct SFOXOrderTrackerTests {
         #expect(tracker.pendingTradeCount == 0)
     }
 
+    @Test("a fill after the cancel was reported (found by fuzzing): published, the status stays canceled")
+    func fillAfterCanceled() {
+        var tracker = SFOXOrderTracker(account: "main")
+        tracker.willPlace(request, pair: "btcusd")
+        _ = tracker.update(order(.started), source: .live)
+        #expect(tracker.cancelConfirmed(clientOrderId: "c1", pending: false).map(\.status) == [.canceled])
+        let late = tracker.trade(trade(11, qty: "1.5"))
+        #expect(late.map(\.status) == [.canceled], "never filled after canceled (events.md §4.7)")
+        #expect(
+            late.first?.cumQty == ExactDecimal("1.5") && late.first?.fillId == "11" && late.first?.leavesQty == .zero)
+        #expect(late.first?.reason == "canceled by client")
+        #expect(tracker.trade(trade(11, qty: "1.5")).isEmpty)
+    }
+
     @Test("cancel with fills in flight: fills first, then canceled with the venue's cum_qty")
     func cancelAfterPartial() {
         var tracker = SFOXOrderTracker(account: "main")

@@ -62,4 +62,16 @@ struct ExactDecimalTests {
             try huge.multiplied(by: ExactDecimal(significand: 3, exponent: 0))
         }
     }
+
+    @Test("trailing zeros are not significant digits (found by fuzzing): 41e50 survives its own text")
+    func trailingZeros() {
+        let value = ExactDecimal("41e50")
+        #expect(value != nil)
+        #expect(value.map { ExactDecimal($0.description) } == value)
+        #expect(ExactDecimal("4100000000000000000000000000000000000000000000000000") == value)
+        #expect(ExactDecimal("1." + String(repeating: "0", count: 60)) == ExactDecimal(1))
+        #expect(ExactDecimal("10.5000") == ExactDecimal("10.5"))
+        #expect(ExactDecimal("1" + String(repeating: "0", count: 37) + "1") == nil, "39 significant digits")
+        #expect(ExactDecimal("0.000") == .zero && ExactDecimal("-0") == .zero)
+    }
 }

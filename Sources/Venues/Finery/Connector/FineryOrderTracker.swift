@@ -37,15 +37,19 @@ public final class FineryOrderTracker: Sendable {
         var finished: [Int64: ExecutionReport] = [:]
         var finishedInstrument: [Int64: String] = [:]
         var finishedOrder: Deque<Int64> = []
+        /// Deal ids already reported, across orders and after they finish: a redelivered deal is
+        /// never a second fill.
+        var seenDeals: RecentKeys<Int64>
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     let account: String
     let finishedMemory: Int
 
     public init(account: String, finishedMemory: Int) {
         self.account = account
         self.finishedMemory = max(1, finishedMemory)
+        state = Mutex(State(seenDeals: RecentKeys(capacity: max(1, finishedMemory) * 8)))
     }
 
     public func notePlacement(clientOrderId: Int64, _ placement: Placement) {
@@ -104,6 +108,8 @@ public final class FineryOrderTracker: Sendable {
                     state.active[order.orderId] = tracked
                     continue
                 }
+                // Finished (or refused) already: nothing follows a terminal report.
+                guard state.finished[order.clientOrderId] == nil else { continue }
                 reports.append(track(&state, order, filled: filled[order.orderId] ?? .zero))
             }
             return reports
@@ -114,9 +120,8 @@ public final class FineryOrderTracker: Sendable {
     public func added(_ order: FineryOrder) throws(VenueNormalizeError) -> ExecutionReport? {
         let filled = try Self.filledSize(order)
         return state.withLock { state in
-            guard state.active[order.orderId] == nil,
-                state.finished[order.clientOrderId]?.venueOrderId != "\(order.orderId)"
-            else { return nil }
+            // Finished (or refused) already: nothing follows a terminal report.
+            guard state.active[order.orderId] == nil, state.finished[order.clientOrderId] == nil else { return nil }
             return track(&state, order, filled: filled)
         }
     }
@@ -129,9 +134,22 @@ public final class FineryOrderTracker: Sendable {
             throw VenueNormalizeError(.invalidOrder, "O deal \(deal.dealId): negative size \(deal.size)")
         }
         return state.withLock { state in
+            guard state.seenDeals.insert(deal.dealId).inserted else { return nil }
+            let size = FineryUnits.decimal(deal.size)
+            if state.active[deal.order.orderId] == nil, var done = state.finished[deal.order.clientOrderId] {
+                // A fill the venue reports after the order's terminal report (it traded before the
+                // cancel took effect): money moved, so it is published, with the terminal status
+                // unchanged and cum_qty grown (events.md §4.7).
+                done.cumQty = (try? done.cumQty.adding(size)) ?? done.cumQty
+                done.lastQty = size
+                done.lastPx = FineryUnits.decimal(deal.price)
+                done.fillId = "\(deal.dealId)"
+                done.liquidity = deal.aggressorSide == deal.order.side ? .taker : .maker
+                state.finished[deal.order.clientOrderId] = done
+                return done
+            }
             var tracked = state.active[deal.order.orderId] ?? newTracked(&state, deal.order)
             guard tracked.dealIds.insert(deal.dealId).inserted else { return nil }
-            let size = FineryUnits.decimal(deal.size)
             tracked.order = deal.order
             tracked.cumQty = (try? tracked.cumQty.adding(size)) ?? tracked.cumQty
             tracked.status = deal.order.sizeLeft == 0 ? .filled : .partiallyFilled
@@ -175,8 +193,7 @@ public final class FineryOrderTracker: Sendable {
     public func rejection(_ request: FineryAddRequest, idempotencyKey: String?, code: FineryErrorCode, param: String?)
         -> ExecutionReport
     {
-        state.withLock { _ = $0.placements.removeValue(forKey: request.clientOrderId) }
-        return ExecutionReport(
+        let report = ExecutionReport(
             account: account, clientOrderId: "\(request.clientOrderId)", idempotencyKey: idempotencyKey,
             side: request.side == .bid ? .buy : .sell, orderType: Self.orderType(request.type),
             timeInForce: Self.timeInForce(request.type),
@@ -184,6 +201,18 @@ public final class FineryOrderTracker: Sendable {
             quantity: FineryUnits.decimal(request.size), cumQty: .zero,
             leavesQty: .zero, reason: code.meaning + (param.map { " (\($0))" } ?? ""), rejectCode: "\(code.rawValue)"
         )
+        return state.withLock { state in
+            state.placements.removeValue(forKey: request.clientOrderId)
+            // The feed already shows the order: it exists, whatever the reply said; its state is
+            // the answer, and the stream goes on from it.
+            if let orderId = state.activeByClientId[request.clientOrderId], let tracked = state.active[orderId] {
+                return makeReport(tracked, status: tracked.status)
+            }
+            if let done = state.finished[request.clientOrderId] { return done }
+            // Remembered as finished: an order the feed shows for it later reports nothing more.
+            finish(&state, orderId: -1, instrument: request.instrument, report: report)
+            return report
+        }
     }
 
     /// How much of `order` has filled (`initialSize - sizeLeft`), checked: both sizes come from

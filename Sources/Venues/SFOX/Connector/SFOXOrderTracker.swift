@@ -176,11 +176,17 @@ public struct SFOXOrderTracker: Sendable {
         }
         entry.cumQty = entry.tradedQty
         let wasTerminal = entry.status?.isTerminal == true
+        // A fill after the order's terminal report (it traded before the cancel took effect, its
+        // news came later) keeps the terminal status: nothing else follows a terminal report, and
+        // the fill is still published (events.md §4.7).
         let status: OrderStatus =
-            if entry.cumQty >= entry.quantity { .filled } else if wasTerminal, let final = entry.status { final } else {
+            if wasTerminal, let final = entry.status { final } else if entry.cumQty >= entry.quantity { .filled } else {
                 .partiallyFilled
             }
-        var fill = report(&entry, status: status)
+        var fill =
+            wasTerminal
+            ? report(&entry, status: status, reason: entry.reason, code: entry.rejectCode)
+            : report(&entry, status: status)
         fill.lastQty = lastQty
         fill.lastPx = trade.price
         fill.fillId = String(trade.tradeId)

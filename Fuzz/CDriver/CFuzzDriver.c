@@ -1,0 +1,2 @@
+// Declarations only (include/CFuzzDriver.h); libFuzzer (-sanitize=fuzzer) defines the driver.
+#include "CFuzzDriver.h"
