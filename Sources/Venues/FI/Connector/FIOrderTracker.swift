@@ -221,7 +221,7 @@ public struct FIOrderTracker: Sendable {
         entry.salesTotal = salesTotal
         entry.cumQty = max(entry.cumQty, salesTotal)
         entry.status = entry.cumQty >= entry.quantity ? .filled : .partiallyFilled
-        if let leaves = try? entry.quantity.subtracting(entry.cumQty) { entry.leaves = leaves }
+        if let leaves = try? entry.quantity.subtracting(entry.cumQty) { entry.leaves = max(.zero, leaves) }
         var fill = report(entry)
         fill.lastQty = sale.quantity
         fill.lastPx = sale.price

@@ -172,7 +172,7 @@ public struct FigTakerBook: Sendable {
             account: account, clientOrderId: accept.clientOrderId, idempotencyKey: accept.idempotencyKey,
             venueOrderId: accept.rfqId.map { "\($0)" }, side: accept.side ?? .buy, orderType: .limit, status: status,
             price: accept.price, quantity: quantity, cumQty: accept.cumQty,
-            leavesQty: status.isTerminal ? .zero : ((try? quantity.subtracting(accept.cumQty)) ?? .zero))
+            leavesQty: status.isTerminal ? .zero : max(.zero, (try? quantity.subtracting(accept.cumQty)) ?? .zero))
     }
 
     /// Remembers an RFQ (for the instrument its quotes are published under) without reading its

@@ -284,7 +284,7 @@ public struct SFOXOrderTracker: Sendable {
 
     private static func report(_ entry: Entry, account: String, status: OrderStatus) -> ExecutionReport {
         let leaves: ExactDecimal =
-            status.isTerminal ? .zero : ((try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
+            status.isTerminal ? .zero : max(.zero, (try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
         return ExecutionReport(
             account: account, clientOrderId: entry.clientOrderId, idempotencyKey: entry.idempotencyKey,
             venueOrderId: entry.orderId.map(String.init), side: entry.side, orderType: entry.orderType,

@@ -401,8 +401,10 @@ public struct T4OrderTracker: Sendable {
     }
 
     private static func report(_ entry: Entry, status: OrderStatus) -> ExecutionReport {
+        // Never negative: a venue that lowers an order's quantity below what already filled
+        // (found by fuzzing) leaves nothing, not less than nothing.
         let leaves: ExactDecimal =
-            status.isTerminal ? .zero : ((try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
+            status.isTerminal ? .zero : max(.zero, (try? entry.quantity.subtracting(entry.cumQty)) ?? .zero)
         return ExecutionReport(
             account: entry.accountID, clientOrderId: entry.clientOrderId, idempotencyKey: entry.idempotencyKey,
             venueOrderId: entry.uniqueID,
