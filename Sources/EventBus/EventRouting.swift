@@ -34,6 +34,15 @@ public struct TopicNames: Sendable, Equatable {
 
     /// Every topic the publisher writes to.
     public var published: [String] { [book, trade, ticker, rfq, execReport, venueStatus] }
+
+    /// Topic properties for the topics whose events are never dropped (execution reports,
+    /// positions, balances; venue status): librdkafka never times their messages out
+    /// (`message.timeout.ms: 0`), so an outage longer than `message.timeout.ms` delays them instead
+    /// of losing them. They wait in librdkafka's bounded queue (`queue.buffering.max.*`); when that
+    /// is full, publishing them waits (README: delivery guarantees).
+    public var durableTopicProperties: [String: KafkaProperties] {
+        [execReport: ["message.timeout.ms": "0"], venueStatus: ["message.timeout.ms": "0"]]
+    }
     public var all: [String] { published + [ordersCommand, ordersDLQ] }
 }
 

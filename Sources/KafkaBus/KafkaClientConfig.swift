@@ -83,6 +83,34 @@ public enum KafkaPropertyPolicy {
     }
 }
 
+/// Owns an `rd_kafka_topic_conf_t` until it is handed to `rd_kafka_topic_new` (which takes
+/// ownership): per-topic properties such as `message.timeout.ms`.
+struct KafkaTopicConf: ~Copyable {
+    private var handle: OpaquePointer?
+
+    init(_ properties: KafkaProperties) throws(KafkaError) {
+        handle = rd_kafka_topic_conf_new()
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            var error = [CChar](repeating: 0, count: 512)
+            guard rd_kafka_topic_conf_set(handle, name, value, &error, error.count) == RD_KAFKA_CONF_OK else {
+                let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw .invalidProperty(name: name, reason: reason)
+            }
+        }
+    }
+
+    /// The handle, for `rd_kafka_topic_new`; this value no longer owns it.
+    consuming func take() -> OpaquePointer? {
+        let taken = handle
+        handle = nil
+        return taken
+    }
+
+    deinit {
+        if let handle { rd_kafka_topic_conf_destroy(handle) }
+    }
+}
+
 /// Owns an `rd_kafka_conf_t` until it is handed to `rd_kafka_new` (which takes ownership).
 struct KafkaConf: ~Copyable {
     private(set) var handle: OpaquePointer?

@@ -55,6 +55,10 @@ public final class KafkaProducer: @unchecked Sendable {
     // @unchecked: `client` is thread-safe by librdkafka's contract; mutable Swift state is in Mutexes.
     public struct Configuration: Sendable {
         public var properties: KafkaProperties
+        /// Topic-level librdkafka properties for some topics, over the defaults (e.g.
+        /// `message.timeout.ms: 0` — never time out — for the topics whose events must not be
+        /// lost to an outage; EventTopics.durableProperties).
+        public var topicProperties: [String: KafkaProperties] = [:]
         /// How long one `rd_kafka_poll` waits on the poll thread.
         public var pollInterval: Duration = .milliseconds(50)
 
@@ -78,6 +82,7 @@ public final class KafkaProducer: @unchecked Sendable {
     private let logger: Logger
     private let metrics: KafkaProducerMetrics
     private let topicHandles = Mutex<[String: OpaquePointer]>([:])
+    private let topicProperties: [String: KafkaProperties]
     private let pollLoop = PollLoopControl()
     private let isClosed = Atomic<Bool>(false)
     private let pollTimeoutMs: Int32
@@ -86,6 +91,9 @@ public final class KafkaProducer: @unchecked Sendable {
         configuration: Configuration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(KafkaError) {
         var conf = try KafkaConf(configuration.properties)
+        // Checked now, so that a bad topic property is a configuration error, not a failed produce.
+        for properties in configuration.topicProperties.values { _ = try KafkaTopicConf(properties) }
+        topicProperties = configuration.topicProperties
         self.logger = logger
         self.metrics = KafkaProducerMetrics(factory: metricsFactory)
         self.pollTimeoutMs = configuration.pollInterval.librdkafkaMilliseconds
@@ -230,7 +238,9 @@ public final class KafkaProducer: @unchecked Sendable {
     private func topicHandle(_ name: String) -> OpaquePointer {
         topicHandles.withLock { handles in
             if let handle = handles[name] { return handle }
-            let handle = rd_kafka_topic_new(client, name, nil)!
+            // `rd_kafka_topic_new` takes the topic conf; properties were checked in init.
+            let conf = topicProperties[name].flatMap { try? KafkaTopicConf($0).take() }
+            let handle = rd_kafka_topic_new(client, name, conf)!
             handles[name] = handle
             return handle
         }

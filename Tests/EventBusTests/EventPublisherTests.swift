@@ -36,14 +36,16 @@ func mockCluster(prefix: String, partitions: Int = 1) throws -> (KafkaMockCluste
     return (cluster, topics)
 }
 
-func consumeAll(bootstrap: String, topic: String, count: Int) async throws -> [KafkaMessage] {
+func consumeAll(bootstrap: String, topic: String, count: Int, within: Duration = .seconds(30)) async throws
+    -> [KafkaMessage]
+{
     let consumer = try KafkaConsumer(
         configuration: .init(
             properties: ["bootstrap.servers": bootstrap, "group.id": "t-\(UUID().uuidString)"], topics: [topic]),
         logger: Logger(label: "test.consumer")
     )
     var messages: [KafkaMessage] = []
-    let deadline = ContinuousClock.now + .seconds(30)
+    let deadline = ContinuousClock.now + within
     while messages.count < count, ContinuousClock.now < deadline {
         if let message = try await consumer.poll(timeout: .milliseconds(200)) { messages.append(message) }
     }
@@ -95,6 +97,38 @@ struct EventPublisherKafkaTests {
             try metrics.expectCounter(
                 "vb_events_published_total", [("topic", "t1.md.trade"), ("venue", "finery"), ("type", "trade")]
             ).totalValue == 50)
+        producer.close(flushTimeout: .seconds(1))
+    }
+
+    @Test(
+        "a broker outage three times longer than message.timeout.ms: the fill arrives after it, once; the trade from before it times out, counted"
+    )
+    func outageLongerThanMessageTimeout() async throws {
+        let (cluster, topics) = try mockCluster(prefix: "t9")
+        cluster.setBroker(1, up: false)
+        let metrics = TestMetrics()
+        var configuration = KafkaProducer.Configuration(properties: [
+            "bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "2000",
+        ])
+        configuration.topicProperties = topics.durableTopicProperties
+        let producer = try KafkaProducer(configuration: configuration, logger: logger, metricsFactory: metrics)
+        let publisher = EventPublisher(
+            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger,
+            metricsFactory: metrics)
+        let drain = Task { await publisher.run() }
+        try await publisher.publish(sampleTrade(1))
+        try await publisher.publish(sampleFill(account: "outage"))
+        // Longer than every timeout involved: the trade's 2 s run out, the fill's never do.
+        try await Task.sleep(for: .seconds(6))
+        #expect(try metrics.expectCounter("vb_kafka_delivery_failures_total").totalValue == 1, "the trade, counted")
+        cluster.setBroker(1, up: true)
+        // Asks for two and waits 8 s for them: a second copy would show up.
+        let reports = try await consumeAll(
+            bootstrap: cluster.bootstrapServers, topic: topics.execReport, count: 2, within: .seconds(8))
+        #expect(reports.count == 1, "the fill arrives, once")
+        #expect(try metrics.expectCounter("vb_kafka_delivery_failures_total").totalValue == 1)
+        drain.cancel()
+        await publisher.stop(timeout: .seconds(5))
         producer.close(flushTimeout: .seconds(1))
     }
 

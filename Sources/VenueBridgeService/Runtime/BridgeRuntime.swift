@@ -29,7 +29,9 @@ public struct BridgeRuntime {
         self.config = config
         self.logger = logger
         self.registry = registry
-        producer = try KafkaProducer(configuration: .init(properties: config.kafka.producerProperties), logger: logger)
+        var producerConfiguration = KafkaProducer.Configuration(properties: config.kafka.producerProperties)
+        producerConfiguration.topicProperties = TopicNames(prefix: config.kafka.topicPrefix).durableTopicProperties
+        producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         redis =
             config.redis.enabled
             ? RedisStreamWriter(
