@@ -195,7 +195,9 @@ public enum OrderCommandCodec {
         }
     }
 
-    static func checkIdempotencyKey(_ key: String) throws(CommandError) {
+    /// The contract's rule for `idempotency_key` (docs/commands.md §2): 1…128 printable ASCII
+    /// characters, no spaces. The CLI checks a `--key` with it before producing anything.
+    public static func checkIdempotencyKey(_ key: String) throws(CommandError) {
         guard !key.isEmpty, key.utf8.count <= OrderCommand.maxIdempotencyKeyLength else {
             throw CommandError(
                 .invalidField,

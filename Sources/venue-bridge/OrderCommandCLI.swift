@@ -35,6 +35,11 @@ struct CommandAddressOptions: ParsableArguments {
     func validate() throws {
         _ = try venueID()
         if let expiresInMs, expiresInMs <= 0 { throw ValidationError("--expires-in-ms must be positive") }
+        if let key {
+            do throws(CommandError) { try OrderCommandCodec.checkIdempotencyKey(key) } catch {
+                throw ValidationError("--key: \(error.message)")
+            }
+        }
     }
 
     func venueID() throws -> VenueID {

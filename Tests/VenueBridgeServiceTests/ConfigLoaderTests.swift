@@ -36,6 +36,16 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test("a config file that is missing or a directory: one line that says so, no Foundation dump")
+    func unreadableFile() {
+        let real = ConfigLoader(
+            venues: VenueCatalog.all, environment: [:], readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+        let missing = issues { _ = try real.load(path: "/nonexistent/venue-bridge.yaml") }
+        #expect(missing.map(\.description) == ["config file /nonexistent/venue-bridge.yaml: no such file"])
+        let directory = issues { _ = try real.load(path: "/tmp") }
+        #expect(directory.map(\.description) == ["config file /tmp: is a directory"])
+    }
+
     @Test("no file and no environment gives the documented defaults")
     func defaults() throws {
         let config = try loader().load(path: nil)

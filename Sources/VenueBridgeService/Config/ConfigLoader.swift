@@ -52,13 +52,29 @@ public struct ConfigLoader {
             } catch let error as ConfigError {
                 issues += error.issues
             } catch {
-                issues.append(ConfigIssue(key: "config file \(path)", problem: "cannot read: \(error)"))
+                issues.append(ConfigIssue(key: "config file \(path)", problem: Self.unreadable(error, path: path)))
             }
         }
         applyEnvironment(to: &config, issues: &issues)
         validate(config, issues: &issues)
         guard issues.isEmpty else { throw ConfigError(issues: issues) }
         return config
+    }
+
+    /// Why a file could not be read, in one line a person can act on (not Foundation's dump).
+    static func unreadable(_ error: any Error, path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "is a directory"
+        }
+        let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+        switch posix ?? (error as NSError).code {
+        case Int(ENOENT), NSFileReadNoSuchFileError: return "no such file"
+        case Int(EACCES), NSFileReadNoPermissionError: return "permission denied"
+        case Int(EISDIR): return "is a directory"
+        case NSFileReadInapplicableStringEncodingError: return "not UTF-8 text"
+        default: return "cannot read: \((error as NSError).localizedDescription)"
+        }
     }
 
     // MARK: YAML
