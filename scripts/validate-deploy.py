@@ -491,6 +491,9 @@ def check_consistency(label: str, state: dict) -> str:
 
     # One connector per venue account.
     require(spec.get("replicas", 1) in (0, 1), f"replicas {spec.get('replicas')} > 1", problems)
+    # The command consumer's instance_id survives a rollout: set, never the pod's changing host name.
+    require(bool(bridge_config.get("commands", {}).get("instance_id")),
+            "commands.instance_id must be set (the chart defaults it to the release name)", problems)
     require(spec.get("strategy", {}).get("type") == "Recreate", "strategy must be Recreate", problems)
     require(subset(spec["selector"]["matchLabels"], pod_labels), "Deployment selector does not match its pod labels", problems)
 
@@ -543,8 +546,19 @@ def check_consistency(label: str, state: dict) -> str:
                     require(f"{variable}_FILE" not in names, f"venue {venue}: {variable}_FILE set although null", problems)
                 else:
                     require(f"{variable}_FILE" in names, f"venue {venue}: {variable}_FILE not set", problems)
-    for key in ["api_key", "api_secret", "password"]:
-        require(key not in json.dumps(bridge_config), f"the rendered config mentions {key}", problems)
+    # No secret under any key of the rendered config (names only: a release may be called
+    # "...-password" and name its instance after itself).
+    def keys(node, path=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield f"{path}.{k}".lstrip("."), k
+                yield from keys(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from keys(v, f"{path}[{i}]")
+    for where, key in keys(bridge_config):
+        require(key not in ("api_key", "api_secret", "password", "client_secret"),
+                f"the rendered config has a secret key at {where}", problems)
 
     # Graceful termination covers the Kafka drain.
     flush_ms = int(bridge_config.get("kafka", {}).get("flush_timeout_ms", 10000))
@@ -640,6 +654,10 @@ MUST_FAIL: list[tuple[str, dict, str]] = [
     ("Fig instrument without its id",
      {"venues": {"fig": {"settings": {"instruments": [
          {"symbol": "BTC-26SEP25-116000-C", "base_currency": "BTC", "quote_currency": "USD"}]}}}}, "instrument_id"),
+    ("a command limit without its instrument",
+     {"config": {"commands": {"limits": [{"venue": "sfox", "max_quantity": "5"}]}}}, "instrument"),
+    ("a command limit as a number", {"config": {"commands": {"limits": [
+        {"venue": "sfox", "instrument": "BTC-USD", "max_quantity": 5}]}}}, "max_quantity"),
     ("enabled T4 without markets",
      {"venues": {"t4": {"enabled": True, "existingSecret": "s", "settings": {"url": "wss://wss.t4login.com/v1"}}}}, "markets"),
     ("enabled T4 without url",

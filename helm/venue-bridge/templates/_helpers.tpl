@@ -94,6 +94,13 @@ credentials first, then each enabled venue. Only entries with an existingSecret 
 {{- define "venue-bridge.config" -}}
 {{- $config := deepCopy .Values.config }}
 {{- $_ := set $config "http" (dict "host" "0.0.0.0" "port" .Values.containerPort) }}
+{{- /* One replica per release: the release name is a stable instance_id across rollouts (a pod's
+       host name changes with every one, and with it the takeover of its unfinished commands). */}}
+{{- $commands := deepCopy (default dict $config.commands) }}
+{{- if not (hasKey $commands "instance_id") }}
+{{- $_ := set $commands "instance_id" .Release.Name }}
+{{- end }}
+{{- $_ := set $config "commands" $commands }}
 {{- $venues := dict }}
 {{- range $id, $venue := .Values.venues }}
 {{- if $venue.enabled }}
