@@ -84,6 +84,11 @@ COPY deploy/docker/vb-probe /usr/local/bin/vb-probe
 # Reference only: every config key at its default. Mount your own file and pass --config.
 COPY docs/venue-bridge.example.yaml /etc/venue-bridge/venue-bridge.example.yaml
 
+# The commit this image is built from (docker build --build-arg VB_BUILD_COMMIT=$(git rev-parse
+# HEAD)): venue-bridge --version and the vb_build_info metric say it.
+ARG VB_BUILD_COMMIT=""
+ENV VB_BUILD_COMMIT=${VB_BUILD_COMMIT}
+
 # Crash reports with symbolicated backtraces of every thread on stderr.
 ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/libexec/swift-backtrace-static
 

@@ -536,7 +536,10 @@ let package = Package(
         ),
         .testTarget(
             name: "VenueBridgeServiceTests",
-            dependencies: ["VenueBridgeService", "VenueBridgeCore", "VenueModuleKit", "VenueCatalog"] + venueModules,
+            dependencies: [
+                "VenueBridgeService", "VenueBridgeCore", "VenueModuleKit", "VenueCatalog",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ] + venueModules,
             swiftSettings: strictSwift
         ),
 

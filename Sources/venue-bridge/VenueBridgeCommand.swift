@@ -13,6 +13,7 @@ struct VenueBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-bridge",
         abstract: "Bridges trading venues to Kafka topics and Redis streams.",
+        version: BuildInfo.description,
         subcommands: [
             Run.self, CheckConfig.self, Demo.self, Tail.self, SendOrder.self, SendCancel.self, SendReplace.self,
             SendRFQ.self, SendCancelRFQ.self,

@@ -32,6 +32,7 @@ public enum Observability {
                 .seconds(2.5), .seconds(5), .seconds(10),
             ]
             MetricsSystem.bootstrap(factory)
+            BuildInfo.record()
             registry = created
             return created
         }
