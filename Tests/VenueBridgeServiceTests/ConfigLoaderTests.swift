@@ -46,6 +46,15 @@ struct ConfigLoaderTests {
         #expect(directory.map(\.description) == ["config file /tmp: is a directory"])
     }
 
+    @Test("check-config warns when nothing would be published: no venue enabled, synthetic off")
+    func warnsWhenNothingEnabled() throws {
+        let nothing = try loader().load(path: nil)
+        #expect(nothing.warnings.count == 1 && nothing.warnings[0].contains("no venue is enabled"))
+        #expect(nothing.checkConfigReport(source: nil).contains("warning: no venue is enabled"))
+        let synthetic = try loader(files: ["c.yaml": "synthetic:\n  enabled: true\n"]).load(path: "c.yaml")
+        #expect(synthetic.warnings.isEmpty)
+    }
+
     @Test("no file and no environment gives the documented defaults")
     func defaults() throws {
         let config = try loader().load(path: nil)

@@ -149,8 +149,21 @@ public struct BridgeConfig: Sendable {
     /// `check-config`'s report: where the settings came from, then one `key = value` per line, sorted.
     public func checkConfigReport(source: String?) -> String {
         let lines = redactedSummary.sorted { $0.key < $1.key }.map { "  \($0.key) = \($0.value)" }
-        return (["configuration OK\(source.map { " (\($0))" } ?? " (defaults + environment)")"] + lines).joined(
-            separator: "\n")
+        return (["configuration OK\(source.map { " (\($0))" } ?? " (defaults + environment)")"] + warnings + lines)
+            .joined(separator: "\n")
+    }
+
+    /// What is valid but most likely not meant: said by `check-config` (and at start-up).
+    public var warnings: [String] {
+        var warnings: [String] = []
+        let enabled = venues.modules.filter { $0.isEnabled(in: venues) }
+        if enabled.isEmpty && !synthetic.enabled {
+            let names = venues.modules.map { "venues.\($0.id.rawValue).enabled" }.joined(separator: ", ")
+            warnings.append(
+                "warning: no venue is enabled and synthetic is off: the bridge would publish nothing (set one of \(names))"
+            )
+        }
+        return warnings
     }
 }
 

@@ -65,6 +65,7 @@ public struct BridgeRuntime {
     /// Runs until a shutdown signal. `onHTTPRunning` gets the bound HTTP port (useful with port 0).
     public func run(onHTTPRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         logger.info("venue-bridge starting", metadata: config.startupLogMetadata)
+        for warning in config.warnings { logger.warning("\(warning)") }
         let publisherService = PublisherService(
             publisher: publisher, producer: producer, redis: redis, readiness: readiness,
             flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
