@@ -59,6 +59,7 @@ struct CommandService: Service {
     }
 
     func run() async throws {
+        await warnIfRedisMayEvict()
         let consumer = consumer
         // Cancellation stops the loop between commands, never inside one.
         do {
@@ -70,5 +71,30 @@ struct CommandService: Service {
             throw error
         }
         await redis.close()
+    }
+
+    /// The idempotency records must never be evicted (docs/redis.md): says so at start-up when
+    /// the Redis they live in has a policy that may. A Redis that does not let us read its config
+    /// (a managed service) is only noted.
+    private func warnIfRedisMayEvict() async {
+        do {
+            let reply = try await redis.send(["CONFIG", "GET", "maxmemory-policy"])
+            guard case .array(let pair) = reply, pair.count == 2 else { return }
+            if let warning = Self.evictionWarning(policy: pair[1].string) {
+                logger.warning("\(warning)", metadata: ["policy": "\(pair[1].string ?? "?")"])
+            }
+        } catch {
+            logger.notice(
+                "could not read Redis maxmemory-policy; the idempotency records need noeviction (docs/redis.md)",
+                metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Every policy but `noeviction` may evict a record (they all carry a TTL, so `volatile-*`
+    /// policies pick them too).
+    static func evictionWarning(policy: String?) -> String? {
+        guard let policy, policy != "noeviction" else { return nil }
+        return
+            "Redis maxmemory-policy \(policy) may evict idempotency records (vb:idem:*): a command could be sent twice; set noeviction (docs/redis.md)"
     }
 }

@@ -16,3 +16,15 @@ struct BuildInfoTests {
         #expect(!BuildInfo.commit.isEmpty)
     }
 }
+
+@Suite("command service start-up checks")
+struct CommandServiceStartupTests {
+    @Test("a Redis policy that may evict idempotency records is warned about; noeviction is not")
+    func evictionWarning() {
+        #expect(CommandService.evictionWarning(policy: "noeviction") == nil)
+        #expect(CommandService.evictionWarning(policy: nil) == nil)
+        for policy in ["allkeys-lru", "volatile-ttl", "volatile-lru", "allkeys-random"] {
+            #expect(CommandService.evictionWarning(policy: policy)?.contains(policy) == true, "\(policy)")
+        }
+    }
+}
