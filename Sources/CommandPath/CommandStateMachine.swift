@@ -318,6 +318,9 @@ struct CommandStateMachine: Sendable {
         if case .invalid(let detail) = error {
             return recordAnswer(plan, sending.record, plan.rejectedAnswer(CommandError(.invalidForVenue, detail)))
         }
+        if case .unknownOrder(let detail) = error {
+            return recordAnswer(plan, sending.record, plan.rejectedAnswer(CommandError(.unknownOrder, detail)))
+        }
         // Nothing reached the venue (not ready, paced, overloaded): the same call may go again
         // within the wait budget.
         guard configuration.venueUnavailable == .wait, now.monotonic < sending.deadline else {

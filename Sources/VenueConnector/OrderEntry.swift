@@ -71,6 +71,9 @@ public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible
     /// The request cannot be expressed for this venue (unknown instrument, too many decimals,
     /// unsupported type). Nothing was sent.
     case invalid(String)
+    /// The order a cancel or replace names is not one this venue or connector knows. Nothing
+    /// was sent (answered `UNKNOWN_ORDER`, docs/commands.md §6).
+    case unknownOrder(String)
     /// The venue session is not ready. Nothing was sent.
     case unavailable(VenueConnectionState)
     /// Sent (or possibly sent) without a reply: resolve with `query`, never by resending.
@@ -84,6 +87,7 @@ public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .invalid(let detail): "invalid order: \(detail)"
+        case .unknownOrder(let detail): "unknown order: \(detail)"
         case .unavailable(let state): "venue session not ready (\(state.rawValue))"
         case .ambiguous(let failure): "outcome unknown: \(failure)"
         case .overloaded: "too many requests in flight"
@@ -94,7 +98,7 @@ public enum OrderEntryError: Error, Sendable, Equatable, CustomStringConvertible
     /// True when nothing reached the venue, so the command can be answered without a query.
     public var nothingSent: Bool {
         switch self {
-        case .invalid, .unavailable, .overloaded, .rateLimited: true
+        case .invalid, .unknownOrder, .unavailable, .overloaded, .rateLimited: true
         case .ambiguous(let failure): !failure.isAmbiguous
         }
     }

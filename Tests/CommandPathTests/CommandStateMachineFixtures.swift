@@ -243,11 +243,12 @@ struct FinalRecord: Sendable, CustomStringConvertible {
 }
 
 enum VenueFailure: CaseIterable, Sendable {
-    case invalid, unavailable, overloaded, rateLimited, notSent, timeout, disconnected, serverError
+    case invalid, unknownOrder, unavailable, overloaded, rateLimited, notSent, timeout, disconnected, serverError
 
     var error: OrderEntryError {
         switch self {
         case .invalid: .invalid("tick 0.5")
+        case .unknownOrder: .unknownOrder("order 7 is not known")
         case .unavailable: .unavailable(.connecting)
         case .overloaded: .overloaded
         case .rateLimited: .rateLimited(retryAfter: .seconds(2))
@@ -261,12 +262,18 @@ enum VenueFailure: CaseIterable, Sendable {
     func expected(late: Bool) -> ActionKind {
         switch self {
         case .timeout, .disconnected, .serverError: .query
-        case .invalid: .recordAnswer
+        case .invalid, .unknownOrder: .recordAnswer
         case .unavailable, .overloaded, .rateLimited, .notSent: late ? .recordAnswer : .pause
         }
     }
 
-    var rejectCode: String { self == .invalid ? "INVALID_FOR_VENUE" : "VENUE_UNAVAILABLE" }
+    var rejectCode: String {
+        switch self {
+        case .invalid: "INVALID_FOR_VENUE"
+        case .unknownOrder: "UNKNOWN_ORDER"
+        default: "VENUE_UNAVAILABLE"
+        }
+    }
     var pause: Duration { self == .rateLimited ? .seconds(2) : .milliseconds(100) }
 }
 

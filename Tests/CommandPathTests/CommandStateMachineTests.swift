@@ -265,7 +265,7 @@ extension CommandStateMachineTests {
     }
 
     @Test(
-        "venue errors: ambiguous → query, invalid → INVALID_FOR_VENUE, nothing sent → retry within the wait, then VENUE_UNAVAILABLE",
+        "venue errors: ambiguous → query, invalid → INVALID_FOR_VENUE, unknown order → UNKNOWN_ORDER, nothing sent → retry within the wait, then VENUE_UNAVAILABLE",
         arguments: VenueFailure.allCases)
     func venueFailures(_ failure: VenueFailure) {
         for late in [false, true] {

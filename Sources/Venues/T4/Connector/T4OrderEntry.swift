@@ -76,7 +76,7 @@ extension T4Connector {
     ) async throws(OrderEntryError) -> ExecutionReport {
         guard quantity != nil || price != nil else { throw .invalid("a revise needs a new quantity or price") }
         guard let reference = orders.withLock({ $0.venueReference(clientOrderId: clientOrderId) }) else {
-            throw .invalid("order \(clientOrderId) is not known to this connector")
+            throw .unknownOrder("order \(clientOrderId) is not known to this connector")
         }
         var volume: Int32?
         if let quantity {
