@@ -53,7 +53,7 @@ struct CommandAddressOptions: ParsableArguments {
     /// Config (with `--brokers` applied), venue and account, or a message naming what is missing.
     func resolve() throws -> (config: BridgeConfig, venue: VenueID, account: String) {
         let venue = try venueID()
-        var loaded = try config.load()
+        var loaded = try config.load(checkingVenues: false)
         if let brokers { loaded.kafka.brokers = brokers }
         if let topicPrefix { loaded.kafka.topicPrefix = topicPrefix }
         guard let account = account ?? loaded.defaultOrderAccount(for: venue) else {

@@ -30,10 +30,13 @@ struct ConfigOption: ParsableArguments {
 
     var path: String? { config ?? ProcessInfo.processInfo.environment["VB_CONFIG"] }
 
-    /// Loads and validates, or prints every issue and exits with status 2.
-    func load() throws -> BridgeConfig {
+    /// Loads and validates, or prints every issue and exits with status 2. `checkingVenues`: false
+    /// for a command that only talks to Kafka (`send-*`): no venue's credentials are needed.
+    func load(checkingVenues: Bool = true) throws -> BridgeConfig {
         do {
-            return try ConfigLoader(venues: VenueCatalog.all).load(path: path)
+            var loader = ConfigLoader(venues: VenueCatalog.all)
+            loader.checksEnabledVenues = checkingVenues
+            return try loader.load(path: path)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)

@@ -55,6 +55,17 @@ struct ConfigLoaderTests {
         #expect(synthetic.warnings.isEmpty)
     }
 
+    @Test("a process that only produces commands (send-*) loads a config whose venues lack their secrets")
+    func commandsOnlyNeedNoVenueSecrets() throws {
+        let yaml = "venues:\n  sfox:\n    enabled: true\n    account: desk\n"
+        #expect(
+            !issues { _ = try loader(files: ["c.yaml": yaml]).load(path: "c.yaml") }.isEmpty, "the bridge needs them")
+        var producer = loader(files: ["c.yaml": yaml])
+        producer.checksEnabledVenues = false
+        let config = try producer.load(path: "c.yaml")
+        #expect(config.defaultOrderAccount(for: .sfox) == "desk")
+    }
+
     @Test("no file and no environment gives the documented defaults")
     func defaults() throws {
         let config = try loader().load(path: nil)

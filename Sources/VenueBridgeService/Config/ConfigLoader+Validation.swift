@@ -70,7 +70,8 @@ extension ConfigLoader {
                 }
                 continue
             }
-            module.validate(in: config.venues, issues: &issues)
+            // Who only produces commands (the CLI's send-*) needs no venue's credentials.
+            if checksEnabledVenues { module.validate(in: config.venues, issues: &issues) }
         }
         if config.synthetic.enabled && config.synthetic.instruments.isEmpty {
             issues.append(ConfigIssue(key: "synthetic.instruments", problem: "must list at least one instrument"))

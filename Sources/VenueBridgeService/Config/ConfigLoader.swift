@@ -24,6 +24,10 @@ public struct ConfigLoader {
     public var venues: [any VenueModule.Type]
     public var environment: [String: String]
     public var readFile: (String) throws -> String
+    /// Whether enabled venues' settings are checked (credentials present, instruments listed…):
+    /// true for the bridge; false for a process that only produces commands for it (the CLI's
+    /// `send-*`), which needs Kafka and the accounts, not the venues' secrets.
+    public var checksEnabledVenues = true
 
     /// Reads the process environment and real files.
     public init(venues: [any VenueModule.Type]) {
