@@ -1,6 +1,8 @@
 public import EventBus
+import Foundation
 public import KafkaBus
 public import Logging
+import NIOCore
 public import Prometheus
 public import RedisBus
 import ServiceLifecycle
@@ -103,7 +105,11 @@ public struct BridgeRuntime {
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw HTTPPortInUse(host: config.http.host, port: config.http.port)
+        }
         logger.info("venue-bridge stopped")
     }
 }
@@ -140,5 +146,15 @@ struct PublisherService: Service {
             logger.error("Kafka messages undelivered at shutdown", metadata: ["count": "\(undelivered)"])
         }
         await redis?.close(drainTimeout: .seconds(2))
+    }
+}
+
+/// The HTTP port is taken: said with the port and what to do, not as a socket error.
+public struct HTTPPortInUse: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public var description: String {
+        "http.port \(port) on \(host) is already in use: stop what listens there, or set http.port (VB_HTTP_PORT; the demo: --http-port 0 picks a free port)"
     }
 }
