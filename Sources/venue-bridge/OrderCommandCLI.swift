@@ -226,6 +226,11 @@ struct SendReplace: AsyncParsableCommand {
     var price: String?
 
     func validate() throws {
+        // A replace goes by the order's client id (docs/commands.md §4.5): a venue order id alone
+        // cannot name it.
+        if target.targetVenueOrderId != nil {
+            throw ValidationError("a replace names its order by --target-key or --target-client-order-id")
+        }
         let quantity = try parseDecimal(self.qty, option: "--qty")
         let price = try parseDecimal(self.price, option: "--price")
         guard quantity != nil || price != nil else { throw ValidationError("pass --qty, --price or both") }
