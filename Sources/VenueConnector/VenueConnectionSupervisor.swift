@@ -93,12 +93,11 @@ public final class VenueSessionControl: Sendable {
         }
         guard let status else { return }
         metrics.record(state: state, session: session)
-        logger.info(
-            "venue state \(state.rawValue)",
-            metadata: [
-                "venue": "\(venue)", "session": "\(session ?? "-")", "reason": "\(reason ?? "")",
-                "reconnects": "\(status.reconnects ?? 0)",
-            ])
+        // No empty fields: a session or reason that is not there is left out, not printed blank.
+        var metadata: Logger.Metadata = ["venue": "\(venue)", "reconnects": "\(status.reconnects ?? 0)"]
+        if let session { metadata["session"] = "\(session)" }
+        if let reason, !reason.isEmpty { metadata["reason"] = "\(reason)" }
+        logger.info("venue state \(state.rawValue)", metadata: metadata)
         do {
             try await sink.publish(
                 NormalizedEvent(
