@@ -196,11 +196,9 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
             // firm's. No account, and its trades are not the firm's fills.
             book.withLock { $0.remember(rfq) }
             try await publisher.publish(rfqEvent(rfq, tsRecv: tsRecv, ours: false))
-        case .quote(let channel, let quote) where FigHouseRules.takerChannels.contains(channel):
-            book.withLock { $0.quote(quote) }
-            guard let rfq = try await rfqOfQuote(quote) else { return }
-            try await publisher.publish(quoteEvent(quote, rfq: rfq, tsRecv: tsRecv))
-        case .quote(_, let quote):
+        case .quote(let channel, let quote):
+            // Only the taker's quotes are the firm's to accept; another side's are market data.
+            if FigHouseRules.takerChannels.contains(channel) { book.withLock { $0.quote(quote) } }
             guard let rfq = try await rfqOfQuote(quote) else { return }
             try await publisher.publish(quoteEvent(quote, rfq: rfq, tsRecv: tsRecv))
         case .other(let channel):
@@ -218,8 +216,7 @@ public final class FigConnector: VenueSessionDriver, Service, Sendable {
         }
         if let known = book.withLock({ $0.rfq(id: rfqId) }), !known.legs.isEmpty { return known }
         do {
-            let body = try await signedCall(.GET, "/v1/rfq/\(rfqId)")
-            let rfq = try FigDecoding.rfq(text: body)
+            let rfq = try await read("/v1/rfq/\(rfqId)", FigDecoding.rfq(text:))
             book.withLock { $0.remember(rfq) }
             return rfq
         } catch {

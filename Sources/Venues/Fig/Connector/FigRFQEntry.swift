@@ -197,7 +197,7 @@ extension FigConnector: RFQEntry {
 
     /// A GET for a query: a refusal or an unreadable answer is an ambiguous failure (the query
     /// could not say), never a guess.
-    private func read<T>(_ path: String, _ decode: (String) throws(FrameDecodeError) -> T)
+    func read<T>(_ path: String, _ decode: (String) throws(FrameDecodeError) -> T)
         async throws(OrderEntryError) -> T
     {
         let body: String
