@@ -77,7 +77,17 @@ public final class CommandConsumer: Sendable {
                 guard let message = try await consumer.poll(timeout: .milliseconds(100)) else { continue }
                 switch await handleUntilDone(message) {
                 case .handled, .skipped:
-                    try consumer.storeOffset(of: message)
+                    // Revoked while we handled it (a Kafka outage longer than session.timeout.ms):
+                    // the partition's next owner reads it again and the idempotency record answers
+                    // it as a duplicate. Not a reason to stop consuming.
+                    if try !consumer.storeOffset(of: message) {
+                        logger.notice(
+                            "command handled after its partition was revoked; it will be read again and answered as a duplicate",
+                            metadata: [
+                                "topic": "\(message.topic)", "partition": "\(message.partition)",
+                                "offset": "\(message.offset)",
+                            ])
+                    }
                 case .cancelled:
                     break
                 }

@@ -133,19 +133,26 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
-    /// Marks `message` handled: its offset + 1 becomes the group's committed position at the next commit.
-    public func storeOffset(of message: KafkaMessage) throws(KafkaError) {
+    /// Marks `message` handled: its offset + 1 becomes the group's committed position at the next
+    /// commit. Returns false when the message's partition is no longer assigned to this consumer
+    /// (revoked in a rebalance, e.g. after the group coordinator was unreachable for
+    /// `session.timeout.ms`): there is no position of ours to move, and the partition's next owner
+    /// reads the message again. Other failures throw.
+    @discardableResult
+    public func storeOffset(of message: KafkaMessage) throws(KafkaError) -> Bool {
         let list = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let entry = rd_kafka_topic_partition_list_add(list, message.topic, message.partition)
         entry?.pointee.offset = message.offset + 1
         let code = rd_kafka_offsets_store(client, list)
+        if code == RD_KAFKA_RESP_ERR__STATE { return false }
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw .commitFailed(
                 reason:
                     "store offset \(message.topic)[\(message.partition)]@\(message.offset): \(KafkaError.describe(code))"
             )
         }
+        return true
     }
 
     /// Commits stored offsets synchronously (on the consumer thread).

@@ -8,6 +8,9 @@ import SimulatorKit
 /// bridge killed with SIGKILL and started again finds the same topics, messages and committed
 /// consumer-group offsets (scripts/crash-test). Real Kafka protocol on loopback; not for
 /// production. Hidden from the help: a test tool.
+///
+/// SIGUSR1 takes every broker down (connections closed and refused, as in an outage) and SIGUSR2
+/// brings them back, so that scripts/fault-test can cut Kafka off under a running bridge.
 struct MockKafka: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-kafka",
@@ -45,7 +48,24 @@ struct MockKafka: AsyncParsableCommand {
         printLine(
             "mock Kafka bootstrap: \(cluster.bootstrapServers) (\(brokers) broker(s); \(topics.count) topics × \(partitions) partitions)"
         )
+        let outages = brokerOutageControl(cluster: cluster, brokers: brokers)
         _ = await terminationSignal()
+        outages.forEach { $0.cancel() }
         withExtendedLifetime(cluster) {}
+    }
+}
+
+/// SIGUSR1: every broker down; SIGUSR2: every broker up. Each change is printed, with the wall
+/// clock, so that a test can line it up with the events it sees.
+private func brokerOutageControl(cluster: KafkaMockCluster, brokers: Int) -> [any DispatchSourceSignal] {
+    [(SIGUSR1, false), (SIGUSR2, true)].map { number, up in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            for id in 1...brokers { cluster.setBroker(Int32(id), up: up) }
+            printLine("mock Kafka brokers \(up ? "up" : "down") at \(Date().timeIntervalSince1970)")
+        }
+        source.resume()
+        return source
     }
 }

@@ -85,6 +85,41 @@ struct KafkaRoundTripTests {
         producer.close(flushTimeout: .zero)
     }
 
+    @Test(
+        "a message handled after the coordinator was gone longer than session.timeout.ms: its offset is not stored (revoked), and that is not an error"
+    )
+    func storeAfterRevocation() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("rt.revoked")
+        let producer = try KafkaProducer(
+            configuration: .init(properties: ["bootstrap.servers": cluster.bootstrapServers]), logger: logger)
+        try await producer.produceAndConfirm(KafkaRecord(topic: "rt.revoked", key: nil, value: [1]))
+        let consumer = try KafkaConsumer(
+            configuration: .init(
+                properties: [
+                    "bootstrap.servers": cluster.bootstrapServers, "group.id": "rt-revoked",
+                    "enable.auto.offset.store": "false", "session.timeout.ms": "3000", "heartbeat.interval.ms": "500",
+                    "auto.offset.reset": "earliest",
+                ],
+                topics: ["rt.revoked"]),
+            logger: logger)
+        var message: KafkaMessage?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while message == nil, ContinuousClock.now < deadline {
+            message = try await consumer.poll(timeout: .milliseconds(200))
+        }
+        let handled = try #require(message)
+        // The broker goes away while the message is being handled, for longer than the session:
+        // the consumer gives up its partitions (polling runs the revocation).
+        cluster.setBroker(1, up: false)
+        let outage = ContinuousClock.now + .seconds(6)
+        while ContinuousClock.now < outage { _ = try await consumer.poll(timeout: .milliseconds(200)) }
+        #expect(try consumer.storeOffset(of: handled) == false)
+        cluster.setBroker(1, up: true)
+        await consumer.close()
+        producer.close(flushTimeout: .seconds(1))
+    }
+
     @Test("an invalid librdkafka property names the property")
     func invalidProperty() {
         let error = #expect(throws: KafkaError.self) {
