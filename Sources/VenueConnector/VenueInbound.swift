@@ -40,6 +40,7 @@ public struct VenueInbound: AsyncSequence, Sendable {
         }
 
         var frames: Frames
+        let maxSize: Int
         let activity: InboundFrameActivity
         let metrics: VenueConnectorMetrics
 
@@ -49,10 +50,21 @@ public struct VenueInbound: AsyncSequence, Sendable {
             case .webSocket(var messages):
                 let message = try await messages.next()
                 frames = .webSocket(messages)
+                let bytes: Int
                 switch message {
-                case .text(let text)?: frame = .text(text)
-                case .binary(let buffer)?: frame = .binary(buffer)
-                case nil: frame = nil
+                case .text(let text)?:
+                    frame = .text(text)
+                    bytes = text.utf8.count
+                case .binary(let buffer)?:
+                    frame = .binary(buffer)
+                    bytes = buffer.readableBytes
+                case nil:
+                    frame = nil
+                    bytes = 0
+                }
+                if bytes > maxSize {
+                    metrics.decodeError(kind: VenueLinkError.frameTooLarge(bytes: bytes, limit: maxSize).kind)
+                    throw VenueLinkError.frameTooLarge(bytes: bytes, limit: maxSize)
                 }
             case .memory(var queue):
                 frame = try await queue.next()
@@ -66,12 +78,22 @@ public struct VenueInbound: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        let frames: AsyncIterator.Frames =
-            switch source {
-            case .webSocket(let stream, let maxSize): .webSocket(stream.messages(maxSize: maxSize).makeAsyncIterator())
-            case .memory(let stream): .memory(stream.makeAsyncIterator())
-            }
-        return AsyncIterator(frames: frames, activity: activity, metrics: metrics)
+        switch source {
+        case .webSocket(let stream, let maxSize):
+            let messages = stream.messages(maxSize: Self.transportLimit(maxSize)).makeAsyncIterator()
+            return AsyncIterator(frames: .webSocket(messages), maxSize: maxSize, activity: activity, metrics: metrics)
+        case .memory(let stream):
+            return AsyncIterator(
+                frames: .memory(stream.makeAsyncIterator()), maxSize: .max, activity: activity, metrics: metrics)
+        }
+    }
+
+    /// The WebSocket layer's own limit for a link whose messages may be `maxSize` bytes: above
+    /// ours, so that an oversized message reaches our check and its clear error (VenueLink).
+    /// Capped where NIO's frame decoder caps it (a frame length it can hold).
+    static func transportLimit(_ maxSize: Int) -> Int {
+        let cap = Int(Int32.max)
+        return maxSize >= cap / 2 ? cap : maxSize * 2
     }
 }
 

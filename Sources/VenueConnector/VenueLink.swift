@@ -21,6 +21,9 @@ public enum VenueLinkError: Error, Sendable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// The venue closed the socket (close frame or end of stream).
     case closedByVenue(code: String?, reason: String?)
+    /// A venue message larger than `max_frame_bytes`: it cannot be skipped (the rest of the stream
+    /// would be read from its middle), so the link is closed and dialled again.
+    case frameTooLarge(bytes: Int, limit: Int)
     case transport(String)
 
     public var description: String {
@@ -31,6 +34,8 @@ public enum VenueLinkError: Error, Sendable, CustomStringConvertible {
         case .invalidConfiguration(let detail): "invalid link configuration: \(detail)"
         case .closedByVenue(let code, let reason):
             "closed by venue (code \(code ?? "none"), reason \(reason ?? "none"))"
+        case .frameTooLarge(let bytes, let limit):
+            "a venue message of \(bytes) bytes is over max_frame_bytes (\(limit)); link closed, to be dialled again"
         case .transport(let detail): "transport error: \(detail)"
         }
     }
@@ -43,6 +48,7 @@ public enum VenueLinkError: Error, Sendable, CustomStringConvertible {
         case .deadLink: "dead_link"
         case .invalidConfiguration: "invalid_configuration"
         case .closedByVenue: "closed_by_venue"
+        case .frameTooLarge: "frame_too_large"
         case .transport: "transport"
         }
     }
@@ -73,8 +79,12 @@ public enum VenueLink {
             throw VenueLinkError.invalidConfiguration(
                 "venue URL \(VenueURL.redactingCredentials(in: settings.url)) \(error)")
         }
+        // The WebSocket layer closes the link without a word on a frame over its own limit, so
+        // that limit is twice ours: VenueInbound meets a message over `maxFrameSize` first and
+        // ends the link with a reason that names the setting. A frame over twice the limit still
+        // ends the link, silently; memory per link stays bounded either way.
         var configuration = WebSocketClientConfiguration(
-            maxFrameSize: settings.maxFrameSize,
+            maxFrameSize: VenueInbound.transportLimit(settings.maxFrameSize),
             autoPing: .enabled(timePeriod: settings.pingInterval)
         )
         configuration.sniHostname = settings.tlsServerName
