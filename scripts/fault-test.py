@@ -284,7 +284,7 @@ redis:
         # Just before Kafka goes: their acks and fills reach the bridge during the outage.
         for _ in range(30):
             next_command()
-        time.sleep(0.7)
+        time.sleep(0.3)
 
     # ------------------------------------------------------------ the scenarios
     figures = {}  # scenario -> dict of figures
