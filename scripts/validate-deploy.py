@@ -460,12 +460,12 @@ def check_kubernetes_schemas(label: str, state: dict) -> str:
                 path = ".".join(str(p) for p in error.path)
                 problems.append(f"{name} (Kubernetes {version}, strict): {path}: {error.message}")
             except kv.SchemaNotFoundError:
-                if obj["apiVersion"] == "monitoring.coreos.com/v1" and obj["kind"] == "ServiceMonitor":
+                if obj["apiVersion"] == "monitoring.coreos.com/v1" and obj["kind"] in ("ServiceMonitor", "PrometheusRule"):
                     crds += 1
                     break  # a CRD: checked structurally in the consistency check
                 problems.append(f"{name}: no Kubernetes {version} schema for {obj['apiVersion']} {obj['kind']}")
     raise_problems(problems)
-    note = f" (+{crds} ServiceMonitor: CRD, checked by the consistency check)" if crds else ""
+    note = f" (+{crds} ServiceMonitor/PrometheusRule: CRDs, checked by the consistency check)" if crds else ""
     return f"{len(objects) - crds} objects valid against Kubernetes {', '.join(KUBE_VERSIONS)} (strict){note}"
 
 
@@ -477,8 +477,10 @@ def check_consistency(label: str, state: dict) -> str:
         by_kind.setdefault(obj["kind"], []).append(obj)
     problems: list[str] = []
     require("Secret" not in by_kind, "the chart must not render Secrets (credentials come from existingSecret)", problems)
-    for kind in ["Deployment", "Service", "ConfigMap"]:
+    for kind in ["Deployment", "Service"]:
         require(len(by_kind.get(kind, [])) == 1, f"want exactly one {kind}, got {len(by_kind.get(kind, []))}", problems)
+    configs = [c for c in by_kind.get("ConfigMap", []) if "venue-bridge.yaml" in c.get("data", {})]
+    require(len(configs) == 1, f"want exactly one ConfigMap with venue-bridge.yaml, got {len(configs)}", problems)
     raise_problems(problems)
 
     deployment = by_kind["Deployment"][0]
@@ -486,7 +488,7 @@ def check_consistency(label: str, state: dict) -> str:
     pod = spec["template"]["spec"]
     pod_labels = spec["template"]["metadata"]["labels"]
     container = next(c for c in pod["containers"] if c["name"] == "venue-bridge")
-    configmap = by_kind["ConfigMap"][0]
+    configmap = configs[0]
     bridge_config = load_yaml(configmap["data"]["venue-bridge.yaml"])
 
     # One connector per venue account.
@@ -582,6 +584,18 @@ def check_consistency(label: str, state: dict) -> str:
         require(pdb["spec"].get("maxUnavailable") == 1, "PDB must allow the single pod to be evicted (maxUnavailable 1)", problems)
     require(len(by_kind.get("PodDisruptionBudget", [])) == int(bool(values["podDisruptionBudget"]["enabled"])),
             "PodDisruptionBudget presence differs from podDisruptionBudget.enabled", problems)
+    rules = by_kind.get("PrometheusRule", [])
+    require(len(rules) == int(bool(values["prometheusRule"]["enabled"])),
+            "PrometheusRule presence differs from prometheusRule.enabled", problems)
+    shipped_rules = load_yaml((CHART / "files" / "prometheus-rules.yaml").read_text())
+    for rule in rules:
+        require(rule["spec"] == shipped_rules, "PrometheusRule spec is not files/prometheus-rules.yaml verbatim", problems)
+    dashboards = [c for c in by_kind.get("ConfigMap", []) if "venue-bridge.json" in c.get("data", {})]
+    require(len(dashboards) == int(bool(values["grafanaDashboard"]["enabled"])),
+            "dashboard ConfigMap presence differs from grafanaDashboard.enabled", problems)
+    for dashboard in dashboards:
+        require(json.loads(dashboard["data"]["venue-bridge.json"]) == json.loads((CHART / "files" / "grafana-dashboard.json").read_text()),
+                "dashboard ConfigMap is not files/grafana-dashboard.json verbatim", problems)
     monitors = by_kind.get("ServiceMonitor", [])
     require(len(monitors) == int(bool(values["serviceMonitor"]["enabled"])),
             "ServiceMonitor presence differs from serviceMonitor.enabled", problems)

@@ -1,4 +1,5 @@
 import Metrics
+import OrderCommands
 import VenueBridgeCore
 
 /// The command path's metrics (names in docs/commands.md).
@@ -7,8 +8,36 @@ final class CommandMetrics: Sendable {
     // back the same metric for the same label and dimensions, and a command is not a hot path.
     private let factory: any MetricsFactory
 
-    init(factory: any MetricsFactory) {
+    /// `venues`: those that take commands. The counters alerts watch start at 0 for them (an
+    /// alert on `increase()` misses a series whose first sample is already 1); DLQ codes, retry
+    /// and skip reasons are fixed lists.
+    init(factory: any MetricsFactory, venues: [VenueID]) {
         self.factory = factory
+        for venue in venues {
+            for name in ["vb_commands_duplicates_total", "vb_commands_unresolved_total"] {
+                _ = Counter(label: name, dimensions: [("venue", venue.rawValue)], factory: factory)
+            }
+            for resolution in ["found", "unknown"] {
+                _ = Counter(
+                    label: "vb_commands_ambiguous_total",
+                    dimensions: [("venue", venue.rawValue), ("resolution", resolution)],
+                    factory: factory)
+            }
+            _ = Counter(
+                label: "vb_commands_total",
+                dimensions: [
+                    ("type", CommandType.newOrder.rawValue), ("venue", venue.rawValue), ("outcome", "rejected"),
+                ],
+                factory: factory)
+        }
+        for reason in ["redis", "kafka"] {
+            for name in ["vb_commands_retries_total", "vb_commands_skipped_total"] {
+                _ = Counter(label: name, dimensions: [("reason", reason)], factory: factory)
+            }
+        }
+        for code in CommandError.Code.allCases {
+            _ = Counter(label: "vb_commands_dlq_total", dimensions: [("code", code.rawValue)], factory: factory)
+        }
     }
 
     /// One answered command. `outcome`: the answer's status (`new`, `filled`, `rejected`,

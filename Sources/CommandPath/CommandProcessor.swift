@@ -35,7 +35,7 @@ public final class CommandProcessor: Sendable {
         self.publisher = publisher
         self.producer = producer
         self.logger = logger
-        self.metrics = CommandMetrics(factory: metricsFactory)
+        self.metrics = CommandMetrics(factory: metricsFactory, venues: Array(venues.keys))
     }
 
     /// Returns once the message's answer is durable on Kafka (and its DLQ copy, if it has one):

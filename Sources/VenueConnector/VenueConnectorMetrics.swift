@@ -25,6 +25,17 @@ public struct VenueConnectorMetrics: Sendable {
         requestLatency = Timer(
             label: "vb_venue_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds,
             factory: factory)
+        // At 0 from the start, so that alerts on increase() see the first one (and dashboards
+        // show 0, not "no data"); other kinds and outcomes appear when they first happen.
+        _ = Counter(
+            label: "vb_venue_decode_errors_total",
+            dimensions: [("venue", venue.rawValue), ("kind", VenueLinkError.frameTooLarge(bytes: 0, limit: 0).kind)],
+            factory: factory)
+        for outcome in ["ok", "error"] {
+            _ = Counter(
+                label: "vb_venue_requests_total", dimensions: [("venue", venue.rawValue), ("outcome", outcome)],
+                factory: factory)
+        }
     }
 
     /// A frame that could not be decoded or normalized; `kind` is a short stable reason.
