@@ -45,9 +45,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
-    private let client: OpaquePointer
-    private let thread: NIOThreadPool
+    let client: OpaquePointer
+    let thread: NIOThreadPool
     private let logger: Logger
+    let bootstrapServers: String
     private let consumed: Counter
     private let errors: Counter
 
@@ -74,16 +75,22 @@ public final class KafkaConsumer: @unchecked Sendable {
         self.errors = Counter(label: "vb_kafka_consume_errors_total", factory: metricsFactory)
         // Route every event (rebalances, errors) to the consumer queue served by consumer_poll.
         rd_kafka_poll_set_consumer(client)
-        let list = rd_kafka_topic_partition_list_new(Int32(configuration.topics.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for topic in configuration.topics {
-            rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
-        }
-        let code = rd_kafka_subscribe(client, list)
-        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            rd_kafka_destroy(client)
-            Unmanaged.passUnretained(context).release()
-            throw .subscribeFailed(topics: configuration.topics, reason: KafkaError.describe(code))
+        bootstrapServers = configuration.properties["bootstrap.servers"] ?? "(none)"
+        // No topics: a reader that assigns partitions itself (`assignAllPartitions`), no group.
+        if !configuration.topics.isEmpty {
+            let list = rd_kafka_topic_partition_list_new(Int32(configuration.topics.count))
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for topic in configuration.topics {
+                rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+            }
+            let code = rd_kafka_subscribe(client, list)
+            // Thrown before `thread` is set: the instance is not fully initialized, so deinit does
+            // not run and destroy the client a second time.
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                rd_kafka_destroy(client)
+                Unmanaged.passUnretained(context).release()
+                throw .subscribeFailed(topics: configuration.topics, reason: KafkaError.describe(code))
+            }
         }
         thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()

@@ -12,6 +12,10 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The broker did not take a message (delivery report with an error).
     case deliveryFailed(topic: String, code: Int32, reason: String)
     case subscribeFailed(topics: [String], reason: String)
+    /// The brokers did not answer a metadata request (wrong address, down, unreachable).
+    case unreachable(brokers: String, reason: String)
+    /// A topic the caller named is not in the cluster, which has `existing`.
+    case unknownTopic(String, existing: [String])
     case commitFailed(reason: String)
     case consumeFailed(topic: String?, code: Int32, reason: String)
     /// The client is shutting down or closed.
@@ -24,6 +28,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .produceFailed(let topic, let code, let reason): "produce to '\(topic)' failed (\(code)): \(reason)"
         case .deliveryFailed(let topic, let code, let reason): "delivery to '\(topic)' failed (\(code)): \(reason)"
         case .subscribeFailed(let topics, let reason): "subscribe to \(topics) failed: \(reason)"
+        case .unreachable(let brokers, let reason): "no answer from the Kafka brokers \(brokers): \(reason)"
+        case .unknownTopic(let topic, let existing):
+            "topic '\(topic)' does not exist (the cluster has \(existing.count))"
         case .commitFailed(let reason): "offset commit failed: \(reason)"
         case .consumeFailed(let topic, let code, let reason):
             "consume\(topic.map { " from '\($0)'" } ?? "") failed (\(code)): \(reason)"
@@ -39,7 +46,8 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .produceFailed(_, let code, _), .deliveryFailed(_, let code, _):
             Self.permanentRecordErrors.contains(code)
-        case .invalidProperty, .clientCreation, .subscribeFailed, .commitFailed, .consumeFailed, .closed:
+        case .invalidProperty, .clientCreation, .subscribeFailed, .unreachable, .unknownTopic, .commitFailed,
+            .consumeFailed, .closed:
             false
         }
     }

@@ -1,3 +1,4 @@
+import VenueBridgeCore
 import VenueConnector
 public import Yams
 
@@ -201,7 +202,8 @@ public struct ConfigReader {
         for key in mapping.keys {
             let name = key.scalar?.string ?? "?"
             if !used.contains(name) {
-                issues.append(ConfigIssue(key: keyPath(name), problem: "unknown key"))
+                let near = NearestName.nearest(to: name, among: used).map { "; did you mean '\($0)'?" } ?? ""
+                issues.append(ConfigIssue(key: keyPath(name), problem: "unknown key\(near)"))
             }
         }
     }

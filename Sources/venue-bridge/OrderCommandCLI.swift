@@ -31,10 +31,18 @@ struct CommandAddressOptions: ParsableArguments {
     var key: String?
     @Option(help: "The bridge rejects the command (EXPIRED) if it reads it later than this many milliseconds from now.")
     var expiresInMs: Int64?
+    @Flag(
+        help:
+            "Wait for the bridge's answer on <prefix>.exec.report and print it. Exit status: 0 answered, 2 rejected, 3 unknown (the bridge cannot tell whether the venue has it), 4 no answer within --wait-timeout."
+    )
+    var wait = false
+    @Option(help: "Seconds --wait waits for the answer.")
+    var waitTimeout: Int = 30
 
     func validate() throws {
         _ = try venueID()
         if let expiresInMs, expiresInMs <= 0 { throw ValidationError("--expires-in-ms must be positive") }
+        guard (1...3600).contains(waitTimeout) else { throw ValidationError("--wait-timeout must be 1…3600 seconds") }
         if let key {
             do throws(CommandError) { try OrderCommandCodec.checkIdempotencyKey(key) } catch {
                 throw ValidationError("--key: \(error.message)")
@@ -71,7 +79,14 @@ struct CommandAddressOptions: ParsableArguments {
         let command = OrderCommand(
             idempotencyKey: idempotencyKey, venue: venue, account: account, instrument: instrument,
             expiresAt: try expiresAt(), payload)
+        guard wait else {
+            try await CommandSender.send(command, config: config)
+            return
+        }
+        // Where the answers' topic ends before the command is sent: its answer comes after.
+        let reader = try await AnswerReader(config: config, timeout: .seconds(waitTimeout))
         try await CommandSender.send(command, config: config)
+        try await reader.awaitAnswer(to: command)
     }
 
     func expiresAt() throws -> Int64? {
@@ -291,6 +306,60 @@ enum CommandSender {
         printLine("  idempotency_key: \(command.idempotencyKey)")
         if let clientOrderId { printLine("  client_order_id: \(clientOrderId)") }
         printLine("  \(String(decoding: bytes, as: UTF8.self))")
+    }
+}
+
+/// `send-* --wait`: reads `<prefix>.exec.report` from where it ended before the command was sent
+/// (by assignment, no group to join) until the command's answer arrives, prints it, and ends with
+/// the exit status `--wait` documents.
+struct AnswerReader {
+    let consumer: KafkaConsumer
+    let topic: String
+    let ends: [String: [Int64]]
+    let timeout: Duration
+
+    init(config: BridgeConfig, timeout: Duration) async throws {
+        consumer = try KafkaConsumer.assignedReader(config: config, name: "send")
+        topic = TopicNames(prefix: config.kafka.topicPrefix).execReport
+        self.timeout = timeout
+        do {
+            ends = try await consumer.endOffsets(of: [topic], within: min(timeout, .seconds(10)))
+        } catch {
+            await consumer.close()
+            FileHandle.standardError.write(Data("not sent: cannot read \(topic) for the answer: \(error)\n".utf8))
+            throw ExitCode(4)
+        }
+    }
+
+    func awaitAnswer(to command: OrderCommand) async throws {
+        let deadline = ContinuousClock.now + timeout
+        do {
+            try await consumer.assignAllPartitions(of: [topic], from: .positions(ends), within: .seconds(10))
+        } catch {
+            await consumer.close()
+            FileHandle.standardError.write(Data("sent, but cannot read \(topic) for the answer: \(error)\n".utf8))
+            throw ExitCode(4)
+        }
+        let key = Array(command.kafkaKey.utf8)
+        while ContinuousClock.now < deadline {
+            guard let message = try await consumer.poll(timeout: .milliseconds(200)), message.key == key,
+                let event = try? EventCodec.decode(message.value),
+                case .executionReport(let report) = event.payload,
+                report.command != nil, report.idempotencyKey == command.idempotencyKey
+            else { continue }
+            await consumer.close()
+            printLine("answer: \(report.summary)")
+            printLine("  \(String(decoding: message.value, as: UTF8.self))")
+            switch report.status {
+            case .rejected: throw ExitCode(2)
+            case .unknown: throw ExitCode(3)
+            default: return
+            }
+        }
+        await consumer.close()
+        FileHandle.standardError.write(
+            Data("no answer on \(topic) within \(timeout) (is the bridge running with commands enabled?)\n".utf8))
+        throw ExitCode(4)
     }
 }
 

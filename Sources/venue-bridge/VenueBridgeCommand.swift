@@ -161,63 +161,6 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-struct Tail: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Consume a topic and print its events.")
-    @OptionGroup var options: ConfigOption
-    @Option(
-        help:
-            "Topic to read, e.g. vb.md.trade (default: <prefix>.exec.report, the command answers and execution reports)."
-    )
-    var topic: String?
-    @Option(help: "Topic prefix for the default topic (default: kafka.topic_prefix from config, vb).")
-    var topicPrefix: String?
-    @Option(help: "Kafka bootstrap servers (default: kafka.brokers from config / $VB_KAFKA_BROKERS).")
-    var brokers: String?
-    @Flag(help: "Start at the oldest retained message instead of the newest.")
-    var fromBeginning = false
-    @Option(help: "Stop after this many messages.")
-    var count: Int?
-    @Flag(help: "Print only the event JSON, one per line.")
-    var raw = false
-
-    func run() async throws {
-        var config = try options.load()
-        if let brokers { config.kafka.brokers = brokers }
-        let topic = topic ?? TopicNames(prefix: topicPrefix ?? config.kafka.topicPrefix).execReport
-        Observability.bootstrap(level: .warning, format: config.log.format)
-        let consumer = try KafkaConsumer(
-            configuration: .init(
-                properties: config.kafka.producerProperties.merging([
-                    "group.id": "venue-bridge-tail-\(UUID().uuidString.prefix(8))",
-                    "auto.offset.reset": fromBeginning ? "earliest" : "latest",
-                ]) { _, new in new },
-                topics: [topic]
-            ),
-            logger: Logger(label: "venue-bridge.tail")
-        )
-        var printed = 0
-        while count.map({ printed < $0 }) ?? true {
-            guard let message = try await consumer.poll(timeout: .milliseconds(500)) else { continue }
-            printed += 1
-            let json = String(decoding: message.value, as: UTF8.self)
-            if raw {
-                printLine(json)
-            } else {
-                let key = message.key.map { String(decoding: $0, as: UTF8.self) } ?? "-"
-                let summary =
-                    (try? EventCodec.decode(message.value)).map { event in
-                        if case .executionReport(let report) = event.payload {
-                            return "\(event.type.rawValue) seq=\(event.seq) \(report.summary)"
-                        }
-                        return "\(event.type.rawValue) seq=\(event.seq)"
-                    } ?? "(not a venuebridge.v1 event)"
-                printLine("\(message.topic)[\(message.partition)]@\(message.offset) key=\(key) \(summary)\n  \(json)")
-            }
-        }
-        await consumer.close()
-    }
-}
-
 /// Unbuffered stdout: lines appear at once even when stdout is a pipe (scripts, CI).
 func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
