@@ -18,9 +18,7 @@ public enum Observability {
                 case .json:
                     return JSONLogHandler(label: label, level: level)
                 case .text:
-                    var handler = StreamLogHandler.standardError(label: label)
-                    handler.logLevel = level
-                    return handler
+                    return TextLogHandler(label: label, level: level)
                 }
             }
             let created = PrometheusCollectorRegistry()
