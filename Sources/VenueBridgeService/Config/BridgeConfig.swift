@@ -127,13 +127,31 @@ public struct BridgeConfig: Sendable {
             "http": "\(http.host):\(http.port)",
             "kafka.brokers": url(kafka.brokers), "kafka.topic_prefix": kafka.topicPrefix,
             "kafka.backpressure": kafka.backpressure.rawValue,
+            "kafka.queue_full_timeout_ms": "\(kafka.queueFullTimeoutMs)",
+            "kafka.md_backlog_capacity": "\(kafka.marketDataBacklogCapacity)",
+            "kafka.flush_timeout_ms": "\(kafka.flushTimeoutMs)",
             "redis": redis.enabled ? "\(redis.host):\(redis.port)/\(redis.database)" : "disabled",
             "redis.password": redis.password == nil ? "(none)" : "(set)",
+            "redis.buffer_capacity": "\(redis.bufferCapacity)",
+            "redis.batch_size": "\(redis.batchSize)",
             "synthetic": synthetic.enabled ? "\(synthetic.venue) \(synthetic.instruments)" : "disabled",
             "commands": commands.enabled
                 ? "group \(commands.groupID), venue_unavailable \(commands.venueUnavailable.rawValue), \(commands.limits.count) limits"
                 : "disabled",
+            "commands.instance_id": commands.instanceID ?? "(the host name)",
+            "commands.idempotency_ttl_seconds": "\(commands.idempotencyTTLSeconds)",
+            "commands.venue_wait_ms": "\(commands.venueWaitMs)",
+            "commands.resolve_timeout_ms": "\(commands.resolveTimeoutMs)",
+            "commands.max_message_bytes": "\(commands.maxMessageBytes)",
         ]
+        // Every effective setting, defaults included: what check-config prints is what runs.
+        for (stream, length) in redis.streamMaxLength {
+            summary["redis.stream_maxlen.\(stream.rawValue)"] = "\(length)"
+        }
+        for (index, limit) in commands.limits.enumerated() {
+            summary["commands.limits[\(index)]"] =
+                "\(limit.venue.rawValue) \(limit.instrument) max_quantity \(limit.maxQuantity.map { "\($0)" } ?? "-") max_notional \(limit.maxNotional.map { "\($0)" } ?? "-")"
+        }
         for module in venues.modules { summary.merge(module.summary(in: venues)) { _, venue in venue } }
         for (name, value) in kafka.properties {
             summary["kafka.properties.\(name)"] = KafkaPropertyPolicy.isPrintable(name) ? url(value) : "(set)"
