@@ -117,7 +117,11 @@ struct Demo: AsyncParsableCommand {
             }
         }
         try await runtime.run(onHTTPRunning: { port in
-            printLine(banner.replacingOccurrences(of: "{HTTP_PORT}", with: String(port)))
+            let text = banner.replacingOccurrences(of: "{HTTP_PORT}", with: String(port))
+            // Kept in a file too: it scrolls away under the log lines.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("venue-bridge-demo.txt").path
+            let saved = FileManager.default.createFile(atPath: file, contents: Data((text + "\n").utf8))
+            printLine(text + (saved ? "  This banner again: cat \(file)\n" : ""))
         })
         for venue in venues { await venue.stop() }
     }
@@ -131,21 +135,22 @@ struct Demo: AsyncParsableCommand {
         let instrument = sample?.sampleInstrument ?? "BTC-USD"
         let sendOrder = venues.lazy.compactMap(\.sendOrderArguments).first
         let sendRFQ = venues.lazy.compactMap(\.sendRFQArguments).first
+        let bridge = invocation()
         var lines =
             [
                 "",
                 "VenueBridge demo is running. Ctrl-C stops it.",
             ] + venues.map { "  \($0.banner)" } + [
                 "  Kafka bootstrap: \(bootstrap)",
-                "    venue-bridge tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
+                "    \(bridge) tail --brokers \(bootstrap) --topic \(topics.book) --from-beginning",
                 "    kcat -b \(bootstrap) -C -t \(topics.trade) -f '%k %h %s\\n'",
-            ] + (sendOrder.map { ["    venue-bridge send-order --brokers \(bootstrap) \($0)"] } ?? [])
+            ] + (sendOrder.map { ["    \(bridge) send-order --brokers \(bootstrap) \($0)"] } ?? [])
             + (sendRFQ.map {
                 [
-                    "    venue-bridge send-rfq --brokers \(bootstrap) \($0)    # quotes on \(topics.rfq), then send-accept-quote"
+                    "    \(bridge) send-rfq --brokers \(bootstrap) \($0)    # quotes on \(topics.rfq), then send-accept-quote"
                 ]
             } ?? []) + [
-                "    venue-bridge tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))"
+                "    \(bridge) tail --brokers \(bootstrap)    # command answers and execution reports (\(topics.execReport))"
             ]
         if let redisPort {
             lines += [
@@ -158,6 +163,14 @@ struct Demo: AsyncParsableCommand {
         }
         lines += ["  HTTP: http://127.0.0.1:{HTTP_PORT}/metrics  /readyz  /healthz", ""]
         return lines.joined(separator: "\n")
+    }
+
+    /// How to run this binary again from the user's shell, so that the banner's lines paste: the
+    /// name PATH found it by, or, when it was started by a path, that path made absolute.
+    static func invocation() -> String {
+        let started = CommandLine.arguments.first ?? "venue-bridge"
+        guard started.contains("/") else { return started }
+        return URL(fileURLWithPath: started).standardizedFileURL.path
     }
 }
 

@@ -119,10 +119,12 @@ public final class FineryConnector: VenueSessionDriver, OrderEntry, Sendable {
             if code == 0 {
                 guard control.state != .ready else { return }
                 try await subscribe(writer)
-                await control.transition(to: .ready, reason: "Finery backend connected (X 0)")
+                await control.transition(to: .ready, reason: "backend connected; feeds subscribed")
             } else {
                 books.reset()
-                await control.transition(to: .degraded, reason: "Finery backend not connected (X \(code))")
+                await control.transition(
+                    to: .degraded,
+                    reason: "backend not connected (Finery status code \(code)); books dropped until it is back")
             }
 
         case .bookSnapshot(.name(let instrument), let bids, let asks):
