@@ -177,4 +177,31 @@ struct FineryHostileFrameTests {
         #expect(late?.status == .filled && late?.fillId == "22", "a late deal: published, still filled")
         #expect(late?.cumQty == ExactDecimal("1.1"))
     }
+
+    @Test(
+        "found by fuzzing in CI: a second venue order claiming a client id that finished gets no report after the terminal one (removal, deal, absence from a snapshot)"
+    )
+    func oneTerminalReportPerClientId() throws {
+        let tracker = FineryOrderTracker(account: "acct-1", finishedMemory: 10)
+        // Order 78 (client id 2) rests; then the venue removes "order 79" with the same client id, filled.
+        _ = try tracker.snapshot([order(orderId: 78, clientOrderId: 2, initialSize: 100_000_000, sizeLeft: 25_000_000)])
+        let filled = try tracker.removed(order(orderId: 79, clientOrderId: 2, initialSize: 100_000_000, sizeLeft: 0))
+        #expect(filled?.status == .filled)
+        // Order 78 must not be reported canceled afterwards: not when it is removed...
+        #expect(try tracker.removed(order(orderId: 78, clientOrderId: 2, initialSize: 100_000_000, sizeLeft: 5)) == nil)
+        // ...nor when a snapshot after a reconnect no longer lists it.
+        _ = try tracker.snapshot([order(orderId: 90, clientOrderId: 3, initialSize: 100_000_000, sizeLeft: 100_000_000)]
+        )
+        _ = try tracker.added(order(orderId: 91, clientOrderId: 4, initialSize: 100_000_000, sizeLeft: 100_000_000))
+        _ = try tracker.snapshot([order(orderId: 80, clientOrderId: 2, initialSize: 100_000_000, sizeLeft: 100_000_000)]
+        )
+        #expect(try tracker.snapshot([]).allSatisfy { $0.clientOrderId != "2" })
+        // A deal of a second order under the finished client id is a late fill: still filled.
+        let deal = FineryDeal(
+            order: order(orderId: 81, clientOrderId: 2, initialSize: 100_000_000, sizeLeft: 50_000_000),
+            moment: 1_700_000_000_000, dealId: 31, aggressorSide: .bid, price: 5_000_000_000_000, size: 50_000_000,
+            volume: 1, delta: 0, counterpartyId: 42)
+        #expect(try tracker.deal(deal)?.status == .filled)
+        #expect(tracker.report(clientOrderId: 2)?.status == .filled)
+    }
 }

@@ -89,6 +89,12 @@ public final class FineryOrderTracker: Sendable {
             var reports: [ExecutionReport] = []
             let listed = Set(orders.map(\.orderId))
             for (orderId, tracked) in state.active where !listed.contains(orderId) {
+                // Its client id finished under another venue order id: one terminal report per
+                // client order id, so this one leaves quietly.
+                if state.finished[tracked.order.clientOrderId] != nil {
+                    state.active[orderId] = nil
+                    continue
+                }
                 var report: ExecutionReport
                 if tracked.cancelOnDisconnect ?? true {
                     report = makeReport(tracked, status: .canceled)
@@ -136,10 +142,12 @@ public final class FineryOrderTracker: Sendable {
         return state.withLock { state in
             guard state.seenDeals.insert(deal.dealId).inserted else { return nil }
             let size = FineryUnits.decimal(deal.size)
-            if state.active[deal.order.orderId] == nil, var done = state.finished[deal.order.clientOrderId] {
+            if var done = state.finished[deal.order.clientOrderId] {
                 // A fill the venue reports after the order's terminal report (it traded before the
                 // cancel took effect): money moved, so it is published, with the terminal status
-                // unchanged and cum_qty grown (events.md §4.7).
+                // unchanged and cum_qty grown (events.md §4.7). The same when a second venue
+                // order claims a client id that already finished: one terminal report per client id.
+                state.active[deal.order.orderId] = nil
                 done.cumQty = (try? done.cumQty.adding(size)) ?? done.cumQty
                 done.lastQty = size
                 done.lastPx = FineryUnits.decimal(deal.price)
@@ -180,6 +188,11 @@ public final class FineryOrderTracker: Sendable {
                 let report = removalReport(tracked, order, filled: filled)
                 finish(&state, orderId: order.orderId, instrument: order.instrument, report: report)
                 return report
+            }
+            if state.finished[order.clientOrderId] != nil {
+                // Its client id finished under another venue order id: reported already.
+                state.active[order.orderId] = nil
+                return nil
             }
             tracked.order = order
             let report = removalReport(tracked, order, filled: filled)
