@@ -18,15 +18,9 @@ extension KafkaConsumer {
     /// before sending a request, it is where the answer can be looked for without missing it.
     public func endOffsets(of topics: [String], within timeout: Duration) async throws(KafkaError) -> [String: [Int64]]
     {
-        let existing = try await topicPartitions(within: timeout)
-        var counts: [(String, Int32)] = []
-        for topic in topics {
-            guard let count = existing[topic] else { throw .unknownTopic(topic, existing: existing.keys.sorted()) }
-            counts.append((topic, count))
-        }
+        let chosen = try await partitionCounts(of: topics, within: timeout)
         let handle = SendableHandle(client)
         let ms = timeout.librdkafkaMilliseconds
-        let chosen = counts
         let result: Result<[String: [Int64]], KafkaError>
         do {
             result = try await thread.runIfActive { [bootstrapServers] () -> Result<[String: [Int64]], KafkaError> in
@@ -78,21 +72,25 @@ extension KafkaConsumer {
         return try result.get()
     }
 
+    /// Each of `topics` with its partition count, in the order given; `.unknownTopic` (with the
+    /// names there are) for one the cluster does not have.
+    func partitionCounts(of topics: [String], within timeout: Duration) async throws(KafkaError)
+        -> [(topic: String, count: Int32)]
+    {
+        let existing = try await topicPartitions(within: timeout)
+        return try topics.map { topic throws(KafkaError) in
+            guard let count = existing[topic] else { throw .unknownTopic(topic, existing: existing.keys.sorted()) }
+            return (topic, count)
+        }
+    }
+
     /// Reads every partition of `topics` from `start`. An unknown topic is `.unknownTopic`, with
     /// the names there are (for a caller's "did you mean").
     public func assignAllPartitions(of topics: [String], from start: StartOffset, within timeout: Duration)
         async throws(KafkaError)
     {
-        let existing = try await topicPartitions(within: timeout)
-        var partitions: [(topic: String, count: Int32)] = []
-        for topic in topics {
-            guard let count = existing[topic] else {
-                throw .unknownTopic(topic, existing: existing.keys.sorted())
-            }
-            partitions.append((topic, count))
-        }
+        let chosen = try await partitionCounts(of: topics, within: timeout)
         let handle = SendableHandle(client)
-        let chosen = partitions
         let code: rd_kafka_resp_err_t
         do {
             code = try await thread.runIfActive { () -> rd_kafka_resp_err_t in

@@ -63,8 +63,9 @@ public struct VenueInbound: AsyncSequence, Sendable {
                     bytes = 0
                 }
                 if bytes > maxSize {
-                    metrics.decodeError(kind: VenueLinkError.frameTooLarge(bytes: bytes, limit: maxSize).kind)
-                    throw VenueLinkError.frameTooLarge(bytes: bytes, limit: maxSize)
+                    let tooLarge = VenueLinkError.frameTooLarge(bytes: bytes, limit: maxSize)
+                    metrics.decodeError(kind: tooLarge.kind)
+                    throw tooLarge
                 }
             case .memory(var queue):
                 frame = try await queue.next()

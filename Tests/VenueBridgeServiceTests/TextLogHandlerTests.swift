@@ -8,8 +8,8 @@ struct TextLogHandlerTests {
     @Test("message first, then sorted key=value metadata (quoted when needed), then the source")
     func messageFirst() throws {
         let lines = Mutex<[String]>([])
-        var logger = Logger(label: "test") { label in
-            TextLogHandler(label: label, level: .info) { bytes in
+        var logger = Logger(label: "test") { _ in
+            TextLogHandler(level: .info) { bytes in
                 lines.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) }
             }
         }

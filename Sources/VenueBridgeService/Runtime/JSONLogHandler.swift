@@ -23,9 +23,7 @@ public struct JSONLogHandler: LogHandler {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         w.key("ts")
-        w.string(
-            Date().formatted(
-                .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+        w.string(LogLine.timestamp())
         w.key("level")
         w.string(event.level.rawValue)
         w.key("logger")
@@ -34,10 +32,9 @@ public struct JSONLogHandler: LogHandler {
         w.string(event.message.description)
         w.key("source")
         w.string(event.source)
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in LogLine.metadata(metadata, event.metadata) {
             w.key(key)
-            w.string(value.description)
+            w.string(value)
         }
         if let error = event.error {
             w.key("error")
@@ -46,7 +43,6 @@ public struct JSONLogHandler: LogHandler {
         w.endObject()
         var line = w.bytes
         line.append(UInt8(ascii: "\n"))
-        // One write(2) per line: lines from concurrent loggers never interleave.
-        line.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        LogLine.writeToStandardError(line)
     }
 }

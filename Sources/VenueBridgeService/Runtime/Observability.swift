@@ -18,7 +18,7 @@ public enum Observability {
                 case .json:
                     return JSONLogHandler(label: label, level: level)
                 case .text:
-                    return TextLogHandler(label: label, level: level)
+                    return TextLogHandler(level: level)
                 }
             }
             let created = PrometheusCollectorRegistry()

@@ -11,19 +11,13 @@ public import Logging
 public struct TextLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
-    private let label: String
     private let emit: @Sendable ([UInt8]) -> Void
 
     /// `emit` gets each whole line; by default one write(2) to stderr, so that lines from
-    /// concurrent loggers never interleave.
-    public init(label: String, level: Logger.Level, emit: (@Sendable ([UInt8]) -> Void)? = nil) {
-        self.label = label
+    /// concurrent loggers never interleave. No logger label: the module in brackets says where.
+    public init(level: Logger.Level, emit: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.logLevel = level
-        self.emit = emit ?? Self.standardError
-    }
-
-    static func standardError(_ line: [UInt8]) {
-        line.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        self.emit = emit ?? LogLine.writeToStandardError
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -32,12 +26,9 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = Date().formatted(
-            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-        line += " \(event.level.rawValue) \(event.message.description)"
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.quoted(value.description))"
+        var line = LogLine.timestamp() + " \(event.level.rawValue) \(event.message.description)"
+        for (key, value) in LogLine.metadata(metadata, event.metadata) {
+            line += " \(key)=\(Self.quoted(value))"
         }
         if let error = event.error { line += " error=\(Self.quoted(String(describing: error)))" }
         line += " [\(event.source)]\n"
