@@ -33,7 +33,8 @@ def main():
     parser.add_argument("--topic-prefix", default="vb")
     parser.add_argument("--venue", required=True)
     parser.add_argument("--account", required=True)
-    parser.add_argument("--until-answer", metavar="IDEMPOTENCY_KEY", help="exit once this command is answered")
+    parser.add_argument("--until-answer", metavar="IDEMPOTENCY_KEY",
+                        help="exit once this command is answered and its order has reached a final status")
     args = parser.parse_args()
 
     consumer = Consumer({
@@ -46,6 +47,7 @@ def main():
     key = f"{args.venue}:{args.account}".encode()
     last_seq = {}  # stream -> last seq applied
     orders = {}  # client_order_id -> {"status", "fills": set of fill_id, "filled": Decimal}
+    waiting_for = None  # with --until-answer: the answered order, until its final status
     try:
         while True:
             message = consumer.poll(0.5)
@@ -75,7 +77,10 @@ def main():
                 print(f"answer to {data['command']} {data.get('idempotency_key')}: {data['status']}"
                       + (f" ({data['reason']})" if data.get("reason") else "") + repeat, flush=True)
                 if data.get("idempotency_key") == args.until_answer:
-                    return 0
+                    # The venue's own reports of the order may come before or after the answer.
+                    waiting_for = data["client_order_id"] if data["status"] not in ("rejected", "unknown") else None
+                    if waiting_for is None or orders.get(waiting_for, {}).get("status") in TERMINAL:
+                        return 0
                 continue
             order = orders.setdefault(data["client_order_id"], {"status": None, "fills": set(), "filled": Decimal(0)})
             fill = data.get("fill_id")
@@ -86,6 +91,9 @@ def main():
                 print(f"fill {fill} of {data['client_order_id']}: {data['last_qty']} @ {data['last_px']}{late}", flush=True)
             if order["status"] not in TERMINAL:
                 order["status"] = data["status"]
+                if data["status"] in TERMINAL and data["client_order_id"] == waiting_for:
+                    print(f"order {data['client_order_id']}: {data['status']} (cum {data['cum_qty']})", flush=True)
+                    return 0
                 print(f"order {data['client_order_id']}: {data['status']} (cum {data['cum_qty']})", flush=True)
     except KeyboardInterrupt:
         return 0
