@@ -28,7 +28,7 @@ public enum HTTPEndpoints {
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: buffer))
+                body: .init(byteBuffer: ByteBuffer(bytes: MetricHelp.annotate(buffer)))
             )
         }
         return Application(
