@@ -301,6 +301,7 @@ let package = Package(
             name: "CommandPath",
             dependencies: [
                 "OrderCommands", "VenueBridgeCore", "VenueConnector", "EventBus", "KafkaBus", "RedisBus",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,25 +14,28 @@ import VenueBridgeService
 import VenueConnector
 
 /// The order command path end to end, in one process: commands on the mock cluster's command
-/// topic → `CommandProcessor` (Redis idempotency records on a private redis-server) → the real
-/// Finery connector → the Finery simulator over loopback WebSocket → the answer published
-/// confirmed on the execution-report topic.
+/// topic → the real `CommandConsumer` and `CommandProcessor` (Redis idempotency records on a
+/// private redis-server) → the real Finery connector → the Finery simulator over loopback
+/// WebSocket → the answer published confirmed on the execution-report topic, through the account
+/// producer (`kafka.account_linger_ms`) as the bridge wires it.
 ///
 /// Every command is a resting `new_order` (a GTC limit buy at half the simulator's mid, so nothing
-/// fills) with its own idempotency key. All commands are produced before the consumer starts, so
-/// the next command is always in the consumer's fetch queue: the figures are the command path's
+/// fills) with its own idempotency key, spread round-robin over `keys` accounts (Kafka keys
+/// `finery:bench-0` …). The accounts share the one Finery session: a decorator gives each order's
+/// report back its command's account. All commands of a pass are produced before its consumer
+/// starts, so the next command is always in the fetch queue: the figures are the command path's
 /// own time, not Kafka's consume latency.
 ///
-/// Two passes over two batches, the same processor, connector and publisher:
-/// 1. the real `CommandConsumer` (as the bridge runs it): commands/s from the interval between
-///    the first and the last venue call;
-/// 2. a loop doing exactly what `CommandConsumer.run` does (poll → `processor.handle` in an
-///    unstructured task → store the offset) with a timestamp at each step, for per-command
-///    latencies. `CommandConsumer` has no timing hook; the loop is its ten lines.
-/// The venue call is timed by an `OrderEntry` decorator around the connector: `place` entered is
-/// the moment the command path hands the order to the connector, which then encodes one request
-/// frame and writes it to the socket (no queue or await in between other than the link writer).
-/// Then a breakdown: the same Redis record moves and confirmed publishes, timed one by one.
+/// Two passes over the same processor, connector and publisher:
+/// 1. `max_in_flight` 1: one command at a time, the latency of an unloaded path;
+/// 2. `max_in_flight` = `inFlight`: the keys concurrently, the throughput and the latency under it.
+/// Timestamps, all on one `ContinuousClock` in one process:
+/// - **consumed**: the consumer hands the message to the processor (a `CommandHandling` decorator);
+/// - **place()**: the processor calls the connector (an `OrderEntry` decorator);
+/// - **at venue**: the simulator's socket hands over the request frame (its `textFrameArrived`
+///   hook), so "frame written" is measured as the frame's arrival on the other side of loopback;
+/// - **answered**: `handle` returned: final record written, answer confirmed by the broker, record
+///   marked published; the offset may be stored from then on.
 extension VenueBench {
     func commandPathBench(environment: DemoEnvironment, logger: Logger) async throws {
         guard let redisPort = environment.redisPort else {
@@ -41,19 +44,23 @@ extension VenueBench {
         }
         let bootstrap = environment.kafka.bootstrapServers
         let topics = TopicNames(prefix: "bench")
-        let timedTopic = topics.ordersCommand + ".timed"
-        try environment.kafka.createTopic(timedTopic, partitions: 3)
+        let accounts = (0..<max(1, commandKeys)).map { "bench-\($0)" }
 
-        var producerProperties: KafkaProperties = ["bootstrap.servers": bootstrap]
-        if let commandLingerMs { producerProperties["linger.ms"] = String(commandLingerMs) }
-        let linger = KafkaProducer.Configuration(properties: producerProperties).properties["linger.ms"] ?? "?"
-
-        // The venue.
-        let simulator = FinerySimulator(configuration: .init(credentials: ["bench": "bench-secret"]), logger: logger)
+        // The venue, with request arrivals timed at its socket.
+        let arrivals = FrameArrivals()
+        var simulatorConfiguration = FinerySimulatorConfiguration(credentials: ["bench": "bench-secret"])
+        simulatorConfiguration.textFrameArrived = { text in arrivals.record(text) }
+        let simulator = FinerySimulator(configuration: simulatorConfiguration, logger: logger)
         let simulatorPort = try await simulator.start()
-        let producer = try KafkaProducer(configuration: .init(properties: producerProperties), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: .init(properties: ["bootstrap.servers": bootstrap]), logger: logger)
+        var accountConfiguration = KafkaProducer.Configuration(
+            properties: ["bootstrap.servers": bootstrap, "linger.ms": String(commandLingerMs)])
+        accountConfiguration.name = "account"
+        let accountProducer = try KafkaProducer(configuration: accountConfiguration, logger: logger)
         let publisher = EventPublisher(
-            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, redis: nil, logger: logger)
+            configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, accountKafka: accountProducer,
+            redis: nil, logger: logger)
         let connector = FineryConnector(
             configuration: .init(
                 url: "ws://127.0.0.1:\(simulatorPort)/ws", apiKey: "bench", apiSecret: "bench-secret", account: "bench",
@@ -67,10 +74,10 @@ extension VenueBench {
         try await Task.sleep(for: .milliseconds(300))
 
         // The command path, wired as CommandService wires it.
-        let timed = TimedOrderEntry(inner: connector)
+        let timed = TimedOrderEntry(inner: AccountsSharingOneSession(inner: connector))
         let venues: [VenueID: CommandVenue] = [
             .finery: CommandVenue(
-                entry: timed, instruments: ["BTC-USD", "ETH-USD"], accounts: { ["bench"] },
+                entry: timed, instruments: ["BTC-USD", "ETH-USD"], accounts: { Set(accounts) },
                 sessionState: { connector.control.state })
         ]
         let configuration = CommandPathConfiguration(topics: topics, groupID: "bench-commands", instanceID: "bench")
@@ -78,45 +85,43 @@ extension VenueBench {
             endpoint: RedisEndpoint(port: redisPort, clientName: "venue-bench-commands"), logger: logger)
         let store = IdempotencyStore(redis: redis, ttl: configuration.idempotencyTTL)
         let processor = CommandProcessor(
-            configuration: configuration, venues: venues, store: store, publisher: publisher, producer: producer,
-            logger: logger)
+            configuration: configuration, venues: venues, store: store, publisher: publisher,
+            producer: accountProducer, logger: logger)
+        let handler = TimedCommandHandler(inner: processor)
 
         let runID = UUID().uuidString.prefix(8).lowercased()
-        let count = commands
-
-        // Pass 1: the real consumer.
-        let consumerKeys = try await produceCommands(
-            count, topic: topics.ordersCommand, keyPrefix: "bench-\(runID)-c", bootstrap: bootstrap, logger: logger)
-        let consumer = CommandConsumer(
-            configuration: .init(
-                properties: ["bootstrap.servers": bootstrap], topic: topics.ordersCommand,
-                groupID: "bench-commands-\(runID)"),
-            processor: processor, logger: logger
-        )
-        let consuming = Task { try await consumer.run() }
-        let passDeadline = ContinuousClock.now + .seconds(120)
-        while timed.calls(for: consumerKeys) < count, ContinuousClock.now < passDeadline {
-            try await Task.sleep(for: .milliseconds(10))
+        var passes: [CommandPass] = []
+        for (index, inFlight) in [1, max(1, commandInFlight)].enumerated() {
+            let topic = "\(topics.ordersCommand).\(runID).\(index)"
+            try environment.kafka.createTopic(topic, partitions: 3)
+            let keys = try await produceCommands(
+                commands, topic: topic, keyPrefix: "bench-\(runID)-\(index)", accounts: accounts,
+                bootstrap: bootstrap, logger: logger)
+            let consumer = CommandConsumer(
+                configuration: .init(
+                    properties: ["bootstrap.servers": bootstrap], topic: topic,
+                    groupID: "bench-commands-\(runID)-\(index)", maxInFlight: inFlight),
+                processor: processor, handler: handler, logger: logger
+            )
+            let consuming = Task { try await consumer.run() }
+            let deadline = ContinuousClock.now + .seconds(180)
+            while handler.answeredCount(of: keys) < keys.count, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            consuming.cancel()
+            _ = await consuming.result
+            guard handler.answeredCount(of: keys) == keys.count else {
+                throw BenchError(
+                    "pass \(index + 1): \(handler.answeredCount(of: keys)) of \(keys.count) answered in 180 s")
+            }
+            passes.append(
+                try CommandPass(
+                    inFlight: inFlight, keys: keys, handler: handler, entry: timed, arrivals: arrivals))
         }
-        consuming.cancel()  // finishes the command in hand (answer published) first
-        _ = await consuming.result
-        let consumerCalls = timed.marks(for: consumerKeys).compactMap(\.called).sorted()
-        guard consumerCalls.count == count else {
-            throw BenchError("pass 1: \(consumerCalls.count) of \(count) commands reached the venue in 120 s")
-        }
-        let consumerRate = Double(count - 1) / (consumerCalls.last! - consumerCalls.first!).seconds
-
-        // Pass 2: the same loop, timed.
-        let timedKeys = try await produceCommands(
-            count, topic: timedTopic, keyPrefix: "bench-\(runID)-t", bootstrap: bootstrap, logger: logger)
-        let loop = try await timedConsumerLoop(
-            count, topic: timedTopic, groupID: "bench-commands-timed-\(runID)", bootstrap: bootstrap,
-            processor: processor, logger: logger)
-        let marks = timed.marks(for: timedKeys)
 
         // Every command answered once, accepted by the venue, record final and published.
         var statuses: [String: Int] = [:]
-        for key in consumerKeys + timedKeys {
+        for key in passes.flatMap(\.keys) {
             let record = try await store.get(key)
             let state =
                 record.map {
@@ -125,23 +130,6 @@ extension VenueBench {
             statuses[state, default: 0] += 1
         }
         let resting = await simulator.activeOrders(apiKey: "bench").count
-
-        var consumedToPlace: [Duration] = []
-        var venueRoundTrip: [Duration] = []
-        var placeReturnedToAnswered: [Duration] = []
-        var consumedToAnswered: [Duration] = []
-        for (index, key) in timedKeys.enumerated() {
-            guard let handed = loop.handed[key], let done = loop.answered[key], let called = marks[index].called,
-                let returned = marks[index].returned
-            else {
-                throw BenchError("pass 2: command \(key) has no complete timing")
-            }
-            consumedToPlace.append(called - handed)
-            venueRoundTrip.append(returned - called)
-            placeReturnedToAnswered.append(done - returned)
-            consumedToAnswered.append(done - handed)
-        }
-        let loopRate = Double(count) / loop.elapsed.seconds
 
         // Breakdown: the processor's Redis moves and the confirmed publish, one at a time.
         let sampleReport =
@@ -152,56 +140,57 @@ extension VenueBench {
                 cumQty: .zero, leavesQty: ExactDecimal(scaled: 1, scale: 3)
             )
         let redisMoves = try await redisMoveLatencies(
-            store: store, report: sampleReport, count: min(count, 1_000), runID: String(runID))
+            store: store, report: sampleReport, count: min(commands, 1_000), runID: String(runID))
         let confirmedHere = try await confirmedPublishLatencies(
-            publisher: publisher, report: sampleReport, count: min(count, 1_000))
-        let otherLinger = linger == "0" ? "5" : "0"
-        let confirmedOther = try await confirmedPublishLatencies(
-            properties: ["bootstrap.servers": bootstrap, "linger.ms": otherLinger], topics: topics,
-            report: sampleReport, count: min(count, 1_000), logger: logger
+            publisher: publisher, report: sampleReport, count: min(commands, 1_000))
+        let confirmedAtFive = try await confirmedPublishLatencies(
+            properties: ["bootstrap.servers": bootstrap, "linger.ms": "5"], topics: topics,
+            report: sampleReport, count: min(commands, 1_000), logger: logger
         )
 
         print(
-            "Command path: \(count) new_order commands per pass (GTC limit buys far from the market), Finery simulator over loopback WebSocket,"
+            "Command path: \(commands) new_order commands per pass over \(accounts.count) keys (GTC limit buys far from the market),"
         )
         print(
-            "  Redis idempotency records on a private redis-server, answers published confirmed to the mock cluster, producer linger.ms=\(linger)"
+            "  Finery simulator over loopback WebSocket, Redis idempotency records on a private redis-server, answers confirmed"
         )
-        print(
-            String(
-                format: "  CommandConsumer (as the bridge runs it)      %8.0f commands/s  (first → last venue call)",
-                consumerRate))
-        print(
-            String(
-                format: "  timed loop (same steps as CommandConsumer)   %8.0f commands/s  (%.2f s for %d)", loopRate,
-                loop.elapsed.seconds, count))
-        print("  per command, timed loop (µs)                          p50      p90      p99      max")
-        printPercentiles("consumed → place() called (≈ frame written)", consumedToPlace)
-        printPercentiles("place() called → returned (venue round trip)", venueRoundTrip)
-        printPercentiles("place() returned → answer confirmed + marked", placeReturnedToAnswered)
-        printPercentiles("consumed → answer published (end to end)", consumedToAnswered)
+        print("  by the mock cluster through the account producer (linger.ms=\(commandLingerMs))")
+        for pass in passes {
+            print(
+                String(
+                    format: "  max_in_flight %-4d  %8.0f commands/s  (first consumed → last answered, %.2f s)",
+                    pass.inFlight, pass.rate, pass.elapsed.seconds))
+            print("    per command (µs)                                    p50      p90      p99      max")
+            printPercentiles("consumed → place() called", pass.consumedToPlace)
+            printPercentiles("consumed → request frame at the venue", pass.consumedToArrival)
+            printPercentiles("place() called → returned (venue round trip)", pass.venueRoundTrip)
+            printPercentiles("consumed → answer confirmed + marked", pass.consumedToAnswered)
+        }
         print("  breakdown, one operation at a time (µs)")
         printPercentiles("Redis SET NX claim", redisMoves.claim)
         printPercentiles("Redis compare-and-set (EVAL), one move", redisMoves.move)
-        printPercentiles("publishConfirmed answer, linger.ms=\(linger)", confirmedHere)
-        printPercentiles("publishConfirmed answer, linger.ms=\(otherLinger)", confirmedOther)
+        printPercentiles("publishConfirmed answer, linger.ms=\(commandLingerMs)", confirmedHere)
+        printPercentiles("publishConfirmed answer, linger.ms=5", confirmedAtFive)
         let outcome = statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("  records: \(outcome); simulator resting orders for the key: \(resting) (both passes: \(2 * count))\n")
+        print(
+            "  records: \(outcome); simulator resting orders: \(resting) (all passes: \(passes.count * commands))\n")
 
         running.cancel()
         _ = await running.result
         await publisher.stop(timeout: .seconds(5))
         draining.cancel()
-        _ = await producer.flush(timeout: .seconds(10))
-        producer.close(flushTimeout: .zero)
+        for producer in [producer, accountProducer] {
+            _ = await producer.flush(timeout: .seconds(10))
+            producer.close(flushTimeout: .zero)
+        }
         await redis.close()
         await simulator.stop()
     }
 
     /// `count` resting limit buys, each with its own idempotency key, produced and flushed.
-    func produceCommands(_ count: Int, topic: String, keyPrefix: String, bootstrap: String, logger: Logger) async throws
-        -> [String]
-    {
+    func produceCommands(
+        _ count: Int, topic: String, keyPrefix: String, accounts: [String], bootstrap: String, logger: Logger
+    ) async throws -> [String] {
         let producer = try KafkaProducer(
             configuration: .init(properties: ["bootstrap.servers": bootstrap]), logger: logger)
         defer { producer.close(flushTimeout: .zero) }
@@ -209,7 +198,7 @@ extension VenueBench {
         for i in 0..<count {
             let key = "\(keyPrefix)-\(i)"
             let command = OrderCommand(
-                idempotencyKey: key, venue: .finery, account: "bench", instrument: "BTC-USD",
+                idempotencyKey: key, venue: .finery, account: accounts[i % accounts.count], instrument: "BTC-USD",
                 .newOrder(
                     NewOrder(
                         side: .buy, orderType: .limit, timeInForce: .gtc, quantity: ExactDecimal(scaled: 1, scale: 3),
@@ -221,65 +210,6 @@ extension VenueBench {
         }
         guard await producer.flush(timeout: .seconds(30)) == 0 else { throw BenchError("commands not flushed") }
         return keys
-    }
-
-    struct TimedLoop {
-        var handed: [String: ContinuousClock.Instant] = [:]
-        var answered: [String: ContinuousClock.Instant] = [:]
-        var elapsed: Duration = .zero
-    }
-
-    /// `CommandConsumer.run`'s loop with timestamps: the same consumer properties, the handling in
-    /// an unstructured task, the offset stored after the answer.
-    func timedConsumerLoop(
-        _ count: Int, topic: String, groupID: String, bootstrap: String, processor: CommandProcessor, logger: Logger
-    ) async throws -> TimedLoop {
-        let consumer = try KafkaConsumer(
-            configuration: .init(
-                properties: [
-                    "bootstrap.servers": bootstrap, "group.id": groupID, "enable.auto.commit": "true",
-                    "auto.commit.interval.ms": "1000",
-                    "enable.auto.offset.store": "false", "auto.offset.reset": "earliest",
-                ],
-                topics: [topic]
-            ),
-            logger: logger
-        )
-        var loop = TimedLoop()
-        var first: ContinuousClock.Instant?
-        let deadline = ContinuousClock.now + .seconds(120)
-        while loop.answered.count < count {
-            guard ContinuousClock.now < deadline else {
-                throw BenchError("pass 2: \(loop.answered.count) of \(count) commands answered in 120 s")
-            }
-            guard let message = try await consumer.poll(timeout: .milliseconds(100)) else { continue }
-            let handed = ContinuousClock.now
-            first = first ?? handed
-            let outcome = await Task { await Self.handle(message, with: processor) }.value
-            let answered = ContinuousClock.now
-            if case .failure(let error) = outcome { throw BenchError("command not answered: \(error)") }
-            try consumer.storeOffset(of: message)
-            guard case .success(let command) = OrderCommandCodec.decode(message.value) else {
-                throw BenchError("undecodable command in the batch")
-            }
-            loop.handed[command.idempotencyKey] = handed
-            loop.answered[command.idempotencyKey] = answered
-            loop.elapsed = answered - first!
-        }
-        try? await consumer.commit()
-        await consumer.close()
-        return loop
-    }
-
-    static func handle(_ message: KafkaMessage, with processor: CommandProcessor) async -> Result<
-        Void, CommandPathError
-    > {
-        do {
-            try await processor.handle(message)
-            return .success(())
-        } catch {
-            return .failure(error)
-        }
     }
 
     /// The four record moves of one command, against the same Redis: claim (SET NX), then three
@@ -381,7 +311,8 @@ final class TimedOrderEntry: OrderEntry {
     }
 
     let inner: any OrderEntry
-    private let state = Mutex<(marks: [String: Mark], last: ExecutionReport?)>(([:], nil))
+    private let state = Mutex<(marks: [String: Mark], last: ExecutionReport?, clientOrderIds: [String: String])>(
+        ([:], nil, [:]))
 
     init(inner: any OrderEntry) { self.inner = inner }
 
@@ -392,7 +323,10 @@ final class TimedOrderEntry: OrderEntry {
     func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
         let called = ContinuousClock.now
         let key = order.idempotencyKey ?? order.clientOrderId
-        state.withLock { $0.marks[key] = Mark(called: called) }
+        state.withLock {
+            $0.marks[key] = Mark(called: called)
+            $0.clientOrderIds[key] = order.clientOrderId
+        }
         do {
             let report = try await inner.place(order)
             let returned = ContinuousClock.now
@@ -416,9 +350,124 @@ final class TimedOrderEntry: OrderEntry {
         try await inner.query(clientOrderId: clientOrderId, account: account)
     }
 
-    func calls(for keys: [String]) -> Int {
-        state.withLock { s in keys.reduce(0) { $0 + (s.marks[$1]?.returned != nil ? 1 : 0) } }
-    }
     func marks(for keys: [String]) -> [Mark] { state.withLock { s in keys.map { s.marks[$0] ?? Mark() } } }
+    func clientOrderIds(for keys: [String]) -> [String?] { state.withLock { s in keys.map { s.clientOrderIds[$0] } } }
     var lastReport: ExecutionReport? { state.withLock { $0.last } }
+}
+
+/// The Finery session serves one account; the benchmark's commands name several (one Kafka key
+/// each). Each order goes to the one session, and its report carries its command's account back.
+final class AccountsSharingOneSession: OrderEntry {
+    let inner: any OrderEntry
+
+    init(inner: any OrderEntry) { self.inner = inner }
+
+    var venue: VenueID { inner.venue }
+    var clientOrderIdFormat: ClientOrderIdFormat { inner.clientOrderIdFormat }
+    var marketTimeInForce: TimeInForce { inner.marketTimeInForce }
+
+    func place(_ order: OrderRequest) async throws(OrderEntryError) -> ExecutionReport {
+        var report = try await inner.place(order)
+        report.account = order.account
+        return report
+    }
+
+    func cancel(_ request: CancelRequest) async throws(OrderEntryError) -> ExecutionReport {
+        var report = try await inner.cancel(request)
+        report.account = request.account
+        return report
+    }
+
+    func query(clientOrderId: String, account: String) async throws(OrderEntryError) -> ExecutionReport? {
+        try await inner.query(clientOrderId: clientOrderId, account: account).map {
+            var report = $0
+            report.account = account
+            return report
+        }
+    }
+}
+
+/// When each request frame reached the simulator's socket, by the `clientOrderId` it carries.
+final class FrameArrivals: Sendable {
+    private let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
+    private static let field = Array(#""clientOrderId":"#.utf8)
+
+    func record(_ text: String) {
+        let now = ContinuousClock.now
+        var utf8 = Array(text.utf8)
+        guard let start = utf8.firstRange(of: Self.field)?.upperBound else { return }
+        utf8 = Array(utf8[start...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        guard !utf8.isEmpty else { return }
+        let id = String(decoding: utf8, as: UTF8.self)
+        arrivals.withLock { if $0[id] == nil { $0[id] = now } }
+    }
+
+    func at(_ clientOrderId: String?) -> ContinuousClock.Instant? {
+        guard let clientOrderId else { return nil }
+        return arrivals.withLock { $0[clientOrderId] }
+    }
+}
+
+/// The processor, with the moment each message was handed to it and the moment its answer was
+/// confirmed, by idempotency key.
+final class TimedCommandHandler: CommandHandling {
+    let inner: CommandProcessor
+    private let marks = Mutex<[String: (handed: ContinuousClock.Instant, answered: ContinuousClock.Instant)]>([:])
+
+    init(inner: CommandProcessor) { self.inner = inner }
+
+    func handle(_ message: KafkaMessage) async throws(CommandPathError) {
+        let handed = ContinuousClock.now
+        try await inner.handle(message)
+        let answered = ContinuousClock.now
+        guard case .success(let command) = OrderCommandCodec.decode(message.value) else { return }
+        marks.withLock { $0[command.idempotencyKey] = (handed, answered) }
+    }
+
+    func answeredCount(of keys: [String]) -> Int {
+        marks.withLock { marks in keys.reduce(0) { $0 + (marks[$1] != nil ? 1 : 0) } }
+    }
+
+    func marks(for keys: [String]) -> [(handed: ContinuousClock.Instant, answered: ContinuousClock.Instant)?] {
+        marks.withLock { marks in keys.map { marks[$0] } }
+    }
+}
+
+/// One pass's figures.
+struct CommandPass {
+    var inFlight: Int
+    var keys: [String]
+    var rate: Double
+    var elapsed: Duration
+    var consumedToPlace: [Duration] = []
+    var consumedToArrival: [Duration] = []
+    var venueRoundTrip: [Duration] = []
+    var consumedToAnswered: [Duration] = []
+
+    init(
+        inFlight: Int, keys: [String], handler: TimedCommandHandler, entry: TimedOrderEntry, arrivals: FrameArrivals
+    ) throws {
+        self.inFlight = inFlight
+        self.keys = keys
+        let handled = handler.marks(for: keys)
+        let venue = entry.marks(for: keys)
+        let clientOrderIds = entry.clientOrderIds(for: keys)
+        var first: ContinuousClock.Instant?
+        var last: ContinuousClock.Instant?
+        for index in keys.indices {
+            guard let (handed, answered) = handled[index], let called = venue[index].called,
+                let returned = venue[index].returned, let arrived = arrivals.at(clientOrderIds[index])
+            else {
+                throw BenchError("max_in_flight \(inFlight): command \(keys[index]) has no complete timing")
+            }
+            first = min(first ?? handed, handed)
+            last = max(last ?? answered, answered)
+            consumedToPlace.append(called - handed)
+            consumedToArrival.append(arrived - handed)
+            venueRoundTrip.append(returned - called)
+            consumedToAnswered.append(answered - handed)
+        }
+        elapsed = (last ?? .now) - (first ?? .now)
+        rate = Double(keys.count) / max(elapsed.seconds, 1e-9)
+    }
 }

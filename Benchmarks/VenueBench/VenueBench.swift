@@ -35,8 +35,14 @@ struct VenueBench: AsyncParsableCommand {
     var figCreates = 400
     @Option(help: "new_order commands per pass of the command path run.")
     var commands = 2_000
-    @Option(help: "linger.ms of the command path's producer (the answers); default: the producer's default.")
-    var commandLingerMs: Int?
+    @Option(
+        help:
+            "linger.ms of the account producer (answers and execution reports); default 0, as kafka.account_linger_ms.")
+    var commandLingerMs = 0
+    @Option(help: "<venue>:<account> keys the command path run spreads its commands over.")
+    var commandKeys = 32
+    @Option(help: "The command consumer's max_in_flight in the concurrent pass.")
+    var commandInFlight = 128
 
     func wants(_ part: String) -> Bool { only == "all" || only.split(separator: ",").contains { $0 == part } }
 

@@ -1,18 +1,24 @@
+import DequeModule
 public import KafkaBus
 public import Logging
+import Synchronization
 
-/// Reads `<prefix>.orders.command` in a consumer group and hands each message to the processor,
-/// one at a time, in partition order.
+/// Reads `<prefix>.orders.command` in a consumer group and hands each message to the processor:
+/// in order within a Kafka key (`<venue>:<account>`), concurrently across keys, at most
+/// `maxInFlight` messages at a time.
 ///
-/// An offset is stored only after the processor returned, i.e. after the command's answer was
-/// delivered; librdkafka commits stored offsets every `commitInterval` and when the consumer
-/// closes. A crash between the answer and the commit replays the command, which the idempotency
-/// record answers as a duplicate. When the bridge's own infrastructure fails under a command
-/// (Redis down, Kafka not acknowledging), the same message is tried again after a backoff: the
-/// partition waits rather than skip a command. A failure that can never succeed (Kafka refuses
-/// the record itself, a record in Redis nobody can read) is tried `permanentFailureAttempts`
-/// times, then the message is skipped, logged and counted (`vb_commands_skipped_total`): one
-/// poisoned message must not stop every command behind it.
+/// Order within a key is what a sender can rely on (a cancel after its order); commands of
+/// different accounts have nothing to wait for each other, so one slow venue or a command waiting
+/// for its venue's session does not hold up the others. Each partition's offset is stored only
+/// over a run of answered messages with no unanswered one before it (`CommandOffsets`), i.e.
+/// after every earlier command's answer was delivered; librdkafka commits stored offsets every
+/// `commitInterval` and when the consumer closes. A crash between an answer and the commit
+/// replays the command, which the idempotency record answers as a duplicate. When the bridge's
+/// own infrastructure fails under a command (Redis down, Kafka not acknowledging), the same
+/// message is tried again after a backoff: its key waits rather than skip a command. A failure
+/// that can never succeed (Kafka refuses the record itself, a record in Redis nobody can read) is
+/// tried `permanentFailureAttempts` times, then the message is skipped, logged and counted
+/// (`vb_commands_skipped_total`): one poisoned message must not stop every command behind it.
 public final class CommandConsumer: Sendable {
     public struct Configuration: Sendable {
         /// Kafka client properties (`bootstrap.servers`, security); group id and offset handling
@@ -25,11 +31,14 @@ public final class CommandConsumer: Sendable {
         public var retryMaxDelay: Duration
         /// Attempts at a message whose failure is permanent before it is skipped (at least 1).
         public var permanentFailureAttempts: Int
+        /// Messages taken from Kafka and not yet answered, over all keys (at least 1). At the
+        /// bound the consumer stops taking more until one is answered (`vb_commands_in_flight`).
+        public var maxInFlight: Int
 
         public init(
             properties: KafkaProperties, topic: String, groupID: String, commitInterval: Duration = .seconds(1),
             retryInitialDelay: Duration = .milliseconds(100), retryMaxDelay: Duration = .seconds(5),
-            permanentFailureAttempts: Int = 3
+            permanentFailureAttempts: Int = 3, maxInFlight: Int = 128
         ) {
             self.properties = properties
             self.topic = topic
@@ -38,22 +47,31 @@ public final class CommandConsumer: Sendable {
             self.retryInitialDelay = retryInitialDelay
             self.retryMaxDelay = retryMaxDelay
             self.permanentFailureAttempts = max(1, permanentFailureAttempts)
+            self.maxInFlight = max(1, maxInFlight)
         }
     }
 
     private let configuration: Configuration
     private let processor: CommandProcessor
+    private let handler: any CommandHandling
     private let logger: Logger
 
-    public init(configuration: Configuration, processor: CommandProcessor, logger: Logger) {
+    /// `handler`: what each message is handed to, the processor by default; a decorator around
+    /// it can observe each message (the benchmark times them so).
+    public init(
+        configuration: Configuration, processor: CommandProcessor, handler: (any CommandHandling)? = nil,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.processor = processor
+        self.handler = handler ?? processor
         self.logger = logger
     }
 
-    /// Runs until the task is cancelled. The attempt in progress when cancellation arrives is
-    /// finished first (its answer must not be cut in half); a message still failing is not retried
-    /// any more: its offset is not stored, so the next run reads it again.
+    /// Runs until the task is cancelled. At cancellation no further message is taken; the
+    /// attempts in progress are finished (an answer must not be cut in half), and a message
+    /// waiting for its turn or for a retry is not handled: its offset is not stored, so the next
+    /// run reads it again.
     public func run() async throws(KafkaError) {
         let consumer = try KafkaConsumer(
             configuration: .init(
@@ -70,34 +88,52 @@ public final class CommandConsumer: Sendable {
         )
         logger.info(
             "command consumer started",
-            metadata: ["topic": "\(configuration.topic)", "group": "\(configuration.groupID)"])
+            metadata: [
+                "topic": "\(configuration.topic)", "group": "\(configuration.groupID)",
+                "max_in_flight": "\(configuration.maxInFlight)",
+            ])
         defer { logger.info("command consumer stopped") }
-        do {
+        let inFlight = CommandsInFlight(limit: configuration.maxInFlight, metrics: processor.metrics)
+        do throws(KafkaError) {
             while !Task.isCancelled {
-                guard let message = try await consumer.poll(timeout: .milliseconds(100)) else { continue }
-                switch await handleUntilDone(message) {
-                case .handled, .skipped:
-                    // Revoked while we handled it (a Kafka outage longer than session.timeout.ms):
-                    // the partition's next owner reads it again and the idempotency record answers
-                    // it as a duplicate. Not a reason to stop consuming.
-                    if try !consumer.storeOffset(of: message) {
-                        logger.notice(
-                            "command handled after its partition was revoked; it will be read again and answered as a duplicate",
-                            metadata: [
-                                "topic": "\(message.topic)", "partition": "\(message.partition)",
-                                "offset": "\(message.offset)",
-                            ])
+                if let failure = inFlight.failure { throw failure }
+                let room = await inFlight.waitForRoom()
+                guard room > 0, !Task.isCancelled else { continue }
+                for message in try await consumer.poll(max: min(room, 64), timeout: .milliseconds(100)) {
+                    inFlight.start(message) { message in
+                        await self.handleUntilDone(message)
+                    } store: { partition, next throws(KafkaError) in
+                        try self.storePosition(partition, next, in: consumer)
                     }
-                case .cancelled:
-                    break
                 }
             }
         } catch {
+            await inFlight.finishAll()
             await consumer.close()
             throw error
         }
+        await inFlight.finishAll()
+        if let failure = inFlight.failure {
+            await consumer.close()
+            throw failure
+        }
         try? await consumer.commit()
         await consumer.close()
+    }
+
+    private func storePosition(_ partition: CommandOffsets.Partition, _ next: Int64, in consumer: KafkaConsumer)
+        throws(KafkaError)
+    {
+        // Revoked while we handled it (a Kafka outage longer than session.timeout.ms): the
+        // partition's next owner reads it again and the idempotency record answers it as a
+        // duplicate. Not a reason to stop consuming.
+        if try !consumer.storeOffset(topic: partition.topic, partition: partition.partition, next: next) {
+            logger.notice(
+                "command handled after its partition was revoked; it will be read again and answered as a duplicate",
+                metadata: [
+                    "topic": "\(partition.topic)", "partition": "\(partition.partition)", "offset": "\(next - 1)",
+                ])
+        }
     }
 
     enum Disposition: Equatable {
@@ -108,11 +144,11 @@ public final class CommandConsumer: Sendable {
         case cancelled
     }
 
-    private static func handle(_ message: KafkaMessage, with processor: CommandProcessor) async -> Result<
+    private static func handle(_ message: KafkaMessage, with handler: any CommandHandling) async -> Result<
         Void, CommandPathError
     > {
         do {
-            try await processor.handle(message)
+            try await handler.handle(message)
             return .success(())
         } catch {
             return .failure(error)
@@ -125,8 +161,8 @@ public final class CommandConsumer: Sendable {
         while true {
             // Not cancellable from outside (an unstructured task): a command half handled is
             // worse than a slow stop.
-            let processor = processor
-            let outcome = await Task { await Self.handle(message, with: processor) }.value
+            let handler = handler
+            let outcome = await Task { await Self.handle(message, with: handler) }.value
             guard case .failure(let error) = outcome else { return .handled }
             if case .cancelled = error { return .cancelled }
             let context: Logger.Metadata = [

@@ -7,12 +7,15 @@ final class CommandMetrics: Sendable {
     // Metrics are made where they are counted, as VenueConnectorMetrics does: the factories hand
     // back the same metric for the same label and dimensions, and a command is not a hot path.
     private let factory: any MetricsFactory
+    private let inFlightGauge: Gauge
 
     /// `venues`: those that take commands. The counters alerts watch start at 0 for them (an
     /// alert on `increase()` misses a series whose first sample is already 1); DLQ codes, retry
     /// and skip reasons are fixed lists.
     init(factory: any MetricsFactory, venues: [VenueID]) {
         self.factory = factory
+        inFlightGauge = Gauge(label: "vb_commands_in_flight", factory: factory)
+        inFlightGauge.record(0)
         for venue in venues {
             for name in ["vb_commands_duplicates_total", "vb_commands_unresolved_total"] {
                 _ = Counter(label: name, dimensions: [("venue", venue.rawValue)], factory: factory)
@@ -61,6 +64,11 @@ final class CommandMetrics: Sendable {
 
     func deadLettered(code: String) {
         count("vb_commands_dlq_total", [("code", code)])
+    }
+
+    /// Command messages taken from Kafka and not yet answered (bounded by `maxInFlight`).
+    func inFlight(_ count: Int) {
+        inFlightGauge.record(count)
     }
 
     /// Redis or Kafka failed under a command; it is retried, the partition waits.

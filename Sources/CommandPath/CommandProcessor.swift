@@ -8,6 +8,12 @@ import OrderCommands
 public import VenueBridgeCore
 import VenueConnector
 
+/// What the command consumer hands each message to.
+public protocol CommandHandling: Sendable {
+    /// Returns once the message's answer is durable on Kafka: then its offset may be stored.
+    func handle(_ message: KafkaMessage) async throws(CommandPathError)
+}
+
 /// Turns one consumed command message into exactly one answer, sending the command to its venue
 /// at most once per idempotency key. See docs/commands.md for the states and the guarantees.
 ///
@@ -15,13 +21,14 @@ import VenueConnector
 /// `CommandValidation`) decides how the handling begins, and `CommandStateMachine` decides every
 /// step after that. This class performs the steps (Redis, the venue, Kafka, pauses), feeds their
 /// results back, and logs and counts what the machine notes.
-public final class CommandProcessor: Sendable {
+public final class CommandProcessor: CommandHandling {
     private let configuration: CommandPathConfiguration
     private let venues: [VenueID: CommandVenue]
     private let store: IdempotencyStore
     private let publisher: EventPublisher
     private let producer: KafkaProducer
     private let logger: Logger
+    private let keysInHand = KeyedExclusion()
     let metrics: CommandMetrics
 
     public init(
@@ -42,6 +49,17 @@ public final class CommandProcessor: Sendable {
     /// then, and only then, may its offset be committed.
     public func handle(_ message: KafkaMessage) async throws(CommandPathError) {
         let intake = try await intake(message)
+        // One handler per idempotency key in this process (KeyedExclusion says why).
+        guard let key = intake.plan?.address.idempotencyKey else {
+            try await handle(message, intake)
+            return
+        }
+        await keysInHand.enter(key)
+        defer { keysInHand.leave(key) }
+        try await handle(message, intake)
+    }
+
+    private func handle(_ message: KafkaMessage, _ intake: CommandStateMachine.Intake) async throws(CommandPathError) {
         try await run(intake, message: message)
         if case .deadLetterOnly(let error, _, _) = intake {
             if error.code == .messageTooLarge {
@@ -182,8 +200,9 @@ public final class CommandProcessor: Sendable {
                 try await pause(duration)
                 event = .resumed
             case .startOver:
-                // The record expired while waited on: the message is handled afresh, from its bytes.
-                try await handle(message)
+                // The record expired while waited on: the message is handled afresh, from its bytes
+                // (under the same key, which this handler already holds).
+                try await handle(message, try await self.intake(message))
                 return
             case .fail(let error):
                 throw .store(error)

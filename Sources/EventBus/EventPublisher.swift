@@ -85,6 +85,10 @@ public final class EventPublisher: EventSink {
 
     private let configuration: Configuration
     private let kafka: KafkaProducer
+    /// Execution reports, positions, balances and venue status: a producer of their own, so that
+    /// a command's answer does not wait out the market-data producer's `linger.ms` batching. One
+    /// producer per topic keeps each partition in `seq` order.
+    private let accountKafka: KafkaProducer
     private let redis: RedisStreamWriter?
     private let logger: Logger
     private let metrics: PublisherMetrics
@@ -96,11 +100,12 @@ public final class EventPublisher: EventSink {
     private let orderedLane = AsyncLock()
 
     public init(
-        configuration: Configuration, kafka: KafkaProducer, redis: RedisStreamWriter?, logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        configuration: Configuration, kafka: KafkaProducer, accountKafka: KafkaProducer? = nil,
+        redis: RedisStreamWriter?, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
         self.kafka = kafka
+        self.accountKafka = accountKafka ?? kafka
         self.redis = redis
         self.logger = logger
         self.metrics = PublisherMetrics(factory: metricsFactory)
@@ -248,7 +253,8 @@ public final class EventPublisher: EventSink {
             do {
                 var completion: KafkaProducer.DeliveryCompletion?
                 if let delivery { completion = { delivery.fulfil($0) } }
-                outcome = try kafka.produce(record, completion: completion)
+                let producer = event.stream.isMarketData ? kafka : accountKafka
+                outcome = try producer.produce(record, completion: completion)
             } catch {
                 metrics.publishError(topic: record.topic)
                 throw .kafka(error)

@@ -108,6 +108,44 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// The next message, or nil when none arrived within `timeout`. Transient errors (broker
     /// unreachable, …) are logged, counted and reported as nil: librdkafka keeps retrying.
+    /// Up to `max` messages in one hop to the consumer thread: waits up to `timeout` for the
+    /// first, then takes only what is already fetched. Errors as `poll(timeout:)`; an error after
+    /// some messages ends the batch early and is reported by the next call.
+    public func poll(max: Int, timeout: Duration) async throws(KafkaError) -> [KafkaMessage] {
+        let ms = timeout.librdkafkaMilliseconds
+        let handle = SendableHandle(client)
+        let result: (messages: [KafkaMessage], error: KafkaError?)
+        do {
+            result = try await thread.runIfActive { () -> ([KafkaMessage], KafkaError?) in
+                var messages: [KafkaMessage] = []
+                while messages.count < Swift.max(1, max) {
+                    guard let raw = rd_kafka_consumer_poll(handle.pointer, messages.isEmpty ? ms : 0) else { break }
+                    defer { rd_kafka_message_destroy(raw) }
+                    let message = raw.pointee
+                    if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) }
+                        return (
+                            messages,
+                            .consumeFailed(
+                                topic: topic, code: message.err.rawValue, reason: KafkaError.describe(message.err))
+                        )
+                    }
+                    messages.append(KafkaMessage(copying: raw))
+                }
+                return (messages, nil)
+            }
+        } catch {
+            throw .closed
+        }
+        consumed.increment(by: Int64(result.messages.count))
+        if let error = result.error {
+            errors.increment()
+            if case .consumeFailed(_, let code, _) = error, code == RD_KAFKA_RESP_ERR__FATAL.rawValue { throw error }
+            logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
+        }
+        return result.messages
+    }
+
     public func poll(timeout: Duration) async throws(KafkaError) -> KafkaMessage? {
         let ms = timeout.librdkafkaMilliseconds
         let handle = SendableHandle(client)
@@ -147,17 +185,21 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// reads the message again. Other failures throw.
     @discardableResult
     public func storeOffset(of message: KafkaMessage) throws(KafkaError) -> Bool {
+        try storeOffset(topic: message.topic, partition: message.partition, next: message.offset + 1)
+    }
+
+    /// Stores `next` (the offset of the next message to read) as the partition's position; same
+    /// contract as `storeOffset(of:)`. Thread-safe: librdkafka's offset store takes its own lock.
+    public func storeOffset(topic: String, partition: Int32, next: Int64) throws(KafkaError) -> Bool {
         let list = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let entry = rd_kafka_topic_partition_list_add(list, message.topic, message.partition)
-        entry?.pointee.offset = message.offset + 1
+        let entry = rd_kafka_topic_partition_list_add(list, topic, partition)
+        entry?.pointee.offset = next
         let code = rd_kafka_offsets_store(client, list)
         if code == RD_KAFKA_RESP_ERR__STATE { return false }
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw .commitFailed(
-                reason:
-                    "store offset \(message.topic)[\(message.partition)]@\(message.offset): \(KafkaError.describe(code))"
-            )
+                reason: "store offset \(topic)[\(partition)]@\(next - 1): \(KafkaError.describe(code))")
         }
         return true
     }

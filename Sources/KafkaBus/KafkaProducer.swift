@@ -61,6 +61,8 @@ public final class KafkaProducer: @unchecked Sendable {
         public var topicProperties: [String: KafkaProperties] = [:]
         /// How long one `rd_kafka_poll` waits on the poll thread.
         public var pollInterval: Duration = .milliseconds(50)
+        /// Tells this producer's `vb_kafka_out_queue_messages{producer}` from another's.
+        public var name: String = "events"
 
         /// Our defaults; anything in `properties` overrides them.
         public static let defaultProperties: KafkaProperties = [
@@ -95,7 +97,7 @@ public final class KafkaProducer: @unchecked Sendable {
         for properties in configuration.topicProperties.values { _ = try KafkaTopicConf(properties) }
         topicProperties = configuration.topicProperties
         self.logger = logger
-        self.metrics = KafkaProducerMetrics(factory: metricsFactory)
+        self.metrics = KafkaProducerMetrics(factory: metricsFactory, producer: configuration.name)
         self.pollTimeoutMs = configuration.pollInterval.librdkafkaMilliseconds
         // The callbacks find their way back to this object through the conf opaque. The reference
         // is unretained: the poll thread that serves callbacks is joined before `self` goes away.
@@ -274,7 +276,7 @@ struct KafkaProducerMetrics: Sendable {
     let deliveryLatency: Timer
     let outQueueDepth: Gauge
 
-    init(factory: any MetricsFactory) {
+    init(factory: any MetricsFactory, producer: String) {
         enqueued = Counter(label: "vb_kafka_enqueued_total", factory: factory)
         delivered = Counter(label: "vb_kafka_delivered_total", factory: factory)
         deliveryFailures = Counter(label: "vb_kafka_delivery_failures_total", factory: factory)
@@ -282,7 +284,8 @@ struct KafkaProducerMetrics: Sendable {
         queueFull = Counter(label: "vb_kafka_queue_full_total", factory: factory)
         deliveryLatency = Timer(
             label: "vb_kafka_delivery_latency_seconds", preferredDisplayUnit: .seconds, factory: factory)
-        outQueueDepth = Gauge(label: "vb_kafka_out_queue_messages", factory: factory)
+        outQueueDepth = Gauge(
+            label: "vb_kafka_out_queue_messages", dimensions: [("producer", producer)], factory: factory)
     }
 }
 

@@ -31,6 +31,9 @@ public struct BridgeConfig: Sendable {
         public var queueFullTimeoutMs: Int = 500
         public var marketDataBacklogCapacity: Int = 50_000
         public var flushTimeoutMs: Int = 10_000
+        /// `linger.ms` of the producer for execution reports, positions, balances and venue status
+        /// (command answers among them); market data keeps `properties`' own (5 ms by default).
+        public var accountLingerMs: Int = 0
         /// librdkafka properties passed through verbatim (secrets merged in from the environment).
         public var properties: KafkaProperties = [:]
 
@@ -94,6 +97,9 @@ public struct BridgeConfig: Sendable {
         /// Command messages larger than this (value + key + headers) go to the DLQ unread, cut to
         /// this size. At most 900 000, so the DLQ copy fits the broker's default 1 MB.
         public var maxMessageBytes: Int = 64 * 1024
+        /// Command messages in hand at once, over all `<venue>:<account>` keys (one key's run one
+        /// after another).
+        public var maxInFlight: Int = 128
         public var limits: [Limit] = []
 
         /// The consumer runs when enabled and some configured venue takes orders.
@@ -130,6 +136,7 @@ public struct BridgeConfig: Sendable {
             "kafka.queue_full_timeout_ms": "\(kafka.queueFullTimeoutMs)",
             "kafka.md_backlog_capacity": "\(kafka.marketDataBacklogCapacity)",
             "kafka.flush_timeout_ms": "\(kafka.flushTimeoutMs)",
+            "kafka.account_linger_ms": "\(kafka.accountLingerMs)",
             "redis": redis.enabled ? "\(redis.host):\(redis.port)/\(redis.database)" : "disabled",
             "redis.password": redis.password == nil ? "(none)" : "(set)",
             "redis.buffer_capacity": "\(redis.bufferCapacity)",
@@ -143,6 +150,7 @@ public struct BridgeConfig: Sendable {
             "commands.venue_wait_ms": "\(commands.venueWaitMs)",
             "commands.resolve_timeout_ms": "\(commands.resolveTimeoutMs)",
             "commands.max_message_bytes": "\(commands.maxMessageBytes)",
+            "commands.max_in_flight": "\(commands.maxInFlight)",
         ]
         // Every effective setting, defaults included: what check-config prints is what runs.
         for (stream, length) in redis.streamMaxLength {

@@ -107,6 +107,7 @@ public struct ConfigLoader {
             r.int("queue_full_timeout_ms", in: 1...600_000, into: &config.kafka.queueFullTimeoutMs)
             r.int("md_backlog_capacity", in: 1...10_000_000, into: &config.kafka.marketDataBacklogCapacity)
             r.int("flush_timeout_ms", in: 0...600_000, into: &config.kafka.flushTimeoutMs)
+            r.int("account_linger_ms", in: 0...1_000, into: &config.kafka.accountLingerMs)
             for (name, value, key) in r.stringMap("properties") {
                 if name == "bootstrap.servers" || name == "metadata.broker.list" {
                     r.issues.append(
@@ -173,6 +174,7 @@ public struct ConfigLoader {
             r.int("venue_wait_ms", in: 0...600_000, into: &config.commands.venueWaitMs)
             r.int("resolve_timeout_ms", in: 1_000...3_600_000, into: &config.commands.resolveTimeoutMs)
             r.int("max_message_bytes", in: 1_024...900_000, into: &config.commands.maxMessageBytes)
+            r.int("max_in_flight", in: 1...10_000, into: &config.commands.maxInFlight)
             var limits: [BridgeConfig.Commands.Limit] = []
             r.mappingList("limits") { l in
                 var venueName = ""

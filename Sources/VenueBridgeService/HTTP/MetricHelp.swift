@@ -42,6 +42,8 @@ public enum MetricHelp {
         "vb_venue_book_resyncs_total": "Book snapshots that replaced an earlier book.",
         "vb_venue_requests_total": "Venue requests by outcome.",
         "vb_venue_request_duration_seconds": "Venue request to reply time.",
+        "vb_commands_in_flight":
+            "Command messages taken from Kafka and not yet answered (at most commands.max_in_flight).",
         "vb_commands_total": "Answered commands by type, venue and outcome.",
         "vb_commands_duplicates_total": "Command replays answered from the idempotency store instead of sent.",
         "vb_commands_ambiguous_total": "Ambiguous venue calls, found by query or still unknown.",

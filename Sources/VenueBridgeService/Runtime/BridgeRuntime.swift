@@ -17,7 +17,11 @@ import VenueModuleKit
 public struct BridgeRuntime {
     public let config: BridgeConfig
     public let logger: Logger
+    /// Market data.
     public let producer: KafkaProducer
+    /// Execution reports, positions, balances, venue status, command answers and DLQ copies, at
+    /// `kafka.account_linger_ms` (EventPublisher's `accountKafka`).
+    public let accountProducer: KafkaProducer
     public let redis: RedisStreamWriter?
     public let publisher: EventPublisher
     public let readiness: Readiness
@@ -34,6 +38,10 @@ public struct BridgeRuntime {
         var producerConfiguration = KafkaProducer.Configuration(properties: config.kafka.producerProperties)
         producerConfiguration.topicProperties = TopicNames(prefix: config.kafka.topicPrefix).durableTopicProperties
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        var accountConfiguration = producerConfiguration
+        accountConfiguration.properties["linger.ms"] = String(config.kafka.accountLingerMs)
+        accountConfiguration.name = "account"
+        accountProducer = try KafkaProducer(configuration: accountConfiguration, logger: logger)
         redis =
             config.redis.enabled
             ? RedisStreamWriter(
@@ -51,7 +59,7 @@ public struct BridgeRuntime {
                 queueFullTimeout: .milliseconds(config.kafka.queueFullTimeoutMs),
                 marketDataBacklogCapacity: config.kafka.marketDataBacklogCapacity
             ),
-            kafka: producer, redis: redis, logger: logger
+            kafka: producer, accountKafka: accountProducer, redis: redis, logger: logger
         )
         let enabled = config.venues.modules.filter { $0.isEnabled(in: config.venues) }
         let expected = Set(enabled.map { $0.id }).union(config.synthetic.enabled ? [config.synthetic.venue] : [])
@@ -69,7 +77,7 @@ public struct BridgeRuntime {
         logger.info("venue-bridge starting", metadata: config.startupLogMetadata)
         for warning in config.warnings { logger.warning("\(warning)") }
         let publisherService = PublisherService(
-            publisher: publisher, producer: producer, redis: redis, readiness: readiness,
+            publisher: publisher, producers: [producer, accountProducer], redis: redis, readiness: readiness,
             flushTimeout: .milliseconds(config.kafka.flushTimeoutMs), logger: logger)
         let http = HTTPEndpoints.application(
             host: config.http.host, port: config.http.port, registry: registry, readiness: readiness, logger: logger,
@@ -101,7 +109,8 @@ public struct BridgeRuntime {
             services.append(
                 essential(
                     CommandService(
-                        config: config, venues: orderVenues, publisher: publisher, producer: producer, logger: logger)))
+                        config: config, venues: orderVenues, publisher: publisher, producer: accountProducer,
+                        logger: logger)))
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -118,7 +127,7 @@ public struct BridgeRuntime {
 /// and the ordered flush at shutdown.
 struct PublisherService: Service {
     let publisher: EventPublisher
-    let producer: KafkaProducer
+    let producers: [KafkaProducer]
     let redis: RedisStreamWriter?
     let readiness: Readiness
     let flushTimeout: Duration
@@ -129,7 +138,7 @@ struct PublisherService: Service {
             group.addTask { await publisher.run() }
             group.addTask {
                 while !Task.isCancelled {
-                    readiness.setKafkaReachable(await producer.brokersReachable(timeout: .seconds(2)))
+                    readiness.setKafkaReachable(await producers[0].brokersReachable(timeout: .seconds(2)))
                     try? await Task.sleep(for: .seconds(5))
                 }
             }
@@ -140,8 +149,11 @@ struct PublisherService: Service {
         let deadline = ContinuousClock.now + flushTimeout
         logger.info("stopping intake and flushing Kafka", metadata: ["timeout": "\(flushTimeout)"])
         await publisher.stop(timeout: flushTimeout)
-        let undelivered = await producer.flush(timeout: max(.zero, deadline - .now))
-        producer.close(flushTimeout: .zero)
+        var undelivered = 0
+        for producer in producers {
+            undelivered += await producer.flush(timeout: max(.zero, deadline - .now))
+            producer.close(flushTimeout: .zero)
+        }
         if undelivered > 0 {
             logger.error("Kafka messages undelivered at shutdown", metadata: ["count": "\(undelivered)"])
         }

@@ -45,7 +45,9 @@ struct CommandService: Service {
         )
         consumer = CommandConsumer(
             configuration: .init(
-                properties: config.kafka.producerProperties, topic: topics.ordersCommand, groupID: configuration.groupID
+                properties: config.kafka.producerProperties, topic: topics.ordersCommand,
+                groupID: configuration.groupID,
+                maxInFlight: config.commands.maxInFlight
             ),
             processor: processor, logger: logger
         )

@@ -57,6 +57,9 @@ public struct FinerySimulatorConfiguration: Sendable {
     public var counterpartyId: Int64
     /// Frames queued for one connection beyond this disconnect it (a real venue drops slow readers).
     public var maxOutboundQueue: Int
+    /// Called with every inbound text frame as the socket hands it over, before the venue looks
+    /// at it: the command-path benchmark times a request's arrival at the venue with it.
+    public var textFrameArrived: (@Sendable (String) -> Void)?
 
     public init(
         credentials: [String: String],

@@ -111,7 +111,9 @@ struct FineryWebSocketServer: Sendable {
                 for try await message in inbound.messages(maxSize: Self.maxFrameSize) {
                     counters.sockets.framesIn.add(1, ordering: .relaxed)
                     switch message {
-                    case .text(let text): await venue.receive(text, from: connection.id)
+                    case .text(let text):
+                        configuration.textFrameArrived?(text)
+                        await venue.receive(text, from: connection.id)
                     case .binary: counters.sockets.malformedFramesIn.add(1, ordering: .relaxed)
                     }
                 }
