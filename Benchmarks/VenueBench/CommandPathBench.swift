@@ -105,7 +105,8 @@ extension VenueBench {
             )
             let consuming = Task { try await consumer.run() }
             let deadline = ContinuousClock.now + .seconds(180)
-            while handler.answeredCount(of: keys) < keys.count, ContinuousClock.now < deadline {
+            let target = handler.answered + keys.count
+            while handler.answered < target, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(5))
             }
             consuming.cancel()
@@ -413,6 +414,7 @@ final class FrameArrivals: Sendable {
 final class TimedCommandHandler: CommandHandling {
     let inner: CommandProcessor
     private let marks = Mutex<[String: (handed: ContinuousClock.Instant, answered: ContinuousClock.Instant)]>([:])
+    private let answeredTotal = Atomic<Int>(0)
 
     init(inner: CommandProcessor) { self.inner = inner }
 
@@ -422,7 +424,11 @@ final class TimedCommandHandler: CommandHandling {
         let answered = ContinuousClock.now
         guard case .success(let command) = OrderCommandCodec.decode(message.value) else { return }
         marks.withLock { $0[command.idempotencyKey] = (handed, answered) }
+        answeredTotal.add(1, ordering: .relaxed)
     }
+
+    /// Messages answered so far (cheap: the bench polls it while the consumer runs).
+    var answered: Int { answeredTotal.load(ordering: .relaxed) }
 
     func answeredCount(of keys: [String]) -> Int {
         marks.withLock { marks in keys.reduce(0) { $0 + (marks[$1] != nil ? 1 : 0) } }
