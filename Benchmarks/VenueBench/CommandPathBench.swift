@@ -57,6 +57,11 @@ extension VenueBench {
         var accountConfiguration = KafkaProducer.Configuration(
             properties: ["bootstrap.servers": bootstrap, "linger.ms": String(commandLingerMs)])
         accountConfiguration.name = "account"
+        for pair in accountProperty {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw BenchError("--account-property wants NAME=VALUE, not \(pair)") }
+            accountConfiguration.properties[parts[0]] = parts[1]
+        }
         let accountProducer = try KafkaProducer(configuration: accountConfiguration, logger: logger)
         let publisher = EventPublisher(
             configuration: .init(routing: EventRouting(topics: topics)), kafka: producer, accountKafka: accountProducer,

@@ -84,7 +84,7 @@ extension VenueBench {
         await simulator.stop()
 
         var sink = 0
-        let signings = 100_000
+        let signings = decodeIterations ?? 100_000
         let signStart = ContinuousClock.now
         for i in 0..<signings {
             sink &+=

@@ -41,8 +41,15 @@ struct VenueBench: AsyncParsableCommand {
     var commandLingerMs = 0
     @Option(help: "<venue>:<account> keys the command path run spreads its commands over.")
     var commandKeys = 32
+    @Option(
+        help:
+            "Iterations of each decode + normalize loop and of the Fig signing loop (default: each one's own, 100000–200000)."
+    )
+    var decodeIterations: Int?
     @Option(help: "The command consumer's max_in_flight in the concurrent pass.")
     var commandInFlight = 128
+    @Option(help: "A librdkafka property of the account producer in the command path run, NAME=VALUE (repeatable).")
+    var accountProperty: [String] = []
 
     func wants(_ part: String) -> Bool { only == "all" || only.split(separator: ",").contains { $0 == part } }
 
@@ -126,7 +133,7 @@ struct VenueBench: AsyncParsableCommand {
                 String(
                     format:
                         "Finery B update frame, decode + normalize (book_delta, ticker on top change): %6.0f ns/frame",
-                    fineryDecodeNormalizeNanoseconds()))
+                    fineryDecodeNormalizeNanoseconds(iterations: decodeIterations ?? 200_000)))
             let e2e = try await fineryEndToEnd(properties: properties, logger: logger)
             print(
                 String(
@@ -136,7 +143,7 @@ struct VenueBench: AsyncParsableCommand {
         }
 
         if wants("sfox") {
-            let result = sfoxDecodeNormalizeNanoseconds()
+            let result = sfoxDecodeNormalizeNanoseconds(iterations: decodeIterations ?? 100_000)
             print(
                 String(
                     format:
@@ -145,7 +152,7 @@ struct VenueBench: AsyncParsableCommand {
         }
 
         if wants("t4") {
-            let result = t4DecodeNormalizeNanoseconds()
+            let result = t4DecodeNormalizeNanoseconds(iterations: decodeIterations ?? 200_000)
             print(
                 String(
                     format:
@@ -155,7 +162,8 @@ struct VenueBench: AsyncParsableCommand {
 
         if wants("fi") {
             for entriesPerSide in [25, 5_000] {
-                let result = fiDecodeNormalizeNanoseconds(entriesPerSide: entriesPerSide)
+                let result = fiDecodeNormalizeNanoseconds(
+                    entriesPerSide: entriesPerSide, iterations: decodeIterations ?? 200_000)
                 print(
                     String(
                         format:

@@ -143,7 +143,10 @@ public final class CommandProcessor: CommandHandling {
     private func run(_ intake: CommandStateMachine.Intake, message: KafkaMessage) async throws(CommandPathError) {
         var machine = CommandStateMachine(intake, configuration: configuration)
         let subject = intake.plan?.command
-        var step = machine.start(at: .now())
+        // A ready venue lets a valid command be claimed `sent` at once (one Redis write fewer).
+        var venueReady = false
+        if case .send(let plan) = intake { venueReady = venues[plan.address.venue]?.sessionState() == .ready }
+        var step = machine.start(at: .now(), venueReady: venueReady)
         while true {
             for note in step.notes { record(note, subject: subject, message: message) }
             let event: CommandStateMachine.Event

@@ -1,4 +1,4 @@
-// File length: the whole decision table (18 states × 15 events) in one place, so every transition can be read and
+// File length: the whole decision table (19 states × 15 events) in one place, so every transition can be read and
 // checked against the tests side by side.
 import OrderCommands
 import VenueBridgeCore
@@ -10,7 +10,8 @@ import VenueConnector
 /// event. No I/O and no clock here: every event comes with the time it happened.
 ///
 /// The idempotency record drives it (docs/commands.md §4.2): a new key is claimed `received`,
-/// marked `sent` before the venue call, and made final (`acked`, `rejected`, `unknown`) with its
+/// marked `sent` before the venue call (or claimed `sent` at once when its venue is ready: the
+/// same record, one write fewer), and made final (`acked`, `rejected`, `unknown`) with its
 /// answer before the answer is published; a key seen before is answered from its record, taken
 /// over (ours from before a restart, or another instance's whose lease ran out) or waited for.
 /// A failure of Redis or Kafka is not an event: the processor throws, and the consumer handles
@@ -23,7 +24,7 @@ struct CommandStateMachine: Sendable {
         case deadLetterOnly(CommandError, type: CommandType?, venue: VenueID?)
         /// Refused before sending: recorded final at once, with its DLQ copy pending.
         case refuse(CommandPlan, CommandError)
-        /// Valid: claimed `received`, then sent to its venue.
+        /// Valid: claimed `received` (or `sent` when its venue is ready), then sent to its venue.
         case send(CommandPlan)
 
         var plan: CommandPlan? {
@@ -39,6 +40,10 @@ struct CommandStateMachine: Sendable {
         case idle(Intake)
         /// The claim (`SET NX`) is out; a refusal claims its final record, a valid command `received`.
         case claiming(CommandPlan, refusal: CommandError?)
+        /// The claim is out as `sent`: the venue was ready (or the command is a cancel, which goes
+        /// without waiting for it), so nothing is left to do between the claim and the venue call.
+        /// A crash after it is resolved by query like any `sent` record.
+        case claimingAsSent(CommandPlan)
         /// Ours from before a restart, or abandoned: the compare-and-set of owner and lease is out.
         case takingOver(CommandPlan, StoredRecord)
         /// The record is read again (after a lost race, or after waiting for its owner).
@@ -96,7 +101,9 @@ struct CommandStateMachine: Sendable {
         self.state = .idle(intake)
     }
 
-    mutating func start(at now: CommandInstant) -> Step {
+    /// `venueReady`: the command's venue session is ready now, so a valid command is claimed
+    /// `sent` at once instead of `received` and then `sent`.
+    mutating func start(at now: CommandInstant, venueReady: Bool = false) -> Step {
         guard case .idle(let intake) = state else { return Step(action: .protocolViolation("started twice")) }
         let owner = configuration.instanceID
         switch intake {
@@ -107,6 +114,11 @@ struct CommandStateMachine: Sendable {
             state = .claiming(plan, refusal: error)
             return Step(
                 action: .claim(key: plan.address.idempotencyKey, plan.rejectionRecord(error, owner: owner, now: now)))
+        case .send(let plan) where venueReady || plan.type == .cancelOrder:
+            state = .claimingAsSent(plan)
+            var record = plan.receivedRecord(owner: owner, lease: configuration.lease, now: now)
+            record.state = .sent
+            return Step(action: .claim(key: plan.address.idempotencyKey, record))
         case .send(let plan):
             state = .claiming(plan, refusal: nil)
             return Step(
@@ -129,7 +141,11 @@ struct CommandStateMachine: Sendable {
             return step
         case (.claiming(let plan, nil), .created(let stored)):
             return beginSending(plan, stored, now)
-        case (.claiming(let plan, _), .found(let stored)), (.rereading(let plan), .found(let stored)):
+        case (.claimingAsSent(let plan), .created(let stored)):
+            return callVenue(
+                Sending(plan: plan, record: stored, deadline: now.monotonic + configuration.venueWait), now)
+        case (.claiming(let plan, _), .found(let stored)), (.claimingAsSent(let plan), .found(let stored)),
+            (.rereading(let plan), .found(let stored)):
             return examine(stored, plan, now)
         case (.rereading, .vanished):
             state = .done

@@ -8,7 +8,8 @@ import VenueConnector
 // transitions, the records a command can find under its key, and the payloads that matter.
 
 enum StateKind: CaseIterable, Hashable, Sendable {
-    case idle, claiming, takingOver, rereading, waitingForOwner, checkingSession, pausedForSession, markingSent,
+    case idle, claiming, claimingAsSent, takingOver, rereading, waitingForOwner, checkingSession, pausedForSession,
+        markingSent,
         callingVenue
     case pausedBeforeRetry, querying, pausedBeforeQuery, recordingAnswer, deadLettering, askingKafka, publishing,
         markingPublished, done
@@ -51,6 +52,7 @@ extension CommandStateMachine.State {
         switch self {
         case .idle: .idle
         case .claiming: .claiming
+        case .claimingAsSent: .claimingAsSent
         case .takingOver: .takingOver
         case .rereading: .rereading
         case .waitingForOwner: .waitingForOwner
@@ -114,6 +116,8 @@ struct Transition: Sendable, CustomStringConvertible {
     static let all: [Transition] = [
         .init(from: .claiming, event: .created, action: .checkSession, to: .checkingSession),
         .init(from: .claiming, event: .found, action: .pause, to: .waitingForOwner),
+        .init(from: .claimingAsSent, event: .created, action: .callVenue, to: .callingVenue),
+        .init(from: .claimingAsSent, event: .found, action: .pause, to: .waitingForOwner),
         .init(from: .takingOver, event: .written, action: .query, to: .querying),
         .init(from: .takingOver, event: .lostRace, action: .reread, to: .rereading),
         .init(from: .rereading, event: .found, action: .pause, to: .waitingForOwner),
@@ -358,7 +362,7 @@ enum Fixture {
         var machine = CommandStateMachine(
             kind == .deadLettering ? .refuse(plan, limitError) : .send(plan), configuration: configuration)
         guard kind != .idle else { return machine }
-        _ = machine.start(at: t0)
+        _ = machine.start(at: t0, venueReady: kind == .claimingAsSent)
         for event in path(to: kind) { _ = machine.receive(event, at: t0) }
         return machine
     }
@@ -366,7 +370,7 @@ enum Fixture {
     /// The events from the claim to `kind`.
     private static func path(to kind: StateKind) -> [CommandStateMachine.Event] {
         switch kind {
-        case .idle, .claiming: []
+        case .idle, .claiming, .claimingAsSent: []
         case .takingOver: [.found(stored(record(.sent)))]
         case .rereading: path(to: .takingOver) + [.lostRace]
         case .waitingForOwner: [.found(stored(record(.received, owner: "other")))]

@@ -40,7 +40,8 @@ struct CommandStateMachineTests {
 
     /// The events each state waits for: the result of the action that put it there.
     static let waitsFor: [StateKind: Set<EventKind>] = [
-        .claiming: [.created, .found], .takingOver: [.written, .lostRace], .rereading: [.found, .vanished],
+        .claiming: [.created, .found], .claimingAsSent: [.created, .found], .takingOver: [.written, .lostRace],
+        .rereading: [.found, .vanished],
         .waitingForOwner: [.resumed],
         .checkingSession: [.session], .pausedForSession: [.resumed], .markingSent: [.written],
         .callingVenue: [.venueAnswered, .venueFailed],
@@ -94,6 +95,37 @@ struct CommandStateMachineTests {
         #expect(
             dlqOnly.receive(.deadLettered, at: Fixture.t0).action
                 == .done(.init(type: nil, venue: nil, result: .deadLettered)))
+    }
+
+    @Test(
+        "start with the venue ready: the claim is the `sent` record itself, and the venue call follows it with no write between; a refusal still claims its final record"
+    )
+    func startWithTheVenueReady() throws {
+        var ready = Machine(.send(Fixture.plan), configuration: Fixture.configuration)
+        guard case .claim(let key, let record) = ready.start(at: Fixture.t0, venueReady: true).action else {
+            Issue.record("no claim")
+            return
+        }
+        #expect(key == "k1" && record.state == .sent && record.owner == "me")
+        #expect(record.leaseUntilMs == Fixture.t0.wallMs + Fixture.configuration.lease.inMilliseconds)
+        var stored = record
+        stored.state = .sent
+        let next = ready.receive(.created(Fixture.stored(stored)), at: Fixture.t0)
+        #expect(next.action == .callVenue(Fixture.plan))
+
+        // A key found already: examined as after any claim (here another owner's `sent`: wait).
+        var found = Machine(.send(Fixture.plan), configuration: Fixture.configuration)
+        _ = found.start(at: Fixture.t0, venueReady: true)
+        #expect(
+            found.receive(.found(Fixture.stored(Fixture.record(.sent, owner: "other"))), at: Fixture.t0).action.kind
+                == .pause)
+
+        var refusal = Machine(.refuse(Fixture.plan, Fixture.limitError), configuration: Fixture.configuration)
+        guard case .claim(_, let rejected) = refusal.start(at: Fixture.t0, venueReady: true).action else {
+            Issue.record("no claim")
+            return
+        }
+        #expect(rejected.state == .rejected)
     }
 
     @Test(
@@ -240,18 +272,21 @@ extension CommandStateMachineTests {
         }
     }
 
-    @Test("a cancel does not wait for the session: claimed, it is marked sent at once")
+    @Test(
+        "a cancel does not wait for the session: it is claimed `sent` and goes to the venue, even with the session down"
+    )
     func cancelSkipsSession() {
         let cancel = OrderCommand(
             idempotencyKey: "c1", venue: .sfox, account: "main", instrument: "BTC-USD",
             .cancelOrder(CancelOrder(target: .idempotencyKey("k1"))))
         var machine = Machine(
             .send(CommandPlan(cancel, placed: nil, terms: .unknownVenue)), configuration: Fixture.configuration)
-        guard case .claim(_, let record) = machine.start(at: Fixture.t0).action else {
+        guard case .claim(_, let record) = machine.start(at: Fixture.t0, venueReady: false).action else {
             Issue.record("no claim")
             return
         }
-        #expect(machine.receive(.created(Fixture.stored(record)), at: Fixture.t0).action.kind == .markSent)
+        #expect(record.state == .sent)
+        #expect(machine.receive(.created(Fixture.stored(record)), at: Fixture.t0).action.kind == .callVenue)
     }
 
     @Test("a command that expires while waiting is rejected EXPIRED before the venue call, never sent")
